@@ -1,0 +1,7 @@
+//! KQL: lexer, parser and reference analysis of one query text.
+
+pub mod builtins;
+pub mod keywords;
+pub mod lexer;
+pub mod strings;
+pub mod token;
