@@ -5,3 +5,5 @@ pub mod keywords;
 pub mod lexer;
 pub mod strings;
 pub mod token;
+pub mod ast;
+pub mod parser;

@@ -1,0 +1,260 @@
+//! The syntax tree of a KQL query, shaped for finding what a query reads.
+//!
+//! The tree keeps every place a table, function, database or cluster can be named (§3.3-3.4)
+//! and the scopes that decide what a bare name means (§2.8). It drops what does not matter for
+//! that: operator precedence (an [`Expr::Operation`] is a flat chain of operands, which also keeps
+//! trees shallow on long chains), literal values (kept as spans, decoded on demand) and the
+//! exact shape of clauses such as `by`, `asc` or `with (...)`.
+
+use super::keywords::Kw;
+use crate::span::Span;
+
+/// A name as written: an identifier, a keyword used as a name, a bracketed name `['x y']`
+/// or a client parameter `{x}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Name {
+    pub span: Span,
+    /// The decoded text when it differs from the source text (bracketed names).
+    pub decoded: Option<Box<str>>,
+}
+
+impl Name {
+    /// The name's text.
+    pub fn text<'a>(&'a self, source: &'a str) -> &'a str {
+        match &self.decoded {
+            Some(text) => text,
+            None => self.span.of(source),
+        }
+    }
+}
+
+/// A whole query or a body between braces: statements separated by `;`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Block {
+    pub statements: Vec<Statement>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Statement {
+    /// `let name = value`.
+    Let(Let),
+    /// A tabular or scalar expression whose value is a result of the query.
+    Expression(Expr),
+    /// `set option [= value]`.
+    Set { span: Span },
+    /// `alias database Name = cluster('c').database('d')`.
+    Alias { name: Name, value: Expr, span: Span },
+    /// `restrict access to (entities)`.
+    Restrict { entities: Vec<Expr>, span: Span },
+    /// `declare query_parameters(params)`.
+    QueryParameters { parameters: Vec<Parameter>, span: Span },
+    /// `declare pattern name = ...`.
+    Pattern(Box<Pattern>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Let {
+    pub name: Name,
+    pub value: LetValue,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum LetValue {
+    /// A scalar or tabular expression (including `materialize(...)` and `entity_group [...]`).
+    Expr(Expr),
+    /// A function: `(params) { body }` or `view () { body }`.
+    Function(Box<Function>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Function {
+    pub parameters: Vec<Parameter>,
+    pub body: Block,
+    pub is_view: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parameter {
+    pub name: Name,
+    pub tabular: bool,
+    /// The type as written (`string`, `(*)`, `(a:long)`).
+    pub type_span: Span,
+    pub default: Option<Expr>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pattern {
+    pub name: Name,
+    pub parameters: Vec<Parameter>,
+    pub matches: Vec<PatternMatch>,
+    pub span: Span,
+}
+
+/// One `(args).[path] = { body };` of a pattern.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PatternMatch {
+    pub arguments: Vec<Expr>,
+    pub path: Option<Expr>,
+    pub body: Block,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    Name(Name),
+    /// A wildcarded name (`T*`, `*`, `*_x`) in a position that allows one.
+    Wildcard(Span),
+    /// A literal; strings may be several adjacent tokens (`'a' 'b'`).
+    Literal(Literal),
+    Call(Box<Call>),
+    /// `base.member`, `base.F(x)`, `base[index]`, chained.
+    Path(Box<Path>),
+    /// Operands joined by binary operators (`a + b * c`, `x in (..)`), without precedence.
+    Operation(Box<Operation>),
+    /// `-x`, `+x`.
+    Unary(Box<Expr>, Span),
+    /// `(a)`, `(a, b)`: what is between parentheses, one item per comma-separated part.
+    Parenthesized(Vec<Expr>, Span),
+    /// `name = value` (declarations in `extend`, arguments, parameters of operators).
+    Named(Box<Named>),
+    /// A pipeline: a head (absent for subqueries with implicit input) and operators.
+    Pipe(Box<Pipe>),
+    /// `toscalar(..)`, `totable(..)`, `materialize(..)`: a tabular subquery in a scalar place.
+    Subquery(Box<Expr>, Span),
+    /// `entity_group [a, b]`.
+    EntityGroup(Vec<Expr>, Span),
+    /// `externaldata (schema) [urls] with (..)` / `external_data`.
+    ExternalData { urls: Vec<Literal>, span: Span },
+    /// Data that reads nothing: `datatable(..)[..]`, `dynamic(..)`, `typeof(..)`.
+    Inline(Span),
+    /// `*` as an operand (`count(*)`, `where * has 'x'`).
+    Star(Span),
+    /// Something that failed to parse; a syntax error was reported.
+    Error(Span),
+}
+
+impl Expr {
+    pub fn span(&self) -> Span {
+        match self {
+            Expr::Name(n) => n.span,
+            Expr::Literal(l) => l.span,
+            Expr::Call(c) => c.span,
+            Expr::Path(p) => p.span,
+            Expr::Operation(o) => o.span,
+            Expr::Named(n) => n.span,
+            Expr::Pipe(p) => p.span,
+            Expr::Wildcard(s)
+            | Expr::Unary(_, s)
+            | Expr::Parenthesized(_, s)
+            | Expr::Subquery(_, s)
+            | Expr::EntityGroup(_, s)
+            | Expr::ExternalData { span: s, .. }
+            | Expr::Inline(s)
+            | Expr::Star(s)
+            | Expr::Error(s) => *s,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiteralKind {
+    /// One or more adjacent string tokens; `tokens` indexes them in the token stream.
+    String { first_token: u32, token_count: u32 },
+    Number,
+    Bool,
+    Guid,
+    Typed,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Literal {
+    pub kind: LiteralKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Call {
+    pub name: Name,
+    pub arguments: Vec<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Path {
+    pub base: Expr,
+    pub segments: Vec<Segment>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Segment {
+    /// `.name` or `.['name']`.
+    Member(Name),
+    /// `.F(args)`.
+    Call(Call),
+    /// `.T*`.
+    Wildcard(Span),
+    /// `[index]`.
+    Index(Expr),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Operation {
+    pub operands: Vec<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Named {
+    /// What is declared: a name, or a parenthesized list of names `(a, b) = ...`.
+    pub target: Expr,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pipe {
+    pub head: Option<Expr>,
+    pub operators: Vec<Operator>,
+    pub span: Span,
+}
+
+/// One query operator (`where ...`, `join ...`, `union ...`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Operator {
+    /// The operator keyword (`Kw::Where`, `Kw::Join`, ...).
+    pub keyword: Kw,
+    pub keyword_span: Span,
+    pub kind: OperatorKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum OperatorKind {
+    /// Operators that compute over the rows of their input (`where`, `extend`, `summarize`,
+    /// `project`, `sort`, `top`, `mv-expand`, `parse`, `render`...): a bare name is a column.
+    Rows(Vec<Expr>),
+    /// Data sources that have no input rows (`print`, `range`): a bare name is not a column.
+    Source(Vec<Expr>),
+    /// `join` / `lookup`: the right side is tabular, the conditions are over rows.
+    Join { parameters: Vec<Expr>, right: Expr, conditions: Vec<Expr> },
+    /// `union`: every operand is tabular.
+    Union { parameters: Vec<Expr>, operands: Vec<Expr> },
+    /// `as Name`: names the input for later operators.
+    As { parameters: Vec<Expr>, name: Name },
+    /// `invoke F(args)`.
+    Invoke(Expr),
+    /// `evaluate plugin(args)`.
+    Evaluate { parameters: Vec<Expr>, plugin: Call },
+    /// Operators with nested subqueries over their input (`fork`, `facet`, `partition`,
+    /// `mv-apply`, `make-graph ... partitioned-by`): row expressions and subqueries.
+    Nested { rows: Vec<Expr>, subqueries: Vec<Expr> },
+    /// `find` / `search`: the sources (`None` without `in (...)`: all tables) and the rest.
+    Search { sources: Option<Vec<Expr>>, rows: Vec<Expr> },
+    /// `make-graph`: tables of nodes after `with`, and the rest.
+    MakeGraph { node_tables: Vec<Expr>, rows: Vec<Expr>, subqueries: Vec<Expr> },
+    /// `macro-expand group as X ( body )`.
+    MacroExpand { parameters: Vec<Expr>, group: Expr, alias: Option<Name>, body: Block },
+}
