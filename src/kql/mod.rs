@@ -7,3 +7,5 @@ pub mod strings;
 pub mod token;
 pub mod ast;
 pub mod parser;
+pub mod analyze;
+pub mod references;

@@ -71,6 +71,8 @@ struct Parser<'a> {
     too_deep_reported: bool,
     /// Set while parsing positions where wildcarded names are allowed (`union T*`).
     wildcards: bool,
+    /// Set while parsing the pattern of `parse`, where `*` matches any text.
+    parse_pattern: bool,
     errors: Vec<SyntaxError>,
 }
 
@@ -231,6 +233,7 @@ impl<'a> Parser<'a> {
             depth: 0,
             too_deep_reported: false,
             wildcards: false,
+            parse_pattern: false,
             errors: Vec::new(),
         }
     }
@@ -792,13 +795,38 @@ impl<'a> Parser<'a> {
     fn pipe_expr(&mut self) -> Expr {
         let start = self.peek().span;
         let mut operators = Vec::new();
-        let head = if self.at_source_operator() {
+        let head = if self.at_source_operator() || self.at_head_operator() {
             operators.push(self.operator());
             None
         } else {
             Some(self.expr())
         };
         self.pipe_tail(start, head, operators)
+    }
+
+    /// A piped operator written where a pipe starts, with implicit input (`where x > 1`, as
+    /// Azure Resource Graph queries do). A keyword that can be a name is taken as one when it
+    /// stands alone (`count | take 1`, `range | take 1`).
+    fn at_head_operator(&self) -> bool {
+        let Some(kw) = self.peek().keyword() else { return false };
+        if !is_piped_operator(kw) {
+            return false;
+        }
+        if !kw.is_name_capable() {
+            return true;
+        }
+        !matches!(
+            self.peek_at(1).kind,
+            TokenKind::Pipe
+                | TokenKind::Semicolon
+                | TokenKind::RParen
+                | TokenKind::RBrace
+                | TokenKind::Eof
+                | TokenKind::Dot
+                | TokenKind::Comma
+                | TokenKind::LParen
+                | TokenKind::LBracket
+        ) && !self.peek_at(1).kind.is_string()
     }
 
     /// A subquery whose input is implicit (`fork (where x | take 1)`): it may start with any
@@ -861,6 +889,12 @@ impl<'a> Parser<'a> {
             Kw::MacroExpand => self.macro_expand(),
             Kw::Scan => self.scan(),
             Kw::Print | Kw::Range => OperatorKind::Source(self.clauses()),
+            Kw::Parse | Kw::ParseWhere => {
+                let saved = std::mem::replace(&mut self.parse_pattern, true);
+                let items = self.clauses();
+                self.parse_pattern = saved;
+                OperatorKind::Rows(items)
+            }
             Kw::ProjectAway | Kw::ProjectKeep | Kw::ProjectReorder | Kw::UnderProjectAway => {
                 let saved = std::mem::replace(&mut self.wildcards, true);
                 let items = self.clauses();
@@ -1420,8 +1454,12 @@ impl<'a> Parser<'a> {
     fn binary_operator(&mut self) -> bool {
         use TokenKind::*;
         let is_operator = match self.kind() {
-            EqEq | BangEq | LtGt | Lt | LtEq | Gt | GtEq | Plus | Minus | Star | Slash | Percent | EqTilde
-            | BangTilde | DotDot => true,
+            EqEq | BangEq | LtGt | Lt | LtEq | Gt | GtEq | Plus | Minus | Slash | Percent | EqTilde | BangTilde
+            | DotDot => true,
+            // In `parse` patterns `*` is a wildcard, never a product.
+            Star => !self.parse_pattern,
+            // `Column:"text"` (search syntax for `has`); `x:type` declarations are not operators.
+            Colon => self.peek_at(1).kind.is_literal(),
             Keyword(kw) => is_operator_keyword(kw),
             _ => false,
         };
@@ -1462,6 +1500,14 @@ impl<'a> Parser<'a> {
                             continue;
                         }
                     }
+                    if self.at(TokenKind::LBracket) && self.bracketed_name_len().is_none() {
+                        // `x.[0]`: an index written after a dot.
+                        self.bump();
+                        let index = self.expr();
+                        self.expect(TokenKind::RBracket, "expected `]`");
+                        segments.push(Segment::Index(index));
+                        continue;
+                    }
                     if !self.at_name() {
                         self.error_here("expected a name after `.`");
                         break;
@@ -1490,6 +1536,11 @@ impl<'a> Parser<'a> {
                     self.leave();
                     self.expect(TokenKind::RBracket, "expected `]`");
                     segments.push(Segment::Index(index));
+                }
+                TokenKind::Keyword(Kw::Datascope) if self.peek_at(1).kind == TokenKind::Eq => {
+                    // `T datascope=hotcache`: a legacy suffix of a table reference.
+                    self.pos += 2;
+                    self.parameter_value();
                 }
                 _ => break,
             }
@@ -1666,6 +1717,16 @@ impl<'a> Parser<'a> {
                 }
                 Expr::ExternalData {
                     urls,
+                    span: self.span_from(start),
+                }
+            }
+            Kw::InlineExternalTable => {
+                // `inline_external_table [(schema)] kind=.. [partition by (..)] [pathformat=(..)]
+                // [dataformat=..] (urls) [with (..)]`: external data, nothing to resolve.
+                self.bump();
+                self.skip_until(|t| matches!(t.kind, TokenKind::Pipe | TokenKind::Semicolon | TokenKind::Comma));
+                Expr::ExternalData {
+                    urls: Vec::new(),
                     span: self.span_from(start),
                 }
             }

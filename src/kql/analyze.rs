@@ -1,0 +1,874 @@
+//! What a parsed query refers to and what it reads (§2.8, §3.3-3.4 of `spec/kql-grammar.md`).
+//!
+//! One walk over the tree, with a scope of `let` names, parameters and `as` names, in one of two
+//! modes at a time:
+//! * *as written*: every reference in the text, including inside `let` functions nobody calls;
+//! * *as run*: what executing the query reads. A `let` function is expanded at each call with
+//!   its arguments bound (so `database(p).T` resolves when `p` is a constant), memoised by the
+//!   constant arguments; an unused `let` expression still counts, as Kusto analyses it.
+//!
+//! A bare name is a column inside an operator that has input rows, a `let` or a parameter when
+//! one is in scope, and otherwise a table in the positions where a table can stand (pipe heads,
+//! `join`/`lookup`/`union` operands, `toscalar(...)`, a `let` value, the start of a pipe).
+
+use std::rc::Rc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::ast::*;
+use super::builtins;
+use super::references::{Entity, EntityKind, PluginUse, Read, Reference, normalize_cluster};
+use super::strings;
+use super::token::Token;
+use crate::span::Span;
+
+/// How many let-function expansions one analysis may perform; beyond, calls are not expanded
+/// (a query built to explode combinatorially stays fast).
+const EXPANSION_BUDGET: u32 = 10_000;
+/// How deeply let-function calls may nest while expanding.
+const MAX_CALL_DEPTH: u32 = 64;
+
+/// Everything a query refers to and reads.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Analysis {
+    /// Every reference as written, in text order.
+    pub references: Vec<Reference>,
+    /// Every entity read when the query runs, in the order met.
+    pub reads: Vec<Read>,
+    /// Plugins run by `evaluate`.
+    pub plugins: Vec<PluginUse>,
+    /// `externaldata` / `inline_external_table` sources (their spans).
+    pub external_data: Vec<Span>,
+    /// `table(x)` / `database(x)` / `cluster(x)` whose name is not a constant.
+    pub dynamic_references: Vec<Span>,
+}
+
+/// A value given to a parameter before the analysis (a stored function's arguments).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParameterValue {
+    pub name: String,
+    pub tabular: bool,
+    /// The argument's constant string value, when it has one.
+    pub constant: Option<String>,
+}
+
+/// Analyses a parsed query. `tokens` is the stream the tree was parsed from.
+pub fn analyze(text: &str, tokens: &[Token], block: &Block) -> Analysis {
+    analyze_with_parameters(text, tokens, block, &[])
+}
+
+/// Analyses a body whose parameters are bound first (a stored function's body for one call).
+pub fn analyze_with_parameters(text: &str, tokens: &[Token], block: &Block, parameters: &[ParameterValue]) -> Analysis {
+    let mut analyzer = Analyzer {
+        text,
+        tokens,
+        scope: Vec::new(),
+        aliases: Vec::new(),
+        record_refs: true,
+        record_reads: true,
+        call_depth: 0,
+        budget: EXPANSION_BUDGET,
+        memo: FxHashMap::default(),
+        out: Analysis::default(),
+    };
+    for parameter in parameters {
+        analyzer.scope.push(Binding {
+            name: parameter.name.clone().into(),
+            value: match &parameter.constant {
+                Some(text) => Value::Str(text.as_str().into()),
+                None => Value::Unknown,
+            },
+        });
+    }
+    analyzer.block(block);
+    analyzer.out
+}
+
+/// Where a name is evaluated, which decides what a bare name means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ctx {
+    /// A table may stand here: a bare unknown name is a table.
+    Tabular,
+    /// An operand of `union`, `find in`, `search in`, `restrict`: like `Tabular`, and a bare
+    /// dotted `db.T` names a table of another database.
+    Operand,
+    /// Inside an operator with input rows: a bare name is a column.
+    Row,
+    /// A scalar without rows (`print`, a `let` expression): a bare unknown name is unresolved.
+    Scalar,
+}
+
+impl Ctx {
+    /// The context of the operands of a scalar operation in this context.
+    fn scalar(self) -> Ctx {
+        match self {
+            Ctx::Row => Ctx::Row,
+            _ => Ctx::Scalar,
+        }
+    }
+
+    fn is_tabular(self) -> bool {
+        matches!(self, Ctx::Tabular | Ctx::Operand)
+    }
+}
+
+/// A database as a value: `database('d')`, `cluster('c').database('d')`, `database()`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Db {
+    cluster: Option<String>,
+    /// `None` is the current database.
+    name: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+enum Value<'a> {
+    /// A value the analysis does not track (a tabular result, a number, a column...).
+    Unknown,
+    /// A constant string.
+    Str(Rc<str>),
+    Cluster(String),
+    Database(Db),
+    /// `entity_group [...]`: several databases.
+    Group(Vec<Db>),
+    /// A `let` function, with the scope length at its declaration (its lexical scope).
+    Function(&'a Function, usize),
+    /// A `declare pattern`, with its scope length.
+    Pattern(&'a Pattern, usize),
+}
+
+struct Binding<'a> {
+    name: Rc<str>,
+    value: Value<'a>,
+}
+
+/// What one expansion of a let function produced, for reuse at another call with the same
+/// constant arguments.
+#[derive(Clone)]
+struct Effects {
+    reads: Vec<Read>,
+    plugins: Vec<PluginUse>,
+    external_data: Vec<Span>,
+}
+
+struct Analyzer<'a> {
+    text: &'a str,
+    tokens: &'a [Token],
+    scope: Vec<Binding<'a>>,
+    /// `alias database A = ...`: the database each alias stands for.
+    aliases: Vec<(String, Db)>,
+    record_refs: bool,
+    record_reads: bool,
+    call_depth: u32,
+    budget: u32,
+    memo: FxHashMap<(usize, Vec<Option<Rc<str>>>), Effects>,
+    out: Analysis,
+}
+
+impl<'a> Analyzer<'a> {
+    // -----------------------------------------------------------------------------------
+    // Recording
+
+    fn record(&mut self, kind: EntityKind, db: &Db, name: &str, span: Span, arguments: Vec<Option<String>>) {
+        let kind = if kind == EntityKind::Table && name.contains('*') { EntityKind::TablePattern } else { kind };
+        let entity = Entity {
+            kind,
+            cluster: db.cluster.clone(),
+            database: db.name.clone(),
+            name: name.to_string(),
+        };
+        if self.record_refs {
+            self.out.references.push(Reference {
+                entity: entity.clone(),
+                span,
+            });
+        }
+        if self.record_reads {
+            self.out.reads.push(Read {
+                entity,
+                span,
+                via: Vec::new(),
+                arguments,
+            });
+        }
+    }
+
+    fn current_db() -> Db {
+        Db {
+            cluster: None,
+            name: None,
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Option<&Value<'a>> {
+        self.scope.iter().rev().find(|b| &*b.name == name).map(|b| &b.value)
+    }
+
+    fn bind(&mut self, name: &str, value: Value<'a>) {
+        self.scope.push(Binding { name: name.into(), value });
+    }
+
+    fn name_text(&self, name: &'a Name) -> &'a str {
+        name.text(self.text)
+    }
+
+    fn string_value(&self, literal: &Literal) -> Option<String> {
+        match literal.kind {
+            LiteralKind::String {
+                first_token,
+                token_count,
+            } => {
+                let tokens = &self.tokens[first_token as usize..(first_token + token_count) as usize];
+                Some(strings::decode_tokens(self.text, tokens).value)
+            }
+            _ => None,
+        }
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Statements
+
+    fn block(&mut self, block: &'a Block) {
+        let mark = self.scope.len();
+        for statement in &block.statements {
+            self.statement(statement);
+        }
+        self.scope.truncate(mark);
+    }
+
+    fn statement(&mut self, statement: &'a Statement) {
+        match statement {
+            Statement::Let(let_) => {
+                let name = self.name_text(&let_.name);
+                let value = match &let_.value {
+                    LetValue::Expr(expr) => {
+                        let mark = self.scope.len();
+                        let value = self.eval(expr, Ctx::Tabular);
+                        self.scope.truncate(mark);
+                        value
+                    }
+                    LetValue::Function(function) => {
+                        self.declare_function(function);
+                        Value::Function(function, self.scope.len())
+                    }
+                };
+                self.bind(name, value);
+            }
+            Statement::Expression(expr) => {
+                let mark = self.scope.len();
+                self.eval(expr, Ctx::Tabular);
+                self.scope.truncate(mark);
+            }
+            Statement::Alias { name, value, .. } => {
+                if let Value::Database(db) = self.eval(value, Ctx::Scalar) {
+                    let alias = self.name_text(name).to_string();
+                    self.aliases.push((alias, db));
+                }
+            }
+            Statement::Restrict { entities, .. } => {
+                for entity in entities {
+                    self.eval(entity, Ctx::Operand);
+                }
+            }
+            Statement::QueryParameters { parameters, .. } => {
+                for parameter in parameters {
+                    if let Some(default) = &parameter.default {
+                        self.eval(default, Ctx::Scalar);
+                    }
+                    let name = self.name_text(&parameter.name);
+                    self.bind(name, Value::Unknown);
+                }
+            }
+            Statement::Pattern(pattern) => {
+                // Walk every body once for the references as written.
+                if self.record_refs {
+                    let saved = std::mem::replace(&mut self.record_reads, false);
+                    for m in &pattern.matches {
+                        let mark = self.scope.len();
+                        self.bind_parameters(&pattern.parameters, &[]);
+                        self.block(&m.body);
+                        self.scope.truncate(mark);
+                    }
+                    self.record_reads = saved;
+                }
+                let name = self.name_text(&pattern.name);
+                self.bind(name, Value::Pattern(pattern, self.scope.len()));
+            }
+            Statement::Set { .. } => {}
+        }
+    }
+
+    /// Walks a let function's body once, for the references as written (reads come from calls).
+    fn declare_function(&mut self, function: &'a Function) {
+        if !self.record_refs {
+            return;
+        }
+        let saved = std::mem::replace(&mut self.record_reads, false);
+        let mark = self.scope.len();
+        self.bind_parameters(&function.parameters, &[]);
+        self.block(&function.body);
+        self.scope.truncate(mark);
+        self.record_reads = saved;
+    }
+
+    fn bind_parameters(&mut self, parameters: &'a [Parameter], arguments: &[Value<'a>]) {
+        for (i, parameter) in parameters.iter().enumerate() {
+            let value = match arguments.get(i) {
+                Some(value) => value.clone(),
+                None => match &parameter.default {
+                    Some(Expr::Literal(literal)) => match self.string_value(literal) {
+                        Some(s) => Value::Str(s.into()),
+                        None => Value::Unknown,
+                    },
+                    _ => Value::Unknown,
+                },
+            };
+            let name = self.name_text(&parameter.name);
+            self.bind(name, value);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Calls of let functions and patterns
+
+    /// Expands a let function (or a pattern body) for one call: reads what its body reads with
+    /// the arguments bound, in the function's own lexical scope.
+    fn expand(&mut self, key: usize, parameters: &'a [Parameter], body: &'a Block, scope_len: usize, arguments: Vec<Value<'a>>, call: Span) {
+        if !self.record_reads || self.call_depth >= MAX_CALL_DEPTH || self.budget == 0 {
+            return;
+        }
+        let constants: Vec<Option<Rc<str>>> = arguments
+            .iter()
+            .map(|a| match a {
+                Value::Str(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
+        let memo_key = (key, constants);
+        if let Some(effects) = self.memo.get(&memo_key) {
+            let effects = effects.clone();
+            self.replay(effects, call);
+            return;
+        }
+        self.budget -= 1;
+        let marks = (self.out.reads.len(), self.out.plugins.len(), self.out.external_data.len());
+        let tail = self.scope.split_off(scope_len.min(self.scope.len()));
+        let saved_refs = std::mem::replace(&mut self.record_refs, false);
+        self.call_depth += 1;
+        self.bind_parameters(parameters, &arguments);
+        self.block(body);
+        self.call_depth -= 1;
+        self.record_refs = saved_refs;
+        self.scope.truncate(scope_len.min(self.scope.len()));
+        self.scope.extend(tail);
+        // One read per reference is enough to explain it; without this, nested calls that call
+        // the same function twice would multiply reads exponentially.
+        let mut seen = FxHashSet::default();
+        let mut index = 0;
+        self.out.reads.retain(|read| {
+            let keep = index < marks.0 || seen.insert((read.entity.clone(), read.span));
+            index += 1;
+            keep
+        });
+        let effects = Effects {
+            reads: self.out.reads[marks.0..].to_vec(),
+            plugins: self.out.plugins[marks.1..].to_vec(),
+            external_data: self.out.external_data[marks.2..].to_vec(),
+        };
+        for read in &mut self.out.reads[marks.0..] {
+            read.via.insert(0, call);
+        }
+        for plugin in &mut self.out.plugins[marks.1..] {
+            plugin.via.insert(0, call);
+        }
+        self.memo.insert(memo_key, effects);
+    }
+
+    fn replay(&mut self, effects: Effects, call: Span) {
+        for mut read in effects.reads {
+            read.via.insert(0, call);
+            self.out.reads.push(read);
+        }
+        for mut plugin in effects.plugins {
+            plugin.via.insert(0, call);
+            self.out.plugins.push(plugin);
+        }
+        self.out.external_data.extend(effects.external_data);
+    }
+
+    fn call_function(&mut self, function: &'a Function, scope_len: usize, arguments: Vec<Value<'a>>, call: Span) {
+        let key = function as *const Function as usize;
+        self.expand(key, &function.parameters, &function.body, scope_len, arguments, call);
+    }
+
+    /// `pattern(args)[.path]`: expands the pattern bodies that match the constant arguments and
+    /// path, or all of them when the call is not constant.
+    fn call_pattern(&mut self, pattern: &'a Pattern, scope_len: usize, arguments: Vec<Value<'a>>, path: Option<&str>, call: Span) {
+        let constants: Vec<Option<&str>> = arguments
+            .iter()
+            .map(|a| match a {
+                Value::Str(s) => Some(&**s),
+                _ => None,
+            })
+            .collect();
+        for m in &pattern.matches {
+            let args_match = m.arguments.iter().zip(&constants).all(|(written, given)| {
+                let written = match written {
+                    Expr::Literal(literal) => self.string_value(literal),
+                    _ => None,
+                };
+                matches!((written, given), (Some(w), Some(g)) if w == *g) || given.is_none()
+            });
+            let path_matches = match (&m.path, path) {
+                (_, None) | (None, _) => true,
+                (Some(written), Some(given)) => {
+                    let written = match written {
+                        Expr::Name(name) => Some(self.name_text(name).to_string()),
+                        Expr::Literal(literal) => self.string_value(literal),
+                        _ => None,
+                    };
+                    given.contains('*') || written.is_none_or(|w| w == given)
+                }
+            };
+            if args_match && path_matches {
+                let key = &m.body as *const Block as usize;
+                self.expand(key, &pattern.parameters, &m.body, scope_len, arguments.clone(), call);
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Expressions
+
+    fn eval(&mut self, expr: &'a Expr, ctx: Ctx) -> Value<'a> {
+        match expr {
+            Expr::Name(name) => self.eval_name(name, ctx),
+            Expr::Wildcard(span) => {
+                if ctx.is_tabular() {
+                    let pattern = span.of(self.text).to_string();
+                    self.record(EntityKind::TablePattern, &Self::current_db(), &pattern, *span, Vec::new());
+                }
+                Value::Unknown
+            }
+            Expr::Literal(literal) => match self.string_value(literal) {
+                Some(s) => Value::Str(s.into()),
+                None => Value::Unknown,
+            },
+            Expr::Call(call) => self.eval_call(call, ctx),
+            Expr::Path(path) => self.eval_path(path, ctx),
+            Expr::Operation(operation) => {
+                for operand in &operation.operands {
+                    self.eval(operand, ctx.scalar());
+                }
+                Value::Unknown
+            }
+            Expr::Unary(operand, _) => {
+                self.eval(operand, ctx.scalar());
+                Value::Unknown
+            }
+            Expr::Parenthesized(items, _) => match items.as_slice() {
+                [single] => self.eval(single, if ctx == Ctx::Operand { Ctx::Tabular } else { ctx }),
+                items => {
+                    for item in items {
+                        self.eval(item, ctx.scalar());
+                    }
+                    Value::Unknown
+                }
+            },
+            Expr::Named(named) => {
+                self.eval(&named.value, ctx);
+                Value::Unknown
+            }
+            Expr::Pipe(pipe) => {
+                self.eval_pipe(pipe);
+                Value::Unknown
+            }
+            Expr::Subquery(inner, _) => {
+                self.eval(inner, Ctx::Tabular);
+                Value::Unknown
+            }
+            Expr::EntityGroup(members, _) => {
+                let mut dbs = Vec::new();
+                for member in members {
+                    match self.eval(member, Ctx::Scalar) {
+                        Value::Database(db) => dbs.push(db),
+                        Value::Group(more) => dbs.extend(more),
+                        _ => {}
+                    }
+                }
+                Value::Group(dbs)
+            }
+            Expr::ExternalData { span, .. } => {
+                if self.record_reads {
+                    self.out.external_data.push(*span);
+                }
+                Value::Unknown
+            }
+            Expr::Inline(_) | Expr::Star(_) | Expr::Error(_) => Value::Unknown,
+        }
+    }
+
+    fn eval_name(&mut self, name: &'a Name, ctx: Ctx) -> Value<'a> {
+        let text = self.name_text(name);
+        if let Some(value) = self.lookup(text) {
+            let value = value.clone();
+            if let Value::Function(function, scope_len) = value {
+                if ctx.is_tabular() && function.parameters.is_empty() {
+                    // A parameterless function (a view) named without `()`.
+                    self.call_function(function, scope_len, Vec::new(), name.span);
+                    return Value::Unknown;
+                }
+            }
+            return value;
+        }
+        if ctx.is_tabular() {
+            self.record(EntityKind::Table, &Self::current_db(), text, name.span, Vec::new());
+        }
+        Value::Unknown
+    }
+
+    /// The constant string of an argument, evaluated without recording anything as a table.
+    fn constant_argument(&mut self, arguments: &'a [Expr], index: usize) -> Option<Rc<str>> {
+        match arguments.get(index).map(|a| self.eval(a, Ctx::Scalar)) {
+            Some(Value::Str(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn eval_call(&mut self, call: &'a Call, ctx: Ctx) -> Value<'a> {
+        let name = self.name_text(&call.name);
+        match self.lookup(name).cloned() {
+            Some(Value::Function(function, scope_len)) => {
+                let arguments = self.function_arguments(&function.parameters, &call.arguments, ctx);
+                self.call_function(function, scope_len, arguments, call.span);
+                return Value::Unknown;
+            }
+            Some(Value::Pattern(pattern, scope_len)) => {
+                let arguments = self.eval_arguments(&call.arguments, ctx);
+                self.call_pattern(pattern, scope_len, arguments, None, call.span);
+                return Value::Unknown;
+            }
+            Some(_) => {
+                self.eval_arguments(&call.arguments, ctx);
+                return Value::Unknown;
+            }
+            None => {}
+        }
+        match name {
+            "database" => match call.arguments.len() {
+                0 => Value::Database(Self::current_db()),
+                _ => match self.constant_argument(&call.arguments, 0) {
+                    Some(db) => Value::Database(self.database_named(None, &db)),
+                    None => {
+                        self.out.dynamic_references.push(call.span);
+                        Value::Unknown
+                    }
+                },
+            },
+            "cluster" => match self.constant_argument(&call.arguments, 0) {
+                Some(cluster) => Value::Cluster(normalize_cluster(&cluster)),
+                None => {
+                    self.out.dynamic_references.push(call.span);
+                    Value::Unknown
+                }
+            },
+            "table" => {
+                self.entity_call(&Self::current_db(), EntityKind::Table, call, call.span);
+                Value::Unknown
+            }
+            "materialized_view" => {
+                self.entity_call(&Self::current_db(), EntityKind::MaterializedView, call, call.span);
+                Value::Unknown
+            }
+            "external_table" => {
+                self.entity_call(&Self::current_db(), EntityKind::ExternalTable, call, call.span);
+                Value::Unknown
+            }
+            _ if builtins::is_builtin_function(name) => {
+                self.eval_arguments(&call.arguments, ctx);
+                Value::Unknown
+            }
+            _ => {
+                let arguments = self.stored_call_arguments(&call.arguments, ctx);
+                self.record(EntityKind::Function, &Self::current_db(), name, call.span, arguments);
+                Value::Unknown
+            }
+        }
+    }
+
+    /// `table('T')`, `materialized_view('v')`, `external_table('e')` in database `db`.
+    fn entity_call(&mut self, db: &Db, kind: EntityKind, call: &'a Call, span: Span) {
+        let Some(name) = self.constant_argument(&call.arguments, 0) else {
+            self.out.dynamic_references.push(span);
+            return;
+        };
+        for extra in call.arguments.iter().skip(1) {
+            self.eval(extra, Ctx::Scalar);
+        }
+        if kind == EntityKind::Table && db.name.is_none() && db.cluster.is_none() {
+            // `table('x')` names a `let` (a view is expanded) before a table.
+            if let Some(value) = self.lookup(&name).cloned() {
+                if let Value::Function(function, scope_len) = value {
+                    if function.parameters.is_empty() {
+                        self.call_function(function, scope_len, Vec::new(), span);
+                    }
+                }
+                return;
+            }
+        }
+        self.record(kind, db, &name, span, Vec::new());
+    }
+
+    fn database_named(&self, cluster: Option<String>, name: &str) -> Db {
+        if cluster.is_none() {
+            if let Some((_, db)) = self.aliases.iter().rev().find(|(alias, _)| alias == name) {
+                return db.clone();
+            }
+        }
+        Db {
+            cluster,
+            name: Some(name.to_string()),
+        }
+    }
+
+    fn eval_arguments(&mut self, arguments: &'a [Expr], ctx: Ctx) -> Vec<Value<'a>> {
+        arguments.iter().map(|a| self.eval(a, ctx.scalar())).collect()
+    }
+
+    fn stored_call_arguments(&mut self, arguments: &'a [Expr], ctx: Ctx) -> Vec<Option<String>> {
+        self.eval_arguments(arguments, ctx)
+            .into_iter()
+            .map(|v| match v {
+                Value::Str(s) => Some(s.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Arguments of a let-function call: a tabular parameter makes its argument a table.
+    fn function_arguments(&mut self, parameters: &'a [Parameter], arguments: &'a [Expr], ctx: Ctx) -> Vec<Value<'a>> {
+        arguments
+            .iter()
+            .enumerate()
+            .map(|(i, argument)| {
+                let tabular = parameters.get(i).is_some_and(|p| p.tabular);
+                self.eval(argument, if tabular { Ctx::Tabular } else { ctx.scalar() })
+            })
+            .collect()
+    }
+
+    fn eval_path(&mut self, path: &'a Path, ctx: Ctx) -> Value<'a> {
+        let mut segments = path.segments.iter();
+        let mut value = match &path.base {
+            // `db.T` in a union/find/search/restrict operand names a table of database `db`.
+            Expr::Name(name) if ctx == Ctx::Operand && self.lookup(self.name_text(name)).is_none() => {
+                Value::Database(self.database_named(None, self.name_text(name)))
+            }
+            Expr::Name(name) => match self.lookup(self.name_text(name)) {
+                Some(value) => value.clone(),
+                None => Value::Unknown,
+            },
+            Expr::Call(call) => match self.lookup(self.name_text(&call.name)).cloned() {
+                Some(Value::Pattern(pattern, scope_len)) => {
+                    let arguments = self.eval_arguments(&call.arguments, ctx);
+                    let selector = match segments.next() {
+                        Some(Segment::Member(name)) => Some(self.name_text(name).to_string()),
+                        Some(Segment::Index(Expr::Literal(literal))) => self.string_value(literal),
+                        Some(Segment::Wildcard(_)) => Some("*".to_string()),
+                        _ => None,
+                    };
+                    self.call_pattern(pattern, scope_len, arguments, selector.as_deref(), path.span);
+                    Value::Unknown
+                }
+                _ => self.eval_call(call, Ctx::Scalar),
+            },
+            base => self.eval(base, ctx.scalar()),
+        };
+        for segment in segments {
+            let span = Span {
+                start: path.span.start,
+                end: match segment {
+                    Segment::Member(name) => name.span.end,
+                    Segment::Call(call) => call.span.end,
+                    Segment::Wildcard(span) => span.end,
+                    Segment::Index(index) => index.span().end + 1,
+                },
+            };
+            value = self.eval_segment(value, segment, span, ctx);
+        }
+        value
+    }
+
+    fn eval_segment(&mut self, base: Value<'a>, segment: &'a Segment, span: Span, ctx: Ctx) -> Value<'a> {
+        match (base, segment) {
+            (Value::Cluster(cluster), Segment::Call(call)) if self.name_text(&call.name) == "database" => {
+                match self.constant_argument(&call.arguments, 0) {
+                    Some(db) => Value::Database(self.database_named(Some(cluster), &db)),
+                    None => {
+                        self.out.dynamic_references.push(span);
+                        Value::Unknown
+                    }
+                }
+            }
+            (Value::Database(db), segment) => {
+                self.database_member(&db, segment, span, ctx);
+                Value::Unknown
+            }
+            (Value::Group(dbs), segment) => {
+                for db in &dbs {
+                    self.database_member(db, segment, span, ctx);
+                }
+                Value::Unknown
+            }
+            (_, Segment::Index(index)) => {
+                self.eval(index, ctx.scalar());
+                Value::Unknown
+            }
+            (_, Segment::Call(call)) => {
+                self.eval_arguments(&call.arguments, ctx);
+                Value::Unknown
+            }
+            _ => Value::Unknown,
+        }
+    }
+
+    /// `db.T`, `db.T*`, `db.F(x)`, `db.materialized_view('v')`, `db.external_table('e')`.
+    fn database_member(&mut self, db: &Db, segment: &'a Segment, span: Span, ctx: Ctx) {
+        match segment {
+            Segment::Member(name) => {
+                let name = self.name_text(name);
+                self.record(EntityKind::Table, db, name, span, Vec::new());
+            }
+            Segment::Wildcard(wildcard) => {
+                let pattern = wildcard.of(self.text);
+                self.record(EntityKind::TablePattern, db, pattern, span, Vec::new());
+            }
+            Segment::Call(call) => match self.name_text(&call.name) {
+                "materialized_view" => self.entity_call(db, EntityKind::MaterializedView, call, span),
+                "external_table" => self.entity_call(db, EntityKind::ExternalTable, call, span),
+                "table" => self.entity_call(db, EntityKind::Table, call, span),
+                name => {
+                    let arguments = self.stored_call_arguments(&call.arguments, ctx);
+                    self.record(EntityKind::Function, db, name, span, arguments);
+                }
+            },
+            Segment::Index(index) => {
+                if let Expr::Literal(literal) = index {
+                    if let Some(name) = self.string_value(literal) {
+                        self.record(EntityKind::Table, db, &name, span, Vec::new());
+                    }
+                }
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Pipes and operators
+
+    fn eval_pipe(&mut self, pipe: &'a Pipe) {
+        if let Some(head) = &pipe.head {
+            self.eval(head, Ctx::Tabular);
+        }
+        for operator in &pipe.operators {
+            self.operator(operator);
+        }
+    }
+
+    fn operator(&mut self, operator: &'a Operator) {
+        match &operator.kind {
+            OperatorKind::Rows(items) => {
+                for item in items {
+                    self.eval(item, Ctx::Row);
+                }
+            }
+            OperatorKind::Source(items) => {
+                for item in items {
+                    self.eval(item, Ctx::Scalar);
+                }
+            }
+            OperatorKind::Join {
+                parameters,
+                right,
+                conditions,
+            } => {
+                self.eval_all(parameters, Ctx::Scalar);
+                self.eval(right, Ctx::Tabular);
+                self.eval_all(conditions, Ctx::Row);
+            }
+            OperatorKind::Union { parameters, operands } => {
+                self.eval_all(parameters, Ctx::Scalar);
+                self.eval_all(operands, Ctx::Operand);
+            }
+            OperatorKind::As { parameters, name } => {
+                self.eval_all(parameters, Ctx::Scalar);
+                let name = self.name_text(name);
+                self.bind(name, Value::Unknown);
+            }
+            OperatorKind::Invoke(call) => {
+                self.eval(call, Ctx::Tabular);
+            }
+            OperatorKind::Evaluate { parameters, plugin } => {
+                self.eval_all(parameters, Ctx::Scalar);
+                let name = self.name_text(&plugin.name);
+                if self.record_reads {
+                    self.out.plugins.push(PluginUse {
+                        name: name.to_string(),
+                        span: plugin.span,
+                        via: Vec::new(),
+                    });
+                }
+                let tabular = builtins::plugin_tabular_parameters(name);
+                for (i, argument) in plugin.arguments.iter().enumerate() {
+                    self.eval(argument, if tabular.contains(&i) { Ctx::Tabular } else { Ctx::Row });
+                }
+            }
+            OperatorKind::Nested { rows, subqueries } => {
+                self.eval_all(rows, Ctx::Row);
+                self.eval_all(subqueries, Ctx::Tabular);
+            }
+            OperatorKind::Search { sources, rows } => {
+                match sources {
+                    Some(sources) => self.eval_all(sources, Ctx::Operand),
+                    None => {
+                        let span = operator.keyword_span;
+                        self.record(EntityKind::TablePattern, &Self::current_db(), "*", span, Vec::new());
+                    }
+                }
+                self.eval_all(rows, Ctx::Row);
+            }
+            OperatorKind::MakeGraph {
+                node_tables,
+                rows,
+                subqueries,
+            } => {
+                self.eval_all(node_tables, Ctx::Tabular);
+                self.eval_all(rows, Ctx::Row);
+                self.eval_all(subqueries, Ctx::Tabular);
+            }
+            OperatorKind::MacroExpand {
+                parameters,
+                group,
+                alias,
+                body,
+            } => {
+                self.eval_all(parameters, Ctx::Scalar);
+                let group_value = self.eval(group, Ctx::Scalar);
+                let mark = self.scope.len();
+                if let Some(alias) = alias {
+                    let name = self.name_text(alias);
+                    self.bind(name, group_value);
+                }
+                self.block(body);
+                self.scope.truncate(mark);
+            }
+        }
+    }
+
+    fn eval_all(&mut self, exprs: &'a [Expr], ctx: Ctx) {
+        for expr in exprs {
+            self.eval(expr, ctx);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
