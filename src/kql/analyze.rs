@@ -240,12 +240,7 @@ impl<'a> Analyzer<'a> {
             Statement::Let(let_) => {
                 let name = self.name_text(&let_.name);
                 let value = match &let_.value {
-                    LetValue::Expr(expr) => {
-                        let mark = self.scope.len();
-                        let value = self.eval(expr, Ctx::Tabular);
-                        self.scope.truncate(mark);
-                        value
-                    }
+                    LetValue::Expr(expr) => self.eval(expr, Ctx::Tabular),
                     LetValue::Function(function) => {
                         self.declare_function(function);
                         Value::Function(function, self.scope.len())
@@ -254,9 +249,8 @@ impl<'a> Analyzer<'a> {
                 self.bind(name, value);
             }
             Statement::Expression(expr) => {
-                let mark = self.scope.len();
+                // Names declared by `as` stay visible to later statements.
                 self.eval(expr, Ctx::Tabular);
-                self.scope.truncate(mark);
             }
             Statement::Alias { name, value, .. } => {
                 if let Value::Database(db) = self.eval(value, Ctx::Scalar) {
@@ -512,15 +506,16 @@ impl<'a> Analyzer<'a> {
         if let Some(value) = self.lookup(text) {
             let value = value.clone();
             if let Value::Function(function, scope_len) = value {
-                if ctx.is_tabular() && function.parameters.is_empty() {
-                    // A parameterless function (a view) named without `()`.
+                if ctx.is_tabular() && function.parameters.iter().all(|p| p.default.is_some()) {
+                    // A function called without `()`: all its parameters have defaults.
                     self.call_function(function, scope_len, Vec::new(), name.span);
                     return Value::Unknown;
                 }
             }
             return value;
         }
-        if ctx.is_tabular() {
+        // Kusto.Language binds `graph` in a table position to the graph built-in, not a table.
+        if ctx.is_tabular() && text != "graph" {
             self.record(EntityKind::Table, &Self::current_db(), text, name.span, Vec::new());
         }
         Value::Unknown
@@ -824,6 +819,23 @@ impl<'a> Analyzer<'a> {
             OperatorKind::Nested { rows, subqueries } => {
                 self.eval_all(rows, Ctx::Row);
                 self.eval_all(subqueries, Ctx::Tabular);
+            }
+            OperatorKind::Partition { column, rows, subquery } => {
+                self.eval_all(rows, Ctx::Row);
+                let mark = self.scope.len();
+                if let Some(column) = column {
+                    let name = self.name_text(column);
+                    self.bind(name, Value::Unknown);
+                }
+                self.eval(subquery, Ctx::Tabular);
+                self.scope.truncate(mark);
+            }
+            OperatorKind::GraphToTable { rows, declared } => {
+                self.eval_all(rows, Ctx::Row);
+                for name in declared {
+                    let name = self.name_text(name);
+                    self.bind(name, Value::Unknown);
+                }
             }
             OperatorKind::Search { sources, rows } => {
                 match sources {

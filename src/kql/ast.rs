@@ -248,9 +248,14 @@ pub enum OperatorKind {
     Invoke(Expr),
     /// `evaluate plugin(args)`.
     Evaluate { parameters: Vec<Expr>, plugin: Call },
-    /// Operators with nested subqueries over their input (`fork`, `facet`, `partition`,
-    /// `mv-apply`, `make-graph ... partitioned-by`): row expressions and subqueries.
+    /// Operators with nested subqueries over their input (`fork`, `facet`, `mv-apply`): row
+    /// expressions and subqueries.
     Nested { rows: Vec<Expr>, subqueries: Vec<Expr> },
+    /// `partition [params] by column [in ..] (subquery) | { query }`: the column's value is in
+    /// scope inside the subquery (`toscalar(column)`).
+    Partition { column: Option<Name>, rows: Vec<Expr>, subquery: Expr },
+    /// `graph-to-table nodes as N, edges as E`: declares tabular names for later statements.
+    GraphToTable { rows: Vec<Expr>, declared: Vec<Name> },
     /// `find` / `search`: the sources (`None` without `in (...)`: all tables) and the rest.
     Search { sources: Option<Vec<Expr>>, rows: Vec<Expr> },
     /// `make-graph`: tables of nodes after `with`, and the rest.

@@ -901,6 +901,11 @@ impl<'a> Parser<'a> {
                 self.wildcards = saved;
                 OperatorKind::Rows(items)
             }
+            Kw::GraphToTable => {
+                let mut declared = Vec::new();
+                let rows = self.clauses_declaring(Some(&mut declared));
+                OperatorKind::GraphToTable { rows, declared }
+            }
             Kw::GraphMatch | Kw::GraphShortestPaths => {
                 // The graph pattern declares names and reads nothing: skip it.
                 self.skip_until(|t| {
@@ -952,6 +957,11 @@ impl<'a> Parser<'a> {
     /// declarations, `*`, and clause keywords (`by`, `asc`, `with (...)`...), up to the end of
     /// the operator.
     fn clauses(&mut self) -> Vec<Expr> {
+        self.clauses_declaring(None)
+    }
+
+    /// [`Self::clauses`], collecting the names declared by `as Name` into `declared` if given.
+    fn clauses_declaring(&mut self, mut declared: Option<&mut Vec<Name>>) -> Vec<Expr> {
         let mut items = Vec::new();
         while !self.at_terminator() {
             let before = self.pos;
@@ -966,6 +976,11 @@ impl<'a> Parser<'a> {
                 }
                 TokenKind::Keyword(kw) if is_clause_keyword(kw) && !self.at_named() && !self.keyword_is_operand() => {
                     self.bump();
+                    if kw == Kw::As && self.at_name() {
+                        if let Some(declared) = declared.as_deref_mut() {
+                            declared.push(self.name());
+                        }
+                    }
                     if kw == Kw::With && self.at(TokenKind::LParen) {
                         items.push(self.parenthesized());
                     }
@@ -1208,14 +1223,11 @@ impl<'a> Parser<'a> {
     /// `partition [params] by col [in (...)] (subquery) | { query }`.
     fn partition(&mut self) -> OperatorKind {
         let mut rows = self.parameters();
-        let mut subqueries = Vec::new();
         if self.eat_kw(Kw::By).is_none() {
             self.error_here("expected `by` and a column");
         }
         // The column is a name, so `by a (subquery)` is not a call of `a`.
-        if self.at_name() {
-            rows.push(Expr::Name(self.name()));
-        }
+        let column = if self.at_name() { Some(self.name()) } else { None };
         loop {
             if self.eat_kw(Kw::In).is_some() {
                 rows.push(self.unary());
@@ -1225,16 +1237,20 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        match self.kind() {
-            TokenKind::LParen => subqueries.push(self.parenthesized_sub_pipe()),
+        let subquery = match self.kind() {
+            TokenKind::LParen => self.parenthesized_sub_pipe(),
             TokenKind::LBrace => {
                 self.bump();
-                subqueries.push(self.pipe_expr());
+                let query = self.pipe_expr();
                 self.expect(TokenKind::RBrace, "expected `}` to close the partition subquery");
+                query
             }
-            _ => self.error_here("expected the partition subquery in `(...)` or `{...}`"),
-        }
-        OperatorKind::Nested { rows, subqueries }
+            _ => {
+                self.error_here("expected the partition subquery in `(...)` or `{...}`");
+                Expr::Error(Span::empty(self.peek().span.start as usize))
+            }
+        };
+        OperatorKind::Partition { column, rows, subquery }
     }
 
     /// `mv-apply [params] items [limit n] [id expr] on (subquery)`.
@@ -1700,11 +1716,15 @@ impl<'a> Parser<'a> {
                 let mut urls = Vec::new();
                 if self.eat(TokenKind::LBracket).is_some() {
                     while !self.at(TokenKind::RBracket) && !self.at(TokenKind::Eof) {
+                        let before = self.pos;
                         if self.kind().is_string() {
                             urls.push(self.string_literal());
                         } else if self.eat(TokenKind::Comma).is_none() {
                             self.error_here("expected a URL string");
                             self.skip_until(|t| t.kind == TokenKind::Comma);
+                        }
+                        if self.pos == before {
+                            break;
                         }
                     }
                     self.expect(TokenKind::RBracket, "expected `]` after the URLs");

@@ -235,3 +235,21 @@ fn expansion_is_bounded() {
     text.push_str("f39");
     assert_eq!(reads(&text), ["table T"]);
 }
+
+#[test]
+fn corpus_regressions() {
+    // `as` names stay visible to later statements.
+    assert_eq!(reads("T | as X; X | count"), ["table T"]);
+    // The partition column is in scope in the subquery.
+    assert_eq!(reads("T | partition by k (where x == toscalar(k))"), ["table T"]);
+    assert_eq!(reads("T | partition by k { U | where x == toscalar(k) }"), ["table T", "table U"]);
+    assert_eq!(reads("T | where x == toscalar(k)"), ["table T", "table k"]);
+    // A function whose parameters all have defaults may be named without `()`.
+    assert_eq!(reads("let f = (a:string='y') { T }; f"), ["table T"]);
+    assert_eq!(reads("let f = (a:string, b:string='x') { T }; f"), Vec::<String>::new());
+    // graph-to-table declares its `as` names.
+    assert_eq!(reads("E | make-graph s --> d with N on n | graph-to-table nodes as X, edges as Y; X; Y"), [
+        "table E", "table N"
+    ]);
+    assert_eq!(reads("graph | count"), Vec::<String>::new());
+}
