@@ -126,6 +126,8 @@ enum Value<'a> {
     Unknown,
     /// A constant string.
     Str(Rc<str>),
+    /// A literal as written; decoded only if its value is needed.
+    Literal(&'a Literal),
     Cluster(String),
     Database(Db),
     /// `entity_group [...]`: several databases.
@@ -240,7 +242,10 @@ impl<'a> Analyzer<'a> {
             Statement::Let(let_) => {
                 let name = self.name_text(&let_.name);
                 let value = match &let_.value {
-                    LetValue::Expr(expr) => self.eval(expr, Ctx::Tabular),
+                    LetValue::Expr(expr) => {
+                        let value = self.eval(expr, Ctx::Tabular);
+                        self.settled(value)
+                    }
                     LetValue::Function(function) => {
                         self.declare_function(function);
                         Value::Function(function, self.scope.len())
@@ -330,13 +335,8 @@ impl<'a> Analyzer<'a> {
         if !self.record_reads || self.call_depth >= MAX_CALL_DEPTH || self.budget == 0 {
             return;
         }
-        let constants: Vec<Option<Rc<str>>> = arguments
-            .iter()
-            .map(|a| match a {
-                Value::Str(s) => Some(s.clone()),
-                _ => None,
-            })
-            .collect();
+        let arguments: Vec<Value<'a>> = arguments.into_iter().map(|a| self.settled(a)).collect();
+        let constants: Vec<Option<Rc<str>>> = arguments.iter().map(|a| self.constant(a)).collect();
         let memo_key = (key, constants);
         if let Some(effects) = self.memo.get(&memo_key) {
             let effects = effects.clone();
@@ -397,13 +397,8 @@ impl<'a> Analyzer<'a> {
     /// `pattern(args)[.path]`: expands the pattern bodies that match the constant arguments and
     /// path, or all of them when the call is not constant.
     fn call_pattern(&mut self, pattern: &'a Pattern, scope_len: usize, arguments: Vec<Value<'a>>, path: Option<&str>, call: Span) {
-        let constants: Vec<Option<&str>> = arguments
-            .iter()
-            .map(|a| match a {
-                Value::Str(s) => Some(&**s),
-                _ => None,
-            })
-            .collect();
+        let owned: Vec<Option<Rc<str>>> = arguments.iter().map(|a| self.constant(a)).collect();
+        let constants: Vec<Option<&str>> = owned.iter().map(|c| c.as_deref()).collect();
         for m in &pattern.matches {
             let args_match = m.arguments.iter().zip(&constants).all(|(written, given)| {
                 let written = match written {
@@ -443,10 +438,7 @@ impl<'a> Analyzer<'a> {
                 }
                 Value::Unknown
             }
-            Expr::Literal(literal) => match self.string_value(literal) {
-                Some(s) => Value::Str(s.into()),
-                None => Value::Unknown,
-            },
+            Expr::Literal(literal) => Value::Literal(literal),
             Expr::Call(call) => self.eval_call(call, ctx),
             Expr::Path(path) => self.eval_path(path, ctx),
             Expr::Operation(operation) => {
@@ -521,12 +513,30 @@ impl<'a> Analyzer<'a> {
         Value::Unknown
     }
 
-    /// The constant string of an argument, evaluated without recording anything as a table.
-    fn constant_argument(&mut self, arguments: &'a [Expr], index: usize) -> Option<Rc<str>> {
-        match arguments.get(index).map(|a| self.eval(a, Ctx::Scalar)) {
-            Some(Value::Str(s)) => Some(s),
+    /// The constant string a value holds, if any.
+    fn constant(&self, value: &Value<'a>) -> Option<Rc<str>> {
+        match value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Literal(literal) => self.string_value(literal).map(Into::into),
             _ => None,
         }
+    }
+
+    /// A value with literals decoded, to be kept (bound to a name or a parameter).
+    fn settled(&self, value: Value<'a>) -> Value<'a> {
+        match value {
+            Value::Literal(_) => match self.constant(&value) {
+                Some(s) => Value::Str(s),
+                None => Value::Unknown,
+            },
+            other => other,
+        }
+    }
+
+    /// The constant string of an argument, evaluated without recording anything as a table.
+    fn constant_argument(&mut self, arguments: &'a [Expr], index: usize) -> Option<Rc<str>> {
+        let value = self.eval(arguments.get(index)?, Ctx::Scalar);
+        self.constant(&value)
     }
 
     fn eval_call(&mut self, call: &'a Call, ctx: Ctx) -> Value<'a> {
@@ -543,7 +553,7 @@ impl<'a> Analyzer<'a> {
                 return Value::Unknown;
             }
             Some(_) => {
-                self.eval_arguments(&call.arguments, ctx);
+                self.eval_all(&call.arguments, ctx.scalar());
                 return Value::Unknown;
             }
             None => {}
@@ -579,7 +589,7 @@ impl<'a> Analyzer<'a> {
                 Value::Unknown
             }
             _ if builtins::is_builtin_function(name) => {
-                self.eval_arguments(&call.arguments, ctx);
+                self.eval_all(&call.arguments, ctx.scalar());
                 Value::Unknown
             }
             _ => {
@@ -630,11 +640,11 @@ impl<'a> Analyzer<'a> {
     }
 
     fn stored_call_arguments(&mut self, arguments: &'a [Expr], ctx: Ctx) -> Vec<Option<String>> {
-        self.eval_arguments(arguments, ctx)
-            .into_iter()
-            .map(|v| match v {
-                Value::Str(s) => Some(s.to_string()),
-                _ => None,
+        arguments
+            .iter()
+            .map(|a| {
+                let value = self.eval(a, ctx.scalar());
+                self.constant(&value).map(|s| s.to_string())
             })
             .collect()
     }
@@ -719,7 +729,7 @@ impl<'a> Analyzer<'a> {
                 Value::Unknown
             }
             (_, Segment::Call(call)) => {
-                self.eval_arguments(&call.arguments, ctx);
+                self.eval_all(&call.arguments, ctx.scalar());
                 Value::Unknown
             }
             _ => Value::Unknown,

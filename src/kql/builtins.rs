@@ -3,6 +3,9 @@
 //! Facts taken from Kusto.Language 12.4.1 (`Functions.All`, `Aggregates.All`, `PlugIns.All`).
 //! A call whose name is none of these and not a `let` is a call of a stored function.
 
+use rustc_hash::FxHashSet;
+use std::sync::LazyLock;
+
 /// Built-in scalar and entity functions.
 pub(crate) const SCALAR_FUNCTIONS: &[&str] = &[
     "__cast", "__geo_length_to_s2cell_level", "__geo_line_s2cell_covering_level",
@@ -120,9 +123,12 @@ pub(crate) const PLUGINS: &[&str] = &[
     "sql_request",
 ];
 
+static FUNCTIONS: LazyLock<FxHashSet<&'static str>> =
+    LazyLock::new(|| SCALAR_FUNCTIONS.iter().chain(AGGREGATE_FUNCTIONS).copied().collect());
+
 /// True when `name` is a built-in scalar function or an aggregation function.
 pub fn is_builtin_function(name: &str) -> bool {
-    SCALAR_FUNCTIONS.binary_search(&name).is_ok() || AGGREGATE_FUNCTIONS.binary_search(&name).is_ok()
+    FUNCTIONS.contains(name)
 }
 
 /// True when `name` is a plugin known to `evaluate`.

@@ -328,9 +328,19 @@ keywords! {
 static BY_TEXT: LazyLock<FxHashMap<&'static str, Kw>> =
     LazyLock::new(|| ALL.iter().map(|&kw| (kw.text(), kw)).collect());
 
+/// The longest keyword spelling (`materialized-view-combine`, `graph-mark-components`...).
+const MAX_KEYWORD_LEN: usize = 32;
+
 /// The keyword spelled exactly `text`, if any.
+#[inline]
 pub fn lookup(text: &str) -> Option<Kw> {
-    BY_TEXT.get(text).copied()
+    // No keyword starts with an upper-case letter or is longer than the longest: most names
+    // (`StormEvents`, `TimeGenerated`) are rejected without hashing.
+    match text.as_bytes().first() {
+        Some(b'A'..=b'Z') | None => None,
+        _ if text.len() > MAX_KEYWORD_LEN => None,
+        _ => BY_TEXT.get(text).copied(),
+    }
 }
 
 impl Kw {
@@ -408,6 +418,8 @@ mod tests {
             assert_eq!(lookup(kw.text()), Some(kw));
         }
         assert_eq!(ALL.len(), 279);
+        assert!(ALL.iter().all(|kw| kw.text().len() <= MAX_KEYWORD_LEN));
+        assert!(ALL.iter().all(|kw| !kw.text().starts_with(|c: char| c.is_ascii_uppercase())));
     }
 
     #[test]

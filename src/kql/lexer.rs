@@ -82,9 +82,11 @@ pub fn skip_trivia(mut rest: &str) -> &str {
             i += 1;
         }
         rest = &rest[i..];
-        if let Ok((after, _)) = comment(rest) {
-            rest = after;
-            continue;
+        if rest.starts_with("//") {
+            if let Ok((after, _)) = comment(rest) {
+                rest = after;
+                continue;
+            }
         }
         match rest.chars().next() {
             Some(c) if !c.is_ascii() && is_whitespace(c) => rest = &rest[c.len_utf8()..],
@@ -260,11 +262,16 @@ fn ident_tail(i: &str) -> Res<'_, &str> {
 }
 
 fn word(i: &str) -> Res<'_, TokenKind> {
-    if let Ok(found) = raw_guid(i) {
-        return Ok(found);
+    let bytes = i.as_bytes();
+    if bytes.get(8) == Some(&b'-') {
+        if let Ok(found) = raw_guid(i) {
+            return Ok(found);
+        }
     }
-    if let Ok(found) = obfuscated_string(i) {
-        return Ok(found);
+    if matches!(bytes, [b'h' | b'H', b'\'' | b'"' | b'@' | b'`' | b'~', ..]) {
+        if let Ok(found) = obfuscated_string(i) {
+            return Ok(found);
+        }
     }
     let (rest, first) = recognize((satisfy(is_ident_start), ident_tail)).parse(i)?;
     if first.starts_with('$') {
@@ -396,8 +403,10 @@ fn not_followed_by_ident(i: &str) -> Res<'_, ()> {
 
 /// Tries raw GUID, real, timespan, long, then a digit-led identifier, in that order.
 fn number_or_word(i: &str) -> Res<'_, TokenKind> {
-    if let Ok(found) = raw_guid(i) {
-        return Ok(found);
+    if i.as_bytes().get(8) == Some(&b'-') {
+        if let Ok(found) = raw_guid(i) {
+            return Ok(found);
+        }
     }
     if let Ok((rest, _)) = (real, not_followed_by_ident).parse(i) {
         return Ok((rest, TokenKind::Real));
