@@ -1,0 +1,127 @@
+//! The command line: arguments to a library call to an exit status. `main.rs` only calls
+//! [`main`]; tests call [`run`] with their own arguments and output buffers.
+
+use std::ffi::OsString;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use codespan_reporting::term::termcolor::{ColorChoice, StandardStream, WriteColor};
+
+use crate::render;
+use crate::workspace::{self, LoadOptions};
+
+/// Exit status: success, problems found, or uplint could not run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Success = 0,
+    Failure = 1,
+    Error = 2,
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "uplint", version, about = "Static analysis of Azure Data Explorer (Kusto) update policies")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print what each query references and reads.
+    Refs(RefsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct RefsArgs {
+    /// Files and directories to read (directories are searched for .kql, .csl and .kusto files).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// When to use colours in human output (`NO_COLOR` turns them off in `auto`).
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Runs uplint as the `uplint` binary does, on the process's arguments and terminal.
+pub fn main() -> std::process::ExitCode {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let color = color_choice(&args);
+    let mut stdout = StandardStream::stdout(color);
+    let mut stderr = StandardStream::stderr(color);
+    let status = run(args, &cwd, &mut stdout, &mut stderr);
+    std::process::ExitCode::from(status as u8)
+}
+
+/// The colour choice for the process's own terminal: `--color`, else `NO_COLOR`, else whether
+/// standard output is a terminal.
+fn color_choice(args: &[OsString]) -> ColorChoice {
+    let when = Cli::try_parse_from(args).ok().map(|cli| match cli.command {
+        Command::Refs(args) => args.color,
+    });
+    match when {
+        Some(ColorWhen::Always) => ColorChoice::Always,
+        Some(ColorWhen::Never) => ColorChoice::Never,
+        _ if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => ColorChoice::Never,
+        _ if std::io::stdout().is_terminal() => ColorChoice::Auto,
+        _ => ColorChoice::Never,
+    }
+}
+
+/// Runs uplint with `args` (the first is the program name), paths relative to `cwd`.
+pub fn run(
+    args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    cwd: &Path,
+    stdout: &mut dyn WriteColor,
+    stderr: &mut dyn WriteColor,
+) -> Status {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let is_error = error.use_stderr();
+            let out: &mut dyn WriteColor = if is_error { stderr } else { stdout };
+            let _ = write!(out, "{}", error.render());
+            return if is_error { Status::Error } else { Status::Success };
+        }
+    };
+    let result = match cli.command {
+        Command::Refs(args) => refs(&args, cwd, stdout),
+    };
+    match result {
+        Ok(status) => status,
+        Err(message) => {
+            let _ = writeln!(stderr, "uplint: error: {message}");
+            Status::Error
+        }
+    }
+}
+
+fn absolute(paths: &[PathBuf], cwd: &Path) -> Vec<PathBuf> {
+    paths.iter().map(|p| if p.is_absolute() { p.clone() } else { cwd.join(p) }).collect()
+}
+
+fn refs(args: &RefsArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<Status, String> {
+    let workspace = workspace::load(&absolute(&args.paths, cwd), cwd, &LoadOptions::default()).map_err(|e| e.to_string())?;
+    let written = match args.format {
+        Format::Json => render::refs::write_json(stdout, &workspace),
+        Format::Human => render::refs::write_human(stdout, &workspace),
+    };
+    written.map_err(|e| format!("cannot write the output: {e}"))?;
+    Ok(Status::Success)
+}

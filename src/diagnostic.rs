@@ -1,0 +1,104 @@
+//! Diagnostics: what is wrong, where (a file and a byte range), the evidence, and the fix.
+//! Plain data: renderers turn them into text, JSON and the other formats.
+
+use serde::Serialize;
+
+use crate::source::FileId;
+use crate::span::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// A stable diagnostic code and its kebab-case name (`UP901` `syntax-error`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Code {
+    pub code: &'static str,
+    pub name: &'static str,
+}
+
+/// Text that does not parse (KQL or a management command).
+pub const SYNTAX_ERROR: Code = Code {
+    code: "UP901",
+    name: "syntax-error",
+};
+/// A file that could not be read: missing, unreadable, not UTF-8, too large.
+pub const UNREADABLE_FILE: Code = Code {
+    code: "UP902",
+    name: "unreadable-file",
+};
+
+/// A place in a file with a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub file: FileId,
+    pub span: Span,
+    pub message: String,
+}
+
+impl Label {
+    pub fn new(file: FileId, span: Span, message: impl Into<String>) -> Label {
+        Label {
+            file,
+            span,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    /// Where the problem is.
+    pub primary: Label,
+    /// The evidence, possibly in other files.
+    pub labels: Vec<Label>,
+    pub notes: Vec<String>,
+    /// How to fix it (for rules: the exact command to run).
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(code: Code, severity: Severity, message: impl Into<String>, primary: Label) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity,
+            message: message.into(),
+            primary,
+            labels: Vec::new(),
+            notes: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn with_label(mut self, label: Label) -> Diagnostic {
+        self.labels.push(label);
+        self
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+}

@@ -1,0 +1,224 @@
+//! Source files: loading them (BOM, UTF-8, size limit), naming them, and turning byte offsets
+//! into lines and columns for rendering.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, Label, Severity, UNREADABLE_FILE};
+use crate::span::Span;
+
+/// Files larger than this are not read (a diagnostic says so).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
+/// The index of a file in a [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+/// One file: where it is, how it is shown, and its text (empty when it could not be read).
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// The path as shown in output: relative to the working directory, `/`-separated.
+    pub display: String,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+/// A line and column, both 1-based; the column counts characters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+    pub offset: usize,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, display: String, text: String) -> SourceFile {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile {
+            path,
+            display,
+            text,
+            line_starts,
+        }
+    }
+
+    /// The 0-based line that holds byte `offset`.
+    pub fn line_index(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&start| start <= offset).saturating_sub(1)
+    }
+
+    /// The byte range of 0-based line `line`, without its line break.
+    pub fn line_range(&self, line: usize) -> Option<Range<usize>> {
+        let start = *self.line_starts.get(line)?;
+        let end = self.line_starts.get(line + 1).map_or(self.text.len(), |&next| next - 1);
+        let end = if self.text[start..end].ends_with('\r') { end - 1 } else { end };
+        Some(start..end)
+    }
+
+    /// The line and column of byte `offset` (clamped to the text, snapped to a character).
+    pub fn position(&self, offset: usize) -> Position {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line_index(offset);
+        let start = self.line_starts[line];
+        Position {
+            line: line + 1,
+            column: self.text[start..offset].chars().count() + 1,
+            offset,
+        }
+    }
+}
+
+/// Every file of a run, addressed by [`FileId`].
+#[derive(Clone, Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId(self.files.len() as u32 - 1)
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+impl<'a> codespan_reporting::files::Files<'a> for SourceMap {
+    type FileId = FileId;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
+        Ok(&self.get(id).display)
+    }
+
+    fn source(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
+        Ok(&self.get(id).text)
+    }
+
+    fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, codespan_reporting::files::Error> {
+        Ok(self.get(id).line_index(byte_index))
+    }
+
+    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, codespan_reporting::files::Error> {
+        let file = self.get(id);
+        match file.line_range(line_index) {
+            Some(range) => Ok(range),
+            // One past the last line: an empty range at the end (codespan asks for it).
+            None if line_index == file.line_starts.len() => Ok(file.text.len()..file.text.len()),
+            None => Err(codespan_reporting::files::Error::LineTooLarge {
+                given: line_index,
+                max: file.line_starts.len() - 1,
+            }),
+        }
+    }
+}
+
+/// How `path` is shown: relative to `cwd` when under it, with `/` separators, no leading `./`.
+pub fn display_path(path: &Path, cwd: &Path) -> String {
+    let relative = path.strip_prefix(cwd).unwrap_or(path);
+    let mut parts = Vec::new();
+    for component in relative.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
+        }
+    }
+    let joined = parts.join("/");
+    match relative.components().next() {
+        Some(std::path::Component::RootDir) => format!("/{}", joined.trim_start_matches('/')),
+        _ if joined.is_empty() => ".".to_string(),
+        _ => joined,
+    }
+}
+
+/// Reads `paths` into `sources`. A file that cannot be read, is not UTF-8 or is too large is
+/// still added (with empty text) and gets an `UP902` diagnostic; the rest are read normally.
+/// A UTF-8 byte order mark is dropped.
+pub fn load(paths: &[PathBuf], cwd: &Path, max_size: u64, sources: &mut SourceMap) -> (Vec<FileId>, Vec<Diagnostic>) {
+    let mut ids = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        let display = display_path(path, cwd);
+        let (text, problem) = match read_text(path, max_size) {
+            Ok(text) => (text, None),
+            Err(problem) => (String::new(), Some(problem)),
+        };
+        let id = sources.add(SourceFile::new(path.clone(), display, text));
+        if let Some(message) = problem {
+            problems.push(Diagnostic::new(
+                UNREADABLE_FILE,
+                Severity::Error,
+                message,
+                Label::new(id, Span::empty(0), "this file was not checked"),
+            ));
+        }
+        ids.push(id);
+    }
+    (ids, problems)
+}
+
+fn read_text(path: &Path, max_size: u64) -> Result<String, String> {
+    let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    if metadata.len() > max_size {
+        return Err(format!(
+            "the file is {} bytes, over the limit of {max_size} bytes",
+            metadata.len()
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        format!("the file is not valid UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to())
+    })?;
+    if text.starts_with('\u{FEFF}') {
+        text.drain(..3);
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_lines_and_characters() {
+        let file = SourceFile::new(PathBuf::from("a.kql"), "a.kql".into(), "ab\r\nçd\nx".into());
+        assert_eq!(file.position(0), Position { line: 1, column: 1, offset: 0 });
+        assert_eq!(file.position(4), Position { line: 2, column: 1, offset: 4 });
+        // `ç` is two bytes but one column.
+        assert_eq!(file.position(6), Position { line: 2, column: 2, offset: 6 });
+        assert_eq!(file.position(9), Position { line: 3, column: 1, offset: 9 });
+        assert_eq!(file.position(99), Position { line: 3, column: 2, offset: 10 });
+        assert_eq!(file.line_range(0), Some(0..2));
+        // Inside a multi-byte character: snapped back to its start.
+        assert_eq!(file.position(5).offset, 4);
+    }
+
+    #[test]
+    fn display_paths_are_relative_with_slashes() {
+        let cwd = Path::new("/work/repo");
+        assert_eq!(display_path(Path::new("/work/repo/q/a.kql"), cwd), "q/a.kql");
+        assert_eq!(display_path(Path::new("./q/a.kql"), cwd), "q/a.kql");
+        assert_eq!(display_path(Path::new("/elsewhere/b.kql"), cwd), "/elsewhere/b.kql");
+    }
+}

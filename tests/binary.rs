@@ -1,0 +1,34 @@
+//! The installed binary: exit codes and colour conventions as a shell sees them.
+
+use assert_cmd::Command;
+
+fn uplint() -> Command {
+    let mut cmd = Command::cargo_bin("uplint").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+#[test]
+fn refs_runs_and_exits_zero() {
+    let output = uplint().args(["refs", "fixtures/queries"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("fixtures/queries/cross_database.kql"));
+}
+
+#[test]
+fn colour_follows_the_flag_and_no_color() {
+    let coloured = uplint().args(["refs", "fixtures/queries/syntax_error.csl", "--color", "always"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&coloured.stdout).contains('\u{1b}'));
+    let plain = uplint().args(["refs", "fixtures/queries/syntax_error.csl"]).env("NO_COLOR", "1").output().unwrap();
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains('\u{1b}'));
+    // Piped output is never coloured in `auto`.
+    let piped = uplint().args(["refs", "fixtures/queries/syntax_error.csl"]).env_remove("NO_COLOR").output().unwrap();
+    assert!(!String::from_utf8_lossy(&piped.stdout).contains('\u{1b}'));
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let output = uplint().args(["refs", "--format", "nope"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}

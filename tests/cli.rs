@@ -1,0 +1,85 @@
+//! The command line, end to end: arguments in, bytes and exit status out.
+
+use std::path::Path;
+
+use codespan_reporting::term::termcolor::NoColor;
+use uplint::cli::{Status, run};
+
+fn uplint(args: &[&str]) -> (Status, String, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut stdout = NoColor::new(Vec::new());
+    let mut stderr = NoColor::new(Vec::new());
+    let mut argv = vec!["uplint"];
+    argv.extend_from_slice(args);
+    let status = run(argv, root, &mut stdout, &mut stderr);
+    (
+        status,
+        String::from_utf8(stdout.into_inner()).unwrap(),
+        String::from_utf8(stderr.into_inner()).unwrap(),
+    )
+}
+
+#[test]
+fn refs_json_on_query_fixtures() {
+    let (status, out, err) = uplint(&["refs", "fixtures/queries", "--format", "json"]);
+    assert_eq!(status, Status::Success, "{err}");
+    insta::assert_snapshot!("refs_json_queries", out);
+}
+
+#[test]
+fn refs_human_on_query_fixtures() {
+    let (status, out, err) = uplint(&["refs", "fixtures/queries"]);
+    assert_eq!(status, Status::Success, "{err}");
+    insta::assert_snapshot!("refs_human_queries", out);
+}
+
+#[test]
+fn refs_json_is_valid_and_deterministic() {
+    let (_, first, _) = uplint(&["refs", "fixtures/queries", "--format", "json"]);
+    let (_, second, _) = uplint(&["refs", "fixtures/queries/syntax_error.csl", "fixtures/queries", "--format", "json"]);
+    assert_eq!(first, second);
+    let value: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(value["version"], 1);
+    let paths: Vec<&str> = value["units"].as_array().unwrap().iter().map(|u| u["path"].as_str().unwrap()).collect();
+    let mut sorted = paths.clone();
+    sorted.sort();
+    assert_eq!(paths, sorted);
+}
+
+#[test]
+fn missing_files_are_reported_and_the_rest_is_read() {
+    let (status, out, _) = uplint(&["refs", "fixtures/queries/cross_database.kql", "no/such/file.kql", "--format", "json"]);
+    assert_eq!(status, Status::Success);
+    let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(value["units"].as_array().unwrap().len(), 1);
+    let problems = value["diagnostics"].as_array().unwrap();
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0]["code"], "UP902");
+    assert_eq!(problems[0]["path"], "no/such/file.kql");
+}
+
+#[test]
+fn bad_arguments_exit_with_2() {
+    let (status, _, err) = uplint(&["refs", "--format", "xml"]);
+    assert_eq!(status, Status::Error);
+    assert!(err.contains("xml"), "{err}");
+    let (status, _, err) = uplint(&["frobnicate"]);
+    assert_eq!(status, Status::Error, "{err}");
+}
+
+#[test]
+fn no_input_exits_with_2() {
+    let (status, _, err) = uplint(&["refs", "src/kql"]);
+    assert_eq!(status, Status::Error);
+    assert!(err.contains("no Kusto files"), "{err}");
+}
+
+#[test]
+fn help_and_version_succeed() {
+    let (status, out, _) = uplint(&["--help"]);
+    assert_eq!(status, Status::Success);
+    assert!(out.contains("refs"));
+    let (status, out, _) = uplint(&["--version"]);
+    assert_eq!(status, Status::Success);
+    assert!(out.contains(env!("CARGO_PKG_VERSION")));
+}
