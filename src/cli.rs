@@ -117,7 +117,8 @@ fn absolute(paths: &[PathBuf], cwd: &Path) -> Vec<PathBuf> {
 }
 
 fn refs(args: &RefsArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<Status, String> {
-    let workspace = workspace::load(&absolute(&args.paths, cwd), cwd, &LoadOptions::default()).map_err(|e| e.to_string())?;
+    let workspace =
+        workspace::load(&absolute(&args.paths, cwd), cwd, &LoadOptions::default()).map_err(|e| e.to_string())?;
     let written = match args.format {
         Format::Json => render::refs::write_json(stdout, &workspace),
         Format::Human => render::refs::write_human(stdout, &workspace),

@@ -32,15 +32,9 @@ pub struct Code {
 }
 
 /// Text that does not parse (KQL or a management command).
-pub const SYNTAX_ERROR: Code = Code {
-    code: "UP901",
-    name: "syntax-error",
-};
+pub const SYNTAX_ERROR: Code = Code { code: "UP901", name: "syntax-error" };
 /// A file that could not be read: missing, unreadable, not UTF-8, too large.
-pub const UNREADABLE_FILE: Code = Code {
-    code: "UP902",
-    name: "unreadable-file",
-};
+pub const UNREADABLE_FILE: Code = Code { code: "UP902", name: "unreadable-file" };
 
 /// A place in a file with a message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,11 +46,7 @@ pub struct Label {
 
 impl Label {
     pub fn new(file: FileId, span: Span, message: impl Into<String>) -> Label {
-        Label {
-            file,
-            span,
-            message: message.into(),
-        }
+        Label { file, span, message: message.into() }
     }
 }
 

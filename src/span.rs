@@ -15,10 +15,7 @@ impl Span {
     #[inline]
     pub fn new(start: usize, end: usize) -> Span {
         debug_assert!(start <= end);
-        Span {
-            start: start as u32,
-            end: end as u32,
-        }
+        Span { start: start as u32, end: end as u32 }
     }
 
     /// An empty range at `offset`.
@@ -30,10 +27,7 @@ impl Span {
     /// From the start of `self` to the end of `other`.
     #[inline]
     pub fn to(self, other: Span) -> Span {
-        Span {
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
+        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 
     #[inline]

@@ -16,9 +16,7 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> LoadOptions {
-        LoadOptions {
-            max_file_size: source::DEFAULT_MAX_FILE_SIZE,
-        }
+        LoadOptions { max_file_size: source::DEFAULT_MAX_FILE_SIZE }
     }
 }
 

@@ -12,11 +12,7 @@ fn uplint(args: &[&str]) -> (Status, String, String) {
     let mut argv = vec!["uplint"];
     argv.extend_from_slice(args);
     let status = run(argv, root, &mut stdout, &mut stderr);
-    (
-        status,
-        String::from_utf8(stdout.into_inner()).unwrap(),
-        String::from_utf8(stderr.into_inner()).unwrap(),
-    )
+    (status, String::from_utf8(stdout.into_inner()).unwrap(), String::from_utf8(stderr.into_inner()).unwrap())
 }
 
 #[test]
@@ -48,7 +44,8 @@ fn refs_json_is_valid_and_deterministic() {
 
 #[test]
 fn missing_files_are_reported_and_the_rest_is_read() {
-    let (status, out, _) = uplint(&["refs", "fixtures/queries/cross_database.kql", "no/such/file.kql", "--format", "json"]);
+    let (status, out, _) =
+        uplint(&["refs", "fixtures/queries/cross_database.kql", "no/such/file.kql", "--format", "json"]);
     assert_eq!(status, Status::Success);
     let value: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(value["units"].as_array().unwrap().len(), 1);

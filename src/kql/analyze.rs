@@ -143,6 +143,9 @@ struct Binding<'a> {
     value: Value<'a>,
 }
 
+/// A let function (its address) and the constant value of each argument.
+type MemoKey = (usize, Vec<Option<Rc<str>>>);
+
 /// What one expansion of a let function produced, for reuse at another call with the same
 /// constant arguments.
 #[derive(Clone)]
@@ -162,7 +165,7 @@ struct Analyzer<'a> {
     record_reads: bool,
     call_depth: u32,
     budget: u32,
-    memo: FxHashMap<(usize, Vec<Option<Rc<str>>>), Effects>,
+    memo: FxHashMap<MemoKey, Effects>,
     out: Analysis,
 }
 
@@ -172,33 +175,24 @@ impl<'a> Analyzer<'a> {
 
     fn record(&mut self, kind: EntityKind, db: &Db, name: &str, span: Span, arguments: Vec<Option<String>>) {
         let kind = if kind == EntityKind::Table && name.contains('*') { EntityKind::TablePattern } else { kind };
-        let entity = Entity {
-            kind,
-            cluster: db.cluster.clone(),
-            database: db.name.clone(),
-            name: name.to_string(),
-        };
+        let entity = Entity { kind, cluster: db.cluster.clone(), database: db.name.clone(), name: name.to_string() };
         if self.record_refs {
-            self.out.references.push(Reference {
-                entity: entity.clone(),
-                span,
-            });
+            self.out.references.push(Reference { entity: entity.clone(), span });
         }
         if self.record_reads {
-            self.out.reads.push(Read {
-                entity,
-                span,
-                via: Vec::new(),
-                arguments,
-            });
+            self.out.reads.push(Read { entity, span, via: Vec::new(), arguments });
+        }
+    }
+
+    /// A reference whose name is not a constant (`table(x)`), recorded once, as written.
+    fn dynamic(&mut self, span: Span) {
+        if self.record_refs {
+            self.out.dynamic_references.push(span);
         }
     }
 
     fn current_db() -> Db {
-        Db {
-            cluster: None,
-            name: None,
-        }
+        Db { cluster: None, name: None }
     }
 
     fn lookup(&self, name: &str) -> Option<&Value<'a>> {
@@ -215,10 +209,7 @@ impl<'a> Analyzer<'a> {
 
     fn string_value(&self, literal: &Literal) -> Option<String> {
         match literal.kind {
-            LiteralKind::String {
-                first_token,
-                token_count,
-            } => {
+            LiteralKind::String { first_token, token_count } => {
                 let tokens = &self.tokens[first_token as usize..(first_token + token_count) as usize];
                 Some(strings::decode_tokens(self.text, tokens).value)
             }
@@ -331,7 +322,15 @@ impl<'a> Analyzer<'a> {
 
     /// Expands a let function (or a pattern body) for one call: reads what its body reads with
     /// the arguments bound, in the function's own lexical scope.
-    fn expand(&mut self, key: usize, parameters: &'a [Parameter], body: &'a Block, scope_len: usize, arguments: Vec<Value<'a>>, call: Span) {
+    fn expand(
+        &mut self,
+        key: usize,
+        parameters: &'a [Parameter],
+        body: &'a Block,
+        scope_len: usize,
+        arguments: Vec<Value<'a>>,
+        call: Span,
+    ) {
         if !self.record_reads || self.call_depth >= MAX_CALL_DEPTH || self.budget == 0 {
             return;
         }
@@ -396,7 +395,14 @@ impl<'a> Analyzer<'a> {
 
     /// `pattern(args)[.path]`: expands the pattern bodies that match the constant arguments and
     /// path, or all of them when the call is not constant.
-    fn call_pattern(&mut self, pattern: &'a Pattern, scope_len: usize, arguments: Vec<Value<'a>>, path: Option<&str>, call: Span) {
+    fn call_pattern(
+        &mut self,
+        pattern: &'a Pattern,
+        scope_len: usize,
+        arguments: Vec<Value<'a>>,
+        path: Option<&str>,
+        call: Span,
+    ) {
         let owned: Vec<Option<Rc<str>>> = arguments.iter().map(|a| self.constant(a)).collect();
         let constants: Vec<Option<&str>> = owned.iter().map(|c| c.as_deref()).collect();
         for m in &pattern.matches {
@@ -564,7 +570,7 @@ impl<'a> Analyzer<'a> {
                 _ => match self.constant_argument(&call.arguments, 0) {
                     Some(db) => Value::Database(self.database_named(None, &db)),
                     None => {
-                        self.out.dynamic_references.push(call.span);
+                        self.dynamic(call.span);
                         Value::Unknown
                     }
                 },
@@ -572,7 +578,7 @@ impl<'a> Analyzer<'a> {
             "cluster" => match self.constant_argument(&call.arguments, 0) {
                 Some(cluster) => Value::Cluster(normalize_cluster(&cluster)),
                 None => {
-                    self.out.dynamic_references.push(call.span);
+                    self.dynamic(call.span);
                     Value::Unknown
                 }
             },
@@ -603,7 +609,7 @@ impl<'a> Analyzer<'a> {
     /// `table('T')`, `materialized_view('v')`, `external_table('e')` in database `db`.
     fn entity_call(&mut self, db: &Db, kind: EntityKind, call: &'a Call, span: Span) {
         let Some(name) = self.constant_argument(&call.arguments, 0) else {
-            self.out.dynamic_references.push(span);
+            self.dynamic(span);
             return;
         };
         for extra in call.arguments.iter().skip(1) {
@@ -629,10 +635,7 @@ impl<'a> Analyzer<'a> {
                 return db.clone();
             }
         }
-        Db {
-            cluster,
-            name: Some(name.to_string()),
-        }
+        Db { cluster, name: Some(name.to_string()) }
     }
 
     fn eval_arguments(&mut self, arguments: &'a [Expr], ctx: Ctx) -> Vec<Value<'a>> {
@@ -709,7 +712,7 @@ impl<'a> Analyzer<'a> {
                 match self.constant_argument(&call.arguments, 0) {
                     Some(db) => Value::Database(self.database_named(Some(cluster), &db)),
                     None => {
-                        self.out.dynamic_references.push(span);
+                        self.dynamic(span);
                         Value::Unknown
                     }
                 }
@@ -790,11 +793,7 @@ impl<'a> Analyzer<'a> {
                     self.eval(item, Ctx::Scalar);
                 }
             }
-            OperatorKind::Join {
-                parameters,
-                right,
-                conditions,
-            } => {
+            OperatorKind::Join { parameters, right, conditions } => {
                 self.eval_all(parameters, Ctx::Scalar);
                 self.eval(right, Ctx::Tabular);
                 self.eval_all(conditions, Ctx::Row);
@@ -815,11 +814,7 @@ impl<'a> Analyzer<'a> {
                 self.eval_all(parameters, Ctx::Scalar);
                 let name = self.name_text(&plugin.name);
                 if self.record_reads {
-                    self.out.plugins.push(PluginUse {
-                        name: name.to_string(),
-                        span: plugin.span,
-                        via: Vec::new(),
-                    });
+                    self.out.plugins.push(PluginUse { name: name.to_string(), span: plugin.span, via: Vec::new() });
                 }
                 let tabular = builtins::plugin_tabular_parameters(name);
                 for (i, argument) in plugin.arguments.iter().enumerate() {
@@ -857,21 +852,12 @@ impl<'a> Analyzer<'a> {
                 }
                 self.eval_all(rows, Ctx::Row);
             }
-            OperatorKind::MakeGraph {
-                node_tables,
-                rows,
-                subqueries,
-            } => {
+            OperatorKind::MakeGraph { node_tables, rows, subqueries } => {
                 self.eval_all(node_tables, Ctx::Tabular);
                 self.eval_all(rows, Ctx::Row);
                 self.eval_all(subqueries, Ctx::Tabular);
             }
-            OperatorKind::MacroExpand {
-                parameters,
-                group,
-                alias,
-                body,
-            } => {
+            OperatorKind::MacroExpand { parameters, group, alias, body } => {
                 self.eval_all(parameters, Ctx::Scalar);
                 let group_value = self.eval(group, Ctx::Scalar);
                 let mark = self.scope.len();

@@ -126,7 +126,10 @@ pub enum Expr {
     /// `entity_group [a, b]`.
     EntityGroup(Vec<Expr>, Span),
     /// `externaldata (schema) [urls] with (..)` / `external_data`.
-    ExternalData { urls: Vec<Literal>, span: Span },
+    ExternalData {
+        urls: Vec<Literal>,
+        span: Span,
+    },
     /// Data that reads nothing: `datatable(..)[..]`, `dynamic(..)`, `typeof(..)`.
     Inline(Span),
     /// `*` as an operand (`count(*)`, `where * has 'x'`).
@@ -161,7 +164,10 @@ impl Expr {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LiteralKind {
     /// One or more adjacent string tokens; `tokens` indexes them in the token stream.
-    String { first_token: u32, token_count: u32 },
+    String {
+        first_token: u32,
+        token_count: u32,
+    },
     Number,
     Bool,
     Guid,

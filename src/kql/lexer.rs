@@ -28,18 +28,12 @@ pub fn lex(text: &str) -> Vec<Token> {
         rest = skip_trivia(rest);
         let start = text.len() - rest.len();
         if rest.is_empty() {
-            tokens.push(Token {
-                kind: TokenKind::Eof,
-                span: Span::empty(start),
-            });
+            tokens.push(Token { kind: TokenKind::Eof, span: Span::empty(start) });
             return tokens;
         }
         let (after, kind) = next_token(rest);
         let end = text.len() - after.len();
-        tokens.push(Token {
-            kind,
-            span: Span::new(start, end),
-        });
+        tokens.push(Token { kind, span: Span::new(start, end) });
         rest = after;
     }
 }
@@ -67,8 +61,14 @@ pub fn is_whitespace(c: char) -> bool {
     match c {
         ' ' | '\t' | '\r' | '\n' | '\u{000C}' => true,
         c if c.is_ascii() => false,
-        '\u{00A0}' | '\u{1680}' | '\u{180E}' | '\u{2000}'..='\u{200B}' | '\u{202F}' | '\u{205F}'
-        | '\u{3000}' | '\u{FEFF}' => true,
+        '\u{00A0}'
+        | '\u{1680}'
+        | '\u{180E}'
+        | '\u{2000}'..='\u{200B}'
+        | '\u{202F}'
+        | '\u{205F}'
+        | '\u{3000}'
+        | '\u{FEFF}' => true,
         _ => false,
     }
 }
@@ -165,10 +165,7 @@ fn punctuation(i: &str) -> Res<'_, TokenKind> {
         (b'@', _) => (At, 1),
         (b'?', _) => (Question, 1),
         _ => {
-            return Err(nom::Err::Error(nom::error::Error::new(
-                i,
-                nom::error::ErrorKind::Char,
-            )));
+            return Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Char)));
         }
     };
     Ok((&i[len..], kind))
@@ -237,11 +234,7 @@ fn multi_line_string(i: &str, obfuscated: bool) -> Res<'_, TokenKind> {
 }
 
 fn string_kind(form: StringForm, obfuscated: bool, terminated: bool) -> TokenKind {
-    TokenKind::String {
-        form,
-        obfuscated,
-        terminated,
-    }
+    TokenKind::String { form, obfuscated, terminated }
 }
 
 /// The `h`/`H` prefix of an obfuscated string, then the string.
@@ -338,8 +331,8 @@ fn regex_suffix(i: &str) -> Res<'_, &str> {
 
 /// `!has`, `!in~`, `!between`... (`!=` and `!~` are punctuation).
 fn bang_keyword(i: &str) -> Res<'_, TokenKind> {
-    let (rest, _) = recognize((char('!'), satisfy(|c| c.is_ascii_alphabetic()), ident_tail, opt(char('~'))))
-        .parse(i)?;
+    let (rest, _) =
+        recognize((char('!'), satisfy(|c| c.is_ascii_alphabetic()), ident_tail, opt(char('~')))).parse(i)?;
     let text = &i[..i.len() - rest.len()];
     if rest.starts_with(is_ident_char) {
         return fail(i);
@@ -382,8 +375,7 @@ fn typed_literal(rest_after_keyword: &str, kw: Kw) -> Res<'_, TokenKind> {
 /// `8-4-4-4-12` hex digits, not followed by an identifier character (§1.9).
 fn raw_guid(i: &str) -> Res<'_, TokenKind> {
     let hex = |n| take_while_m_n(n, n, |c: char| c.is_ascii_hexdigit());
-    let (rest, _) = (hex(8), char('-'), hex(4), char('-'), hex(4), char('-'), hex(4), char('-'), hex(12))
-        .parse(i)?;
+    let (rest, _) = (hex(8), char('-'), hex(4), char('-'), hex(4), char('-'), hex(4), char('-'), hex(12)).parse(i)?;
     if rest.starts_with(is_ident_char) {
         return fail(i);
     }
@@ -454,10 +446,40 @@ fn timespan_unit(i: &str) -> Res<'_, &str> {
     let (_, letters) = take_while1(|c: char| c.is_ascii_alphabetic()).parse(i)?;
     // Longest spelling that is a unit and is not followed by an identifier character.
     const UNITS: &[&str] = &[
-        "d", "day", "days", "h", "hr", "hrs", "hour", "hours", "m", "min", "minute", "minutes", "s",
-        "sec", "second", "seconds", "ms", "milli", "millis", "millisec", "millisecond",
-        "milliseconds", "micro", "micros", "microsec", "microsecond", "microseconds", "nano",
-        "nanos", "nanosec", "nanosecond", "nanoseconds", "tick", "ticks",
+        "d",
+        "day",
+        "days",
+        "h",
+        "hr",
+        "hrs",
+        "hour",
+        "hours",
+        "m",
+        "min",
+        "minute",
+        "minutes",
+        "s",
+        "sec",
+        "second",
+        "seconds",
+        "ms",
+        "milli",
+        "millis",
+        "millisec",
+        "millisecond",
+        "milliseconds",
+        "micro",
+        "micros",
+        "microsec",
+        "microsecond",
+        "microseconds",
+        "nano",
+        "nanos",
+        "nanosec",
+        "nanosecond",
+        "nanoseconds",
+        "tick",
+        "ticks",
     ];
     if UNITS.contains(&letters) {
         return Ok((&i[letters.len()..], letters));
@@ -471,11 +493,7 @@ mod tests {
     use crate::kql::token::TokenKind as K;
 
     fn kinds(text: &str) -> Vec<(TokenKind, &str)> {
-        lex(text)
-            .into_iter()
-            .filter(|t| t.kind != K::Eof)
-            .map(|t| (t.kind, t.span.of(text)))
-            .collect()
+        lex(text).into_iter().filter(|t| t.kind != K::Eof).map(|t| (t.kind, t.span.of(text))).collect()
     }
 
     fn one(text: &str) -> TokenKind {
@@ -485,31 +503,18 @@ mod tests {
         toks[0].0
     }
 
-    const PLAIN: TokenKind = K::String {
-        form: StringForm::Plain,
-        obfuscated: false,
-        terminated: true,
-    };
-    const VERBATIM: TokenKind = K::String {
-        form: StringForm::Verbatim,
-        obfuscated: false,
-        terminated: true,
-    };
-    const MULTI: TokenKind = K::String {
-        form: StringForm::MultiLine,
-        obfuscated: false,
-        terminated: true,
-    };
+    const PLAIN: TokenKind = K::String { form: StringForm::Plain, obfuscated: false, terminated: true };
+    const VERBATIM: TokenKind = K::String { form: StringForm::Verbatim, obfuscated: false, terminated: true };
+    const MULTI: TokenKind = K::String { form: StringForm::MultiLine, obfuscated: false, terminated: true };
 
     #[test]
     fn comments_and_whitespace_are_trivia() {
         assert_eq!(kinds("// only a comment"), vec![]);
         assert_eq!(kinds("a // c\nb"), vec![(K::Ident, "a"), (K::Ident, "b")]);
-        assert_eq!(kinds("\u{FEFF}T\u{00A0}|\u{3000}count"), vec![
-            (K::Ident, "T"),
-            (K::Pipe, "|"),
-            (K::Keyword(Kw::Count), "count")
-        ]);
+        assert_eq!(
+            kinds("\u{FEFF}T\u{00A0}|\u{3000}count"),
+            vec![(K::Ident, "T"), (K::Pipe, "|"), (K::Keyword(Kw::Count), "count")]
+        );
         assert_eq!(kinds("a\r\nb\rc"), vec![(K::Ident, "a"), (K::Ident, "b"), (K::Ident, "c")]);
         // There are no block comments.
         assert_eq!(kinds("/* x */").len(), 5);
@@ -534,15 +539,8 @@ mod tests {
         assert_eq!(one("!between"), K::Keyword(Kw::NotBetween));
         assert_eq!(one("3Dchart"), K::Keyword(Kw::ThreeDChart));
         assert_eq!(kinds("my-table"), vec![(K::Ident, "my"), (K::Minus, "-"), (K::Ident, "table")]);
-        assert_eq!(kinds("count-1"), vec![
-            (K::Keyword(Kw::Count), "count"),
-            (K::Minus, "-"),
-            (K::Long, "1")
-        ]);
-        assert_eq!(kinds("matches  regex"), vec![
-            (K::Ident, "matches"),
-            (K::Keyword(Kw::Regex), "regex")
-        ]);
+        assert_eq!(kinds("count-1"), vec![(K::Keyword(Kw::Count), "count"), (K::Minus, "-"), (K::Long, "1")]);
+        assert_eq!(kinds("matches  regex"), vec![(K::Ident, "matches"), (K::Keyword(Kw::Regex), "regex")]);
         assert_eq!(kinds("! in")[0].0, K::Bad);
     }
 
@@ -575,35 +573,17 @@ mod tests {
 
     #[test]
     fn typed_literals() {
-        let dt = K::TypedLiteral {
-            ty: LiteralType::DateTime,
-            terminated: true,
-        };
+        let dt = K::TypedLiteral { ty: LiteralType::DateTime, terminated: true };
         assert_eq!(one("datetime(2020-01-01 10:00:00)"), dt);
         assert_eq!(one("datetime(2020-01-01T10:00:00.123Z)"), dt);
         assert_eq!(
             one("guid(74be27de-1e4e-49d9-b579-fe0b331d3642)"),
-            K::TypedLiteral {
-                ty: LiteralType::Guid,
-                terminated: true
-            }
+            K::TypedLiteral { ty: LiteralType::Guid, terminated: true }
         );
-        assert_eq!(
-            one("timespan(-1d)"),
-            K::TypedLiteral {
-                ty: LiteralType::TimeSpan,
-                terminated: true
-            }
-        );
+        assert_eq!(one("timespan(-1d)"), K::TypedLiteral { ty: LiteralType::TimeSpan, terminated: true });
         // A space before `(` makes it a keyword followed by ordinary tokens.
         assert_eq!(kinds("datetime (2020)")[0], (K::Keyword(Kw::Datetime), "datetime"));
-        assert_eq!(
-            kinds("datetime(2020\n)")[0].0,
-            K::TypedLiteral {
-                ty: LiteralType::DateTime,
-                terminated: false
-            }
-        );
+        assert_eq!(kinds("datetime(2020\n)")[0].0, K::TypedLiteral { ty: LiteralType::DateTime, terminated: false });
     }
 
     #[test]
@@ -616,36 +596,15 @@ mod tests {
         assert_eq!(one("@\"a\"\"b\""), VERBATIM);
         assert_eq!(one("```a\n'b\n```"), MULTI);
         assert_eq!(one("~~~x~~~"), MULTI);
-        assert_eq!(
-            one("h'secret'"),
-            K::String {
-                form: StringForm::Plain,
-                obfuscated: true,
-                terminated: true
-            }
-        );
-        assert_eq!(
-            one("H@'secret'"),
-            K::String {
-                form: StringForm::Verbatim,
-                obfuscated: true,
-                terminated: true
-            }
-        );
+        assert_eq!(one("h'secret'"), K::String { form: StringForm::Plain, obfuscated: true, terminated: true });
+        assert_eq!(one("H@'secret'"), K::String { form: StringForm::Verbatim, obfuscated: true, terminated: true });
         // `'it''s'` is two adjacent strings.
         assert_eq!(kinds("'it''s'"), vec![(PLAIN, "'it'"), (PLAIN, "'s'")]);
         // Look-alike text inside strings stays inside.
         assert_eq!(one("'a // b | c'"), PLAIN);
         assert_eq!(
             kinds("'abc\nd'")[0],
-            (
-                K::String {
-                    form: StringForm::Plain,
-                    obfuscated: false,
-                    terminated: false
-                },
-                "'abc"
-            )
+            (K::String { form: StringForm::Plain, obfuscated: false, terminated: false }, "'abc")
         );
         assert_eq!(kinds("`x")[0].0, K::Bad);
     }
@@ -661,10 +620,7 @@ mod tests {
 
     #[test]
     fn directives_and_bad_characters() {
-        assert_eq!(kinds("#connect cluster('c')\nT"), vec![
-            (K::Directive, "#connect cluster('c')"),
-            (K::Ident, "T")
-        ]);
+        assert_eq!(kinds("#connect cluster('c')\nT"), vec![(K::Directive, "#connect cluster('c')"), (K::Ident, "T")]);
         assert_eq!(kinds("Tëst"), vec![(K::Ident, "T"), (K::Bad, "ë"), (K::Ident, "st")]);
     }
 

@@ -24,10 +24,7 @@ pub struct AnalyzedQuery {
 pub fn analyze_query(text: &str) -> AnalyzedQuery {
     let parsed = parser::parse_query(text);
     let analysis = analyze::analyze(text, &parsed.tokens, &parsed.block);
-    AnalyzedQuery {
-        errors: parsed.errors,
-        analysis,
-    }
+    AnalyzedQuery { errors: parsed.errors, analysis }
 }
 
 /// True when the first token of `text` (after directives) is `.`: a management command, not a
@@ -39,4 +36,3 @@ pub fn starts_with_command(text: &str) -> bool {
     }
     rest.starts_with('.')
 }
-

@@ -289,10 +289,7 @@ impl<'a> Parser<'a> {
     }
 
     fn span_from(&self, start: Span) -> Span {
-        Span {
-            start: start.start,
-            end: self.prev_end().max(start.start),
-        }
+        Span { start: start.start, end: self.prev_end().max(start.start) }
     }
 
     fn error(&mut self, span: Span, message: impl Into<String>) {
@@ -300,10 +297,7 @@ impl<'a> Parser<'a> {
         if self.errors.last().is_some_and(|e| e.span.start == span.start) {
             return;
         }
-        self.errors.push(SyntaxError {
-            span,
-            message: message.into(),
-        });
+        self.errors.push(SyntaxError { span, message: message.into() });
     }
 
     fn error_here(&mut self, message: impl Into<String>) {
@@ -450,15 +444,9 @@ impl<'a> Parser<'a> {
                 let len = self.client_parameter_len().unwrap_or(1);
                 let start = self.pos;
                 self.pos += len;
-                Name {
-                    span: self.tokens[start].span.to(self.tokens[start + len - 1].span),
-                    decoded: None,
-                }
+                Name { span: self.tokens[start].span.to(self.tokens[start + len - 1].span), decoded: None }
             }
-            _ => Name {
-                span: self.bump().span,
-                decoded: None,
-            },
+            _ => Name { span: self.bump().span, decoded: None },
         }
     }
 
@@ -468,10 +456,7 @@ impl<'a> Parser<'a> {
             self.name()
         } else {
             self.error_here(format!("expected {what}"));
-            Name {
-                span: Span::empty(self.peek().span.start as usize),
-                decoded: Some("".into()),
-            }
+            Name { span: Span::empty(self.peek().span.start as usize), decoded: Some("".into()) }
         }
     }
 
@@ -495,7 +480,8 @@ impl<'a> Parser<'a> {
         let mut has_star = false;
         loop {
             let token = self.peek_at(n);
-            let part = matches!(token.kind, TokenKind::Ident | TokenKind::Keyword(_) | TokenKind::Long | TokenKind::Star);
+            let part =
+                matches!(token.kind, TokenKind::Ident | TokenKind::Keyword(_) | TokenKind::Long | TokenKind::Star);
             if !part || (n > 0 && !self.peek_at(n - 1).is_adjacent_to(&token)) {
                 break;
             }
@@ -522,10 +508,7 @@ impl<'a> Parser<'a> {
         if !self.enter() {
             self.skip_too_deep();
             self.leave();
-            return Block {
-                statements,
-                span: self.span_from(start),
-            };
+            return Block { statements, span: self.span_from(start) };
         }
         loop {
             while self.at(TokenKind::Directive) {
@@ -558,16 +541,15 @@ impl<'a> Parser<'a> {
             }
         }
         self.leave();
-        Block {
-            statements,
-            span: self.span_from(start),
-        }
+        Block { statements, span: self.span_from(start) }
     }
 
     fn at_statement_keyword(&self) -> bool {
         let next = self.peek_at(1).kind;
         match self.kind() {
-            TokenKind::Keyword(Kw::Let) => matches!(next, TokenKind::Ident | TokenKind::Keyword(_) | TokenKind::LBracket),
+            TokenKind::Keyword(Kw::Let) => {
+                matches!(next, TokenKind::Ident | TokenKind::Keyword(_) | TokenKind::LBracket)
+            }
             TokenKind::Keyword(Kw::Set) => true,
             TokenKind::Keyword(Kw::Alias) => next == TokenKind::Keyword(Kw::Database),
             TokenKind::Keyword(Kw::Declare) => {
@@ -588,9 +570,7 @@ impl<'a> Parser<'a> {
             TokenKind::Keyword(Kw::Set) => {
                 self.bump();
                 self.skip_until(|t| t.kind == TokenKind::Semicolon);
-                Statement::Set {
-                    span: self.span_from(start),
-                }
+                Statement::Set { span: self.span_from(start) }
             }
             TokenKind::Keyword(Kw::Alias) => {
                 self.bump();
@@ -598,11 +578,7 @@ impl<'a> Parser<'a> {
                 let name = self.expect_name("the alias name");
                 self.expect(TokenKind::Eq, "expected `=` after the alias name");
                 let value = self.expr();
-                Statement::Alias {
-                    name,
-                    value,
-                    span: self.span_from(start),
-                }
+                Statement::Alias { name, value, span: self.span_from(start) }
             }
             TokenKind::Keyword(Kw::Restrict) => {
                 self.bump();
@@ -614,19 +590,13 @@ impl<'a> Parser<'a> {
                 if self.eat_kw(Kw::With).is_some() && self.at(TokenKind::LParen) {
                     self.skip_group();
                 }
-                Statement::Restrict {
-                    entities,
-                    span: self.span_from(start),
-                }
+                Statement::Restrict { entities, span: self.span_from(start) }
             }
             _ => {
                 self.bump();
                 if self.eat_kw(Kw::QueryParameters).is_some() {
                     let parameters = self.parameter_list();
-                    Statement::QueryParameters {
-                        parameters,
-                        span: self.span_from(start),
-                    }
+                    Statement::QueryParameters { parameters, span: self.span_from(start) }
                 } else {
                     self.bump();
                     Statement::Pattern(Box::new(self.pattern(start)))
@@ -644,11 +614,7 @@ impl<'a> Parser<'a> {
         } else {
             LetValue::Expr(self.pipe_expr())
         };
-        Statement::Let(Let {
-            name,
-            value,
-            span: self.span_from(start),
-        })
+        Statement::Let(Let { name, value, span: self.span_from(start) })
     }
 
     /// After `let x =`: `[view] ( )`, `[view] ( name :` start a function declaration.
@@ -676,12 +642,7 @@ impl<'a> Parser<'a> {
         let is_view = self.eat_kw(Kw::View).is_some();
         let parameters = self.parameter_list();
         let body = self.braced_block();
-        Function {
-            parameters,
-            body,
-            is_view,
-            span: self.span_from(start),
-        }
+        Function { parameters, body, is_view, span: self.span_from(start) }
     }
 
     /// `{ statements }`.
@@ -689,10 +650,7 @@ impl<'a> Parser<'a> {
         let start = self.peek().span;
         if self.eat(TokenKind::LBrace).is_none() {
             self.error_here("expected `{` to start a body");
-            return Block {
-                statements: Vec::new(),
-                span: Span::empty(start.start as usize),
-            };
+            return Block { statements: Vec::new(), span: Span::empty(start.start as usize) };
         }
         let mut block = self.block(Some(TokenKind::RBrace));
         self.expect(TokenKind::RBrace, "expected `}` to close the body");
@@ -725,12 +683,7 @@ impl<'a> Parser<'a> {
                 }
                 let type_span = self.span_from(type_start);
                 let default = self.eat(TokenKind::Eq).map(|_| self.unary());
-                parameters.push(Parameter {
-                    name,
-                    tabular,
-                    type_span,
-                    default,
-                });
+                parameters.push(Parameter { name, tabular, type_span, default });
             }
             if self.eat(TokenKind::Comma).is_none() {
                 break;
@@ -765,12 +718,7 @@ impl<'a> Parser<'a> {
                 self.expect(TokenKind::RBrace, "expected `}` to close the pattern");
             }
         }
-        Pattern {
-            name,
-            parameters,
-            matches,
-            span: self.span_from(start),
-        }
+        Pattern { name, parameters, matches, span: self.span_from(start) }
     }
 
     // -----------------------------------------------------------------------------------
@@ -848,11 +796,7 @@ impl<'a> Parser<'a> {
         }
         match head {
             Some(head) if operators.is_empty() => head,
-            head => Expr::Pipe(Box::new(Pipe {
-                head,
-                operators,
-                span: self.span_from(start),
-            })),
+            head => Expr::Pipe(Box::new(Pipe { head, operators, span: self.span_from(start) })),
         }
     }
 
@@ -870,6 +814,16 @@ impl<'a> Parser<'a> {
             };
         };
         let keyword_span = self.bump().span;
+        if !self.enter() {
+            self.leave();
+            self.skip_until(|t| matches!(t.kind, TokenKind::Pipe | TokenKind::Semicolon));
+            return Operator {
+                keyword,
+                keyword_span,
+                kind: OperatorKind::Rows(Vec::new()),
+                span: self.span_from(start),
+            };
+        }
         let kind = match keyword {
             Kw::Join | Kw::Lookup => self.join(),
             Kw::Union => self.union(),
@@ -909,18 +863,17 @@ impl<'a> Parser<'a> {
             Kw::GraphMatch | Kw::GraphShortestPaths => {
                 // The graph pattern declares names and reads nothing: skip it.
                 self.skip_until(|t| {
-                    matches!(t.kind, TokenKind::Pipe | TokenKind::Semicolon | TokenKind::Keyword(Kw::Where | Kw::Project))
+                    matches!(
+                        t.kind,
+                        TokenKind::Pipe | TokenKind::Semicolon | TokenKind::Keyword(Kw::Where | Kw::Project)
+                    )
                 });
                 OperatorKind::Rows(self.clauses())
             }
             _ => OperatorKind::Rows(self.clauses()),
         };
-        Operator {
-            keyword,
-            keyword_span,
-            kind,
-            span: self.span_from(start),
-        }
+        self.leave();
+        Operator { keyword, keyword_span, kind, span: self.span_from(start) }
     }
 
     /// Operator parameters: `name=value` pairs right after the keyword (§3.5).
@@ -931,11 +884,7 @@ impl<'a> Parser<'a> {
             let target = Expr::Name(self.name());
             self.bump();
             let value = self.parameter_value();
-            parameters.push(Expr::Named(Box::new(Named {
-                target,
-                value,
-                span: self.span_from(start),
-            })));
+            parameters.push(Expr::Named(Box::new(Named { target, value, span: self.span_from(start) })));
         }
         parameters
     }
@@ -1026,20 +975,12 @@ impl<'a> Parser<'a> {
             let target = Expr::Name(self.name());
             self.bump();
             let value = if pipes { self.pipe_expr() } else { self.expr() };
-            return Expr::Named(Box::new(Named {
-                target,
-                value,
-                span: self.span_from(start),
-            }));
+            return Expr::Named(Box::new(Named { target, value, span: self.span_from(start) }));
         }
         let expr = if pipes { self.pipe_expr() } else { self.expr() };
         if matches!(expr, Expr::Parenthesized(..)) && self.eat(TokenKind::Eq).is_some() {
             let value = if pipes { self.pipe_expr() } else { self.expr() };
-            return Expr::Named(Box::new(Named {
-                target: expr,
-                value,
-                span: self.span_from(start),
-            }));
+            return Expr::Named(Box::new(Named { target: expr, value, span: self.span_from(start) }));
         }
         if self.eat(TokenKind::Colon).is_some() {
             // A declared type (`parse ... with x:long`, `parse-kv ... as (a:string)`).
@@ -1063,11 +1004,7 @@ impl<'a> Parser<'a> {
         } else if self.eat_kw(Kw::Where).is_some() {
             conditions.push(self.expr());
         }
-        OperatorKind::Join {
-            parameters,
-            right,
-            conditions,
-        }
+        OperatorKind::Join { parameters, right, conditions }
     }
 
     fn union(&mut self) -> OperatorKind {
@@ -1138,11 +1075,7 @@ impl<'a> Parser<'a> {
         } else {
             self.error_here("expected `(` after the plugin name");
         }
-        let plugin = Call {
-            name,
-            arguments,
-            span: self.span_from(start),
-        };
+        let plugin = Call { name, arguments, span: self.span_from(start) };
         // An output schema: `: (a:string, ...)`.
         if self.eat(TokenKind::Colon).is_some() && self.at(TokenKind::LParen) {
             self.skip_group();
@@ -1169,10 +1102,7 @@ impl<'a> Parser<'a> {
                 self.bump();
             }
         }
-        OperatorKind::Nested {
-            rows: Vec::new(),
-            subqueries,
-        }
+        OperatorKind::Nested { rows: Vec::new(), subqueries }
     }
 
     /// `( subquery )` with implicit input.
@@ -1357,22 +1287,14 @@ impl<'a> Parser<'a> {
                 self.bump();
             }
         }
-        OperatorKind::MakeGraph {
-            node_tables,
-            rows,
-            subqueries,
-        }
+        OperatorKind::MakeGraph { node_tables, rows, subqueries }
     }
 
     /// `macro-expand [params] group [as X] ( statements )`.
     fn macro_expand(&mut self) -> OperatorKind {
         let parameters = self.parameters();
         let group = self.unary();
-        let alias = if self.eat_kw(Kw::As).is_some() {
-            Some(self.expect_name("a name after `as`"))
-        } else {
-            None
-        };
+        let alias = if self.eat_kw(Kw::As).is_some() { Some(self.expect_name("a name after `as`")) } else { None };
         let start = self.peek().span;
         let body = if self.eat(TokenKind::LParen).is_some() {
             let mut body = self.block(Some(TokenKind::RParen));
@@ -1383,12 +1305,7 @@ impl<'a> Parser<'a> {
             self.error_here("expected `(` and the macro-expand body");
             Block::default()
         };
-        OperatorKind::MacroExpand {
-            parameters,
-            group,
-            alias,
-            body,
-        }
+        OperatorKind::MacroExpand { parameters, group, alias, body }
     }
 
     /// `scan [params] [order by ..] [partition by ..] [declare (params)] with (steps)`.
@@ -1460,10 +1377,7 @@ impl<'a> Parser<'a> {
             operands.push(self.unary());
         }
         self.leave();
-        Expr::Operation(Box::new(Operation {
-            operands,
-            span: self.span_from(start),
-        }))
+        Expr::Operation(Box::new(Operation { operands, span: self.span_from(start) }))
     }
 
     /// Consumes a binary operator if one is here.
@@ -1532,11 +1446,7 @@ impl<'a> Parser<'a> {
                     if self.at(TokenKind::LParen) {
                         let call_start = name.span;
                         let arguments = self.arguments();
-                        segments.push(Segment::Call(Call {
-                            name,
-                            arguments,
-                            span: self.span_from(call_start),
-                        }));
+                        segments.push(Segment::Call(Call { name, arguments, span: self.span_from(call_start) }));
                     } else {
                         segments.push(Segment::Member(name));
                     }
@@ -1564,11 +1474,7 @@ impl<'a> Parser<'a> {
         if segments.is_empty() {
             base
         } else {
-            Expr::Path(Box::new(Path {
-                base,
-                segments,
-                span: self.span_from(start),
-            }))
+            Expr::Path(Box::new(Path { base, segments, span: self.span_from(start) }))
         }
     }
 
@@ -1620,10 +1526,7 @@ impl<'a> Parser<'a> {
             self.bump();
         }
         Literal {
-            kind: LiteralKind::String {
-                first_token: first as u32,
-                token_count: (self.pos - first) as u32,
-            },
+            kind: LiteralKind::String { first_token: first as u32, token_count: (self.pos - first) as u32 },
             span: self.span_from(start),
         }
     }
@@ -1667,10 +1570,7 @@ impl<'a> Parser<'a> {
             TokenKind::Keyword(kw) => self.keyword_primary(kw),
             TokenKind::At => {
                 self.bump();
-                Expr::Name(Name {
-                    span: token.span,
-                    decoded: None,
-                })
+                Expr::Name(Name { span: token.span, decoded: None })
             }
             _ => {
                 self.error(token.span, "expected an expression");
@@ -1686,7 +1586,9 @@ impl<'a> Parser<'a> {
         let start = self.peek().span;
         let next = self.peek_at(1).kind;
         match kw {
-            Kw::Toscalar | Kw::Totable | Kw::Materialize if next == TokenKind::LParen || next == TokenKind::Keyword(Kw::Kind) => {
+            Kw::Toscalar | Kw::Totable | Kw::Materialize
+                if next == TokenKind::LParen || next == TokenKind::Keyword(Kw::Kind) =>
+            {
                 self.bump();
                 self.parameters();
                 if !self.at(TokenKind::LParen) {
@@ -1707,7 +1609,9 @@ impl<'a> Parser<'a> {
                 }
                 Expr::Inline(self.span_from(start))
             }
-            Kw::Externaldata | Kw::ExternalData if next == TokenKind::LParen || next == TokenKind::Keyword(Kw::Kind) => {
+            Kw::Externaldata | Kw::ExternalData
+                if next == TokenKind::LParen || next == TokenKind::Keyword(Kw::Kind) =>
+            {
                 self.bump();
                 self.parameters();
                 if self.at(TokenKind::LParen) {
@@ -1735,20 +1639,14 @@ impl<'a> Parser<'a> {
                     self.bump();
                     self.skip_group();
                 }
-                Expr::ExternalData {
-                    urls,
-                    span: self.span_from(start),
-                }
+                Expr::ExternalData { urls, span: self.span_from(start) }
             }
             Kw::InlineExternalTable => {
                 // `inline_external_table [(schema)] kind=.. [partition by (..)] [pathformat=(..)]
                 // [dataformat=..] (urls) [with (..)]`: external data, nothing to resolve.
                 self.bump();
                 self.skip_until(|t| matches!(t.kind, TokenKind::Pipe | TokenKind::Semicolon | TokenKind::Comma));
-                Expr::ExternalData {
-                    urls: Vec::new(),
-                    span: self.span_from(start),
-                }
+                Expr::ExternalData { urls: Vec::new(), span: self.span_from(start) }
             }
             Kw::EntityGroup if next == TokenKind::LBracket => {
                 self.bump();
@@ -1772,11 +1670,7 @@ impl<'a> Parser<'a> {
             _ if self.at_source_operator() => {
                 let start = self.peek().span;
                 let operator = self.operator();
-                Expr::Pipe(Box::new(Pipe {
-                    head: None,
-                    operators: vec![operator],
-                    span: self.span_from(start),
-                }))
+                Expr::Pipe(Box::new(Pipe { head: None, operators: vec![operator], span: self.span_from(start) }))
             }
             _ => self.name_or_call(),
         }
@@ -1788,11 +1682,7 @@ impl<'a> Parser<'a> {
         if self.at(TokenKind::LParen) {
             let start = name.span;
             let arguments = self.arguments();
-            return Expr::Call(Box::new(Call {
-                name,
-                arguments,
-                span: self.span_from(start),
-            }));
+            return Expr::Call(Box::new(Call { name, arguments, span: self.span_from(start) }));
         }
         Expr::Name(name)
     }
@@ -1803,11 +1693,7 @@ mod tests {
     use super::*;
 
     fn errors(text: &str) -> Vec<String> {
-        parse_query(text)
-            .errors
-            .into_iter()
-            .map(|e| format!("{}: {}", e.span.of(text), e.message))
-            .collect()
+        parse_query(text).errors.into_iter().map(|e| format!("{}: {}", e.span.of(text), e.message)).collect()
     }
 
     fn parses_cleanly(text: &str) {

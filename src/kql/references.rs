@@ -63,11 +63,7 @@ pub struct PluginUse {
 pub fn normalize_cluster(name: &str) -> String {
     let without_scheme = name.split_once("://").map_or(name, |(_, rest)| rest);
     let host = without_scheme.split(['/', ':']).next().unwrap_or(without_scheme);
-    if host.matches('.').count() < 2 {
-        format!("{host}.kusto.windows.net")
-    } else {
-        host.to_string()
-    }
+    if host.matches('.').count() < 2 { format!("{host}.kusto.windows.net") } else { host.to_string() }
 }
 
 #[cfg(test)]

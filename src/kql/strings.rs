@@ -40,10 +40,7 @@ pub struct OffsetMap {
 impl OffsetMap {
     /// The identity map of a text of `len` bytes that starts at `source_start`.
     pub fn identity(source_start: usize, len: usize) -> OffsetMap {
-        let mut map = OffsetMap {
-            segments: Vec::new(),
-            origin: source_start as u32,
-        };
+        let mut map = OffsetMap { segments: Vec::new(), origin: source_start as u32 };
         map.push_copied(0, source_start, len);
         map
     }
@@ -167,10 +164,7 @@ pub struct DecodedString {
 
 /// Decodes consecutive string tokens of `text` into one value (compound literal, §1.6).
 pub fn decode_tokens(text: &str, tokens: &[Token]) -> DecodedString {
-    let mut out = DecodedString {
-        escapes_valid: true,
-        ..DecodedString::default()
-    };
+    let mut out = DecodedString { escapes_valid: true, ..DecodedString::default() };
     out.map.origin = tokens.first().map_or(0, |t| t.span.start);
     for token in tokens {
         if let TokenKind::String { form, obfuscated, terminated } = token.kind {
@@ -185,14 +179,7 @@ pub fn decode_token(text: &str, token: &Token) -> DecodedString {
     decode_tokens(text, std::slice::from_ref(token))
 }
 
-fn decode_into(
-    text: &str,
-    span: Span,
-    form: StringForm,
-    obfuscated: bool,
-    terminated: bool,
-    out: &mut DecodedString,
-) {
+fn decode_into(text: &str, span: Span, form: StringForm, obfuscated: bool, terminated: bool, out: &mut DecodedString) {
     let mut start = span.start as usize;
     let end = span.end as usize;
     if obfuscated {
@@ -291,11 +278,7 @@ fn escape(s: &str) -> (Option<char>, usize) {
     }
     let hex = |n: usize| -> Option<u32> {
         let digits = rest.get(1..1 + n)?;
-        if digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-            u32::from_str_radix(digits, 16).ok()
-        } else {
-            None
-        }
+        if digits.bytes().all(|b| b.is_ascii_hexdigit()) { u32::from_str_radix(digits, 16).ok() } else { None }
     };
     match c {
         'u' => match hex(4) {

@@ -82,7 +82,10 @@ pub enum TokenKind {
     /// A raw GUID (`74be27de-1e4e-49d9-b579-fe0b331d3642`).
     Guid,
     /// A typed literal (`datetime(2020-01-01 10:00)`); `terminated` is false when `)` is missing.
-    TypedLiteral { ty: LiteralType, terminated: bool },
+    TypedLiteral {
+        ty: LiteralType,
+        terminated: bool,
+    },
     /// A `#` directive running to the end of its line (`#connect cluster('c').database('d')`).
     Directive,
     LParen,

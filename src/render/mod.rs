@@ -31,16 +31,9 @@ impl RangeJson {
         let file = sources.get(file);
         let position = |offset| {
             let p = file.position(offset);
-            PositionJson {
-                line: p.line,
-                column: p.column,
-                offset: p.offset,
-            }
+            PositionJson { line: p.line, column: p.column, offset: p.offset }
         };
-        RangeJson {
-            start: position(span.start as usize),
-            end: position(span.end as usize),
-        }
+        RangeJson { start: position(span.start as usize), end: position(span.end as usize) }
     }
 }
 
@@ -56,10 +49,7 @@ pub fn emit_diagnostic(out: &mut dyn WriteColor, sources: &SourceMap, diagnostic
             .with_message(&diagnostic.primary.message),
     ];
     labels.extend(
-        diagnostic
-            .labels
-            .iter()
-            .map(|l| cs::Label::secondary(l.file, l.span.range()).with_message(&l.message)),
+        diagnostic.labels.iter().map(|l| cs::Label::secondary(l.file, l.span.range()).with_message(&l.message)),
     );
     let mut notes = diagnostic.notes.clone();
     if let Some(help) = &diagnostic.help {

@@ -104,7 +104,8 @@ fn diagnostic_json<'a>(workspace: &'a Workspace, d: &'a Diagnostic) -> Diagnosti
 
 /// Writes the report as JSON (one document, pretty-printed, ending with a newline).
 pub fn write_json(out: &mut dyn Write, workspace: &Workspace) -> std::io::Result<()> {
-    let units: Vec<(&Unit, Vec<Diagnostic>)> = ordered(workspace).into_iter().map(|u| (u, unit_diagnostics(u))).collect();
+    let units: Vec<(&Unit, Vec<Diagnostic>)> =
+        ordered(workspace).into_iter().map(|u| (u, unit_diagnostics(u))).collect();
     let document = RefsJson {
         version: JSON_VERSION,
         units: units
@@ -180,10 +181,8 @@ pub fn write_human(out: &mut dyn WriteColor, workspace: &Workspace) -> std::io::
                 qualified(&reference.entity)
             )?;
         }
-        let read_list: Vec<String> = reads(unit)
-            .iter()
-            .map(|e| format!("{} {}", kind_name(e.kind), qualified(e)))
-            .collect();
+        let read_list: Vec<String> =
+            reads(unit).iter().map(|e| format!("{} {}", kind_name(e.kind), qualified(e))).collect();
         writeln!(out, "  reads: {}", if read_list.is_empty() { "nothing".to_string() } else { read_list.join(", ") })?;
         let plugins = plugins(unit);
         if !plugins.is_empty() {

@@ -37,11 +37,7 @@ fn reads(text: &str) -> Vec<String> {
 
 /// References as written: entity and the exact text of the reference.
 fn refs(text: &str) -> Vec<String> {
-    run(text)
-        .references
-        .iter()
-        .map(|r| format!("{} @{}", entity_text(&r.entity), r.span.of(text)))
-        .collect()
+    run(text).references.iter().map(|r| format!("{} @{}", entity_text(&r.entity), r.span.of(text))).collect()
 }
 
 #[test]
@@ -80,10 +76,7 @@ fn join_lookup_union() {
     assert_eq!(reads("T | join Bar on a"), ["table Bar", "table T"]);
     assert_eq!(reads("T | join kind=inner (Bar | where x) on $left.a == $right.b"), ["table Bar", "table T"]);
     assert_eq!(reads("T | lookup (Bar) on a"), ["table Bar", "table T"]);
-    assert_eq!(
-        reads("T | union Z, (Y), database('d').W"),
-        ["table T", "table Y", "table Z", "table d.W"]
-    );
+    assert_eq!(reads("T | union Z, (Y), database('d').W"), ["table T", "table Y", "table Z", "table d.W"]);
     assert_eq!(reads("union withsource=S T*, U"), ["pattern T*", "table U"]);
     assert_eq!(reads("union *, database('DB1').T*"), ["pattern *", "pattern DB1.T*"]);
     assert_eq!(reads("union db.T"), ["table db.T"]);
@@ -138,11 +131,10 @@ fn entity_functions() {
     assert_eq!(reads("materialized_view('mv')"), ["mview mv"]);
     assert_eq!(reads("database('d').materialized_view('mv')"), ["mview d.mv"]);
     assert_eq!(reads("external_table('e') | take 1"), ["external e"]);
-    assert_eq!(reads("restrict access to (database().Table1, database('DB2').Table2); T"), [
-        "table DB2.Table2",
-        "table T",
-        "table Table1"
-    ]);
+    assert_eq!(
+        reads("restrict access to (database().Table1, database('DB2').Table2); T"),
+        ["table DB2.Table2", "table T", "table Table1"]
+    );
     assert_eq!(
         reads("alias database a = cluster('c').database('d'); database('a').T"),
         ["table c.kusto.windows.net/d.T"]
@@ -183,18 +175,12 @@ fn nested_subqueries() {
 #[test]
 fn macro_expand_and_entity_groups() {
     assert_eq!(
-        reads("macro-expand entity_group [cluster('C1').database('D'), database('E')] as X (X.Logs | join (X.Dim) on k)"),
-        [
-            "table C1.kusto.windows.net/D.Dim",
-            "table C1.kusto.windows.net/D.Logs",
-            "table E.Dim",
-            "table E.Logs"
-        ]
+        reads(
+            "macro-expand entity_group [cluster('C1').database('D'), database('E')] as X (X.Logs | join (X.Dim) on k)"
+        ),
+        ["table C1.kusto.windows.net/D.Dim", "table C1.kusto.windows.net/D.Logs", "table E.Dim", "table E.Logs"]
     );
-    assert_eq!(
-        reads("let G = entity_group [database('D')]; macro-expand G as X (X.T)"),
-        ["table D.T"]
-    );
+    assert_eq!(reads("let G = entity_group [database('D')]; macro-expand G as X (X.T)"), ["table D.T"]);
 }
 
 #[test]
@@ -248,8 +234,38 @@ fn corpus_regressions() {
     assert_eq!(reads("let f = (a:string='y') { T }; f"), ["table T"]);
     assert_eq!(reads("let f = (a:string, b:string='x') { T }; f"), Vec::<String>::new());
     // graph-to-table declares its `as` names.
-    assert_eq!(reads("E | make-graph s --> d with N on n | graph-to-table nodes as X, edges as Y; X; Y"), [
-        "table E", "table N"
-    ]);
+    assert_eq!(
+        reads("E | make-graph s --> d with N on n | graph-to-table nodes as X, edges as Y; X; Y"),
+        ["table E", "table N"]
+    );
     assert_eq!(reads("graph | count"), Vec::<String>::new());
+}
+
+#[test]
+fn comments_and_strings_hide_references() {
+    assert_eq!(reads("T // | join Secret on a\n| where a == 1"), ["table T"]);
+    assert_eq!(reads("T | where a == ```\n| union Hidden\n```"), ["table T"]);
+    assert_eq!(reads("T | where a == 'it''s | join X' and b == @\"table('Y')\""), ["table T"]);
+    assert_eq!(reads("T | project x = \"cluster('c').database('d').Z\""), ["table T"]);
+}
+
+#[test]
+fn scan_steps_and_external_data() {
+    assert_eq!(reads("T | scan with (step s: x > toscalar(U | count) => y = 1;)"), ["table T", "table U"]);
+    let analysis = run("externaldata (a:string) [@'https://x/y.csv'] with (format='csv') | join T on a");
+    assert_eq!(analysis.external_data.len(), 1);
+    assert_eq!(reads("externaldata (a:string) [@'https://x/y.csv'] | join T on a"), ["table T"]);
+}
+
+#[test]
+fn client_parameters_are_names() {
+    assert_eq!(reads("T | where x == {param}"), ["table T"]);
+    assert_eq!(reads("T | where x > ago({window})"), ["table T"]);
+}
+
+#[test]
+fn dynamic_names_are_flagged_not_guessed() {
+    let analysis = run("let t = (name:string) { table(name) }; T | extend n = 1 | union table(tostring(n))");
+    assert_eq!(analysis.dynamic_references.len(), 2);
+    assert_eq!(reads("let t = (name:string) { table(name) }; t('X')"), ["table X"]);
 }
