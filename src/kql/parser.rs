@@ -104,6 +104,7 @@ fn is_clause_keyword(kw: Kw) -> bool {
             | Kw::Output
             | Kw::Declare
             | Kw::Optional
+            | Kw::TopNested
     )
 }
 
@@ -845,7 +846,7 @@ impl<'a> Parser<'a> {
             Kw::Print | Kw::Range => OperatorKind::Source(self.clauses()),
             Kw::Parse | Kw::ParseWhere => {
                 let saved = std::mem::replace(&mut self.parse_pattern, true);
-                let items = self.clauses();
+                let items = self.clauses_declaring(None, true);
                 self.parse_pattern = saved;
                 OperatorKind::Rows(items)
             }
@@ -857,7 +858,7 @@ impl<'a> Parser<'a> {
             }
             Kw::GraphToTable => {
                 let mut declared = Vec::new();
-                let rows = self.clauses_declaring(Some(&mut declared));
+                let rows = self.clauses_declaring(Some(&mut declared), true);
                 OperatorKind::GraphToTable { rows, declared }
             }
             Kw::GraphMatch | Kw::GraphShortestPaths => {
@@ -906,17 +907,22 @@ impl<'a> Parser<'a> {
     /// declarations, `*`, and clause keywords (`by`, `asc`, `with (...)`...), up to the end of
     /// the operator.
     fn clauses(&mut self) -> Vec<Expr> {
-        self.clauses_declaring(None)
+        self.clauses_declaring(None, false)
     }
 
-    /// [`Self::clauses`], collecting the names declared by `as Name` into `declared` if given.
-    fn clauses_declaring(&mut self, mut declared: Option<&mut Vec<Name>>) -> Vec<Expr> {
+    /// [`Self::clauses`]. Items must be separated by commas or clause keywords unless
+    /// `juxtaposed` (the patterns of `parse`); a `name = value` may
+    /// always follow an item (`make-series avg(x) default=0`). Names declared by `as Name` are
+    /// collected into `declared` if given.
+    fn clauses_declaring(&mut self, mut declared: Option<&mut Vec<Name>>, juxtaposed: bool) -> Vec<Expr> {
         let mut items = Vec::new();
+        let mut after_item = false;
         while !self.at_terminator() {
             let before = self.pos;
             match self.kind() {
                 TokenKind::Comma => {
                     self.bump();
+                    after_item = false;
                 }
                 TokenKind::Keyword(Kw::Nulls)
                     if matches!(self.peek_at(1).kind, TokenKind::Keyword(Kw::First | Kw::Last)) =>
@@ -925,16 +931,28 @@ impl<'a> Parser<'a> {
                 }
                 TokenKind::Keyword(kw) if is_clause_keyword(kw) && !self.at_named() && !self.keyword_is_operand() => {
                     self.bump();
+                    after_item = false;
                     if kw == Kw::As && self.at_name() {
                         if let Some(declared) = declared.as_deref_mut() {
                             declared.push(self.name());
+                            after_item = true;
                         }
                     }
                     if kw == Kw::With && self.at(TokenKind::LParen) {
                         items.push(self.parenthesized());
                     }
                 }
-                _ => items.push(self.item(false)),
+                _ => {
+                    if after_item && !juxtaposed && !self.at_named() {
+                        // Two expressions side by side: often a second query that lacks its `;`.
+                        self.error_here("expected `,` or the end of the operator");
+                    }
+                    // An operator parameter (`hint.strategy=shuffle`, `kind=array`) is named by a
+                    // keyword and may be followed by an item without a comma.
+                    let parameter = self.at_named() && matches!(self.kind(), TokenKind::Keyword(_));
+                    items.push(self.item(false));
+                    after_item = !parameter;
+                }
             }
             if self.pos == before {
                 self.error_here("unexpected token");
@@ -1770,6 +1788,16 @@ mod tests {
             "range | take 1",
             "T | where kind == 'x'",
             "T | where datetime_diff('day', now(), ts) > datetime(2020-01-01) - 1d",
+            "T | summarize hint.strategy = shuffle hint.num_partitions = 10 count() by a",
+            "T | mv-expand bagexpansion=array with_itemindex=i x",
+            "T | top-nested 3 of a by sum(b), top-nested 2 of c by count()",
+            "T | render barchart kind=stacked title='x'",
+            "where type =~ 'microsoft.web/sites' | project id",
+            "T | extend a = b.[0], c = d['e'] | where x.[1] > 0",
+            "T datascope=hotcache | count",
+            "inline_external_table(a:string) kind=storage dataformat=csv (h@'https://x') | count",
+            "search FirstName:'Aaron' or LastName:\"Hughes\"",
+            "T | parse x with * 'a' y:string 'b' *",
         ] {
             parses_cleanly(text);
         }
@@ -1784,6 +1812,9 @@ mod tests {
         assert!(!errors("T | where (a > 1").is_empty());
         assert!(!errors("let x = 1\nlet y = 2; T").is_empty());
         assert!(!errors("T | summarize count() by x )").is_empty());
+        // Two queries without `;` between them: the second one's table is not an item.
+        assert!(!errors("T | where a > 1\n\nU | take 1").is_empty());
+        assert!(!errors("T | project a, b\n\nU").is_empty());
     }
 
     #[test]
