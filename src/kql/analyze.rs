@@ -57,6 +57,36 @@ pub fn analyze(text: &str, tokens: &[Token], block: &Block) -> Analysis {
     analyze_with_parameters(text, tokens, block, &[])
 }
 
+/// Analyses a stored function's body for one call: each parameter is bound to the constant
+/// string of its argument where `arguments` gives one (`database(p).T` then resolves), else to
+/// its default.
+pub fn analyze_function(text: &str, tokens: &[Token], function: &Function, arguments: &[Option<String>]) -> Analysis {
+    let parameters: Vec<ParameterValue> = function
+        .parameters
+        .iter()
+        .enumerate()
+        .map(|(i, p)| ParameterValue {
+            name: p.name.text(text).to_string(),
+            tabular: p.tabular,
+            constant: arguments.get(i).cloned().flatten().or_else(|| match &p.default {
+                Some(Expr::Literal(literal)) => literal_string(text, tokens, literal),
+                _ => None,
+            }),
+        })
+        .collect();
+    analyze_with_parameters(text, tokens, &function.body, &parameters)
+}
+
+fn literal_string(text: &str, tokens: &[Token], literal: &Literal) -> Option<String> {
+    match literal.kind {
+        LiteralKind::String { first_token, token_count } => {
+            let tokens = &tokens[first_token as usize..(first_token + token_count) as usize];
+            Some(strings::decode_tokens(text, tokens).value)
+        }
+        _ => None,
+    }
+}
+
 /// Analyses a body whose parameters are bound first (a stored function's body for one call).
 pub fn analyze_with_parameters(text: &str, tokens: &[Token], block: &Block, parameters: &[ParameterValue]) -> Analysis {
     let mut analyzer = Analyzer {
@@ -208,13 +238,7 @@ impl<'a> Analyzer<'a> {
     }
 
     fn string_value(&self, literal: &Literal) -> Option<String> {
-        match literal.kind {
-            LiteralKind::String { first_token, token_count } => {
-                let tokens = &self.tokens[first_token as usize..(first_token + token_count) as usize];
-                Some(strings::decode_tokens(self.text, tokens).value)
-            }
-            _ => None,
-        }
+        literal_string(self.text, self.tokens, literal)
     }
 
     // -----------------------------------------------------------------------------------

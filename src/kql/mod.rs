@@ -14,17 +14,56 @@ pub use analyze::Analysis;
 pub use parser::SyntaxError;
 
 /// A query text parsed and analysed: its syntax errors and what it refers to and reads.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct AnalyzedQuery {
     pub errors: Vec<SyntaxError>,
     pub analysis: Analysis,
+    /// The parameters, for a function declaration (empty for a query).
+    pub parameters: Vec<FunctionParameter>,
+}
+
+/// A parameter of a function declaration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunctionParameter {
+    pub name: String,
+    /// `T:(*)` or `T:(col:type, ...)`.
+    pub tabular: bool,
+    /// The type as written (`string`, `(*)`).
+    pub type_text: String,
+    pub has_default: bool,
+}
+
+/// Parses and analyses a function declaration `(params) { body }` (the text after the name in
+/// `.create function F(...) {...}`), its parameters bound to unknown values.
+pub fn analyze_function(text: &str) -> AnalyzedQuery {
+    let parsed = parser::parse_function(text);
+    let analysis = analyze::analyze_function(text, &parsed.tokens, &parsed.function, &[]);
+    let parameters = parsed
+        .function
+        .parameters
+        .iter()
+        .map(|p| FunctionParameter {
+            name: p.name.text(text).to_string(),
+            tabular: p.tabular,
+            type_text: p.type_span.of(text).to_string(),
+            has_default: p.default.is_some(),
+        })
+        .collect();
+    AnalyzedQuery { errors: parsed.errors, analysis, parameters }
+}
+
+/// Parses and analyses a body in braces `{ ... }` (a materialized view's query).
+pub fn analyze_body(text: &str) -> AnalyzedQuery {
+    let parsed = parser::parse_function_body(text);
+    let analysis = analyze::analyze(text, &parsed.tokens, &parsed.block);
+    AnalyzedQuery { errors: parsed.errors, analysis, parameters: Vec::new() }
 }
 
 /// Parses and analyses one query text.
 pub fn analyze_query(text: &str) -> AnalyzedQuery {
     let parsed = parser::parse_query(text);
     let analysis = analyze::analyze(text, &parsed.tokens, &parsed.block);
-    AnalyzedQuery { errors: parsed.errors, analysis }
+    AnalyzedQuery { errors: parsed.errors, analysis, parameters: Vec::new() }
 }
 
 /// True when the first token of `text` (after directives) is `.`: a management command, not a

@@ -41,8 +41,30 @@ pub fn parse_query(text: &str) -> ParsedQuery {
     ParsedQuery { block, tokens, errors }
 }
 
-/// Parses a function body given with its braces, `{ ... }`, as found in
-/// `.create function F() { ... }`: the body's statements.
+/// A parsed function declaration `(params) { body }`.
+#[derive(Clone, Debug)]
+pub struct ParsedFunction {
+    pub function: Function,
+    pub tokens: Vec<Token>,
+    pub errors: Vec<SyntaxError>,
+}
+
+/// Parses a function declaration as written after the name in `.create function F(...) {...}`:
+/// the parameters in parentheses, then the body in braces.
+pub fn parse_function(text: &str) -> ParsedFunction {
+    let tokens = lexer::lex(text);
+    let mut parser = Parser::new(text, &tokens);
+    let function = parser.function_declaration();
+    if !parser.at(TokenKind::Eof) {
+        let span = parser.peek().span;
+        parser.error(span, "unexpected text after the function body");
+    }
+    let errors = parser.errors;
+    ParsedFunction { function, tokens, errors }
+}
+
+/// Parses a body given with its braces, `{ ... }`, as found in a materialized view: the body's
+/// statements.
 pub fn parse_function_body(text: &str) -> ParsedQuery {
     let tokens = lexer::lex(text);
     let mut parser = Parser::new(text, &tokens);

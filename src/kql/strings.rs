@@ -219,6 +219,65 @@ fn decode_into(text: &str, span: Span, form: StringForm, obfuscated: bool, termi
     }
 }
 
+/// Decodes a JSON string token `raw` (quotes included) that sits at `source_start` of its text:
+/// the JSON escapes `\" \\ \/ \b \f \n \r \t \uXXXX` (surrogate pairs included), with a map
+/// back to that text. The value equals what a JSON parser yields for a valid token.
+pub fn decode_json_string(raw: &str, source_start: usize) -> DecodedString {
+    let mut out = DecodedString { escapes_valid: true, ..DecodedString::default() };
+    out.map.origin = source_start as u32;
+    let inner_start = usize::from(raw.starts_with('"'));
+    let inner_end = if raw.len() > inner_start && raw.ends_with('"') { raw.len() - 1 } else { raw.len() };
+    let content = &raw[inner_start..inner_end];
+    let base = source_start + inner_start;
+    let bytes = content.as_bytes();
+    let (mut run_start, mut k) = (0, 0);
+    while k < bytes.len() {
+        if bytes[k] != b'\\' {
+            k += 1;
+            continue;
+        }
+        copy_run(&mut out, &content[run_start..k], base + run_start);
+        let decoded_at = out.value.len();
+        let (decoded, len) = json_escape(&content[k..]);
+        match decoded {
+            Some(c) => out.value.push(c),
+            None => out.escapes_valid = false,
+        }
+        out.map.push_escape(decoded_at, out.value.len() - decoded_at, base + k, len);
+        k += len;
+        run_start = k;
+    }
+    copy_run(&mut out, &content[run_start..], base + run_start);
+    out
+}
+
+/// The JSON escape at the start of `s` (which starts with `\`): its character and length.
+fn json_escape(s: &str) -> (Option<char>, usize) {
+    let hex4 = |at: usize| s.get(at..at + 4).filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit())).and_then(|d| u32::from_str_radix(d, 16).ok());
+    match s.as_bytes().get(1) {
+        Some(b'"') => (Some('"'), 2),
+        Some(b'\\') => (Some('\\'), 2),
+        Some(b'/') => (Some('/'), 2),
+        Some(b'b') => (Some('\u{8}'), 2),
+        Some(b'f') => (Some('\u{C}'), 2),
+        Some(b'n') => (Some('\n'), 2),
+        Some(b'r') => (Some('\r'), 2),
+        Some(b't') => (Some('\t'), 2),
+        Some(b'u') => match hex4(2) {
+            Some(high @ 0xD800..=0xDBFF) => match (s.get(6..8), hex4(8)) {
+                (Some("\\u"), Some(low @ 0xDC00..=0xDFFF)) => {
+                    (char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)), 12)
+                }
+                _ => (Some('\u{FFFD}'), 6),
+            },
+            Some(unit) => (Some(char::from_u32(unit).unwrap_or('\u{FFFD}')), 6),
+            None => (None, 2),
+        },
+        Some(_) => (None, 1 + s[1..].chars().next().map_or(0, char::len_utf8)),
+        None => (None, 1),
+    }
+}
+
 fn copy_run(out: &mut DecodedString, run: &str, source: usize) {
     out.map.push_copied(out.value.len(), source, run.len());
     out.value.push_str(run);
@@ -377,6 +436,21 @@ mod tests {
         assert_eq!(src(0, 2), "it");
         assert_eq!(src(3, 4), "s");
         assert_eq!(src(4, 5), "x");
+    }
+
+    #[test]
+    fn decodes_json_strings_with_a_map() {
+        let json = r#"{"Query": "T | where a == \"x\"\n| take 1"}"#;
+        let start = json.find("\"T").unwrap();
+        let end = json.rfind('"').unwrap() + 1;
+        let d = decode_json_string(&json[start..end], start);
+        assert_eq!(d.value, "T | where a == \"x\"\n| take 1");
+        let src = |a: usize, b: usize| d.map.span_to_source(Span::new(a, b)).of(json).to_string();
+        assert_eq!(src(0, 1), "T");
+        assert_eq!(src(15, 18), "\\\"x\\\"");
+        assert_eq!(src(18, 19), "\\n");
+        assert_eq!(src(19, 25), "| take");
+        assert_eq!(decode_json_string(r#""\u00e9\ud83d\ude00""#, 0).value, "\u{e9}\u{1F600}");
     }
 
     #[test]
