@@ -45,3 +45,4 @@ pub mod source;
 pub mod span;
 pub mod unit;
 pub mod workspace;
+pub mod script;

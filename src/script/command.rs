@@ -1,0 +1,225 @@
+//! Typed management commands, every name and payload with its span in the file.
+
+use super::payload::{Payload, StringLiteral};
+use crate::span::Span;
+
+/// A name as written in a command (`T`, `['My Table']`, `'T'`, `[My Table]`), decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameRef {
+    pub text: String,
+    pub span: Span,
+}
+
+/// `[Database.]Name`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QualifiedName {
+    pub database: Option<NameRef>,
+    pub name: NameRef,
+    pub span: Span,
+}
+
+/// A column `name:type` of a table schema.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Column {
+    pub name: NameRef,
+    pub type_name: NameRef,
+}
+
+/// `Name (col:type, ...)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableSchema {
+    pub name: NameRef,
+    pub columns: Vec<Column>,
+    pub span: Span,
+}
+
+/// One `key = value` of a `with (...)` list; string values are decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Property {
+    pub key: NameRef,
+    pub value: String,
+    pub value_span: Span,
+    pub value_is_string: bool,
+}
+
+impl Property {
+    /// The value as a boolean: `true`, `True`, `'true'`, `"True"`... (case-insensitive).
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.value.to_ascii_lowercase().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }
+    }
+}
+
+/// The property named `key` (case-insensitive), if any.
+pub fn property<'a>(properties: &'a [Property], key: &str) -> Option<&'a Property> {
+    properties.iter().find(|p| p.key.text.eq_ignore_ascii_case(key))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableVerb {
+    Create,
+    CreateMerge,
+    Alter,
+    AlterMerge,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FunctionVerb {
+    Create { if_not_exists: bool },
+    CreateOrAlter,
+    Alter,
+}
+
+/// How a policy command changes the policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyVerb {
+    /// `.alter`: replaces the policy.
+    Alter,
+    /// `.alter-merge`: merges into the policy.
+    AlterMerge,
+    /// `.delete`: removes the policy.
+    Delete,
+}
+
+/// Where a managed identity or retention policy is set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PolicyScope {
+    Cluster,
+    /// `database [Db]`; without a name, the context database.
+    Database(Option<NameRef>),
+    Table(QualifiedName),
+    MaterializedView(QualifiedName),
+}
+
+/// `.add`, `.drop`, `.set` of a security role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleAction {
+    Add,
+    Drop,
+    Set,
+}
+
+/// What a security role is given on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoleScope {
+    /// `database [Db]`; without a name, the context database.
+    Database(Option<NameRef>),
+    Table(QualifiedName),
+    Function(QualifiedName),
+    MaterializedView(QualifiedName),
+    ExternalTable(QualifiedName),
+}
+
+/// The kind of principal a principal string names (§4.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PrincipalKind {
+    /// `aadapp=`: an application, including managed identities.
+    App,
+    /// `aaduser=`.
+    User,
+    /// `aadgroup=`.
+    Group,
+    /// `msauser=`.
+    MsaUser,
+    /// Anything else (kept as written).
+    Unknown,
+}
+
+/// A principal string such as `'aadapp=<id>;<tenant>'`, parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    /// The decoded string.
+    pub text: String,
+    pub kind: PrincipalKind,
+    /// What follows `kind=`, before any `;`.
+    pub id: String,
+    pub tenant: Option<String>,
+    pub span: Span,
+}
+
+impl Principal {
+    /// Parses a principal string (the prefix is case-insensitive).
+    pub fn parse(text: &str, span: Span) -> Principal {
+        let (kind, rest) = match text.split_once('=') {
+            Some((prefix, rest)) => {
+                let kind = match prefix.trim().to_ascii_lowercase().as_str() {
+                    "aadapp" => PrincipalKind::App,
+                    "aaduser" => PrincipalKind::User,
+                    "aadgroup" => PrincipalKind::Group,
+                    "msauser" => PrincipalKind::MsaUser,
+                    _ => PrincipalKind::Unknown,
+                };
+                (kind, rest)
+            }
+            None => (PrincipalKind::Unknown, text),
+        };
+        let (id, tenant) = match rest.split_once(';') {
+            Some((id, tenant)) => (id.trim().to_string(), Some(tenant.trim().to_string()).filter(|t| !t.is_empty())),
+            None => (rest.trim().to_string(), None),
+        };
+        Principal { text: text.to_string(), kind, id, tenant, span }
+    }
+}
+
+/// A duration as written in a retention or acceleration policy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Duration {
+    pub seconds: f64,
+    pub span: Span,
+}
+
+/// One management command.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Command {
+    /// From the `.` to the last byte of the command.
+    pub span: Span,
+    /// The command words as written (`alter table policy update`), for display.
+    pub words: String,
+    pub kind: CommandKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum CommandKind {
+    /// `.create|.create-merge|.alter|.alter-merge table(s) T (schema), ...`.
+    Tables { verb: TableVerb, tables: Vec<TableSchema>, properties: Vec<Property> },
+    /// `.create table T based-on Other`.
+    TableBasedOn { name: NameRef, based_on: NameRef },
+    /// `.drop table T` / `.drop tables (T1, T2)`.
+    DropTables { names: Vec<NameRef> },
+    /// `.rename table A to B` / `.rename tables B = A, ...`: (old, new) pairs.
+    RenameTables { renames: Vec<(NameRef, NameRef)> },
+    /// `.create|.create-or-alter|.alter function [with (...)] F(params) { body }`.
+    Function { verb: FunctionVerb, name: NameRef, properties: Vec<Property>, declaration: Span },
+    /// `.drop function F` / `.drop functions (F1, F2)`.
+    DropFunctions { names: Vec<NameRef> },
+    /// `.alter|.alter-merge|.delete table T policy update [payload] [with (...)]`.
+    UpdatePolicy { verb: PolicyVerb, table: QualifiedName, payload: Option<Payload>, properties: Vec<Property> },
+    /// `.alter|.alter-merge|.delete cluster|database [Db] policy managed_identity [payload]`.
+    ManagedIdentityPolicy { verb: PolicyVerb, scope: PolicyScope, payload: Option<Payload> },
+    /// `.alter table|materialized-view T policy row_level_security enable|disable "query"`, `.delete`.
+    RowLevelSecurity { verb: PolicyVerb, scope: PolicyScope, enabled: bool, query: Option<StringLiteral> },
+    /// `.alter table T|tables (T1, T2) policy restricted_view_access true|false`, `.delete`.
+    RestrictedViewAccess { verb: PolicyVerb, tables: Vec<QualifiedName>, enabled: bool },
+    /// `.alter[-merge] table|database X policy retention softdelete = 1d ...` or a JSON payload.
+    Retention { verb: PolicyVerb, scope: PolicyScope, soft_delete: Option<Duration>, payload: Option<Payload> },
+    /// `.add|.drop|.set database Db viewers ('aadapp=...') ...`.
+    Principals { action: RoleAction, scope: RoleScope, role: NameRef, principals: Vec<Principal> },
+    /// `.create|.create-or-alter|.alter materialized-view V on table T { query }`.
+    MaterializedView { name: NameRef, source: NameRef, source_is_view: bool, properties: Vec<Property>, body: Span },
+    /// `.drop materialized-view V`.
+    DropMaterializedView { name: NameRef },
+    /// `.create|.alter|.create-or-alter external table E (...) kind=...`.
+    ExternalTable { name: NameRef, kind: Option<NameRef> },
+    /// `.drop external table E`.
+    DropExternalTable { name: NameRef },
+    /// `.alter external table E policy query_acceleration '{...}'`, `.delete`.
+    QueryAcceleration { verb: PolicyVerb, table: NameRef, payload: Option<Payload> },
+    /// `.execute database|cluster script [with (...)] <|`: the commands that follow are its body.
+    ExecuteScript,
+    /// Any other command, recognised and skipped.
+    Other,
+}

@@ -1,0 +1,142 @@
+//! Management scripts: a file cut into commands, `#connect` directives and query text
+//! (§4.1 and §4.11 of `spec/kql-grammar.md`).
+//!
+//! A command starts at a `.` that is the first token on its line and runs until the command is
+//! complete (a modelled command) or until a blank line (any other command), and never past the
+//! next command. Text that is not a command is query text. `.execute database script <|` bodies
+//! need nothing special: their commands start lines too.
+
+pub mod command;
+pub mod parse;
+pub mod payload;
+
+use crate::kql::lexer;
+use crate::kql::parser::SyntaxError;
+use crate::kql::references::normalize_cluster;
+use crate::kql::strings;
+use crate::kql::token::{Token, TokenKind};
+use crate::span::Span;
+pub use command::{Command, CommandKind};
+
+/// A `#connect cluster('c').database('d')` directive: the context of the commands below it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Connect {
+    /// The normalised cluster host name, if the directive names one.
+    pub cluster: Option<String>,
+    pub database: Option<String>,
+    pub span: Span,
+}
+
+/// One piece of a script, in file order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    Connect(Connect),
+    Command(Command),
+    /// Query text between commands.
+    Query(Span),
+}
+
+/// A parsed script: its items and its syntax errors (each with its place in the file).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Script {
+    pub items: Vec<Item>,
+    pub errors: Vec<SyntaxError>,
+}
+
+/// Parses a script file.
+pub fn parse_script(text: &str) -> Script {
+    let tokens = lexer::lex(text);
+    let mut script = Script::default();
+    let blank_line_before = |i: usize| i > 0 && i < tokens.len() && has_blank_line(gap(text, &tokens, i));
+    let starts: Vec<usize> = (0..tokens.len()).filter(|&i| is_item_start(text, &tokens, i)).collect();
+    let is_start = |i: usize| starts.binary_search(&i).is_ok();
+    let next_start = |i: usize| starts.get(starts.partition_point(|&s| s <= i)).copied().unwrap_or(tokens.len() - 1);
+    let mut pos = 0;
+    while tokens[pos].kind != TokenKind::Eof {
+        let token = tokens[pos];
+        if token.kind == TokenKind::Directive && is_start(pos) {
+            if let Some(connect) = parse_connect(token.span.of(text), token.span) {
+                script.items.push(Item::Connect(connect));
+            }
+            pos += 1;
+            continue;
+        }
+        let limit = next_start(pos);
+        if token.kind != TokenKind::Dot || !is_start(pos) {
+            // Query text up to the next command or directive.
+            push_query(&mut script, &tokens, pos, limit);
+            pos = limit;
+            continue;
+        }
+        let parsed = parse::parse_command(text, &tokens, pos, limit, &blank_line_before);
+        script.errors.extend(parsed.errors);
+        script.items.push(Item::Command(parsed.command));
+        pos = parsed.end.max(pos + 1);
+        if pos < limit {
+            if blank_line_before(pos) {
+                push_query(&mut script, &tokens, pos, limit);
+            } else {
+                let span = tokens[pos].span.to(tokens[limit - 1].span);
+                script.errors.push(SyntaxError { span, message: "unexpected text after the command".to_string() });
+            }
+            pos = limit;
+        }
+    }
+    script
+}
+
+fn push_query(script: &mut Script, tokens: &[Token], from: usize, to: usize) {
+    if from < to {
+        script.items.push(Item::Query(tokens[from].span.to(tokens[to - 1].span)));
+    }
+}
+
+/// The text between token `i - 1` and token `i`.
+fn gap<'t>(text: &'t str, tokens: &[Token], i: usize) -> &'t str {
+    &text[tokens[i - 1].span.end as usize..tokens[i].span.start as usize]
+}
+
+/// True when `gap` holds a line with nothing but whitespace.
+fn has_blank_line(gap: &str) -> bool {
+    let lines: Vec<&str> = gap.split('\n').collect();
+    lines.len() > 2 && lines[1..lines.len() - 1].iter().any(|line| line.trim().is_empty())
+}
+
+/// True when token `i` is the first on its line and is a `.` (a command) or a directive.
+fn is_item_start(text: &str, tokens: &[Token], i: usize) -> bool {
+    let token = tokens[i];
+    if !matches!(token.kind, TokenKind::Dot | TokenKind::Directive) {
+        return false;
+    }
+    let line_start = text[..token.span.start as usize].rfind(['\n', '\r']).map_or(0, |at| at + 1);
+    let first_on_line = text[line_start..token.span.start as usize].chars().all(lexer::is_whitespace);
+    let next = tokens.get(i + 1).copied();
+    first_on_line
+        && (token.kind == TokenKind::Directive
+            || next.is_some_and(|n| matches!(n.kind, TokenKind::Ident | TokenKind::Keyword(_))))
+}
+
+/// `#connect cluster('c').database('d')`, `#connect database('d')` (other directives: `None`).
+fn parse_connect(directive: &str, span: Span) -> Option<Connect> {
+    let rest = directive.strip_prefix("#connect")?;
+    let tokens = lexer::lex(rest);
+    let mut cluster = None;
+    let mut database = None;
+    for (i, token) in tokens.iter().enumerate() {
+        let word = token.span.of(rest);
+        if !matches!(token.kind, TokenKind::Ident | TokenKind::Keyword(_)) || tokens.get(i + 1).is_none_or(|t| t.kind != TokenKind::LParen) {
+            continue;
+        }
+        let Some(argument) = tokens.get(i + 2).filter(|t| t.kind.is_string()) else { continue };
+        let value = strings::decode_token(rest, argument).value;
+        match word {
+            "cluster" => cluster = Some(normalize_cluster(&value)),
+            "database" => database = Some(value),
+            _ => {}
+        }
+    }
+    Some(Connect { cluster, database, span })
+}
+
+#[cfg(test)]
+mod tests;

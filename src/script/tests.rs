@@ -1,0 +1,226 @@
+use super::command::*;
+use super::payload::JsonKind;
+use super::*;
+
+fn commands(text: &str) -> Vec<Command> {
+    let script = parse_script(text);
+    assert!(script.errors.is_empty(), "{text:?}: {:?}", script.errors);
+    script.items.into_iter().filter_map(|i| if let Item::Command(c) = i { Some(c) } else { None }).collect()
+}
+
+fn one(text: &str) -> CommandKind {
+    let mut all = commands(text);
+    assert_eq!(all.len(), 1, "{text:?}: {all:?}");
+    all.remove(0).kind
+}
+
+fn errors(text: &str) -> Vec<String> {
+    parse_script(text).errors.into_iter().map(|e| format!("{}: {}", e.span.of(text), e.message)).collect()
+}
+
+#[test]
+fn splits_commands_queries_and_directives() {
+    let text = "// header\n.create table T (a:string)\n\nT | take 1\n\n#connect cluster('c').database('Db')\n.create-or-alter function F() {\n    T\n\n    | count\n}\n.show tables\n\nU | count\n";
+    let script = parse_script(text);
+    assert!(script.errors.is_empty(), "{:?}", script.errors);
+    let kinds: Vec<String> = script
+        .items
+        .iter()
+        .map(|i| match i {
+            Item::Connect(c) => format!("connect {:?} {:?}", c.cluster, c.database),
+            Item::Command(c) => format!("command {}", c.words),
+            Item::Query(span) => format!("query {}", span.of(text)),
+        })
+        .collect();
+    assert_eq!(kinds, [
+        "command create table",
+        "query T | take 1",
+        "connect Some(\"c.kusto.windows.net\") Some(\"Db\")",
+        "command create-or-alter function",
+        "command show",
+        "query U | count",
+    ]);
+}
+
+#[test]
+fn text_glued_to_a_command_is_an_error() {
+    assert_eq!(errors(".drop table T\nU | count"), ["U | count: unexpected text after the command"]);
+    // A command may end with `;`.
+    assert!(errors(".drop table T ifexists;\n.drop table U").is_empty());
+}
+
+#[test]
+fn execute_database_script_bodies() {
+    let text = ".execute database script with (ContinueOnErrors=true) <|\n.create table T (a:long)\n\n.create-or-alter function F() { T }";
+    let all = commands(text);
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[0].kind, CommandKind::ExecuteScript);
+    assert!(matches!(all[2].kind, CommandKind::Function { .. }));
+}
+
+#[test]
+fn tables() {
+    let CommandKind::Tables { verb, tables, properties } = one(".create-merge table ['My T'] (a:string, ['b c']:long) with (folder='F', docstring=\"d\")") else { panic!() };
+    assert_eq!(verb, TableVerb::CreateMerge);
+    assert_eq!(tables[0].name.text, "My T");
+    assert_eq!(tables[0].columns[1].name.text, "b c");
+    assert_eq!(tables[0].columns[1].type_name.text, "long");
+    assert_eq!(property(&properties, "folder").unwrap().value, "F");
+    let CommandKind::Tables { tables, .. } = one(".create tables A (x:int), B (y:real)") else { panic!() };
+    assert_eq!(tables.len(), 2);
+    assert!(matches!(one(".create table New based-on Old ifnotexists"), CommandKind::TableBasedOn { .. }));
+    let CommandKind::DropTables { names } = one(".drop tables (A, B) ifexists") else { panic!() };
+    assert_eq!(names.len(), 2);
+    let CommandKind::RenameTables { renames } = one(".rename table A to B") else { panic!() };
+    assert_eq!((renames[0].0.text.as_str(), renames[0].1.text.as_str()), ("A", "B"));
+    assert_eq!(one(".create table T ingestion csv mapping 'm' '[]'"), CommandKind::Other);
+    assert_eq!(one(".ALTER TABLE T (a:string)"), CommandKind::Other);
+}
+
+#[test]
+fn functions() {
+    let text = ".create-or-alter function with (folder='x', skipvalidation='true') MyFunc(T:(*), n:long=10) { T | take n }";
+    let CommandKind::Function { verb, name, properties, declaration } = one(text) else { panic!() };
+    assert_eq!(verb, FunctionVerb::CreateOrAlter);
+    assert_eq!(name.text, "MyFunc");
+    assert_eq!(property(&properties, "SkipValidation").unwrap().as_bool(), Some(true));
+    assert_eq!(declaration.of(text), "(T:(*), n:long=10) { T | take n }");
+    let CommandKind::Function { verb, .. } = one(".create function ifnotexists F() { 1 }") else { panic!() };
+    assert_eq!(verb, FunctionVerb::Create { if_not_exists: true });
+    assert_eq!(one(".alter function F docstring 'x'"), CommandKind::Other);
+    let CommandKind::DropFunctions { names } = one(".drop functions (F, G) ifexists") else { panic!() };
+    assert_eq!(names.len(), 2);
+}
+
+#[test]
+fn update_policies_in_every_form() {
+    let json = r#"[{"IsEnabled": true, "Source": "Raw", "Query": "Parse()", "IsTransactional": false}]"#;
+    let escaped = json.replace('"', "\\\"");
+    let forms = [
+        format!(".alter table Db.T policy update ```{json}```"),
+        format!(".alter table T policy update @'{json}'"),
+        format!(".alter table T policy update \"{escaped}\""),
+        format!(".alter table T policy update\n'{json}'"),
+        format!(".alter table T policy update '[{{\"IsEnabled\": true, \"Source\": \"Raw\", ' '\"Query\": \"Parse()\"}}]'"),
+        format!(".alter table T policy update {json}"),
+        format!(".alter table T policy update with (AllowUnreferencedSourceTable=true) @'{json}'"),
+        format!(".alter-merge table T policy update @'{json}' with (AllowUnreferencedSourceTable=true)"),
+    ];
+    for text in &forms {
+        let CommandKind::UpdatePolicy { table, payload, .. } = one(text) else { panic!("{text}") };
+        assert_eq!(table.name.text, "T");
+        let payload = payload.unwrap();
+        let entries = payload.entries();
+        assert_eq!(entries.len(), 1, "{text}");
+        let query = &entries[0].member("Query").unwrap().value;
+        assert_eq!(query.as_str(), Some("Parse()"), "{text}");
+        assert_eq!(query.span.of(text).trim_matches(['"', '\\']), "Parse()", "{text}");
+    }
+    let CommandKind::UpdatePolicy { table, .. } = one(&forms[0]) else { panic!() };
+    assert_eq!(table.database.unwrap().text, "Db");
+    let CommandKind::UpdatePolicy { properties, .. } = one(&forms[6]) else { panic!() };
+    assert_eq!(property(&properties, "AllowUnreferencedSourceTable").unwrap().as_bool(), Some(true));
+    let CommandKind::UpdatePolicy { verb, payload, .. } = one(".delete table T policy update") else { panic!() };
+    assert_eq!((verb, payload), (PolicyVerb::Delete, None));
+}
+
+#[test]
+fn malformed_policy_json_keeps_its_place() {
+    let text = ".alter table T policy update @'[{\"Source\": \"Raw\",, }]'";
+    let CommandKind::UpdatePolicy { payload, .. } = one(text) else { panic!() };
+    let error = payload.unwrap().json.unwrap_err();
+    assert_eq!(error.span.of(text), ",");
+}
+
+#[test]
+fn managed_identity_policies() {
+    let text = ".alter-merge cluster policy managed_identity ```[{\"ObjectId\": \"system\", \"AllowedUsages\": \"AutomatedFlows\"}]```";
+    let CommandKind::ManagedIdentityPolicy { verb, scope, payload } = one(text) else { panic!() };
+    assert_eq!((verb, scope), (PolicyVerb::AlterMerge, PolicyScope::Cluster));
+    assert_eq!(payload.unwrap().entries()[0].member("objectid").unwrap().value.as_str(), Some("system"));
+    let CommandKind::ManagedIdentityPolicy { scope, .. } = one(".alter database Db policy managed_identity '[]'") else { panic!() };
+    assert_eq!(scope, PolicyScope::Database(Some(NameRef { text: "Db".into(), span: Span::new(16, 18) })));
+    let CommandKind::ManagedIdentityPolicy { scope, .. } = one(".alter database policy managed_identity '[]'") else { panic!() };
+    assert_eq!(scope, PolicyScope::Database(None));
+    let CommandKind::ManagedIdentityPolicy { verb, .. } = one(".delete cluster policy managed_identity") else { panic!() };
+    assert_eq!(verb, PolicyVerb::Delete);
+}
+
+#[test]
+fn row_level_security_and_restricted_view_access() {
+    let text = ".alter table Db.T policy row_level_security enable with (allowMaterializedViewsWithoutRowLevelSecurity=true) \"T | where a == current_principal()\"";
+    let CommandKind::RowLevelSecurity { enabled, query, scope, .. } = one(text) else { panic!() };
+    assert!(enabled);
+    assert!(matches!(scope, PolicyScope::Table(_)));
+    assert_eq!(query.unwrap().decoded.value, "T | where a == current_principal()");
+    let CommandKind::RowLevelSecurity { enabled, .. } = one(".alter materialized-view V policy row_level_security disable \"F\"") else { panic!() };
+    assert!(!enabled);
+    let CommandKind::RestrictedViewAccess { tables, enabled, .. } = one(".alter tables (A, B) policy restricted_view_access True") else { panic!() };
+    assert_eq!((tables.len(), enabled), (2, true));
+    let CommandKind::RestrictedViewAccess { enabled, .. } = one(".alter table A policy restricted_view_access false") else { panic!() };
+    assert!(!enabled);
+    assert!(matches!(one(".delete table T policy row_level_security"), CommandKind::RowLevelSecurity { verb: PolicyVerb::Delete, .. }));
+}
+
+#[test]
+fn retention() {
+    let CommandKind::Retention { soft_delete, .. } = one(".alter-merge table T policy retention softdelete = 0s recoverability = disabled") else { panic!() };
+    assert_eq!(soft_delete.unwrap().seconds, 0.0);
+    let CommandKind::Retention { soft_delete, .. } = one(".alter-merge database Db policy retention softdelete = 10d") else { panic!() };
+    assert_eq!(soft_delete.unwrap().seconds, 864_000.0);
+    let CommandKind::Retention { soft_delete, .. } = one(".alter table T policy retention '{\"SoftDeletePeriod\": \"1.00:00:00\", \"Recoverability\": \"Disabled\"}'") else { panic!() };
+    assert_eq!(soft_delete.unwrap().seconds, 86_400.0);
+}
+
+#[test]
+fn principals() {
+    let text = ".add database Db viewers ('aadapp=1234;tenant', 'aaduser=a@b.com') skip-results 'notes'";
+    let CommandKind::Principals { action, scope, role, principals } = one(text) else { panic!() };
+    assert_eq!(action, RoleAction::Add);
+    assert!(matches!(scope, RoleScope::Database(Some(_))));
+    assert_eq!(role.text, "viewers");
+    assert_eq!(principals[0].kind, PrincipalKind::App);
+    assert_eq!((principals[0].id.as_str(), principals[0].tenant.as_deref()), ("1234", Some("tenant")));
+    assert_eq!(principals[1].kind, PrincipalKind::User);
+    let CommandKind::Principals { scope, .. } = one(".add database viewers ('aadgroup=g')") else { panic!() };
+    assert_eq!(scope, RoleScope::Database(None));
+    let CommandKind::Principals { principals, .. } = one(".set database Db viewers none") else { panic!() };
+    assert!(principals.is_empty());
+    assert!(matches!(one(".drop database Db viewers ('aadapp=1')"), CommandKind::Principals { action: RoleAction::Drop, .. }));
+    assert!(matches!(one(".add table T admins ('aaduser=x')"), CommandKind::Principals { scope: RoleScope::Table(_), .. }));
+    assert!(matches!(one(".drop table T admins ('aaduser=x')"), CommandKind::Principals { .. }));
+}
+
+#[test]
+fn materialized_views_and_external_tables() {
+    let text = ".create async ifnotexists materialized-view with (backfill=true) V on table T { T | summarize count() by a }";
+    let CommandKind::MaterializedView { name, source, body, .. } = one(text) else { panic!() };
+    assert_eq!((name.text.as_str(), source.text.as_str()), ("V", "T"));
+    assert_eq!(body.of(text), "{ T | summarize count() by a }");
+    let text = ".create external table E (a:string) kind=storage dataformat=csv ( h@'https://x;secret' )";
+    let CommandKind::ExternalTable { name, kind } = one(text) else { panic!() };
+    assert_eq!((name.text.as_str(), kind.unwrap().text.as_str()), ("E", "storage"));
+    let text = ".alter external table E policy query_acceleration '{\"IsEnabled\": true, \"Hot\": \"36500.00:00:00\"}'";
+    let CommandKind::QueryAcceleration { payload, .. } = one(text) else { panic!() };
+    let payload = payload.unwrap();
+    let hot = &payload.json.as_ref().unwrap().member("Hot").unwrap().value;
+    assert!(matches!(&hot.kind, JsonKind::String { value, .. } if value == "36500.00:00:00"));
+}
+
+#[test]
+fn other_commands_are_skipped() {
+    for text in [".show tables | where TableName has 'x'", ".set-or-append T <| U | take 1", ".alter table T policy caching hot = 1d"] {
+        assert_eq!(one(text), CommandKind::Other, "{text}");
+    }
+}
+
+#[test]
+fn malformed_commands_are_reported_where_they_break() {
+    assert_eq!(errors(".create table T (a string)"), ["string: expected `:` and a type after the column name"]);
+    assert_eq!(errors(".alter table T policy update"), [": expected the update policy (a string literal holding JSON)"]);
+    assert_eq!(errors(".add database Db viewers (aadapp)"), ["aadapp: expected a principal string such as 'aadapp=<id>;<tenant>'"]);
+    // Parsing resumes at the next command.
+    let script = parse_script(".create table T (a string)\n.create table U (b:long)");
+    assert_eq!(script.items.len(), 2);
+    assert!(matches!(&script.items[1], Item::Command(Command { kind: CommandKind::Tables { .. }, .. })));
+}
