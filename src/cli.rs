@@ -30,6 +30,23 @@ struct Cli {
 enum Command {
     /// Print what each query references and reads.
     Refs(RefsArgs),
+    /// Print the model the scripts describe: databases, tables, functions, policies, grants.
+    Model(ModelArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct ModelArgs {
+    /// Files and directories to read (directories are searched for .kql, .csl and .kusto files).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ModelFormat::Json)]
+    format: ModelFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ModelFormat {
+    Json,
 }
 
 #[derive(clap::Args, Debug)]
@@ -72,8 +89,9 @@ pub fn main() -> std::process::ExitCode {
 /// The colour choice for the process's own terminal: `--color`, else `NO_COLOR`, else whether
 /// standard output is a terminal.
 fn color_choice(args: &[OsString]) -> ColorChoice {
-    let when = Cli::try_parse_from(args).ok().map(|cli| match cli.command {
-        Command::Refs(args) => args.color,
+    let when = Cli::try_parse_from(args).ok().and_then(|cli| match cli.command {
+        Command::Refs(args) => Some(args.color),
+        Command::Model(_) => None,
     });
     match when {
         Some(ColorWhen::Always) => ColorChoice::Always,
@@ -102,6 +120,7 @@ pub fn run(
     };
     let result = match cli.command {
         Command::Refs(args) => refs(&args, cwd, stdout),
+        Command::Model(args) => model(&args, cwd, stdout),
     };
     match result {
         Ok(status) => status,
@@ -124,5 +143,14 @@ fn refs(args: &RefsArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<Stat
         Format::Human => render::refs::write_human(stdout, &workspace),
     };
     written.map_err(|e| format!("cannot write the output: {e}"))?;
+    Ok(Status::Success)
+}
+
+fn model(args: &ModelArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<Status, String> {
+    let workspace = workspace::load(&absolute(&args.paths, cwd), cwd, &LoadOptions::default()).map_err(|e| e.to_string())?;
+    match args.format {
+        ModelFormat::Json => render::model::write_json(stdout, &workspace),
+    }
+    .map_err(|e| format!("cannot write the output: {e}"))?;
     Ok(Status::Success)
 }

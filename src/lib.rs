@@ -40,6 +40,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod discover;
 pub mod kql;
+pub mod model;
 pub mod render;
 pub mod source;
 pub mod span;

@@ -1,32 +1,46 @@
-//! The first stages of every command: discover files, load them, cut them into units.
+//! The first stages of every command: discover files, load them, parse their scripts, build
+//! the model and its units.
 
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Label, SYNTAX_ERROR, Severity};
 use crate::discover;
-use crate::source::{self, SourceMap};
-use crate::unit::{self, Unit};
+use crate::model::{self, BuildOptions, Model};
+use crate::script::{self, Script};
+use crate::source::{self, FileId, SourceMap};
+use crate::unit::{Unit, UnitId};
 
 /// Settings of the loading stages.
 #[derive(Clone, Debug)]
 pub struct LoadOptions {
     /// Files larger than this many bytes are reported, not read.
     pub max_file_size: u64,
+    pub model: BuildOptions,
 }
 
 impl Default for LoadOptions {
     fn default() -> LoadOptions {
-        LoadOptions { max_file_size: source::DEFAULT_MAX_FILE_SIZE }
+        LoadOptions { max_file_size: source::DEFAULT_MAX_FILE_SIZE, model: BuildOptions::default() }
     }
 }
 
-/// Everything loaded for one run: the files, their units, and the problems met loading them.
+/// Everything loaded for one run: the files, their scripts, the model they describe, the KQL
+/// units, and the problems met on the way (unreadable files, malformed commands).
 #[derive(Debug, Default)]
 pub struct Workspace {
     pub sources: SourceMap,
+    /// The parsed script of every file that could be read, in path order.
+    pub scripts: Vec<(FileId, Script)>,
+    pub model: Model,
     pub units: Vec<Unit>,
-    /// Files that could not be read (`UP902`).
+    /// Files that could not be read (`UP902`) and commands that do not parse (`UP901`).
     pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Workspace {
+    pub fn unit(&self, id: UnitId) -> &Unit {
+        &self.units[id.0 as usize]
+    }
 }
 
 /// Why a run could not start.
@@ -55,15 +69,21 @@ pub fn load(paths: &[PathBuf], cwd: &Path, options: &LoadOptions) -> Result<Work
         return Err(LoadError::NoInput);
     }
     let mut workspace = Workspace::default();
-    let (ids, problems) = source::load(&files, cwd, options.max_file_size, &mut workspace.sources);
+    let (ids, mut problems) = source::load(&files, cwd, options.max_file_size, &mut workspace.sources);
     for id in ids {
         if problems.iter().any(|p| p.primary.file == id) {
             continue;
         }
-        if let Some(unit) = unit::query_unit(id, workspace.sources.get(id)) {
-            workspace.units.push(unit);
+        let script = script::parse_script(&workspace.sources.get(id).text);
+        for error in &script.errors {
+            problems.push(Diagnostic::new(SYNTAX_ERROR, Severity::Error, error.message.clone(), Label::new(id, error.span, "")));
         }
+        workspace.scripts.push((id, script));
     }
+    let inputs: Vec<_> = workspace.scripts.iter().map(|(id, script)| (*id, workspace.sources.get(*id), script)).collect();
+    let (model, units) = model::build(&inputs, &options.model);
+    workspace.model = model;
+    workspace.units = units;
     workspace.diagnostics = problems;
     Ok(workspace)
 }

@@ -166,10 +166,14 @@ pub fn write_human(out: &mut dyn WriteColor, workspace: &Workspace) -> std::io::
     for unit in ordered(workspace) {
         let file = workspace.sources.get(unit.file);
         let kind = unit.kind.as_str();
-        match &unit.name {
-            Some(name) => writeln!(out, "{} ({kind} {name})", file.display)?,
-            None => writeln!(out, "{} ({kind})", file.display)?,
+        let mut title = kind.to_string();
+        if let Some(name) = &unit.name {
+            title.push_str(&format!(" {name}"));
         }
+        if let Some(database) = &unit.database {
+            title.push_str(&format!(", database {database}"));
+        }
+        writeln!(out, "{} ({title})", file.display)?;
         for reference in &unit.query.analysis.references {
             let at = file.position(unit.file_span(reference.span).start as usize);
             writeln!(

@@ -1,0 +1,381 @@
+//! Building the model: every script's commands applied in order (files in path order), and a
+//! unit made of every piece of KQL they hold.
+
+use super::*;
+use crate::script::command::{
+    Command, CommandKind, FunctionVerb, PolicyScope, PolicyVerb, QualifiedName, RoleAction, RoleScope,
+};
+use crate::script::payload::{JsonKind, Payload};
+use crate::script::{Item, Script};
+use crate::source::SourceFile;
+use crate::unit::{Origin, Unit, UnitKind};
+
+/// Settings of the model.
+#[derive(Clone, Debug)]
+pub struct BuildOptions {
+    /// The database of commands that name none and follow no `#connect`.
+    pub default_database: String,
+}
+
+impl Default for BuildOptions {
+    fn default() -> BuildOptions {
+        BuildOptions { default_database: "default".to_string() }
+    }
+}
+
+/// Builds the model and the units of `scripts` (each with its file), in the order given.
+pub fn build(scripts: &[(FileId, &SourceFile, &Script)], options: &BuildOptions) -> (Model, Vec<Unit>) {
+    let mut builder = Builder { model: Model::default(), units: Vec::new(), options };
+    for (file, source, script) in scripts {
+        builder.script(*file, &source.text, script);
+    }
+    (builder.model, builder.units)
+}
+
+struct Builder<'a> {
+    model: Model,
+    units: Vec<Unit>,
+    options: &'a BuildOptions,
+}
+
+/// The `#connect` context of a command.
+#[derive(Clone, Debug, Default)]
+struct Context {
+    cluster: Option<String>,
+    database: Option<String>,
+}
+
+impl Builder<'_> {
+    fn script(&mut self, file: FileId, text: &str, script: &Script) {
+        let mut context = Context::default();
+        for item in &script.items {
+            match item {
+                Item::Connect(connect) => {
+                    context = Context { cluster: connect.cluster.clone(), database: connect.database.clone() };
+                }
+                Item::Query(span) => {
+                    let origin = Origin { file, name: None, cluster: context.cluster.clone(), database: context.database.clone() };
+                    self.units.push(Unit::query(origin, text, *span));
+                }
+                Item::Command(command) => self.command(file, text, &context, command),
+            }
+        }
+    }
+
+    fn push_unit(&mut self, unit: Unit) -> UnitId {
+        self.units.push(unit);
+        UnitId(self.units.len() as u32 - 1)
+    }
+
+    /// The database a command acts on: the one it names, else the `#connect` one, else the default.
+    fn database_name(&self, context: &Context, named: Option<&str>) -> String {
+        named.map(str::to_string).or_else(|| context.database.clone()).unwrap_or_else(|| self.options.default_database.clone())
+    }
+
+    fn cluster_mut(&mut self, context: &Context) -> &mut Cluster {
+        let key = context.cluster.as_ref().map(|c| c.to_lowercase());
+        let cluster = self.model.clusters.entry(key).or_default();
+        if cluster.name.is_none() {
+            cluster.name = context.cluster.clone();
+        }
+        cluster
+    }
+
+    fn database_mut(&mut self, context: &Context, named: Option<&str>) -> &mut Database {
+        let name = self.database_name(context, named);
+        let cluster = self.cluster_mut(context);
+        let database = cluster.databases.entry(DatabaseKey::new(&name)).or_default();
+        if database.name.is_empty() {
+            database.name = name;
+        }
+        database
+    }
+
+    fn origin(&self, file: FileId, context: &Context, named: Option<&str>, name: String) -> Origin {
+        Origin {
+            file,
+            name: Some(name),
+            cluster: context.cluster.clone(),
+            database: Some(self.database_name(context, named)),
+        }
+    }
+
+    fn command(&mut self, file: FileId, text: &str, context: &Context, command: &Command) {
+        let location = Location { file, span: command.span };
+        match &command.kind {
+            CommandKind::Tables { tables, .. } => {
+                for schema in tables {
+                    let definition = TableDefinition {
+                        location,
+                        name_span: schema.name.span,
+                        columns: schema.columns.iter().map(|c| (c.name.text.clone(), c.type_name.text.clone())).collect(),
+                    };
+                    let database = self.database_mut(context, None);
+                    database.tables.entry(schema.name.text.clone()).or_default().definitions.push(definition);
+                }
+            }
+            CommandKind::TableBasedOn { name, based_on } => {
+                let database = self.database_mut(context, None);
+                let columns = database
+                    .tables
+                    .get(&based_on.text)
+                    .and_then(|t| t.definitions.last())
+                    .map(|d| d.columns.clone())
+                    .unwrap_or_default();
+                let definition = TableDefinition { location, name_span: name.span, columns };
+                database.tables.entry(name.text.clone()).or_default().definitions.push(definition);
+            }
+            CommandKind::DropTables { names } => {
+                let database = self.database_mut(context, None);
+                for name in names {
+                    database.tables.remove(&name.text);
+                }
+            }
+            CommandKind::RenameTables { renames } => {
+                let database = self.database_mut(context, None);
+                for (old, new) in renames {
+                    if let Some(table) = database.tables.remove(&old.text) {
+                        database.tables.insert(new.text.clone(), table);
+                    }
+                }
+            }
+            CommandKind::Function { verb, name, properties, declaration } => {
+                let origin = self.origin(file, context, None, name.text.clone());
+                let unit = self.push_unit(Unit::function(origin, text, *declaration));
+                let definition = FunctionDefinition {
+                    location,
+                    name_span: name.span,
+                    unit,
+                    properties: properties.clone(),
+                    if_not_exists: matches!(verb, FunctionVerb::Create { if_not_exists: true }),
+                };
+                let database = self.database_mut(context, None);
+                database.functions.entry(name.text.clone()).or_default().definitions.push(definition);
+            }
+            CommandKind::DropFunctions { names } => {
+                let database = self.database_mut(context, None);
+                for name in names {
+                    database.functions.remove(&name.text);
+                }
+            }
+            CommandKind::UpdatePolicy { verb, table, payload, properties } => {
+                self.update_policy(file, context, location, *verb, table, payload.as_ref(), properties);
+            }
+            CommandKind::ManagedIdentityPolicy { verb, scope, payload } => {
+                let entries = payload.as_ref().map(|p| identity_entries(file, p)).unwrap_or_default();
+                let policy = match scope {
+                    PolicyScope::Cluster => &mut self.cluster_mut(context).managed_identity,
+                    PolicyScope::Database(name) => &mut self.database_mut(context, name.as_ref().map(|n| n.text.as_str())).managed_identity,
+                    _ => return,
+                };
+                apply_identity_policy(policy, *verb, entries, location);
+            }
+            CommandKind::RowLevelSecurity { verb, scope, enabled, query } => {
+                let (named_db, target, on_view) = match scope {
+                    PolicyScope::Table(name) => (name.database.as_ref().map(|d| d.text.clone()), name.name.text.clone(), false),
+                    PolicyScope::MaterializedView(name) => (name.database.as_ref().map(|d| d.text.clone()), name.name.text.clone(), true),
+                    _ => return,
+                };
+                let policy = match verb {
+                    PolicyVerb::Delete => None,
+                    _ => {
+                        let unit = query.as_ref().map(|literal| {
+                            let origin = self.origin(file, context, named_db.as_deref(), target.clone());
+                            let unit = Unit::decoded(origin, UnitKind::RowLevelSecurity, literal.decoded.value.clone(), literal.decoded.map.clone());
+                            self.push_unit(unit)
+                        });
+                        Some(RowLevelSecurity { enabled: *enabled, query: unit, location })
+                    }
+                };
+                let database = self.database_mut(context, named_db.as_deref());
+                if on_view {
+                    database.materialized_views.entry(target).or_default().row_level_security = policy;
+                } else {
+                    database.tables.entry(target).or_default().row_level_security = policy;
+                }
+            }
+            CommandKind::RestrictedViewAccess { verb, tables, enabled } => {
+                for table in tables {
+                    let database = self.database_mut(context, table.database.as_ref().map(|d| d.text.as_str()));
+                    let entry = database.tables.entry(table.name.text.clone()).or_default();
+                    entry.restricted_view_access = match verb {
+                        PolicyVerb::Delete => None,
+                        _ => Some(RestrictedViewAccess { enabled: *enabled, location }),
+                    };
+                }
+            }
+            CommandKind::Retention { verb, scope, soft_delete, .. } => {
+                let retention = match (verb, soft_delete) {
+                    (PolicyVerb::Delete, _) => None,
+                    (_, Some(duration)) => Some(Retention { soft_delete_seconds: duration.seconds, location: Location { file, span: duration.span } }),
+                    // `.alter-merge` without `softdelete` keeps the period; `.alter` of another
+                    // shape is not modelled.
+                    (_, None) => return,
+                };
+                match scope {
+                    PolicyScope::Table(name) => {
+                        let database = self.database_mut(context, name.database.as_ref().map(|d| d.text.as_str()));
+                        database.tables.entry(name.name.text.clone()).or_default().retention = retention;
+                    }
+                    PolicyScope::Database(name) => {
+                        self.database_mut(context, name.as_ref().map(|n| n.text.as_str())).retention = retention;
+                    }
+                    _ => {}
+                }
+            }
+            CommandKind::Principals { action, scope, role, principals } => {
+                let RoleScope::Database(name) = scope else { return };
+                let database = self.database_mut(context, name.as_ref().map(|n| n.text.as_str()));
+                let grants = database.roles.entry(role.text.to_lowercase()).or_default();
+                let given = principals.iter().map(|p| Grant { principal: p.clone(), location: Location { file, span: p.span } });
+                match action {
+                    RoleAction::Set => *grants = given.collect(),
+                    RoleAction::Add => {
+                        for grant in given {
+                            if !grants.iter().any(|g| same_principal(&g.principal, &grant.principal)) {
+                                grants.push(grant);
+                            }
+                        }
+                    }
+                    RoleAction::Drop => grants.retain(|g| !principals.iter().any(|p| same_principal(&g.principal, p))),
+                }
+            }
+            CommandKind::MaterializedView { name, source, body, .. } => {
+                let origin = self.origin(file, context, None, name.text.clone());
+                let unit = self.push_unit(Unit::materialized_view(origin, text, *body));
+                let definition = MaterializedViewDefinition { location, source: source.text.clone(), unit };
+                let database = self.database_mut(context, None);
+                database.materialized_views.entry(name.text.clone()).or_default().definitions.push(definition);
+            }
+            CommandKind::DropMaterializedView { name } => {
+                self.database_mut(context, None).materialized_views.remove(&name.text);
+            }
+            CommandKind::ExternalTable { name, kind } => {
+                let definition = ExternalTableDefinition { location, kind: kind.as_ref().map(|k| k.text.clone()) };
+                let database = self.database_mut(context, None);
+                database.external_tables.entry(name.text.clone()).or_default().definitions.push(definition);
+            }
+            CommandKind::DropExternalTable { name } => {
+                self.database_mut(context, None).external_tables.remove(&name.text);
+            }
+            CommandKind::QueryAcceleration { verb, table, payload } => {
+                let acceleration = match verb {
+                    PolicyVerb::Delete => None,
+                    _ => {
+                        let json = payload.as_ref().and_then(|p| p.json.as_ref().ok());
+                        let enabled = json.and_then(|j| j.member("IsEnabled")).and_then(|m| m.value.as_flag()).map(|f| f.value);
+                        let hot_seconds = json
+                            .and_then(|j| j.member("Hot"))
+                            .and_then(|m| m.value.as_str())
+                            .and_then(crate::script::parse::parse_dotnet_timespan);
+                        Some(QueryAcceleration { enabled, hot_seconds, location })
+                    }
+                };
+                self.database_mut(context, None).external_tables.entry(table.text.clone()).or_default().query_acceleration = acceleration;
+            }
+            CommandKind::ExecuteScript | CommandKind::Other => {}
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn update_policy(
+        &mut self,
+        file: FileId,
+        context: &Context,
+        location: Location,
+        verb: PolicyVerb,
+        table: &QualifiedName,
+        payload: Option<&Payload>,
+        properties: &[Property],
+    ) {
+        let named_db = table.database.as_ref().map(|d| d.text.clone());
+        let mut entries = Vec::new();
+        if let Some(payload) = payload {
+            for (index, json) in payload.entries().into_iter().enumerate() {
+                let query = match json.member("Query").map(|m| &m.value.kind) {
+                    Some(JsonKind::String { value, map }) => {
+                        let origin = self.origin(file, context, named_db.as_deref(), format!("{}[{index}]", table.name.text));
+                        Some(self.push_unit(Unit::decoded(origin, UnitKind::UpdatePolicy, value.clone(), map.clone())))
+                    }
+                    _ => None,
+                };
+                entries.push(UpdatePolicyEntry {
+                    location: Location { file, span: json.span },
+                    command: location,
+                    index,
+                    json: json.clone(),
+                    query,
+                    properties: properties.to_vec(),
+                });
+            }
+        }
+        let database = self.database_mut(context, named_db.as_deref());
+        let policy = &mut database.tables.entry(table.name.text.clone()).or_default().update_policy;
+        match verb {
+            PolicyVerb::Alter => policy.entries = entries,
+            PolicyVerb::AlterMerge => policy.entries.extend(entries),
+            PolicyVerb::Delete => policy.entries.clear(),
+        }
+        policy.commands.push(location);
+    }
+}
+
+/// The entries of a managed identity policy payload.
+fn identity_entries(file: FileId, payload: &Payload) -> Vec<IdentityEntry> {
+    payload
+        .entries()
+        .into_iter()
+        .filter_map(|entry| {
+            let object_id = entry.member("ObjectId")?;
+            let usages = match entry.member("AllowedUsages") {
+                Some(member) => split_usages(file, &member.value),
+                None => Vec::new(),
+            };
+            Some(IdentityEntry {
+                object_id: object_id.value.as_str().unwrap_or_default().trim().to_string(),
+                location: Location { file, span: entry.span },
+                usages,
+            })
+        })
+        .collect()
+}
+
+/// `"NativeIngestion, AutomatedFlows"`: each usage with its own place in the file.
+fn split_usages(file: FileId, value: &JsonValue) -> Vec<(String, Location)> {
+    let JsonKind::String { value: text, map } = &value.kind else { return Vec::new() };
+    let mut usages = Vec::new();
+    let mut offset = 0;
+    for part in text.split(',') {
+        let trimmed = part.trim();
+        if !trimmed.is_empty() {
+            let start = offset + (part.len() - part.trim_start().len());
+            let span = map.span_to_source(Span::new(start, start + trimmed.len()));
+            usages.push((trimmed.to_string(), Location { file, span }));
+        }
+        offset += part.len() + 1;
+    }
+    usages
+}
+
+/// `.alter` replaces, `.alter-merge` merges usages per `ObjectId`, `.delete` clears (§3.3).
+fn apply_identity_policy(policy: &mut IdentityPolicy, verb: PolicyVerb, entries: Vec<IdentityEntry>, location: Location) {
+    match verb {
+        PolicyVerb::Alter => policy.entries = entries,
+        PolicyVerb::Delete => policy.entries.clear(),
+        PolicyVerb::AlterMerge => {
+            for entry in entries {
+                match policy.entries.iter_mut().find(|e| e.object_id.eq_ignore_ascii_case(&entry.object_id)) {
+                    Some(existing) => {
+                        for usage in entry.usages {
+                            if !existing.usages.iter().any(|(u, _)| u.eq_ignore_ascii_case(&usage.0)) {
+                                existing.usages.push(usage);
+                            }
+                        }
+                    }
+                    None => policy.entries.push(entry),
+                }
+            }
+        }
+    }
+    policy.commands.push(location);
+}

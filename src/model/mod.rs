@@ -1,0 +1,245 @@
+//! The project model: the clusters and databases the scripts describe, as they stand once
+//! every script has run in path order (§1-§5 of `spec/adx-semantics.md`).
+//!
+//! Database names compare case-insensitively, other names case-sensitively. When an object is
+//! defined in several places, every definition is kept with its location.
+
+pub mod build;
+
+use std::collections::BTreeMap;
+
+use crate::script::command::{Principal, Property};
+use crate::script::payload::JsonValue;
+use crate::source::FileId;
+use crate::span::Span;
+use crate::unit::UnitId;
+
+pub use build::{BuildOptions, build};
+
+/// A place in a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    pub file: FileId,
+    pub span: Span,
+}
+
+/// A database name as the key of a map: compared case-insensitively.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DatabaseKey(String);
+
+impl DatabaseKey {
+    pub fn new(name: &str) -> DatabaseKey {
+        DatabaseKey(name.to_lowercase())
+    }
+}
+
+/// True when two database names name the same database.
+pub fn same_database(a: &str, b: &str) -> bool {
+    a.to_lowercase() == b.to_lowercase()
+}
+
+/// Every cluster the scripts describe; `None` is the cluster the scripts run against when no
+/// `#connect` names one.
+#[derive(Clone, Debug, Default)]
+pub struct Model {
+    pub clusters: BTreeMap<Option<String>, Cluster>,
+}
+
+impl Model {
+    /// The database `name` of `cluster`, if the scripts describe it.
+    pub fn database(&self, cluster: Option<&str>, name: &str) -> Option<&Database> {
+        let cluster = self.clusters.get(&cluster.map(str::to_lowercase))?;
+        cluster.databases.get(&DatabaseKey::new(name))
+    }
+
+    pub fn cluster(&self, cluster: Option<&str>) -> Option<&Cluster> {
+        self.clusters.get(&cluster.map(str::to_lowercase))
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Cluster {
+    /// The host name as first written (`None`: the default cluster).
+    pub name: Option<String>,
+    pub managed_identity: IdentityPolicy,
+    pub databases: BTreeMap<DatabaseKey, Database>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Database {
+    /// The name as first written.
+    pub name: String,
+    pub tables: BTreeMap<String, Table>,
+    pub functions: BTreeMap<String, Function>,
+    pub materialized_views: BTreeMap<String, MaterializedView>,
+    pub external_tables: BTreeMap<String, ExternalTable>,
+    pub managed_identity: IdentityPolicy,
+    /// Principals per role (`viewers`, `users`, `admins`...), lower-case role names.
+    pub roles: BTreeMap<String, Vec<Grant>>,
+    /// The database's retention soft-delete period.
+    pub retention: Option<Retention>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Table {
+    /// Every `.create`/`.create-merge`/`.alter` of the table, in order.
+    pub definitions: Vec<TableDefinition>,
+    pub update_policy: UpdatePolicy,
+    pub row_level_security: Option<RowLevelSecurity>,
+    pub restricted_view_access: Option<RestrictedViewAccess>,
+    pub retention: Option<Retention>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TableDefinition {
+    pub location: Location,
+    pub name_span: Span,
+    /// `(name, type)` as written.
+    pub columns: Vec<(String, String)>,
+}
+
+/// A table's update policy after every command that set it.
+#[derive(Clone, Debug, Default)]
+pub struct UpdatePolicy {
+    pub entries: Vec<UpdatePolicyEntry>,
+    /// The commands that shaped it (`.alter` replaces, `.alter-merge` appends, `.delete` clears).
+    pub commands: Vec<Location>,
+}
+
+/// One entry of an update policy.
+#[derive(Clone, Debug)]
+pub struct UpdatePolicyEntry {
+    /// The entry object in the file.
+    pub location: Location,
+    /// The command that wrote it.
+    pub command: Location,
+    /// Its position in that command's array.
+    pub index: usize,
+    /// The JSON object as written (unknown properties and wrong types kept).
+    pub json: JsonValue,
+    /// The unit of its `Query`, when `Query` is a string.
+    pub query: Option<UnitId>,
+    /// `with (...)` properties of the command (`AllowUnreferencedSourceTable`).
+    pub properties: Vec<Property>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RowLevelSecurity {
+    pub enabled: bool,
+    pub query: Option<UnitId>,
+    pub location: Location,
+}
+
+#[derive(Clone, Debug)]
+pub struct RestrictedViewAccess {
+    pub enabled: bool,
+    pub location: Location,
+}
+
+#[derive(Clone, Debug)]
+pub struct Retention {
+    pub soft_delete_seconds: f64,
+    pub location: Location,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Function {
+    pub definitions: Vec<FunctionDefinition>,
+}
+
+impl Function {
+    /// The definition in effect: the last one, unless it was `.create ifnotexists` of a function
+    /// that already existed.
+    pub fn effective(&self) -> Option<&FunctionDefinition> {
+        let mut effective = None;
+        for definition in &self.definitions {
+            if !(definition.if_not_exists && effective.is_some()) {
+                effective = Some(definition);
+            }
+        }
+        effective
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct FunctionDefinition {
+    pub location: Location,
+    pub name_span: Span,
+    pub unit: UnitId,
+    pub properties: Vec<Property>,
+    pub if_not_exists: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct MaterializedView {
+    pub definitions: Vec<MaterializedViewDefinition>,
+    pub row_level_security: Option<RowLevelSecurity>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MaterializedViewDefinition {
+    pub location: Location,
+    pub source: String,
+    pub unit: UnitId,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ExternalTable {
+    pub definitions: Vec<ExternalTableDefinition>,
+    pub query_acceleration: Option<QueryAcceleration>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ExternalTableDefinition {
+    pub location: Location,
+    /// `storage`, `delta`, `sql`...
+    pub kind: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct QueryAcceleration {
+    pub enabled: Option<bool>,
+    pub hot_seconds: Option<f64>,
+    pub location: Location,
+}
+
+/// A managed identity policy (cluster or database) after every command that set it.
+#[derive(Clone, Debug, Default)]
+pub struct IdentityPolicy {
+    pub entries: Vec<IdentityEntry>,
+    pub commands: Vec<Location>,
+}
+
+/// One identity of a managed identity policy and its allowed usages.
+#[derive(Clone, Debug)]
+pub struct IdentityEntry {
+    /// `system` or a GUID, as written.
+    pub object_id: String,
+    pub location: Location,
+    /// Each usage (`AutomatedFlows`, `All`...) with where it was written.
+    pub usages: Vec<(String, Location)>,
+}
+
+impl IdentityEntry {
+    /// True when the entry allows `usage` (or `All`), case-insensitively.
+    pub fn allows(&self, usage: &str) -> bool {
+        self.usages.iter().any(|(u, _)| u.eq_ignore_ascii_case(usage) || u.eq_ignore_ascii_case("All"))
+    }
+}
+
+/// A principal given a role, and where.
+#[derive(Clone, Debug)]
+pub struct Grant {
+    pub principal: Principal,
+    pub location: Location,
+}
+
+/// True when two principal strings name the same principal: same kind, same id
+/// (case-insensitive), and the same tenant when both name one.
+pub fn same_principal(a: &Principal, b: &Principal) -> bool {
+    let tenants_agree = match (&a.tenant, &b.tenant) {
+        (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
+        _ => true,
+    };
+    a.kind == b.kind && a.id.eq_ignore_ascii_case(&b.id) && tenants_agree
+}

@@ -1,0 +1,385 @@
+//! `uplint model`: the project model as JSON, for debugging and for other tools.
+
+use std::io::Write;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::model::*;
+use crate::script::command::{Principal, PrincipalKind, Property};
+use crate::script::payload::{JsonKind, JsonValue};
+use crate::source::SourceMap;
+use crate::workspace::Workspace;
+
+/// The version of the JSON format; bumped only on incompatible changes.
+pub const JSON_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Place<'a> {
+    path: &'a str,
+    line: usize,
+}
+
+fn place<'a>(sources: &'a SourceMap, location: &Location) -> Place<'a> {
+    let file = sources.get(location.file);
+    Place { path: &file.display, line: file.position(location.span.start as usize).line }
+}
+
+#[derive(Serialize)]
+struct ModelJson<'a> {
+    version: u32,
+    clusters: Vec<ClusterJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ClusterJson<'a> {
+    name: Option<&'a str>,
+    managed_identity: IdentityPolicyJson<'a>,
+    databases: Vec<DatabaseJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct IdentityPolicyJson<'a> {
+    entries: Vec<IdentityEntryJson<'a>>,
+    commands: Vec<Place<'a>>,
+}
+
+#[derive(Serialize)]
+struct IdentityEntryJson<'a> {
+    object_id: &'a str,
+    allowed_usages: Vec<&'a str>,
+    #[serde(flatten)]
+    place: Place<'a>,
+}
+
+#[derive(Serialize)]
+struct DatabaseJson<'a> {
+    name: &'a str,
+    tables: Vec<TableJson<'a>>,
+    functions: Vec<FunctionJson<'a>>,
+    materialized_views: Vec<MaterializedViewJson<'a>>,
+    external_tables: Vec<ExternalTableJson<'a>>,
+    managed_identity: IdentityPolicyJson<'a>,
+    roles: Vec<RoleJson<'a>>,
+    retention: Option<RetentionJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct TableJson<'a> {
+    name: &'a str,
+    definitions: Vec<TableDefinitionJson<'a>>,
+    update_policy: Option<UpdatePolicyJson<'a>>,
+    row_level_security: Option<RowLevelSecurityJson<'a>>,
+    restricted_view_access: Option<RestrictedViewAccessJson<'a>>,
+    retention: Option<RetentionJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct TableDefinitionJson<'a> {
+    #[serde(flatten)]
+    place: Place<'a>,
+    columns: Vec<ColumnJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ColumnJson<'a> {
+    name: &'a str,
+    #[serde(rename = "type")]
+    type_name: &'a str,
+}
+
+#[derive(Serialize)]
+struct UpdatePolicyJson<'a> {
+    entries: Vec<UpdatePolicyEntryJson<'a>>,
+    commands: Vec<Place<'a>>,
+}
+
+#[derive(Serialize)]
+struct UpdatePolicyEntryJson<'a> {
+    #[serde(flatten)]
+    place: Place<'a>,
+    /// The entry as written (every property, whatever its type).
+    json: Value,
+    properties: Value,
+}
+
+#[derive(Serialize)]
+struct RowLevelSecurityJson<'a> {
+    enabled: bool,
+    query: Option<&'a str>,
+    #[serde(flatten)]
+    place: Place<'a>,
+}
+
+#[derive(Serialize)]
+struct RestrictedViewAccessJson<'a> {
+    enabled: bool,
+    #[serde(flatten)]
+    place: Place<'a>,
+}
+
+#[derive(Serialize)]
+struct RetentionJson<'a> {
+    soft_delete_seconds: f64,
+    #[serde(flatten)]
+    place: Place<'a>,
+}
+
+#[derive(Serialize)]
+struct FunctionJson<'a> {
+    name: &'a str,
+    definitions: Vec<FunctionDefinitionJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct FunctionDefinitionJson<'a> {
+    #[serde(flatten)]
+    place: Place<'a>,
+    parameters: Vec<ParameterJson<'a>>,
+    properties: Value,
+    if_not_exists: bool,
+}
+
+#[derive(Serialize)]
+struct ParameterJson<'a> {
+    name: &'a str,
+    #[serde(rename = "type")]
+    type_text: &'a str,
+    tabular: bool,
+    has_default: bool,
+}
+
+#[derive(Serialize)]
+struct MaterializedViewJson<'a> {
+    name: &'a str,
+    definitions: Vec<MaterializedViewDefinitionJson<'a>>,
+    row_level_security: Option<RowLevelSecurityJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct MaterializedViewDefinitionJson<'a> {
+    #[serde(flatten)]
+    place: Place<'a>,
+    source: &'a str,
+}
+
+#[derive(Serialize)]
+struct ExternalTableJson<'a> {
+    name: &'a str,
+    definitions: Vec<ExternalTableDefinitionJson<'a>>,
+    query_acceleration: Option<QueryAccelerationJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ExternalTableDefinitionJson<'a> {
+    #[serde(flatten)]
+    place: Place<'a>,
+    kind: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct QueryAccelerationJson<'a> {
+    enabled: Option<bool>,
+    hot_seconds: Option<f64>,
+    #[serde(flatten)]
+    place: Place<'a>,
+}
+
+#[derive(Serialize)]
+struct RoleJson<'a> {
+    role: &'a str,
+    principals: Vec<PrincipalJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct PrincipalJson<'a> {
+    principal: &'a str,
+    kind: PrincipalKind,
+    id: &'a str,
+    tenant: Option<&'a str>,
+    #[serde(flatten)]
+    place: Place<'a>,
+}
+
+/// A JSON value of a policy as plain JSON.
+fn plain_json(value: &JsonValue) -> Value {
+    match &value.kind {
+        JsonKind::Null => Value::Null,
+        JsonKind::Bool(b) => Value::Bool(*b),
+        JsonKind::Number(n) => serde_json::from_str(n).unwrap_or(Value::String(n.clone())),
+        JsonKind::String { value, .. } => Value::String(value.clone()),
+        JsonKind::Array(items) => Value::Array(items.iter().map(plain_json).collect()),
+        JsonKind::Object(members) => {
+            Value::Object(members.iter().map(|m| (m.key.clone(), plain_json(&m.value))).collect::<Map<_, _>>())
+        }
+    }
+}
+
+fn properties_json(properties: &[Property]) -> Value {
+    Value::Object(properties.iter().map(|p| (p.key.text.clone(), Value::String(p.value.clone()))).collect())
+}
+
+fn identity_policy<'a>(sources: &'a SourceMap, policy: &'a IdentityPolicy) -> IdentityPolicyJson<'a> {
+    IdentityPolicyJson {
+        entries: policy
+            .entries
+            .iter()
+            .map(|e| IdentityEntryJson {
+                object_id: &e.object_id,
+                allowed_usages: e.usages.iter().map(|(u, _)| u.as_str()).collect(),
+                place: place(sources, &e.location),
+            })
+            .collect(),
+        commands: policy.commands.iter().map(|c| place(sources, c)).collect(),
+    }
+}
+
+fn principal<'a>(sources: &'a SourceMap, principal: &'a Principal, location: &Location) -> PrincipalJson<'a> {
+    PrincipalJson {
+        principal: &principal.text,
+        kind: principal.kind,
+        id: &principal.id,
+        tenant: principal.tenant.as_deref(),
+        place: place(sources, location),
+    }
+}
+
+fn row_level_security<'a>(w: &'a Workspace, rls: &'a Option<RowLevelSecurity>) -> Option<RowLevelSecurityJson<'a>> {
+    rls.as_ref().map(|r| RowLevelSecurityJson {
+        enabled: r.enabled,
+        query: r.query.map(|u| w.unit(u).text.as_str()),
+        place: place(&w.sources, &r.location),
+    })
+}
+
+fn retention<'a>(sources: &'a SourceMap, retention: &Option<Retention>) -> Option<RetentionJson<'a>> {
+    retention.as_ref().map(|r| RetentionJson { soft_delete_seconds: r.soft_delete_seconds, place: place(sources, &r.location) })
+}
+
+fn database<'a>(w: &'a Workspace, db: &'a Database) -> DatabaseJson<'a> {
+    let s = &w.sources;
+    DatabaseJson {
+        name: &db.name,
+        tables: db
+            .tables
+            .iter()
+            .map(|(name, t)| TableJson {
+                name,
+                definitions: t
+                    .definitions
+                    .iter()
+                    .map(|d| TableDefinitionJson {
+                        place: place(s, &d.location),
+                        columns: d.columns.iter().map(|(n, ty)| ColumnJson { name: n, type_name: ty }).collect(),
+                    })
+                    .collect(),
+                update_policy: (!t.update_policy.commands.is_empty()).then(|| UpdatePolicyJson {
+                    entries: t
+                        .update_policy
+                        .entries
+                        .iter()
+                        .map(|e| UpdatePolicyEntryJson {
+                            place: place(s, &e.location),
+                            json: plain_json(&e.json),
+                            properties: properties_json(&e.properties),
+                        })
+                        .collect(),
+                    commands: t.update_policy.commands.iter().map(|c| place(s, c)).collect(),
+                }),
+                row_level_security: row_level_security(w, &t.row_level_security),
+                restricted_view_access: t
+                    .restricted_view_access
+                    .as_ref()
+                    .map(|r| RestrictedViewAccessJson { enabled: r.enabled, place: place(s, &r.location) }),
+                retention: retention(s, &t.retention),
+            })
+            .collect(),
+        functions: db
+            .functions
+            .iter()
+            .map(|(name, f)| FunctionJson {
+                name,
+                definitions: f
+                    .definitions
+                    .iter()
+                    .map(|d| FunctionDefinitionJson {
+                        place: place(s, &d.location),
+                        parameters: w
+                            .unit(d.unit)
+                            .query
+                            .parameters
+                            .iter()
+                            .map(|p| ParameterJson {
+                                name: &p.name,
+                                type_text: &p.type_text,
+                                tabular: p.tabular,
+                                has_default: p.has_default,
+                            })
+                            .collect(),
+                        properties: properties_json(&d.properties),
+                        if_not_exists: d.if_not_exists,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        materialized_views: db
+            .materialized_views
+            .iter()
+            .map(|(name, v)| MaterializedViewJson {
+                name,
+                definitions: v
+                    .definitions
+                    .iter()
+                    .map(|d| MaterializedViewDefinitionJson { place: place(s, &d.location), source: &d.source })
+                    .collect(),
+                row_level_security: row_level_security(w, &v.row_level_security),
+            })
+            .collect(),
+        external_tables: db
+            .external_tables
+            .iter()
+            .map(|(name, e)| ExternalTableJson {
+                name,
+                definitions: e
+                    .definitions
+                    .iter()
+                    .map(|d| ExternalTableDefinitionJson { place: place(s, &d.location), kind: d.kind.as_deref() })
+                    .collect(),
+                query_acceleration: e.query_acceleration.as_ref().map(|q| QueryAccelerationJson {
+                    enabled: q.enabled,
+                    hot_seconds: q.hot_seconds,
+                    place: place(s, &q.location),
+                }),
+            })
+            .collect(),
+        managed_identity: identity_policy(s, &db.managed_identity),
+        roles: db
+            .roles
+            .iter()
+            .map(|(role, grants)| RoleJson {
+                role,
+                principals: grants.iter().map(|g| principal(s, &g.principal, &g.location)).collect(),
+            })
+            .collect(),
+        retention: retention(s, &db.retention),
+    }
+}
+
+/// Writes the model as JSON (pretty-printed, ending with a newline).
+pub fn write_json(out: &mut dyn Write, workspace: &Workspace) -> std::io::Result<()> {
+    let document = ModelJson {
+        version: JSON_VERSION,
+        clusters: workspace
+            .model
+            .clusters
+            .values()
+            .map(|c| ClusterJson {
+                name: c.name.as_deref(),
+                managed_identity: identity_policy(&workspace.sources, &c.managed_identity),
+                databases: c.databases.values().map(|d| database(workspace, d)).collect(),
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)
+}

@@ -1,0 +1,147 @@
+//! The script parser on the corpus of real management scripts (`../shared/corpus/scripts`, or
+//! `$UPLINT_CORPUS/scripts`): every file loads without panic, and every update policy command
+//! written in the files is found, its JSON parsed, and the `Query` of each entry parsed without
+//! a syntax error, except the files listed in `tests/corpus-scripts-known-differences.txt`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use uplint::script::command::{CommandKind, PolicyVerb};
+use uplint::script::payload::JsonKind;
+use uplint::script::{Item, parse_script};
+
+fn corpus_dir() -> PathBuf {
+    std::env::var_os("UPLINT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
+}
+
+/// Update policy commands as a plain reading of the text counts them: lines that start with
+/// `.alter`, `.alter-merge` or `.delete` `table` and say `policy update`.
+fn written_policy_commands(text: &str) -> usize {
+    text.lines()
+        .map(str::trim_start)
+        .filter(|line| {
+            [".alter table ", ".alter-merge table ", ".delete table "].iter().any(|p| line.starts_with(p))
+                && line.split_whitespace().collect::<Vec<_>>().windows(2).any(|w| w == ["policy", "update"])
+        })
+        .count()
+}
+
+/// `path | reason` lines.
+fn known_differences() -> BTreeMap<String, String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus-scripts-known-differences.txt");
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|line| {
+            let (path, reason) = line.split_once(" | ").unwrap_or_else(|| panic!("malformed line (path | reason): {line}"));
+            assert!(!reason.trim().is_empty(), "no reason given: {line}");
+            (path.to_string(), reason.to_string())
+        })
+        .collect()
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).into_iter().filter_map(Result::ok) {
+        if entry.file_type().is_file() {
+            files.push(entry.into_path());
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn finds_and_parses_every_update_policy_of_the_corpus() {
+    let dir = corpus_dir().join("scripts");
+    if !dir.exists() {
+        assert!(std::env::var_os("UPLINT_CORPUS").is_none(), "UPLINT_CORPUS names no corpus: {}", dir.display());
+        eprintln!("corpus not found at {}: skipped", dir.display());
+        return;
+    }
+    let verbose = std::env::var_os("UPLINT_CORPUS_VERBOSE").is_some();
+    let known = known_differences();
+    let (mut written, mut found, mut entries, mut queries_ok) = (0, 0, 0, 0);
+    let mut problems = BTreeMap::new();
+    let mut panics = Vec::new();
+    let mut seen_known = Vec::new();
+    let files = files(&dir);
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let relative = file.strip_prefix(&dir).unwrap().to_string_lossy().replace('\\', "/");
+        let outcome = std::panic::catch_unwind(|| {
+            let script = parse_script(&text);
+            let mut counts = (0, 0, 0);
+            let mut issues = Vec::new();
+            for item in &script.items {
+                let Item::Command(command) = item else { continue };
+                let CommandKind::UpdatePolicy { verb, payload, .. } = &command.kind else { continue };
+                counts.0 += 1;
+                if *verb == PolicyVerb::Delete {
+                    continue;
+                }
+                let Some(payload) = payload else {
+                    issues.push(format!("no payload at byte {}", command.span.start));
+                    continue;
+                };
+                if let Err(error) = &payload.json {
+                    issues.push(format!("JSON error at byte {}: {}", error.span.start, error.message));
+                    continue;
+                }
+                for entry in payload.entries() {
+                    counts.1 += 1;
+                    match entry.member("Query").map(|m| &m.value.kind) {
+                        Some(JsonKind::String { value, .. }) => {
+                            let analyzed = uplint::kql::analyze_query(value);
+                            match analyzed.errors.first() {
+                                None => counts.2 += 1,
+                                Some(e) => issues.push(format!("Query {value:?}: {}", e.message)),
+                            }
+                        }
+                        _ => issues.push(format!("entry without a string Query at byte {}", entry.span.start)),
+                    }
+                }
+            }
+            (counts, issues)
+        });
+        let Ok(((commands, file_entries, parsed), mut issues)) = outcome else {
+            panics.push(relative);
+            continue;
+        };
+        let expected = written_policy_commands(&text);
+        if commands != expected {
+            issues.push(format!("{commands} update policy commands found, {expected} written"));
+        }
+        written += expected;
+        found += commands;
+        entries += file_entries;
+        queries_ok += parsed;
+        if !issues.is_empty() {
+            if known.contains_key(&relative) {
+                seen_known.push(relative);
+            } else {
+                problems.insert(relative, issues);
+            }
+        }
+    }
+    println!(
+        "corpus scripts: {} files, {written} update policy commands written, {found} found, {entries} entries, \
+         {queries_ok} queries parsed, {} files with problems, {} known differences",
+        files.len(),
+        problems.len(),
+        known.len()
+    );
+    if verbose {
+        for (path, issues) in &problems {
+            println!("PROBLEM {path}: {issues:?}");
+        }
+    }
+    assert!(panics.is_empty(), "panicked on: {panics:?}");
+    let stale: Vec<_> = known.keys().filter(|k| !seen_known.contains(k)).collect();
+    assert!(stale.is_empty(), "known differences that no longer differ (remove them): {stale:?}");
+    assert!(problems.is_empty(), "{} files with problems: {problems:#?}", problems.len());
+}
