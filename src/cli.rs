@@ -147,7 +147,8 @@ fn refs(args: &RefsArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<Stat
 }
 
 fn model(args: &ModelArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<Status, String> {
-    let workspace = workspace::load(&absolute(&args.paths, cwd), cwd, &LoadOptions::default()).map_err(|e| e.to_string())?;
+    let workspace =
+        workspace::load(&absolute(&args.paths, cwd), cwd, &LoadOptions::default()).map_err(|e| e.to_string())?;
     match args.format {
         ModelFormat::Json => render::model::write_json(stdout, &workspace),
     }

@@ -93,7 +93,13 @@ impl Unit {
     pub fn materialized_view(origin: Origin, text: &str, span: Span) -> Unit {
         let slice = span.of(text).to_string();
         let query = kql::analyze_body(&slice);
-        Unit::new(origin, UnitKind::MaterializedView, slice, OffsetMap::identity(span.start as usize, span.len()), query)
+        Unit::new(
+            origin,
+            UnitKind::MaterializedView,
+            slice,
+            OffsetMap::identity(span.start as usize, span.len()),
+            query,
+        )
     }
 
     /// A decoded query (a policy's `Query`, an RLS query) with its map to the file.
@@ -103,6 +109,15 @@ impl Unit {
     }
 
     fn new(origin: Origin, kind: UnitKind, text: String, map: OffsetMap, query: AnalyzedQuery) -> Unit {
-        Unit { file: origin.file, kind, name: origin.name, cluster: origin.cluster, database: origin.database, text, map, query }
+        Unit {
+            file: origin.file,
+            kind,
+            name: origin.name,
+            cluster: origin.cluster,
+            database: origin.database,
+            text,
+            map,
+            query,
+        }
     }
 }

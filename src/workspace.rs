@@ -76,11 +76,17 @@ pub fn load(paths: &[PathBuf], cwd: &Path, options: &LoadOptions) -> Result<Work
         }
         let script = script::parse_script(&workspace.sources.get(id).text);
         for error in &script.errors {
-            problems.push(Diagnostic::new(SYNTAX_ERROR, Severity::Error, error.message.clone(), Label::new(id, error.span, "")));
+            problems.push(Diagnostic::new(
+                SYNTAX_ERROR,
+                Severity::Error,
+                error.message.clone(),
+                Label::new(id, error.span, ""),
+            ));
         }
         workspace.scripts.push((id, script));
     }
-    let inputs: Vec<_> = workspace.scripts.iter().map(|(id, script)| (*id, workspace.sources.get(*id), script)).collect();
+    let inputs: Vec<_> =
+        workspace.scripts.iter().map(|(id, script)| (*id, workspace.sources.get(*id), script)).collect();
     let (model, units) = model::build(&inputs, &options.model);
     workspace.model = model;
     workspace.units = units;

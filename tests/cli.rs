@@ -80,3 +80,39 @@ fn help_and_version_succeed() {
     assert_eq!(status, Status::Success);
     assert!(out.contains(env!("CARGO_PKG_VERSION")));
 }
+
+#[test]
+fn model_json_on_script_fixtures() {
+    let (status, out, err) = uplint(&["model", "fixtures/scripts"]);
+    assert_eq!(status, Status::Success, "{err}");
+    insta::assert_snapshot!("model_json_scripts", out);
+}
+
+#[test]
+fn refs_json_on_script_fixtures() {
+    let (status, out, err) = uplint(&["refs", "fixtures/scripts", "--format", "json"]);
+    assert_eq!(status, Status::Success, "{err}");
+    insta::assert_snapshot!("refs_json_scripts", out);
+}
+
+/// Every reference range, even inside a policy's JSON inside a string literal, covers bytes of
+/// the file that spell the referenced name.
+#[test]
+fn reference_ranges_point_at_the_names_in_the_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (_, out, _) = uplint(&["refs", "fixtures", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut checked = 0;
+    for unit in value["units"].as_array().unwrap() {
+        let text = std::fs::read_to_string(root.join(unit["path"].as_str().unwrap())).unwrap();
+        for reference in unit["references"].as_array().unwrap() {
+            let start = reference["range"]["start"]["offset"].as_u64().unwrap() as usize;
+            let end = reference["range"]["end"]["offset"].as_u64().unwrap() as usize;
+            let written = &text[start..end];
+            let name = reference["name"].as_str().unwrap();
+            assert!(written.contains(name), "{} at {start}..{end}: {written:?} does not spell {name}", unit["path"]);
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "only {checked} references checked");
+}

@@ -36,7 +36,8 @@ fn known_differences() -> BTreeMap<String, String> {
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(|line| {
-            let (path, reason) = line.split_once(" | ").unwrap_or_else(|| panic!("malformed line (path | reason): {line}"));
+            let (path, reason) =
+                line.split_once(" | ").unwrap_or_else(|| panic!("malformed line (path | reason): {line}"));
             assert!(!reason.trim().is_empty(), "no reason given: {line}");
             (path.to_string(), reason.to_string())
         })

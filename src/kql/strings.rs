@@ -253,7 +253,11 @@ pub fn decode_json_string(raw: &str, source_start: usize) -> DecodedString {
 
 /// The JSON escape at the start of `s` (which starts with `\`): its character and length.
 fn json_escape(s: &str) -> (Option<char>, usize) {
-    let hex4 = |at: usize| s.get(at..at + 4).filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit())).and_then(|d| u32::from_str_radix(d, 16).ok());
+    let hex4 = |at: usize| {
+        s.get(at..at + 4)
+            .filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|d| u32::from_str_radix(d, 16).ok())
+    };
     match s.as_bytes().get(1) {
         Some(b'"') => (Some('"'), 2),
         Some(b'\\') => (Some('\\'), 2),

@@ -54,7 +54,12 @@ impl Builder<'_> {
                     context = Context { cluster: connect.cluster.clone(), database: connect.database.clone() };
                 }
                 Item::Query(span) => {
-                    let origin = Origin { file, name: None, cluster: context.cluster.clone(), database: context.database.clone() };
+                    let origin = Origin {
+                        file,
+                        name: None,
+                        cluster: context.cluster.clone(),
+                        database: context.database.clone(),
+                    };
                     self.units.push(Unit::query(origin, text, *span));
                 }
                 Item::Command(command) => self.command(file, text, &context, command),
@@ -69,7 +74,10 @@ impl Builder<'_> {
 
     /// The database a command acts on: the one it names, else the `#connect` one, else the default.
     fn database_name(&self, context: &Context, named: Option<&str>) -> String {
-        named.map(str::to_string).or_else(|| context.database.clone()).unwrap_or_else(|| self.options.default_database.clone())
+        named
+            .map(str::to_string)
+            .or_else(|| context.database.clone())
+            .unwrap_or_else(|| self.options.default_database.clone())
     }
 
     fn cluster_mut(&mut self, context: &Context) -> &mut Cluster {
@@ -108,7 +116,11 @@ impl Builder<'_> {
                     let definition = TableDefinition {
                         location,
                         name_span: schema.name.span,
-                        columns: schema.columns.iter().map(|c| (c.name.text.clone(), c.type_name.text.clone())).collect(),
+                        columns: schema
+                            .columns
+                            .iter()
+                            .map(|c| (c.name.text.clone(), c.type_name.text.clone()))
+                            .collect(),
                     };
                     let database = self.database_mut(context, None);
                     database.tables.entry(schema.name.text.clone()).or_default().definitions.push(definition);
@@ -158,6 +170,9 @@ impl Builder<'_> {
                     database.functions.remove(&name.text);
                 }
             }
+            // ADX rejects a policy whose JSON does not parse: the model is left as it was.
+            CommandKind::UpdatePolicy { payload: Some(Payload { json: Err(_), .. }), .. }
+            | CommandKind::ManagedIdentityPolicy { payload: Some(Payload { json: Err(_), .. }), .. } => {}
             CommandKind::UpdatePolicy { verb, table, payload, properties } => {
                 self.update_policy(file, context, location, *verb, table, payload.as_ref(), properties);
             }
@@ -165,15 +180,21 @@ impl Builder<'_> {
                 let entries = payload.as_ref().map(|p| identity_entries(file, p)).unwrap_or_default();
                 let policy = match scope {
                     PolicyScope::Cluster => &mut self.cluster_mut(context).managed_identity,
-                    PolicyScope::Database(name) => &mut self.database_mut(context, name.as_ref().map(|n| n.text.as_str())).managed_identity,
+                    PolicyScope::Database(name) => {
+                        &mut self.database_mut(context, name.as_ref().map(|n| n.text.as_str())).managed_identity
+                    }
                     _ => return,
                 };
                 apply_identity_policy(policy, *verb, entries, location);
             }
             CommandKind::RowLevelSecurity { verb, scope, enabled, query } => {
                 let (named_db, target, on_view) = match scope {
-                    PolicyScope::Table(name) => (name.database.as_ref().map(|d| d.text.clone()), name.name.text.clone(), false),
-                    PolicyScope::MaterializedView(name) => (name.database.as_ref().map(|d| d.text.clone()), name.name.text.clone(), true),
+                    PolicyScope::Table(name) => {
+                        (name.database.as_ref().map(|d| d.text.clone()), name.name.text.clone(), false)
+                    }
+                    PolicyScope::MaterializedView(name) => {
+                        (name.database.as_ref().map(|d| d.text.clone()), name.name.text.clone(), true)
+                    }
                     _ => return,
                 };
                 let policy = match verb {
@@ -181,7 +202,12 @@ impl Builder<'_> {
                     _ => {
                         let unit = query.as_ref().map(|literal| {
                             let origin = self.origin(file, context, named_db.as_deref(), target.clone());
-                            let unit = Unit::decoded(origin, UnitKind::RowLevelSecurity, literal.decoded.value.clone(), literal.decoded.map.clone());
+                            let unit = Unit::decoded(
+                                origin,
+                                UnitKind::RowLevelSecurity,
+                                literal.decoded.value.clone(),
+                                literal.decoded.map.clone(),
+                            );
                             self.push_unit(unit)
                         });
                         Some(RowLevelSecurity { enabled: *enabled, query: unit, location })
@@ -207,7 +233,10 @@ impl Builder<'_> {
             CommandKind::Retention { verb, scope, soft_delete, .. } => {
                 let retention = match (verb, soft_delete) {
                     (PolicyVerb::Delete, _) => None,
-                    (_, Some(duration)) => Some(Retention { soft_delete_seconds: duration.seconds, location: Location { file, span: duration.span } }),
+                    (_, Some(duration)) => Some(Retention {
+                        soft_delete_seconds: duration.seconds,
+                        location: Location { file, span: duration.span },
+                    }),
                     // `.alter-merge` without `softdelete` keeps the period; `.alter` of another
                     // shape is not modelled.
                     (_, None) => return,
@@ -227,7 +256,9 @@ impl Builder<'_> {
                 let RoleScope::Database(name) = scope else { return };
                 let database = self.database_mut(context, name.as_ref().map(|n| n.text.as_str()));
                 let grants = database.roles.entry(role.text.to_lowercase()).or_default();
-                let given = principals.iter().map(|p| Grant { principal: p.clone(), location: Location { file, span: p.span } });
+                let given = principals
+                    .iter()
+                    .map(|p| Grant { principal: p.clone(), location: Location { file, span: p.span } });
                 match action {
                     RoleAction::Set => *grants = given.collect(),
                     RoleAction::Add => {
@@ -263,7 +294,8 @@ impl Builder<'_> {
                     PolicyVerb::Delete => None,
                     _ => {
                         let json = payload.as_ref().and_then(|p| p.json.as_ref().ok());
-                        let enabled = json.and_then(|j| j.member("IsEnabled")).and_then(|m| m.value.as_flag()).map(|f| f.value);
+                        let enabled =
+                            json.and_then(|j| j.member("IsEnabled")).and_then(|m| m.value.as_flag()).map(|f| f.value);
                         let hot_seconds = json
                             .and_then(|j| j.member("Hot"))
                             .and_then(|m| m.value.as_str())
@@ -271,7 +303,11 @@ impl Builder<'_> {
                         Some(QueryAcceleration { enabled, hot_seconds, location })
                     }
                 };
-                self.database_mut(context, None).external_tables.entry(table.text.clone()).or_default().query_acceleration = acceleration;
+                self.database_mut(context, None)
+                    .external_tables
+                    .entry(table.text.clone())
+                    .or_default()
+                    .query_acceleration = acceleration;
             }
             CommandKind::ExecuteScript | CommandKind::Other => {}
         }
@@ -289,12 +325,22 @@ impl Builder<'_> {
         properties: &[Property],
     ) {
         let named_db = table.database.as_ref().map(|d| d.text.clone());
+        // Entries are numbered by their place in the policy once the command has run.
+        let first_index = match verb {
+            PolicyVerb::AlterMerge => self
+                .database_mut(context, named_db.as_deref())
+                .tables
+                .get(&table.name.text)
+                .map_or(0, |t| t.update_policy.entries.len()),
+            _ => 0,
+        };
         let mut entries = Vec::new();
         if let Some(payload) = payload {
-            for (index, json) in payload.entries().into_iter().enumerate() {
+            for (index, json) in (first_index..).zip(payload.entries()) {
                 let query = match json.member("Query").map(|m| &m.value.kind) {
                     Some(JsonKind::String { value, map }) => {
-                        let origin = self.origin(file, context, named_db.as_deref(), format!("{}[{index}]", table.name.text));
+                        let origin =
+                            self.origin(file, context, named_db.as_deref(), format!("{}[{index}]", table.name.text));
                         Some(self.push_unit(Unit::decoded(origin, UnitKind::UpdatePolicy, value.clone(), map.clone())))
                     }
                     _ => None,
@@ -358,7 +404,12 @@ fn split_usages(file: FileId, value: &JsonValue) -> Vec<(String, Location)> {
 }
 
 /// `.alter` replaces, `.alter-merge` merges usages per `ObjectId`, `.delete` clears (§3.3).
-fn apply_identity_policy(policy: &mut IdentityPolicy, verb: PolicyVerb, entries: Vec<IdentityEntry>, location: Location) {
+fn apply_identity_policy(
+    policy: &mut IdentityPolicy,
+    verb: PolicyVerb,
+    entries: Vec<IdentityEntry>,
+    location: Location,
+) {
     match verb {
         PolicyVerb::Alter => policy.entries = entries,
         PolicyVerb::Delete => policy.entries.clear(),
@@ -379,3 +430,6 @@ fn apply_identity_policy(policy: &mut IdentityPolicy, verb: PolicyVerb, entries:
     }
     policy.commands.push(location);
 }
+
+#[cfg(test)]
+mod tests;

@@ -253,7 +253,9 @@ fn row_level_security<'a>(w: &'a Workspace, rls: &'a Option<RowLevelSecurity>) -
 }
 
 fn retention<'a>(sources: &'a SourceMap, retention: &Option<Retention>) -> Option<RetentionJson<'a>> {
-    retention.as_ref().map(|r| RetentionJson { soft_delete_seconds: r.soft_delete_seconds, place: place(sources, &r.location) })
+    retention
+        .as_ref()
+        .map(|r| RetentionJson { soft_delete_seconds: r.soft_delete_seconds, place: place(sources, &r.location) })
 }
 
 fn database<'a>(w: &'a Workspace, db: &'a Database) -> DatabaseJson<'a> {

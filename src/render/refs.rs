@@ -194,8 +194,10 @@ pub fn write_human(out: &mut dyn WriteColor, workspace: &Workspace) -> std::io::
         }
         problems.extend(unit_diagnostics(unit));
     }
-    for problem in &problems {
+    if !problems.is_empty() {
         writeln!(out)?;
+    }
+    for problem in &problems {
         emit_diagnostic(out, &workspace.sources, problem)?;
     }
     Ok(())

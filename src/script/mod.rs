@@ -31,7 +31,7 @@ pub struct Connect {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
     Connect(Connect),
-    Command(Command),
+    Command(Box<Command>),
     /// Query text between commands.
     Query(Span),
 }
@@ -70,7 +70,7 @@ pub fn parse_script(text: &str) -> Script {
         }
         let parsed = parse::parse_command(text, &tokens, pos, limit, &blank_line_before);
         script.errors.extend(parsed.errors);
-        script.items.push(Item::Command(parsed.command));
+        script.items.push(Item::Command(Box::new(parsed.command)));
         pos = parsed.end.max(pos + 1);
         if pos < limit {
             if blank_line_before(pos) {
@@ -124,7 +124,9 @@ fn parse_connect(directive: &str, span: Span) -> Option<Connect> {
     let mut database = None;
     for (i, token) in tokens.iter().enumerate() {
         let word = token.span.of(rest);
-        if !matches!(token.kind, TokenKind::Ident | TokenKind::Keyword(_)) || tokens.get(i + 1).is_none_or(|t| t.kind != TokenKind::LParen) {
+        if !matches!(token.kind, TokenKind::Ident | TokenKind::Keyword(_))
+            || tokens.get(i + 1).is_none_or(|t| t.kind != TokenKind::LParen)
+        {
             continue;
         }
         let Some(argument) = tokens.get(i + 2).filter(|t| t.kind.is_string()) else { continue };

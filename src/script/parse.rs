@@ -25,8 +25,15 @@ pub struct Parsed {
 /// Parses the command whose `.` is `tokens[start]`; it may not extend to `limit` or beyond.
 /// `blank_line_before(i)` tells whether a blank line separates token `i` from the one before
 /// it: a command that is not modelled ends there.
-pub fn parse_command(text: &str, tokens: &[Token], start: usize, limit: usize, blank_line_before: &dyn Fn(usize) -> bool) -> Parsed {
-    let mut p = CommandParser { text, tokens, pos: start + 1, limit, errors: Vec::new(), words: Vec::new(), blank_line_before };
+pub fn parse_command(
+    text: &str,
+    tokens: &[Token],
+    start: usize,
+    limit: usize,
+    blank_line_before: &dyn Fn(usize) -> bool,
+) -> Parsed {
+    let mut p =
+        CommandParser { text, tokens, pos: start + 1, limit, errors: Vec::new(), words: Vec::new(), blank_line_before };
     let kind = p.command();
     let kind = match kind {
         Some(kind) => kind,
@@ -71,7 +78,7 @@ impl<'a> CommandParser<'a> {
         if i < self.limit {
             self.tokens[i]
         } else {
-            let at = self.tokens[self.limit.saturating_sub(1).max(0)].span.end as usize;
+            let at = self.tokens[self.limit.saturating_sub(1)].span.end as usize;
             Token { kind: TokenKind::Eof, span: Span::empty(at) }
         }
     }
@@ -138,7 +145,11 @@ impl<'a> CommandParser<'a> {
         let mut n = 1;
         loop {
             let (before, dash, next) = (self.peek_at(n - 1), self.peek_at(n), self.peek_at(n + 1));
-            if dash.kind != TokenKind::Minus || !is_word(&next) || !before.is_adjacent_to(&dash) || !dash.is_adjacent_to(&next) {
+            if dash.kind != TokenKind::Minus
+                || !is_word(&next)
+                || !before.is_adjacent_to(&dash)
+                || !dash.is_adjacent_to(&next)
+            {
                 break;
             }
             word.push('-');
@@ -204,7 +215,9 @@ impl<'a> CommandParser<'a> {
                     return Some(NameRef { text: value, span: token.span.to(close.span) });
                 }
                 // `[My Table]`: every token up to `]` on the same line.
-                let line_end = self.text[token.span.end as usize..].find(['\n', '\r']).map_or(self.text.len(), |i| i + token.span.end as usize);
+                let line_end = self.text[token.span.end as usize..]
+                    .find(['\n', '\r'])
+                    .map_or(self.text.len(), |i| i + token.span.end as usize);
                 while !self.at_end() && !self.at(TokenKind::RBracket) && (self.peek().span.start as usize) < line_end {
                     self.bump();
                 }
@@ -235,7 +248,12 @@ impl<'a> CommandParser<'a> {
     /// `[Database.]Name`.
     fn qualified_name(&mut self, what: &str) -> Option<QualifiedName> {
         let first = self.expect_name(what)?;
-        if self.at(TokenKind::Dot) && matches!(self.peek_at(1).kind, TokenKind::Ident | TokenKind::Keyword(_) | TokenKind::LBracket | TokenKind::String { .. }) {
+        if self.at(TokenKind::Dot)
+            && matches!(
+                self.peek_at(1).kind,
+                TokenKind::Ident | TokenKind::Keyword(_) | TokenKind::LBracket | TokenKind::String { .. }
+            )
+        {
             self.bump();
             let name = self.expect_name(what)?;
             let span = first.span.to(name.span);
@@ -320,7 +338,12 @@ impl<'a> CommandParser<'a> {
                     }
                     self.bump();
                 }
-                (self.text[value_start.start as usize..self.prev_end().max(value_start.start as usize)].trim().to_string(), false)
+                (
+                    self.text[value_start.start as usize..self.prev_end().max(value_start.start as usize)]
+                        .trim()
+                        .to_string(),
+                    false,
+                )
             };
             let value_span = Span::new(value_start.start as usize, self.prev_end().max(value_start.start as usize));
             properties.push(Property { key, value, value_span, value_is_string: is_string });
@@ -376,21 +399,25 @@ impl<'a> CommandParser<'a> {
         Some(TableSchema { name, columns, span })
     }
 
-    /// The payload of a policy: string literal(s) or a bare JSON array.
+    /// The payload of a policy: string literal(s) or a bare JSON array. Its JSON syntax error,
+    /// if any, is reported at its place in the file.
     fn payload(&mut self) -> Option<Payload> {
-        if self.peek().kind.is_string() {
-            return self.string_literal().map(Payload::from_literal);
-        }
-        if self.at(TokenKind::LBracket) || self.at(TokenKind::LBrace) {
+        let payload = if self.peek().kind.is_string() {
+            self.string_literal().map(Payload::from_literal)?
+        } else if self.at(TokenKind::LBracket) || self.at(TokenKind::LBrace) {
             let start = self.peek().span;
             if !self.skip_group() {
                 self.error(start, "unclosed bracket in the policy");
                 return None;
             }
-            let span = Span::new(start.start as usize, self.prev_end());
-            return Some(Payload::bare(self.text, span));
+            Payload::bare(self.text, Span::new(start.start as usize, self.prev_end()))
+        } else {
+            return None;
+        };
+        if let Err(error) = &payload.json {
+            self.error(error.span, format!("the policy is not valid JSON: {}", error.message));
         }
-        None
+        Some(payload)
     }
 
     fn expect_payload(&mut self, what: &str) -> Option<Payload> {
@@ -527,7 +554,11 @@ impl<'a> CommandParser<'a> {
                         return None;
                     }
                     let payload = self.expect_payload("the query acceleration policy");
-                    return Some(CommandKind::QueryAcceleration { verb: Self::policy_verb(verb), table: name, payload });
+                    return Some(CommandKind::QueryAcceleration {
+                        verb: Self::policy_verb(verb),
+                        table: name,
+                        payload,
+                    });
                 }
                 // The definition: `(schema) kind = storage ...`; only the kind is kept.
                 let mut kind = None;
@@ -598,11 +629,13 @@ impl<'a> CommandParser<'a> {
         let token = self.peek();
         let value = match token.kind {
             TokenKind::Bool => Some(token.span.of(self.text).eq_ignore_ascii_case("true")),
-            TokenKind::String { .. } => match strings::decode_token(self.text, &token).value.to_ascii_lowercase().as_str() {
-                "true" => Some(true),
-                "false" => Some(false),
-                _ => None,
-            },
+            TokenKind::String { .. } => {
+                match strings::decode_token(self.text, &token).value.to_ascii_lowercase().as_str() {
+                    "true" => Some(true),
+                    "false" => Some(false),
+                    _ => None,
+                }
+            }
             _ => None,
         };
         match value {
@@ -761,7 +794,11 @@ impl<'a> CommandParser<'a> {
             "tables" | "functions" => {
                 let names = self.name_list("a name");
                 self.eat_word("ifexists");
-                Some(if object == "tables" { CommandKind::DropTables { names } } else { CommandKind::DropFunctions { names } })
+                Some(if object == "tables" {
+                    CommandKind::DropTables { names }
+                } else {
+                    CommandKind::DropFunctions { names }
+                })
             }
             "external" => {
                 if !self.eat_word("table") {
@@ -822,7 +859,11 @@ impl<'a> CommandParser<'a> {
                 let role_next = self.peek_word().is_some_and(|(w, _, n)| {
                     ROLES.contains(&w.as_str()) && matches!(self.peek_at(n).kind, TokenKind::LParen | TokenKind::Ident)
                 });
-                if role_next { RoleScope::Database(None) } else { RoleScope::Database(Some(self.expect_name("a database name")?)) }
+                if role_next {
+                    RoleScope::Database(None)
+                } else {
+                    RoleScope::Database(Some(self.expect_name("a database name")?))
+                }
             }
             "table" => RoleScope::Table(self.qualified_name("a table name")?),
             "function" => RoleScope::Function(self.qualified_name("a function name")?),

@@ -20,7 +20,8 @@ pub struct StringLiteral {
 impl StringLiteral {
     /// Decodes adjacent string tokens of `text`.
     pub fn from_tokens(text: &str, tokens: &[Token]) -> StringLiteral {
-        let span = tokens.first().map_or(Span::default(), |t| t.span).to(tokens.last().map_or(Span::default(), |t| t.span));
+        let span =
+            tokens.first().map_or(Span::default(), |t| t.span).to(tokens.last().map_or(Span::default(), |t| t.span));
         let form = match tokens {
             [single] => match single.kind {
                 TokenKind::String { form: StringForm::MultiLine, .. } => PayloadForm::MultiLine,
@@ -83,7 +84,10 @@ pub enum JsonKind {
     /// A number, as written.
     Number(String),
     /// A string's value and a map from its offsets to the file.
-    String { value: String, map: OffsetMap },
+    String {
+        value: String,
+        map: OffsetMap,
+    },
     Array(Vec<JsonValue>),
     /// Members in document order.
     Object(Vec<JsonMember>),
@@ -159,7 +163,12 @@ impl Payload {
 
     /// A payload written as bare JSON at `span` of `text`.
     pub fn bare(text: &str, span: Span) -> Payload {
-        Payload::new(span, PayloadForm::Bare, span.of(text).to_string(), OffsetMap::identity(span.start as usize, span.len()))
+        Payload::new(
+            span,
+            PayloadForm::Bare,
+            span.of(text).to_string(),
+            OffsetMap::identity(span.start as usize, span.len()),
+        )
     }
 
     fn new(span: Span, form: PayloadForm, text: String, map: OffsetMap) -> Payload {
@@ -190,7 +199,10 @@ fn parse_json(text: &str, map: &OffsetMap) -> Result<JsonValue, JsonError> {
                 Some(cut) => message[..cut].to_string(),
                 None => message,
             };
-            Err(JsonError { message, span: map.span_to_source(Span::new(offset, (offset + 1).min(text.len()).max(offset))) })
+            Err(JsonError {
+                message,
+                span: map.span_to_source(Span::new(offset, (offset + 1).min(text.len()).max(offset))),
+            })
         }
     }
 }
@@ -216,7 +228,9 @@ fn convert(value: &spanned::Value, text: &str, map: &OffsetMap) -> JsonValue {
             let decoded = strings::decode_json_string(&text[range.clone()], range.start);
             JsonKind::String { value: decoded.value, map: map.compose(&decoded.map) }
         }
-        json_spanned_value::Value::Array(items) => JsonKind::Array(items.iter().map(|v| convert(v, text, map)).collect()),
+        json_spanned_value::Value::Array(items) => {
+            JsonKind::Array(items.iter().map(|v| convert(v, text, map)).collect())
+        }
         json_spanned_value::Value::Object(members) => {
             let mut members: Vec<JsonMember> = members
                 .iter()
@@ -276,7 +290,10 @@ mod tests {
         let p = payload(r#"@'[{"IsEnabled": "True", "IsTransactional": false, "ManagedIdentity": null}]'"#);
         let entry = p.entries()[0];
         assert_eq!(entry.member("IsEnabled").unwrap().value.as_flag(), Some(Flag { value: true, from_string: true }));
-        assert_eq!(entry.member("istransactional").unwrap().value.as_flag(), Some(Flag { value: false, from_string: false }));
+        assert_eq!(
+            entry.member("istransactional").unwrap().value.as_flag(),
+            Some(Flag { value: false, from_string: false })
+        );
         assert!(entry.member("ManagedIdentity").unwrap().value.is_null());
     }
 

@@ -1,0 +1,150 @@
+use super::*;
+use crate::script::parse_script;
+use crate::source::SourceFile;
+use std::path::PathBuf;
+
+/// Builds the model of files given as (name, text), in that order.
+fn model_of(files: &[(&str, &str)]) -> (Model, Vec<Unit>) {
+    let sources: Vec<SourceFile> = files
+        .iter()
+        .map(|(name, text)| SourceFile::new(PathBuf::from(name), name.to_string(), text.to_string()))
+        .collect();
+    let scripts: Vec<Script> = sources.iter().map(|s| parse_script(&s.text)).collect();
+    let inputs: Vec<(FileId, &SourceFile, &Script)> =
+        sources.iter().zip(&scripts).enumerate().map(|(i, (s, sc))| (FileId(i as u32), s, sc)).collect();
+    build(&inputs, &BuildOptions::default())
+}
+
+fn sources_of(model: &Model, db: &str, table: &str) -> Vec<String> {
+    model.database(None, db).unwrap().tables[table]
+        .update_policy
+        .entries
+        .iter()
+        .map(|e| e.json.member("Source").unwrap().value.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn update_policies_replace_merge_and_delete_in_file_order() {
+    let (model, units) = model_of(&[
+        ("a.kql", ".alter table T policy update @'[{\"Source\": \"A\", \"Query\": \"A\"}]'"),
+        (
+            "b.kql",
+            ".alter-merge table T policy update @'[{\"Source\": \"B\", \"Query\": \"B\"}, {\"Source\": \"C\", \"Query\": \"C\"}]'",
+        ),
+    ]);
+    assert_eq!(sources_of(&model, "default", "T"), ["A", "B", "C"]);
+    let names: Vec<_> = units.iter().map(|u| u.name.clone().unwrap()).collect();
+    assert_eq!(names, ["T[0]", "T[1]", "T[2]"]);
+    let (model, _) = model_of(&[
+        ("a.kql", ".alter table T policy update @'[{\"Source\": \"A\", \"Query\": \"A\"}]'"),
+        (
+            "b.kql",
+            ".alter table T policy update @'[{\"Source\": \"B\", \"Query\": \"B\"}]'\n.delete table T policy update",
+        ),
+    ]);
+    assert!(sources_of(&model, "default", "T").is_empty());
+    assert_eq!(model.database(None, "default").unwrap().tables["T"].update_policy.commands.len(), 3);
+}
+
+#[test]
+fn malformed_policies_change_nothing() {
+    let (model, _) = model_of(&[(
+        "a.kql",
+        ".alter table T policy update @'[{\"Source\": \"A\", \"Query\": \"A\"}]'\n.alter table T policy update @'[{,}]'",
+    )]);
+    assert_eq!(sources_of(&model, "default", "T"), ["A"]);
+}
+
+#[test]
+fn databases_come_from_the_command_then_connect_then_default() {
+    let text = ".alter table Db1.T policy update @'[{\"Source\": \"S\", \"Query\": \"S\"}]'\n\
+                #connect cluster('c').database('Db2')\n\
+                .create table U (a:string)\n\
+                .add database Db3 viewers ('aadapp=x')";
+    let (model, units) = model_of(&[("a.kql", text)]);
+    assert!(model.database(None, "db1").unwrap().tables.contains_key("T"));
+    assert!(model.database(Some("c.kusto.windows.net"), "DB2").unwrap().tables.contains_key("U"));
+    assert!(model.database(Some("c.kusto.windows.net"), "Db3").unwrap().roles.contains_key("viewers"));
+    assert_eq!(units[0].database.as_deref(), Some("Db1"));
+    // Database names are case-insensitive; the first spelling is kept.
+    let (model, _) =
+        model_of(&[("a.kql", ".alter table Sales.T policy update '[]'\n.add database SALES viewers ('aadapp=x')")]);
+    assert_eq!(model.database(None, "sales").unwrap().name, "Sales");
+    assert!(model.database(None, "Sales").unwrap().roles.contains_key("viewers"));
+}
+
+#[test]
+fn managed_identity_policies_merge_usages_per_object_id() {
+    let text = ".alter cluster policy managed_identity '[{\"ObjectId\": \"AB-1\", \"AllowedUsages\": \"NativeIngestion\"}]'\n\
+                .alter-merge cluster policy managed_identity '[{\"ObjectId\": \"ab-1\", \"AllowedUsages\": \"AutomatedFlows, NativeIngestion\"}, {\"ObjectId\": \"system\", \"AllowedUsages\": \"All\"}]'";
+    let (model, _) = model_of(&[("a.kql", text)]);
+    let policy = &model.cluster(None).unwrap().managed_identity;
+    assert_eq!(policy.entries.len(), 2);
+    let usages: Vec<&str> = policy.entries[0].usages.iter().map(|(u, _)| u.as_str()).collect();
+    assert_eq!(usages, ["NativeIngestion", "AutomatedFlows"]);
+    assert!(policy.entries[0].allows("automatedflows"));
+    assert!(policy.entries[1].allows("AutomatedFlows"));
+    let (model, _) = model_of(&[("a.kql", &format!("{text}\n.delete cluster policy managed_identity"))]);
+    assert!(model.cluster(None).unwrap().managed_identity.entries.is_empty());
+}
+
+#[test]
+fn roles_are_added_dropped_and_set() {
+    let text = ".add database Db viewers ('aadapp=A;t', 'aadapp=B')\n\
+                .add database Db viewers ('aadapp=a;T')\n\
+                .drop database Db viewers ('aadapp=B')\n\
+                .add database Db users ('aaduser=u')\n\
+                .set database Db users none";
+    let (model, _) = model_of(&[("a.kql", text)]);
+    let roles = &model.database(None, "Db").unwrap().roles;
+    let viewers: Vec<&str> = roles["viewers"].iter().map(|g| g.principal.text.as_str()).collect();
+    assert_eq!(viewers, ["aadapp=A;t"]);
+    assert!(roles["users"].is_empty());
+}
+
+#[test]
+fn definitions_are_kept_and_drops_and_renames_apply() {
+    let (model, units) = model_of(&[
+        ("a.kql", ".create-or-alter function F() { T }\n.create table T (a:string)"),
+        ("b.kql", ".create-or-alter function F() { U }\n.create function ifnotexists F() { V }\n.rename table T to T2"),
+    ]);
+    let db = model.database(None, "default").unwrap();
+    let function = &db.functions["F"];
+    assert_eq!(function.definitions.len(), 3);
+    let effective = function.effective().unwrap();
+    assert_eq!(units[effective.unit.0 as usize].text, "() { U }");
+    assert!(db.tables.contains_key("T2") && !db.tables.contains_key("T"));
+    let (model, _) = model_of(&[(
+        "a.kql",
+        ".create table T (a:string)\n.drop table T\n.create-or-alter function F() { 1 }\n.drop functions (F)",
+    )]);
+    let db = model.database(None, "default").unwrap();
+    assert!(db.tables.is_empty() && db.functions.is_empty());
+}
+
+#[test]
+fn security_policies_and_retention() {
+    let text = ".alter table T policy row_level_security enable \"T | where a == 1\"\n\
+                .alter tables (T, U) policy restricted_view_access true\n\
+                .alter table U policy restricted_view_access false\n\
+                .alter-merge table T policy retention softdelete = 0s\n\
+                .delete table T policy row_level_security";
+    let (model, units) = model_of(&[("a.kql", text)]);
+    let db = model.database(None, "default").unwrap();
+    assert!(db.tables["T"].row_level_security.is_none());
+    assert!(db.tables["T"].restricted_view_access.as_ref().unwrap().enabled);
+    assert!(!db.tables["U"].restricted_view_access.as_ref().unwrap().enabled);
+    assert_eq!(db.tables["T"].retention.as_ref().unwrap().soft_delete_seconds, 0.0);
+    assert_eq!(units[0].kind, UnitKind::RowLevelSecurity);
+    assert_eq!(units[0].text, "T | where a == 1");
+}
+
+#[test]
+fn the_default_database_can_be_configured() {
+    let script = parse_script(".create table T (a:string)");
+    let source = SourceFile::new(PathBuf::from("a.kql"), "a.kql".into(), ".create table T (a:string)".into());
+    let options = BuildOptions { default_database: "Main".into() };
+    let (model, _) = build(&[(FileId(0), &source, &script)], &options);
+    assert!(model.database(None, "main").is_some());
+}
