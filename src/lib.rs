@@ -6,22 +6,32 @@
 //! to the next:
 //!
 //! ```text
-//! paths ─discover─▶ files ─source::load─▶ SourceMap ─unit─▶ Units ─render─▶ human | json
-//!                                                      │
-//!                                   kql: lexer ▶ parser ▶ analyze
+//! paths ─discover─▶ files ─source::load─▶ SourceMap ─script::parse_script─▶ Scripts
+//!                                                                             │
+//!                                   model::build ─▶ Model (clusters ▸ databases ▸ tables,
+//!                                        │           functions, policies, identities, grants)
+//!                                        └────────▶ Units (every piece of KQL, analysed by kql)
+//!                                                     │
+//!                                                  render ─▶ human | json
 //! ```
 //!
 //! * [`discover`]: which files to read (explicit files, Kusto scripts under directories).
 //! * [`source`]: the files' text ([`source::SourceMap`], which codespan-reporting reads),
 //!   loading with its failures (`UP902`), and byte offsets to lines and columns.
-//! * [`unit`](mod@unit): the pieces of KQL to analyse, each with an offset map to its file, because a
-//!   unit's text may be a decoded string literal.
+//! * [`script`]: a file cut into `#connect` directives, management commands and query text;
+//!   [`script::command`] types every modelled command with spans, [`script::parse`] parses
+//!   them, [`script::payload`] decodes policy JSON with a map from every JSON value back to the
+//!   file through both layers of escaping.
+//! * [`model`]: the clusters and databases the scripts describe once run in path order, with
+//!   every definition's location; it also makes the [`unit`](mod@unit)s.
+//! * [`unit`](mod@unit): the pieces of KQL to analyse (queries, function bodies, policy `Query`
+//!   strings, RLS and materialized-view queries), each with an offset map to its file.
 //! * [`kql`]: one query text in, references out. [`kql::lexer`] (nom) makes tokens with byte
 //!   spans; [`kql::parser`] builds a [`kql::ast`] tree that keeps every place a table can be
 //!   named and recovers from syntax errors; [`kql::analyze`] walks it with `let` scopes and
 //!   returns references as written and what the query reads ([`kql::references`]).
 //!   [`kql::strings`] decodes literals with a map back to source bytes.
-//! * [`workspace`]: the loading stages together (discover, load, units) for one run.
+//! * [`workspace`]: the loading stages together (discover, load, scripts, model, units).
 //! * [`diagnostic`]: problems as plain data (code, severity, labels, notes, help).
 //! * [`render`]: reports and diagnostics to text (codespan-reporting) and JSON.
 //! * [`cli`]: arguments to a library call to an exit status; `main.rs` only calls it.
@@ -34,7 +44,8 @@
 //! * Text inside a string literal is decoded once, with a map back to source bytes.
 //! * Output is deterministic: units, references and reads come out in a fixed order.
 //! * Nothing reaches back up the chain: the KQL front end knows nothing of files or policies,
-//!   renderers know nothing of how diagnostics were found.
+//!   the model knows nothing of rendering, renderers know nothing of how diagnostics were found.
+//! * Database names compare case-insensitively, every other name case-sensitively.
 
 pub mod cli;
 pub mod diagnostic;
