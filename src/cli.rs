@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand, ValueEnum};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream, WriteColor};
 
+use crate::diagnostic::Severity;
 use crate::render;
+use crate::rules::{self, RULES, Settings};
 use crate::workspace::{self, LoadOptions};
 
 /// Exit status: success, problems found, or uplint could not run.
@@ -28,10 +30,47 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Check the update policies of a project; exit 1 when an error is found.
+    Check(CheckArgs),
+    /// Print a rule's documentation, or list the rules with `--all`.
+    Rule(RuleArgs),
     /// Print what each query references and reads.
     Refs(RefsArgs),
     /// Print the model the scripts describe: databases, tables, functions, policies, grants.
     Model(ModelArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckArgs {
+    /// Files and directories to read (directories are searched for .kql, .csl and .kusto files).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// When to use colours in human output (`NO_COLOR` turns them off in `auto`).
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
+    /// A principal that holds the AllDatabasesViewer or AllDatabasesAdmin cluster role
+    /// (`aadapp=<object id>[;tenant]` or an object id); repeatable.
+    #[arg(long = "all-databases-viewer", value_name = "PRINCIPAL")]
+    all_databases_viewers: Vec<String>,
+    /// The object id of the cluster's system-assigned identity, to check its grants.
+    #[arg(long, value_name = "OBJECT_ID")]
+    system_identity: Option<String>,
+    /// The database of commands that name none and follow no `#connect`.
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    default_database: String,
+}
+
+#[derive(clap::Args, Debug)]
+struct RuleArgs {
+    /// A rule code (`UP001`) or name (`cross-database-without-identity`).
+    #[arg(required_unless_present = "all")]
+    rule: Option<String>,
+    /// List every rule.
+    #[arg(long, conflicts_with = "rule")]
+    all: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -90,8 +129,9 @@ pub fn main() -> std::process::ExitCode {
 /// standard output is a terminal.
 fn color_choice(args: &[OsString]) -> ColorChoice {
     let when = Cli::try_parse_from(args).ok().and_then(|cli| match cli.command {
+        Command::Check(args) => Some(args.color),
         Command::Refs(args) => Some(args.color),
-        Command::Model(_) => None,
+        Command::Rule(_) | Command::Model(_) => None,
     });
     match when {
         Some(ColorWhen::Always) => ColorChoice::Always,
@@ -119,6 +159,8 @@ pub fn run(
         }
     };
     let result = match cli.command {
+        Command::Check(args) => check(&args, cwd, stdout),
+        Command::Rule(args) => rule(&args, stdout),
         Command::Refs(args) => refs(&args, cwd, stdout),
         Command::Model(args) => model(&args, cwd, stdout),
     };
@@ -153,5 +195,40 @@ fn model(args: &ModelArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<St
         ModelFormat::Json => render::model::write_json(stdout, &workspace),
     }
     .map_err(|e| format!("cannot write the output: {e}"))?;
+    Ok(Status::Success)
+}
+
+fn check(args: &CheckArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<Status, String> {
+    let options = LoadOptions {
+        model: crate::model::BuildOptions { default_database: args.default_database.clone() },
+        ..LoadOptions::default()
+    };
+    let workspace = workspace::load(&absolute(&args.paths, cwd), cwd, &options).map_err(|e| e.to_string())?;
+    let settings = Settings {
+        all_databases_viewers: args.all_databases_viewers.iter().map(|p| Settings::parse_principal(p)).collect(),
+        system_identity: args.system_identity.clone(),
+    };
+    let diagnostics = crate::check::check(&workspace, &settings);
+    match args.format {
+        Format::Json => render::check::write_json(stdout, &workspace, &diagnostics),
+        Format::Human => render::check::write_human(stdout, &workspace, &diagnostics),
+    }
+    .map_err(|e| format!("cannot write the output: {e}"))?;
+    let failed = diagnostics.iter().any(|d| d.severity == Severity::Error);
+    Ok(if failed { Status::Failure } else { Status::Success })
+}
+
+fn rule(args: &RuleArgs, stdout: &mut dyn WriteColor) -> Result<Status, String> {
+    let written = if args.all {
+        RULES.iter().try_for_each(|rule| {
+            let meta = rule.meta();
+            writeln!(stdout, "{}  {:<8} {:<38} {}", meta.code, meta.severity.as_str(), meta.name, meta.summary)
+        })
+    } else {
+        let wanted = args.rule.as_deref().unwrap_or_default();
+        let rule = rules::find(wanted).ok_or_else(|| format!("no rule `{wanted}` (see `uplint rule --all`)"))?;
+        write!(stdout, "{}", rule.meta().doc)
+    };
+    written.map_err(|e| format!("cannot write the output: {e}"))?;
     Ok(Status::Success)
 }

@@ -47,12 +47,15 @@
 //!   the model knows nothing of rendering, renderers know nothing of how diagnostics were found.
 //! * Database names compare case-insensitively, every other name case-sensitively.
 
+pub mod check;
 pub mod cli;
 pub mod diagnostic;
 pub mod discover;
 pub mod kql;
 pub mod model;
 pub mod render;
+pub mod resolve;
+pub mod rules;
 pub mod script;
 pub mod source;
 pub mod span;

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::diagnostic::{Diagnostic, Label, SYNTAX_ERROR, Severity};
 use crate::kql::{self, AnalyzedQuery, strings::OffsetMap};
 use crate::source::FileId;
 use crate::span::Span;
@@ -73,6 +74,22 @@ impl Unit {
     /// The bytes of the file that `span` (an offset range of the unit's text) covers.
     pub fn file_span(&self, span: Span) -> Span {
         self.map.span_to_source(span)
+    }
+
+    /// The syntax errors of the unit's KQL, as diagnostics on its file.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        self.query
+            .errors
+            .iter()
+            .map(|e| {
+                Diagnostic::new(
+                    SYNTAX_ERROR,
+                    Severity::Error,
+                    e.message.clone(),
+                    Label::new(self.file, self.file_span(e.span), ""),
+                )
+            })
+            .collect()
     }
 
     /// Query text at `span` of a file's `text`.

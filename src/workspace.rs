@@ -68,8 +68,24 @@ pub fn load(paths: &[PathBuf], cwd: &Path, options: &LoadOptions) -> Result<Work
     if files.is_empty() {
         return Err(LoadError::NoInput);
     }
-    let mut workspace = Workspace::default();
-    let (ids, mut problems) = source::load(&files, cwd, options.max_file_size, &mut workspace.sources);
+    let mut sources = SourceMap::default();
+    let (ids, problems) = source::load(&files, cwd, options.max_file_size, &mut sources);
+    Ok(analyse(sources, ids, problems, options))
+}
+
+/// A workspace of files given as `(display path, text)`, in that order (tests, standard input).
+pub fn from_texts(files: &[(&str, &str)], options: &LoadOptions) -> Workspace {
+    let mut sources = SourceMap::default();
+    let ids = files
+        .iter()
+        .map(|(path, text)| sources.add(source::SourceFile::new(path.into(), path.to_string(), text.to_string())))
+        .collect();
+    analyse(sources, ids, Vec::new(), options)
+}
+
+/// Parses the scripts of the files that could be read, then builds the model and its units.
+fn analyse(sources: SourceMap, ids: Vec<FileId>, mut problems: Vec<Diagnostic>, options: &LoadOptions) -> Workspace {
+    let mut workspace = Workspace { sources, ..Workspace::default() };
     for id in ids {
         if problems.iter().any(|p| p.primary.file == id) {
             continue;
@@ -91,5 +107,5 @@ pub fn load(paths: &[PathBuf], cwd: &Path, options: &LoadOptions) -> Result<Work
     workspace.model = model;
     workspace.units = units;
     workspace.diagnostics = problems;
-    Ok(workspace)
+    workspace
 }

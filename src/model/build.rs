@@ -352,6 +352,7 @@ impl Builder<'_> {
                     json: json.clone(),
                     query,
                     properties: properties.to_vec(),
+                    database_written: named_db.clone(),
                 });
             }
         }

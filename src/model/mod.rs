@@ -121,6 +121,8 @@ pub struct UpdatePolicyEntry {
     pub query: Option<UnitId>,
     /// `with (...)` properties of the command (`AllowUnreferencedSourceTable`).
     pub properties: Vec<Property>,
+    /// The database the command named (`.alter table Db.T ...`), if it named one.
+    pub database_written: Option<String>,
 }
 
 #[derive(Clone, Debug)]

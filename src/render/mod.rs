@@ -1,6 +1,7 @@
 //! Renderers: reports to text for people (codespan-reporting) and to JSON for tools.
 //! They know the shape of reports and diagnostics, never how those were produced.
 
+pub mod check;
 pub mod model;
 pub mod refs;
 

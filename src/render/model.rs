@@ -3,11 +3,10 @@
 use std::io::Write;
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::model::*;
 use crate::script::command::{Principal, PrincipalKind, Property};
-use crate::script::payload::{JsonKind, JsonValue};
 use crate::source::SourceMap;
 use crate::workspace::Workspace;
 
@@ -201,20 +200,6 @@ struct PrincipalJson<'a> {
     place: Place<'a>,
 }
 
-/// A JSON value of a policy as plain JSON.
-fn plain_json(value: &JsonValue) -> Value {
-    match &value.kind {
-        JsonKind::Null => Value::Null,
-        JsonKind::Bool(b) => Value::Bool(*b),
-        JsonKind::Number(n) => serde_json::from_str(n).unwrap_or(Value::String(n.clone())),
-        JsonKind::String { value, .. } => Value::String(value.clone()),
-        JsonKind::Array(items) => Value::Array(items.iter().map(plain_json).collect()),
-        JsonKind::Object(members) => {
-            Value::Object(members.iter().map(|m| (m.key.clone(), plain_json(&m.value))).collect::<Map<_, _>>())
-        }
-    }
-}
-
 fn properties_json(properties: &[Property]) -> Value {
     Value::Object(properties.iter().map(|p| (p.key.text.clone(), Value::String(p.value.clone()))).collect())
 }
@@ -282,7 +267,7 @@ fn database<'a>(w: &'a Workspace, db: &'a Database) -> DatabaseJson<'a> {
                         .iter()
                         .map(|e| UpdatePolicyEntryJson {
                             place: place(s, &e.location),
-                            json: plain_json(&e.json),
+                            json: e.json.to_plain(),
                             properties: properties_json(&e.properties),
                         })
                         .collect(),

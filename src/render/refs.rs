@@ -6,7 +6,7 @@ use codespan_reporting::term::termcolor::WriteColor;
 use serde::Serialize;
 
 use super::{RangeJson, emit_diagnostic};
-use crate::diagnostic::{Diagnostic, Label, SYNTAX_ERROR, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::kql::references::{Entity, EntityKind};
 use crate::unit::{Unit, UnitKind};
 use crate::workspace::Workspace;
@@ -76,22 +76,6 @@ fn plugins(unit: &Unit) -> Vec<&str> {
     names
 }
 
-/// The syntax errors of a unit, as diagnostics on its file.
-pub fn unit_diagnostics(unit: &Unit) -> Vec<Diagnostic> {
-    unit.query
-        .errors
-        .iter()
-        .map(|e| {
-            Diagnostic::new(
-                SYNTAX_ERROR,
-                Severity::Error,
-                e.message.clone(),
-                Label::new(unit.file, unit.file_span(e.span), ""),
-            )
-        })
-        .collect()
-}
-
 fn diagnostic_json<'a>(workspace: &'a Workspace, d: &'a Diagnostic) -> DiagnosticJson<'a> {
     DiagnosticJson {
         code: d.code.code,
@@ -104,8 +88,7 @@ fn diagnostic_json<'a>(workspace: &'a Workspace, d: &'a Diagnostic) -> Diagnosti
 
 /// Writes the report as JSON (one document, pretty-printed, ending with a newline).
 pub fn write_json(out: &mut dyn Write, workspace: &Workspace) -> std::io::Result<()> {
-    let units: Vec<(&Unit, Vec<Diagnostic>)> =
-        ordered(workspace).into_iter().map(|u| (u, unit_diagnostics(u))).collect();
+    let units: Vec<(&Unit, Vec<Diagnostic>)> = ordered(workspace).into_iter().map(|u| (u, u.diagnostics())).collect();
     let document = RefsJson {
         version: JSON_VERSION,
         units: units
@@ -192,7 +175,7 @@ pub fn write_human(out: &mut dyn WriteColor, workspace: &Workspace) -> std::io::
         if !plugins.is_empty() {
             writeln!(out, "  plugins: {}", plugins.join(", "))?;
         }
-        problems.extend(unit_diagnostics(unit));
+        problems.extend(unit.diagnostics());
     }
     if !problems.is_empty() {
         writeln!(out)?;

@@ -141,6 +141,21 @@ impl JsonValue {
         matches!(self.kind, JsonKind::Null)
     }
 
+    /// The value as plain JSON (members in document order).
+    pub fn to_plain(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match &self.kind {
+            JsonKind::Null => Value::Null,
+            JsonKind::Bool(b) => Value::Bool(*b),
+            JsonKind::Number(n) => serde_json::from_str(n).unwrap_or_else(|_| Value::String(n.clone())),
+            JsonKind::String { value, .. } => Value::String(value.clone()),
+            JsonKind::Array(items) => Value::Array(items.iter().map(JsonValue::to_plain).collect()),
+            JsonKind::Object(members) => {
+                Value::Object(members.iter().map(|m| (m.key.clone(), m.value.to_plain())).collect())
+            }
+        }
+    }
+
     /// The name of the JSON type, for messages.
     pub fn type_name(&self) -> &'static str {
         match self.kind {

@@ -1,0 +1,131 @@
+//! `uplint check` output: rich text for people, JSON for tools.
+
+use std::io::Write;
+
+use codespan_reporting::term::termcolor::{Color, ColorSpec, WriteColor};
+use serde::Serialize;
+
+use super::{RangeJson, emit_diagnostic};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::workspace::Workspace;
+
+/// The version of the JSON format; bumped only on incompatible changes.
+pub const JSON_VERSION: u32 = 1;
+
+/// How many diagnostics of each severity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl Summary {
+    pub fn of(workspace: &Workspace, diagnostics: &[Diagnostic]) -> Summary {
+        let count = |s| diagnostics.iter().filter(|d| d.severity == s).count();
+        Summary {
+            files: workspace.sources.len(),
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            infos: count(Severity::Info),
+        }
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}
+
+/// Every diagnostic with its source, then a one-line summary.
+pub fn write_human(out: &mut dyn WriteColor, workspace: &Workspace, diagnostics: &[Diagnostic]) -> std::io::Result<()> {
+    for diagnostic in diagnostics {
+        emit_diagnostic(out, &workspace.sources, diagnostic)?;
+    }
+    let summary = Summary::of(workspace, diagnostics);
+    let clean = summary.errors + summary.warnings + summary.infos == 0;
+    let color = if summary.errors > 0 {
+        Color::Red
+    } else if summary.warnings > 0 {
+        Color::Yellow
+    } else {
+        Color::Green
+    };
+    out.set_color(ColorSpec::new().set_fg(Some(color)).set_bold(true))?;
+    if clean {
+        write!(out, "{} checked: no problems", plural(summary.files, "file"))?;
+    } else {
+        write!(
+            out,
+            "{} checked: {}, {}",
+            plural(summary.files, "file"),
+            plural(summary.errors, "error"),
+            plural(summary.warnings, "warning")
+        )?;
+        if summary.infos > 0 {
+            write!(out, ", {}", plural(summary.infos, "info"))?;
+        }
+    }
+    out.reset()?;
+    writeln!(out)
+}
+
+#[derive(Serialize)]
+struct CheckJson<'a> {
+    version: u32,
+    diagnostics: Vec<DiagnosticJson<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct DiagnosticJson<'a> {
+    code: &'static str,
+    name: &'static str,
+    severity: Severity,
+    message: &'a str,
+    path: &'a str,
+    range: RangeJson,
+    labels: Vec<LabelJson<'a>>,
+    notes: &'a [String],
+    help: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct LabelJson<'a> {
+    path: &'a str,
+    range: RangeJson,
+    message: &'a str,
+}
+
+/// One JSON document (pretty-printed, ending with a newline).
+pub fn write_json(out: &mut dyn Write, workspace: &Workspace, diagnostics: &[Diagnostic]) -> std::io::Result<()> {
+    let sources = &workspace.sources;
+    let document = CheckJson {
+        version: JSON_VERSION,
+        diagnostics: diagnostics
+            .iter()
+            .map(|d| DiagnosticJson {
+                code: d.code.code,
+                name: d.code.name,
+                severity: d.severity,
+                message: &d.message,
+                path: &sources.get(d.primary.file).display,
+                range: RangeJson::new(sources, d.primary.file, d.primary.span),
+                labels: d
+                    .labels
+                    .iter()
+                    .map(|l| LabelJson {
+                        path: &sources.get(l.file).display,
+                        range: RangeJson::new(sources, l.file, l.span),
+                        message: &l.message,
+                    })
+                    .collect(),
+                notes: &d.notes,
+                help: d.help.as_deref(),
+            })
+            .collect(),
+        summary: Summary::of(workspace, diagnostics),
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)
+}

@@ -1,0 +1,56 @@
+//! UP001: a policy reads another database without a managed identity.
+
+use super::{Context, Identity, Rule, RuleMeta, chain_labels};
+use crate::diagnostic::{Diagnostic, Severity};
+
+pub struct CrossDatabaseWithoutIdentity;
+
+static META: RuleMeta = RuleMeta {
+    code: "UP001",
+    name: "cross-database-without-identity",
+    severity: Severity::Error,
+    summary: "An update policy reads another database (directly or through functions) and has no ManagedIdentity.",
+    doc: include_str!("../../rules/UP001-cross-database-without-identity.md"),
+};
+
+impl Rule for CrossDatabaseWithoutIdentity {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        for view in &context.policies {
+            if view.is_disabled() || view.identity != Identity::Absent {
+                continue;
+            }
+            let others = view.other_databases();
+            let Some(first) = others.first() else { continue };
+            let names: Vec<String> = others.iter().map(|a| format!("`{}`", a.database)).collect();
+            let primary =
+                view.primary_for(first, &format!("reads database `{}` without a managed identity", first.database));
+            let mut diagnostic = META.diagnostic(
+                format!(
+                    "the update policy of `{}` reads database {} but has no ManagedIdentity",
+                    view.target(),
+                    names.join(", ")
+                ),
+                primary.clone(),
+            );
+            for access in &others {
+                diagnostic.labels.extend(chain_labels(
+                    access,
+                    &format!("reads `{}.{}` here", access.database, access.name),
+                    &primary,
+                ));
+            }
+            let identity = context.suggested_identity(view);
+            out.push(
+                diagnostic
+                    .with_note(
+                        "ADX runs an update policy that reads other databases only as a managed identity (spec §2.2)",
+                    )
+                    .with_help(view.alter_with_identity(&identity)),
+            );
+        }
+    }
+}

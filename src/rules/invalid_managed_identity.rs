@@ -1,0 +1,34 @@
+//! UP006: a policy's `ManagedIdentity` is neither `system` nor a GUID.
+
+use super::{Context, Identity, Rule, RuleMeta};
+use crate::diagnostic::{Diagnostic, Label, Severity};
+
+pub struct InvalidManagedIdentity;
+
+static META: RuleMeta = RuleMeta {
+    code: "UP006",
+    name: "invalid-managed-identity",
+    severity: Severity::Error,
+    summary: "An update policy's ManagedIdentity is neither `system` nor an object id (GUID).",
+    doc: include_str!("../../rules/UP006-invalid-managed-identity.md"),
+};
+
+impl Rule for InvalidManagedIdentity {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        for view in &context.policies {
+            let Identity::Invalid { written, span } = &view.identity else { continue };
+            out.push(
+                META.diagnostic(
+                    format!("the ManagedIdentity `{written}` of the update policy of `{}` is neither `system` nor an object id", view.target()),
+                    Label::new(view.entry.location.file, *span, "expected \"system\" or a GUID"),
+                )
+                .with_note("ManagedIdentity takes the word `system` (the cluster's system-assigned identity) or the object (principal) id of a user-assigned identity (spec §1.2)")
+                .with_help(format!("\"ManagedIdentity\": \"{}\"", context.suggested_identity(view))),
+            );
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! The rules: one per file, behind [`Rule`], listed once in [`RULES`].
+//!
+//! A rule reads the model and the resolution, never text. Each rule's metadata (code, name,
+//! default severity, summary) is written once, next to its documentation page in `rules/`,
+//! which `uplint rule` prints and whose examples the tests run.
+
+mod cross_database_without_identity;
+mod identity_not_allowed;
+mod invalid_managed_identity;
+mod missing_viewer_grant;
+mod row_level_security_without_identity;
+mod unverifiable_system_identity;
+
+use crate::diagnostic::{Code, Diagnostic, Label, Severity};
+use crate::model::{Cluster, Database, IdentityEntry, Location, UpdatePolicyEntry, same_database};
+use crate::resolve::{Access, AccessKind, Resolution};
+use crate::script::command::{Principal, PrincipalKind};
+use crate::script::payload::{JsonKind, JsonValue};
+use crate::span::Span;
+use crate::unit::UnitId;
+use crate::workspace::Workspace;
+
+/// What every rule declares about itself.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable code (`UP001`).
+    pub code: &'static str,
+    /// Stable kebab-case name (`cross-database-without-identity`).
+    pub name: &'static str,
+    pub severity: Severity,
+    /// One line.
+    pub summary: &'static str,
+    /// The documentation page (`rules/<CODE>-<name>.md`).
+    pub doc: &'static str,
+}
+
+impl RuleMeta {
+    pub fn code(&self) -> Code {
+        Code { code: self.code, name: self.name }
+    }
+
+    /// A diagnostic of this rule.
+    pub fn diagnostic(&self, message: impl Into<String>, primary: Label) -> Diagnostic {
+        Diagnostic::new(self.code(), self.severity, message, primary)
+    }
+}
+
+/// A lint over the whole project.
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>);
+}
+
+/// Every rule, in code order.
+pub static RULES: &[&dyn Rule] = &[
+    &cross_database_without_identity::CrossDatabaseWithoutIdentity,
+    &row_level_security_without_identity::RowLevelSecurityWithoutIdentity,
+    &identity_not_allowed::IdentityNotAllowed,
+    &missing_viewer_grant::MissingViewerGrant,
+    &unverifiable_system_identity::UnverifiableSystemIdentity,
+    &invalid_managed_identity::InvalidManagedIdentity,
+];
+
+/// The rule with this code or name (case-insensitive).
+pub fn find(code_or_name: &str) -> Option<&'static dyn Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.meta().code.eq_ignore_ascii_case(code_or_name) || r.meta().name.eq_ignore_ascii_case(code_or_name))
+}
+
+/// Facts that live only on the cluster, given on the command line (or in configuration).
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    /// Principals holding the cluster roles AllDatabasesViewer or AllDatabasesAdmin.
+    pub all_databases_viewers: Vec<Principal>,
+    /// The object id of the cluster's system-assigned identity.
+    pub system_identity: Option<String>,
+}
+
+impl Settings {
+    /// A principal given on the command line: `aadapp=<id>[;tenant]`, or a bare object id.
+    pub fn parse_principal(text: &str) -> Principal {
+        let principal = Principal::parse(text, Span::default());
+        if principal.kind == PrincipalKind::Unknown && !text.contains('=') {
+            Principal { kind: PrincipalKind::App, ..principal }
+        } else {
+            principal
+        }
+    }
+}
+
+/// The `ManagedIdentity` of a policy entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Identity {
+    /// Absent, `null` or empty.
+    Absent,
+    /// `system`: the cluster's system-assigned identity.
+    System { span: Span },
+    /// A GUID: a user-assigned identity's object (principal) id.
+    ObjectId { id: String, span: Span },
+    /// Anything else, as written (a name, a number...).
+    Invalid { written: String, span: Span },
+}
+
+impl Identity {
+    fn of(entry: &UpdatePolicyEntry) -> Identity {
+        let Some(member) = entry.json.member("ManagedIdentity") else { return Identity::Absent };
+        let span = member.value.span;
+        match &member.value.kind {
+            JsonKind::Null => Identity::Absent,
+            JsonKind::String { value, .. } if value.trim().is_empty() => Identity::Absent,
+            JsonKind::String { value, .. } if value.trim().eq_ignore_ascii_case("system") => Identity::System { span },
+            JsonKind::String { value, .. } if is_guid(value.trim()) => {
+                Identity::ObjectId { id: value.trim().to_string(), span }
+            }
+            JsonKind::String { value, .. } => Identity::Invalid { written: value.clone(), span },
+            _ => Identity::Invalid { written: member.value.to_plain().to_string(), span },
+        }
+    }
+
+    /// True when the identity of a managed identity policy entry is this one.
+    pub fn matches(&self, entry: &IdentityEntry) -> bool {
+        match self {
+            Identity::System { .. } => entry.object_id.eq_ignore_ascii_case("system"),
+            Identity::ObjectId { id, .. } => entry.object_id.eq_ignore_ascii_case(id),
+            _ => false,
+        }
+    }
+
+    /// As written in a policy: `system` or the object id.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Identity::System { .. } => Some("system"),
+            Identity::ObjectId { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+}
+
+/// `8-4-4-4-12` hexadecimal digits.
+pub fn is_guid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// One update policy entry in effect, with what its query reads.
+pub struct PolicyView<'a> {
+    pub cluster: &'a Cluster,
+    pub database: &'a Database,
+    /// The table that owns the policy.
+    pub table: &'a str,
+    pub entry: &'a UpdatePolicyEntry,
+    pub unit: Option<UnitId>,
+    pub reads: &'a [Access],
+    pub identity: Identity,
+}
+
+impl PolicyView<'_> {
+    /// True when the entry is switched off (`"IsEnabled": false`); such entries never run.
+    pub fn is_disabled(&self) -> bool {
+        self.entry.json.member("IsEnabled").and_then(|m| m.value.as_flag()).is_some_and(|f| !f.value)
+    }
+
+    /// The reads of other databases of the same cluster, one per database (the first met).
+    pub fn other_databases(&self) -> Vec<&Access> {
+        let mut seen: Vec<&Access> = Vec::new();
+        for access in self.reads {
+            let same_cluster = match &access.cluster {
+                None => true,
+                Some(cluster) => self.cluster.name.as_deref().is_some_and(|own| own.eq_ignore_ascii_case(cluster)),
+            };
+            if !same_cluster || access.kind == AccessKind::UnknownFunction || access.database.contains('*') {
+                continue;
+            }
+            if same_database(&access.database, &self.database.name) {
+                continue;
+            }
+            if !seen.iter().any(|a| same_database(&a.database, &access.database)) {
+                seen.push(access);
+            }
+        }
+        seen
+    }
+
+    /// Where the diagnostic about this entry goes: its `Query` value, else the entry.
+    pub fn primary(&self, message: impl Into<String>) -> Label {
+        let span = self.entry.json.member("Query").map_or(self.entry.location.span, |m| m.value.span);
+        Label::new(self.entry.location.file, span, message)
+    }
+
+    /// The table that owns the policy, qualified by its database: `Sales.Orders`.
+    pub fn target(&self) -> String {
+        format!("{}.{}", self.database.name, self.table)
+    }
+
+    /// The `.alter table ... policy update` command that sets the whole policy in effect with
+    /// `identity` as this entry's `ManagedIdentity`.
+    pub fn alter_with_identity(&self, identity: &str) -> String {
+        let table = self.database.tables.get(self.table);
+        let entries: Vec<serde_json::Value> = table
+            .map(|t| t.update_policy.entries.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .map(|e| {
+                let mut plain = e.json.to_plain();
+                if std::ptr::eq(e, self.entry) {
+                    if let serde_json::Value::Object(members) = &mut plain {
+                        members.retain(|k, _| !k.eq_ignore_ascii_case("ManagedIdentity"));
+                        members.insert("ManagedIdentity".to_string(), serde_json::Value::String(identity.to_string()));
+                    }
+                }
+                plain
+            })
+            .collect();
+        let json = serde_json::Value::Array(entries).to_string().replace('\'', "''");
+        let table = match &self.entry.database_written {
+            Some(database) => qualified(database, self.table),
+            None => bracketed(self.table),
+        };
+        format!(".alter table {table} policy update @'{json}'")
+    }
+
+    /// The primary label of a diagnostic about `access`: on the `Query` value, saying what it
+    /// calls when the chain starts with a call written there.
+    pub fn primary_for(&self, access: &Access, what: &str) -> Label {
+        let label = self.primary("");
+        let first_call = access.chain.first().filter(|step| {
+            step.calls.is_some()
+                && label.span.start <= step.location.span.start
+                && step.location.span.end <= label.span.end
+        });
+        let message = match first_call.and_then(|step| step.calls.as_deref()) {
+            Some(function) => format!("calls `{function}`, which {what}"),
+            None => what.to_string(),
+        };
+        Label { message, ..label }
+    }
+}
+
+/// `Db.T`, bracketing names that are not plain identifiers.
+pub fn qualified(database: &str, name: &str) -> String {
+    format!("{}.{}", bracketed(database), bracketed(name))
+}
+
+/// A name as a command can take it: bare when it is an identifier, else `['...']`.
+pub fn bracketed(name: &str) -> String {
+    let plain = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain { name.to_string() } else { format!("['{}']", name.replace('\\', "\\\\").replace('\'', "\\'")) }
+}
+
+/// The secondary labels that explain an access: each call, then the reference, leaving out a
+/// step inside `primary` (the primary label already says it).
+pub fn chain_labels(access: &Access, reference: &str, primary: &Label) -> Vec<Label> {
+    access
+        .chain
+        .iter()
+        .filter(|step| {
+            !(step.location.file == primary.file
+                && primary.span.start <= step.location.span.start
+                && step.location.span.end <= primary.span.end
+                && step.calls.is_some())
+        })
+        .map(|step| {
+            let message = match &step.calls {
+                Some(function) => format!("calls `{function}`"),
+                None => reference.to_string(),
+            };
+            Label::new(step.location.file, step.location.span, message)
+        })
+        .collect()
+}
+
+/// Everything rules read.
+pub struct Context<'a> {
+    pub workspace: &'a Workspace,
+    pub resolution: &'a Resolution,
+    pub settings: &'a Settings,
+    pub policies: Vec<PolicyView<'a>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(workspace: &'a Workspace, resolution: &'a Resolution, settings: &'a Settings) -> Context<'a> {
+        let mut policies = Vec::new();
+        for cluster in workspace.model.clusters.values() {
+            for database in cluster.databases.values() {
+                for (table, t) in &database.tables {
+                    for entry in &t.update_policy.entries {
+                        let reads = entry.query.map_or(&[][..], |u| resolution.reads(u));
+                        policies.push(PolicyView {
+                            cluster,
+                            database,
+                            table,
+                            entry,
+                            unit: entry.query,
+                            reads,
+                            identity: Identity::of(entry),
+                        });
+                    }
+                }
+            }
+        }
+        Context { workspace, resolution, settings, policies }
+    }
+
+    /// The managed identity policy entries that could allow `identity` for a policy of
+    /// `database`: the cluster's and the database's (§3.2, additive).
+    pub fn identity_entries<'b>(&'b self, view: &'b PolicyView<'a>) -> impl Iterator<Item = &'b IdentityEntry> + 'b {
+        view.cluster.managed_identity.entries.iter().chain(view.database.managed_identity.entries.iter())
+    }
+
+    /// An identity that the project allows for `AutomatedFlows`, to suggest in a fix.
+    pub fn suggested_identity(&self, view: &PolicyView<'_>) -> String {
+        self.identity_entries(view)
+            .find(|e| {
+                e.allows("AutomatedFlows") && (e.object_id.eq_ignore_ascii_case("system") || is_guid(&e.object_id))
+            })
+            .map_or_else(|| "system".to_string(), |e| e.object_id.clone())
+    }
+
+    /// The location of a managed identity policy command, for evidence.
+    pub fn identity_policy_location(&self, view: &PolicyView<'_>) -> Option<Location> {
+        view.database.managed_identity.commands.last().or(view.cluster.managed_identity.commands.last()).copied()
+    }
+}
+
+/// Runs every rule and returns their diagnostics.
+pub fn run(workspace: &Workspace, resolution: &Resolution, settings: &Settings) -> Vec<Diagnostic> {
+    let context = Context::new(workspace, resolution, settings);
+    let mut diagnostics = Vec::new();
+    for rule in RULES {
+        rule.check(&context, &mut diagnostics);
+    }
+    diagnostics
+}
+
+/// The JSON of a policy entry member, if a string.
+pub fn member_str<'a>(entry: &'a JsonValue, key: &str) -> Option<&'a str> {
+    entry.member(key).and_then(|m| m.value.as_str())
+}

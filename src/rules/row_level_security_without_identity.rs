@@ -1,0 +1,62 @@
+//! UP002: a policy reads a table with row level security and has no managed identity.
+
+use super::{Context, Identity, Rule, RuleMeta, chain_labels};
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::resolve::AccessKind;
+
+pub struct RowLevelSecurityWithoutIdentity;
+
+static META: RuleMeta = RuleMeta {
+    code: "UP002",
+    name: "row-level-security-without-identity",
+    severity: Severity::Error,
+    summary: "An update policy reads a table whose row level security policy is enabled and has no ManagedIdentity.",
+    doc: include_str!("../../rules/UP002-row-level-security-without-identity.md"),
+};
+
+impl Rule for RowLevelSecurityWithoutIdentity {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        let model = &context.workspace.model;
+        for view in &context.policies {
+            if view.is_disabled() || view.identity != Identity::Absent {
+                continue;
+            }
+            let mut reported: Vec<(String, String)> = Vec::new();
+            for access in view.reads.iter().filter(|a| a.kind == AccessKind::Table) {
+                let cluster = access.cluster.as_deref().or(view.cluster.name.as_deref());
+                let Some(table) = model.database(cluster, &access.database).and_then(|db| db.tables.get(&access.name))
+                else {
+                    continue;
+                };
+                let Some(rls) = table.row_level_security.as_ref().filter(|r| r.enabled) else { continue };
+                let key = (access.database.to_lowercase(), access.name.clone());
+                if reported.contains(&key) {
+                    continue;
+                }
+                reported.push(key);
+                let primary = view.primary_for(access, &format!("reads `{}` without a managed identity", access.name));
+                let mut diagnostic = META
+                    .diagnostic(
+                        format!(
+                            "the update policy of `{}` reads `{}.{}`, whose row level security is enabled, but has no ManagedIdentity",
+                            view.target(),
+                            access.database,
+                            access.name
+                        ),
+                        primary.clone(),
+                    )
+                    .with_label(Label::new(rls.location.file, rls.location.span, "row level security is enabled here"));
+                diagnostic.labels.extend(chain_labels(access, &format!("reads `{}` here", access.name), &primary));
+                out.push(
+                    diagnostic
+                        .with_note("ADX lets an update policy read a table with row level security only as a managed identity (spec §2.2, §2.6)")
+                        .with_help(view.alter_with_identity(&context.suggested_identity(view))),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! UP005: a policy runs as `system`, reads other databases, and the system identity's object id
+//! is not known, so its grants cannot be checked.
+
+use super::{Context, Identity, Rule, RuleMeta};
+use crate::diagnostic::{Diagnostic, Label, Severity};
+
+pub struct UnverifiableSystemIdentity;
+
+static META: RuleMeta = RuleMeta {
+    code: "UP005",
+    name: "unverifiable-system-identity",
+    severity: Severity::Warning,
+    summary: "An update policy runs as the system identity and reads other databases, but the system identity's object id is not configured, so its grants cannot be checked.",
+    doc: include_str!("../../rules/UP005-unverifiable-system-identity.md"),
+};
+
+impl Rule for UnverifiableSystemIdentity {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        if context.settings.system_identity.is_some() {
+            return;
+        }
+        for view in &context.policies {
+            let Identity::System { span } = view.identity else { continue };
+            if view.is_disabled() {
+                continue;
+            }
+            let others = view.other_databases();
+            if others.is_empty() {
+                continue;
+            }
+            let names: Vec<String> = others.iter().map(|a| format!("`{}`", a.database)).collect();
+            out.push(
+                META.diagnostic(
+                    format!(
+                        "the update policy of `{}` runs as the system identity and reads database {}; its viewer grants cannot be checked",
+                        view.target(),
+                        names.join(", ")
+                    ),
+                    Label::new(view.entry.location.file, span, "the system identity's object id is not known"),
+                )
+                .with_note("grants name the identity by object id (`aadapp=<object id>`), which `system` does not tell (spec §4.3)")
+                .with_help("uplint check --system-identity <object id of the cluster's system-assigned identity>"),
+            );
+        }
+    }
+}
