@@ -12,7 +12,9 @@
 //!                                        │           functions, policies, identities, grants)
 //!                                        └────────▶ Units (every piece of KQL, analysed by kql)
 //!                                                     │
-//!                                                  render ─▶ human | json
+//!                            resolve ─▶ what each policy entry reads, through functions
+//!                                                     │
+//!                               rules ─▶ Diagnostics ─▶ render ─▶ human | json
 //! ```
 //!
 //! * [`discover`]: which files to read (explicit files, Kusto scripts under directories).
@@ -32,6 +34,14 @@
 //!   returns references as written and what the query reads ([`kql::references`]).
 //!   [`kql::strings`] decodes literals with a map back to source bytes.
 //! * [`workspace`]: the loading stages together (discover, load, scripts, model, units).
+//! * [`resolve`]: what each update policy entry reads, resolved against the model through every
+//!   stored function it calls (across databases, memoised, cycle-safe), with the chain of
+//!   locations that explains each read.
+//! * [`rules`]: one rule per file behind [`rules::Rule`], listed in [`rules::RULES`] with their
+//!   metadata and documentation pages (`rules/*.md`); rules read the model and the resolution,
+//!   never text.
+//! * [`check`]: the whole check of a workspace: load problems, syntax errors, rule findings,
+//!   in a stable order.
 //! * [`diagnostic`]: problems as plain data (code, severity, labels, notes, help).
 //! * [`render`]: reports and diagnostics to text (codespan-reporting) and JSON.
 //! * [`cli`]: arguments to a library call to an exit status; `main.rs` only calls it.

@@ -116,3 +116,48 @@ fn reference_ranges_point_at_the_names_in_the_file() {
     }
     assert!(checked > 20, "only {checked} references checked");
 }
+
+#[test]
+fn check_demo_human_and_json() {
+    let (status, human, err) = uplint(&["check", "fixtures/demo"]);
+    assert_eq!(status, Status::Failure, "{err}");
+    insta::assert_snapshot!("check_human_demo", human);
+    let (status, json, _) = uplint(&["check", "fixtures/demo", "--format", "json"]);
+    assert_eq!(status, Status::Failure);
+    insta::assert_snapshot!("check_json_demo", json);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let mut codes: Vec<&str> =
+        value["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    codes.sort();
+    assert_eq!(codes, ["UP001", "UP002", "UP003", "UP004", "UP005", "UP006"], "the demo shows each rule once");
+}
+
+#[test]
+fn check_exit_status_follows_errors() {
+    // Warnings alone do not fail.
+    let (status, out, _) = uplint(&["check", "fixtures/rules/UP005/fires/system_reads_another_database"]);
+    assert_eq!(status, Status::Success, "{out}");
+    assert!(out.contains("0 errors, 1 warning"), "{out}");
+    let (status, out, _) = uplint(&["check", "fixtures/rules/UP001/clean/disabled_entry"]);
+    assert_eq!(status, Status::Success);
+    assert!(out.contains("no problems"), "{out}");
+    let (status, _, _) = uplint(&["check", "fixtures/rules/UP001/fires/direct_reference"]);
+    assert_eq!(status, Status::Failure);
+    let (status, _, err) = uplint(&["check", "no-such-dir/x.kql", "--format", "json"]);
+    assert_eq!(status, Status::Failure, "an unreadable file is an error: {err}");
+}
+
+#[test]
+fn rule_prints_the_page_and_lists_all() {
+    let (status, out, _) = uplint(&["rule", "UP001"]);
+    assert_eq!(status, Status::Success);
+    assert!(out.starts_with("# UP001: cross-database-without-identity"));
+    let (_, by_name, _) = uplint(&["rule", "cross-database-without-identity"]);
+    assert_eq!(by_name, out);
+    let (status, out, _) = uplint(&["rule", "--all"]);
+    assert_eq!(status, Status::Success);
+    insta::assert_snapshot!("rule_all", out);
+    let (status, _, err) = uplint(&["rule", "UP999"]);
+    assert_eq!(status, Status::Error);
+    assert!(err.contains("UP999"));
+}

@@ -3,8 +3,9 @@
 //!
 //! A command starts at a `.` that is the first token on its line and runs until the command is
 //! complete (a modelled command) or until a blank line (any other command), and never past the
-//! next command. Text that is not a command is query text. `.execute database script <|` bodies
-//! need nothing special: their commands start lines too.
+//! next command. Text that is not a command is query text, cut into queries at blank lines as
+//! Kusto's editors do (a file of several queries separated by blank lines is valid there).
+//! `.execute database script <|` bodies need nothing special: their commands start lines too.
 
 pub mod command;
 pub mod parse;
@@ -64,7 +65,7 @@ pub fn parse_script(text: &str) -> Script {
         let limit = next_start(pos);
         if token.kind != TokenKind::Dot || !is_start(pos) {
             // Query text up to the next command or directive.
-            push_query(&mut script, &tokens, pos, limit);
+            push_queries(&mut script, &tokens, pos, limit, &blank_line_before);
             pos = limit;
             continue;
         }
@@ -74,7 +75,7 @@ pub fn parse_script(text: &str) -> Script {
         pos = parsed.end.max(pos + 1);
         if pos < limit {
             if blank_line_before(pos) {
-                push_query(&mut script, &tokens, pos, limit);
+                push_queries(&mut script, &tokens, pos, limit, &blank_line_before);
             } else {
                 let span = tokens[pos].span.to(tokens[limit - 1].span);
                 script.errors.push(SyntaxError { span, message: "unexpected text after the command".to_string() });
@@ -85,9 +86,20 @@ pub fn parse_script(text: &str) -> Script {
     script
 }
 
-fn push_query(script: &mut Script, tokens: &[Token], from: usize, to: usize) {
-    if from < to {
-        script.items.push(Item::Query(tokens[from].span.to(tokens[to - 1].span)));
+/// Query text from token `from` to `to`, one query per block between blank lines.
+fn push_queries(
+    script: &mut Script,
+    tokens: &[Token],
+    from: usize,
+    to: usize,
+    blank_line_before: &dyn Fn(usize) -> bool,
+) {
+    let mut start = from;
+    for i in from + 1..=to {
+        if i == to || blank_line_before(i) {
+            script.items.push(Item::Query(tokens[start].span.to(tokens[i - 1].span)));
+            start = i;
+        }
     }
 }
 

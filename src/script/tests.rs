@@ -46,6 +46,18 @@ fn splits_commands_queries_and_directives() {
 }
 
 #[test]
+fn query_text_is_cut_at_blank_lines() {
+    let text = "T | take 1\n\n// second\nU\n| count\n\n\nV";
+    let script = parse_script(text);
+    let queries: Vec<&str> =
+        script.items.iter().map(|i| if let Item::Query(span) = i { span.of(text) } else { panic!() }).collect();
+    assert_eq!(queries, ["T | take 1", "U\n| count", "V"]);
+    // Blank lines inside a string do not cut.
+    let text = "T | where a == ```x\n\ny```";
+    assert_eq!(parse_script(text).items.len(), 1);
+}
+
+#[test]
 fn text_glued_to_a_command_is_an_error() {
     assert_eq!(errors(".drop table T\nU | count"), ["U | count: unexpected text after the command"]);
     // A command may end with `;`.
