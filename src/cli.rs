@@ -42,15 +42,10 @@ enum Command {
 
 #[derive(clap::Args, Debug)]
 struct CheckArgs {
-    /// Files and directories to read (directories are searched for .kql, .csl and .kusto files).
-    #[arg(default_value = ".")]
-    paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
-    /// When to use colours in human output (`NO_COLOR` turns them off in `auto`).
-    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
-    color: ColorWhen,
+    #[command(flatten)]
+    inputs: Inputs,
+    #[command(flatten)]
+    output: Output,
     /// A principal that holds the AllDatabasesViewer or AllDatabasesAdmin cluster role
     /// (`aadapp=<object id>[;tenant]` or an object id); repeatable.
     #[arg(long = "all-databases-viewer", value_name = "PRINCIPAL")]
@@ -75,9 +70,8 @@ struct RuleArgs {
 
 #[derive(clap::Args, Debug)]
 struct ModelArgs {
-    /// Files and directories to read (directories are searched for .kql, .csl and .kusto files).
-    #[arg(default_value = ".")]
-    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    inputs: Inputs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ModelFormat::Json)]
     format: ModelFormat,
@@ -90,9 +84,30 @@ enum ModelFormat {
 
 #[derive(clap::Args, Debug)]
 struct RefsArgs {
+    #[command(flatten)]
+    inputs: Inputs,
+    #[command(flatten)]
+    output: Output,
+}
+
+/// What to read.
+#[derive(clap::Args, Debug)]
+struct Inputs {
     /// Files and directories to read (directories are searched for .kql, .csl and .kusto files).
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
+}
+
+impl Inputs {
+    /// The paths, made absolute against `cwd`.
+    fn absolute(&self, cwd: &Path) -> Vec<PathBuf> {
+        self.paths.iter().map(|p| if p.is_absolute() { p.clone() } else { cwd.join(p) }).collect()
+    }
+}
+
+/// How to write.
+#[derive(clap::Args, Debug)]
+struct Output {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -129,8 +144,8 @@ pub fn main() -> std::process::ExitCode {
 /// standard output is a terminal.
 fn color_choice(args: &[OsString]) -> ColorChoice {
     let when = Cli::try_parse_from(args).ok().and_then(|cli| match cli.command {
-        Command::Check(args) => Some(args.color),
-        Command::Refs(args) => Some(args.color),
+        Command::Check(args) => Some(args.output.color),
+        Command::Refs(args) => Some(args.output.color),
         Command::Rule(_) | Command::Model(_) => None,
     });
     match when {
@@ -173,14 +188,10 @@ pub fn run(
     }
 }
 
-fn absolute(paths: &[PathBuf], cwd: &Path) -> Vec<PathBuf> {
-    paths.iter().map(|p| if p.is_absolute() { p.clone() } else { cwd.join(p) }).collect()
-}
-
 fn refs(args: &RefsArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<Status, String> {
     let workspace =
-        workspace::load(&absolute(&args.paths, cwd), cwd, &LoadOptions::default()).map_err(|e| e.to_string())?;
-    let written = match args.format {
+        workspace::load(&args.inputs.absolute(cwd), cwd, &LoadOptions::default()).map_err(|e| e.to_string())?;
+    let written = match args.output.format {
         Format::Json => render::refs::write_json(stdout, &workspace),
         Format::Human => render::refs::write_human(stdout, &workspace),
     };
@@ -190,7 +201,7 @@ fn refs(args: &RefsArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<Stat
 
 fn model(args: &ModelArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<Status, String> {
     let workspace =
-        workspace::load(&absolute(&args.paths, cwd), cwd, &LoadOptions::default()).map_err(|e| e.to_string())?;
+        workspace::load(&args.inputs.absolute(cwd), cwd, &LoadOptions::default()).map_err(|e| e.to_string())?;
     match args.format {
         ModelFormat::Json => render::model::write_json(stdout, &workspace),
     }
@@ -203,13 +214,13 @@ fn check(args: &CheckArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<St
         model: crate::model::BuildOptions { default_database: args.default_database.clone() },
         ..LoadOptions::default()
     };
-    let workspace = workspace::load(&absolute(&args.paths, cwd), cwd, &options).map_err(|e| e.to_string())?;
+    let workspace = workspace::load(&args.inputs.absolute(cwd), cwd, &options).map_err(|e| e.to_string())?;
     let settings = Settings {
         all_databases_viewers: args.all_databases_viewers.iter().map(|p| Settings::parse_principal(p)).collect(),
         system_identity: args.system_identity.clone(),
     };
     let diagnostics = crate::check::check(&workspace, &settings);
-    match args.format {
+    match args.output.format {
         Format::Json => render::check::write_json(stdout, &workspace, &diagnostics),
         Format::Human => render::check::write_human(stdout, &workspace, &diagnostics),
     }

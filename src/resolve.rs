@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::kql::references::{EntityKind, Read};
 use crate::kql::{self, parser};
@@ -120,6 +120,12 @@ impl Resolver<'_> {
             self.resolve_read(unit, read, &mut accesses);
         }
         self.in_progress.pop();
+        // One chain per thing read at one place is enough to explain it; keeping every chain
+        // would grow exponentially with functions that call the same function twice.
+        let mut seen = FxHashSet::default();
+        accesses.retain(|a: &Access| {
+            seen.insert((a.kind, a.cluster.clone(), a.database.to_lowercase(), a.name.clone(), a.reference().location))
+        });
         let accesses = Rc::new(accesses);
         self.memo.insert(key, accesses.clone());
         accesses
