@@ -60,5 +60,43 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// The management scripts of the corpus (or the demo project): every file's text.
+fn corpus_scripts() -> Vec<(String, String)> {
+    let dir = std::env::var_os("UPLINT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
+        .join("scripts");
+    let dir = if dir.exists() { dir } else { PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo") };
+    let mut files: Vec<(String, String)> = walkdir::WalkDir::new(&dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let text = String::from_utf8_lossy(&std::fs::read(e.path()).unwrap_or_default()).into_owned();
+            (e.path().display().to_string(), text)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// A whole project checked: scripts parsed, model built, every unit analysed, every policy
+/// resolved, every rule run.
+fn bench_check(c: &mut Criterion) {
+    let files = corpus_scripts();
+    let bytes: usize = files.iter().map(|(_, text)| text.len()).sum();
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let mut group = c.benchmark_group("project");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.sample_size(20);
+    group.bench_function("check_corpus_scripts", |b| {
+        b.iter(|| {
+            let workspace = uplint::workspace::from_texts(black_box(&borrowed), &Default::default());
+            black_box(uplint::check::check(&workspace, &Default::default()))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_check);
 criterion_main!(benches);

@@ -201,6 +201,31 @@ mod tests {
     }
 
     #[test]
+    fn unreadable_files_are_reported_and_the_rest_loaded() {
+        let dir = std::env::temp_dir().join(format!("uplint-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bom = dir.join("bom.kql");
+        let bad = dir.join("bad.kql");
+        let big = dir.join("big.kql");
+        std::fs::write(&bom, "\u{FEFF}T | take 1").unwrap();
+        std::fs::write(&bad, b"T | where a == '\xff'").unwrap();
+        std::fs::write(&big, "T".repeat(100)).unwrap();
+        let missing = dir.join("missing.kql");
+        let mut sources = SourceMap::default();
+        let (ids, problems) = load(&[bom, bad, big, missing], &dir, 50, &mut sources);
+        assert_eq!(ids.len(), 4);
+        assert_eq!(sources.get(ids[0]).text, "T | take 1");
+        let messages: Vec<(&str, &str)> =
+            problems.iter().map(|p| (sources.get(p.primary.file).display.as_str(), p.message.as_str())).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(messages[0].0 == "bad.kql" && messages[0].1.contains("not valid UTF-8"), "{messages:?}");
+        assert!(messages[1].0 == "big.kql" && messages[1].1.contains("over the limit of 50 bytes"), "{messages:?}");
+        assert!(messages[2].0 == "missing.kql" && messages[2].1.contains("cannot read"), "{messages:?}");
+        assert!(problems.iter().all(|p| p.code == UNREADABLE_FILE));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn display_paths_are_relative_with_slashes() {
         let cwd = Path::new("/work/repo");
         assert_eq!(display_path(Path::new("/work/repo/q/a.kql"), cwd), "q/a.kql");

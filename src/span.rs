@@ -50,12 +50,6 @@ impl Span {
     pub fn of(self, text: &str) -> &str {
         &text[self.range()]
     }
-
-    /// This range moved `by` bytes to the right.
-    #[inline]
-    pub fn shifted(self, by: usize) -> Span {
-        Span::new(self.start as usize + by, self.end as usize + by)
-    }
 }
 
 impl From<Range<usize>> for Span {

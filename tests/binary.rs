@@ -32,3 +32,16 @@ fn usage_errors_exit_two() {
     let output = uplint().args(["refs", "--format", "nope"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn check_exits_one_on_errors_and_colours_like_refs() {
+    let output = uplint().args(["check", "fixtures/demo"]).env("NO_COLOR", "1").output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(!stdout.contains('\u{1b}'));
+    assert!(stdout.ends_with("5 files checked: 5 errors, 1 warning\n"), "{stdout}");
+    let coloured = uplint().args(["check", "fixtures/demo", "--color", "always"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&coloured.stdout).contains('\u{1b}'));
+    let clean = uplint().args(["check", "fixtures/rules/UP001/clean/disabled_entry"]).output().unwrap();
+    assert_eq!(clean.status.code(), Some(0));
+}

@@ -217,3 +217,87 @@ fn deep_nesting_fits_in_a_small_stack() {
         .unwrap();
     handle.join().unwrap();
 }
+
+/// Pieces of management scripts, to build command soups.
+const COMMAND_PIECES: &[&str] = &[
+    "\n.",
+    ".create",
+    ".alter",
+    ".alter-merge",
+    ".delete",
+    ".drop",
+    ".add",
+    ".set",
+    ".execute",
+    "table",
+    "tables",
+    "function",
+    "database",
+    "cluster",
+    "policy",
+    "update",
+    "managed_identity",
+    "row_level_security",
+    "restricted_view_access",
+    "retention",
+    "softdelete",
+    "=",
+    "0s",
+    "enable",
+    "disable",
+    "viewers",
+    "users",
+    "none",
+    "materialized-view",
+    "external",
+    "on",
+    "with",
+    "(",
+    ")",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "T",
+    "Db.T",
+    "F()",
+    "'aadapp=x;t'",
+    "@'[{\"Source\": \"S\", \"Query\": \"F()\", \"ManagedIdentity\": \"system\"}]'",
+    "```[{\"ObjectId\": \"system\", \"AllowedUsages\": \"AutomatedFlows\"}]```",
+    "\"[{\\\"Query\\\": 1}]\"",
+    "#connect cluster('c').database('d')\n",
+    "\n\n",
+    "<|",
+    "T | take 1",
+    "database('x').T",
+    "ifexists",
+    ";",
+];
+
+fn command_soup() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(COMMAND_PIECES), 0..60).prop_map(|pieces| pieces.join(" "))
+}
+
+fn check_project(text: &str) {
+    let workspace = uplint::workspace::from_texts(&[("a.kql", text)], &uplint::workspace::LoadOptions::default());
+    let diagnostics = uplint::check::check(&workspace, &uplint::rules::Settings::default());
+    for d in &diagnostics {
+        assert!(d.primary.span.end as usize <= text.len());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn command_soups_never_panic(text in command_soup()) {
+        check_project(&text);
+    }
+
+    #[test]
+    fn arbitrary_scripts_never_panic(text in "\\PC{0,300}") {
+        check_project(&text);
+    }
+}

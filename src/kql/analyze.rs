@@ -47,7 +47,6 @@ pub struct Analysis {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParameterValue {
     pub name: String,
-    pub tabular: bool,
     /// The argument's constant string value, when it has one.
     pub constant: Option<String>,
 }
@@ -67,7 +66,6 @@ pub fn analyze_function(text: &str, tokens: &[Token], function: &Function, argum
         .enumerate()
         .map(|(i, p)| ParameterValue {
             name: p.name.text(text).to_string(),
-            tabular: p.tabular,
             constant: arguments.get(i).cloned().flatten().or_else(|| match &p.default {
                 Some(Expr::Literal(literal)) => literal_string(text, tokens, literal),
                 _ => None,

@@ -370,42 +370,6 @@ impl Kw {
                 | Kw::Guid
         )
     }
-
-    /// True for the names of scalar and column types (`string`, `long`, `dynamic`...).
-    pub fn is_type_name(self) -> bool {
-        matches!(
-            self,
-            Kw::Bool
-                | Kw::Boolean
-                | Kw::Int8
-                | Kw::Char
-                | Kw::Uint8
-                | Kw::Byte
-                | Kw::Int16
-                | Kw::Uint16
-                | Kw::Int
-                | Kw::Int32
-                | Kw::Uint
-                | Kw::Uint32
-                | Kw::Long
-                | Kw::Int64
-                | Kw::Ulong
-                | Kw::Uint64
-                | Kw::Float
-                | Kw::Real
-                | Kw::Decimal
-                | Kw::Double
-                | Kw::String
-                | Kw::Time
-                | Kw::Timespan
-                | Kw::Date
-                | Kw::Datetime
-                | Kw::Guid
-                | Kw::Uniqueid
-                | Kw::Dynamic
-                | Kw::Uuid
-        )
-    }
 }
 
 #[cfg(test)]

@@ -18,6 +18,19 @@ pub enum EntityKind {
     ExternalTable,
 }
 
+impl EntityKind {
+    /// The name used in output (`table`, `table-pattern`, `function`...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Table => "table",
+            EntityKind::TablePattern => "table-pattern",
+            EntityKind::Function => "function",
+            EntityKind::MaterializedView => "materialized-view",
+            EntityKind::ExternalTable => "external-table",
+        }
+    }
+}
+
 /// A table, function or view, with where it lives. `cluster` is `None` for the current cluster,
 /// otherwise a host name normalised as Kusto does it; `database` is `None` for the current one.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{RangeJson, emit_diagnostic};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::kql::references::{Entity, EntityKind};
+use crate::kql::references::Entity;
 use crate::unit::{Unit, UnitKind};
 use crate::workspace::Workspace;
 
@@ -119,16 +119,6 @@ pub fn write_json(out: &mut dyn Write, workspace: &Workspace) -> std::io::Result
     writeln!(out)
 }
 
-fn kind_name(kind: EntityKind) -> &'static str {
-    match kind {
-        EntityKind::Table => "table",
-        EntityKind::TablePattern => "table-pattern",
-        EntityKind::Function => "function",
-        EntityKind::MaterializedView => "materialized-view",
-        EntityKind::ExternalTable => "external-table",
-    }
-}
-
 /// `cluster/database.name` with the parts that are not the current ones.
 fn qualified(entity: &Entity) -> String {
     let mut text = String::new();
@@ -164,12 +154,12 @@ pub fn write_human(out: &mut dyn WriteColor, workspace: &Workspace) -> std::io::
                 "  {:>5}:{:<4} {:<17} {}",
                 at.line,
                 at.column,
-                kind_name(reference.entity.kind),
+                reference.entity.kind.as_str(),
                 qualified(&reference.entity)
             )?;
         }
         let read_list: Vec<String> =
-            reads(unit).iter().map(|e| format!("{} {}", kind_name(e.kind), qualified(e))).collect();
+            reads(unit).iter().map(|e| format!("{} {}", e.kind.as_str(), qualified(e))).collect();
         writeln!(out, "  reads: {}", if read_list.is_empty() { "nothing".to_string() } else { read_list.join(", ") })?;
         let plugins = plugins(unit);
         if !plugins.is_empty() {

@@ -15,7 +15,7 @@ use crate::diagnostic::{Code, Diagnostic, Label, Severity};
 use crate::model::{Cluster, Database, IdentityEntry, Location, UpdatePolicyEntry, same_database};
 use crate::resolve::{Access, AccessKind, Resolution};
 use crate::script::command::{Principal, PrincipalKind};
-use crate::script::payload::{JsonKind, JsonValue};
+use crate::script::payload::JsonKind;
 use crate::span::Span;
 use crate::unit::UnitId;
 use crate::workspace::Workspace;
@@ -334,9 +334,4 @@ pub fn run(workspace: &Workspace, resolution: &Resolution, settings: &Settings) 
         rule.check(&context, &mut diagnostics);
     }
     diagnostics
-}
-
-/// The JSON of a policy entry member, if a string.
-pub fn member_str<'a>(entry: &'a JsonValue, key: &str) -> Option<&'a str> {
-    entry.member(key).and_then(|m| m.value.as_str())
 }
