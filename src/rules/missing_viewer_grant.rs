@@ -93,6 +93,12 @@ impl Rule for MissingViewerGrant {
                         "unrestrictedviewers alone does not let it read",
                     ));
                 }
+                if database.is_none_or(|db| db.roles.is_empty()) {
+                    diagnostic = diagnostic.with_note(format!(
+                        "the project grants no role on database `{}`; if its grants are made outside these scripts, describe them in a script (see the README)",
+                        access.database
+                    ));
+                }
                 let principal = match tenant_of(context, &object_id, system) {
                     Some(tenant) => format!("aadapp={object_id};{tenant}"),
                     None => format!("aadapp={object_id}"),
