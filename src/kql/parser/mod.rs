@@ -1,0 +1,530 @@
+//! The KQL parser: tokens to a [`Block`] of statements, never failing as a whole.
+//!
+//! A hand-written recursive descent over the token stream (§2-3 of `spec/kql-grammar.md`). It
+//! is lenient where leniency cannot hide a reference (a reserved keyword used as a name, a clause
+//! it does not model), and strict where structure matters: statements, pipes, brackets and every
+//! position of §3.4 that holds a table. A syntax error is recorded with its span and parsing
+//! resumes at the next statement, pipe operator or closing bracket. Nesting deeper than
+//! [`MAX_DEPTH`] is reported once and skipped, so no input can exhaust the stack.
+
+mod expressions;
+mod operators;
+mod statements;
+
+use super::ast::*;
+use super::keywords::Kw;
+use super::lexer;
+use super::strings;
+use super::token::{Token, TokenKind};
+use crate::span::Span;
+
+/// How deeply expressions and statement blocks may nest.
+pub const MAX_DEPTH: u32 = 96;
+
+/// A syntax error: where and what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub span: Span,
+    pub message: String,
+}
+
+/// A parsed query: its statements, tokens and syntax errors.
+#[derive(Clone, Debug)]
+pub struct ParsedQuery {
+    pub block: Block,
+    pub tokens: Vec<Token>,
+    pub errors: Vec<SyntaxError>,
+}
+
+/// Parses a query text (a statement list, optionally preceded by `#` directives).
+pub fn parse_query(text: &str) -> ParsedQuery {
+    let tokens = lexer::lex(text);
+    let mut parser = Parser::new(text, &tokens);
+    let block = parser.block(None);
+    let errors = parser.errors;
+    ParsedQuery { block, tokens, errors }
+}
+
+/// A parsed function declaration `(params) { body }`.
+#[derive(Clone, Debug)]
+pub struct ParsedFunction {
+    pub function: Function,
+    pub tokens: Vec<Token>,
+    pub errors: Vec<SyntaxError>,
+}
+
+/// Parses a function declaration as written after the name in `.create function F(...) {...}`:
+/// the parameters in parentheses, then the body in braces.
+pub fn parse_function(text: &str) -> ParsedFunction {
+    let tokens = lexer::lex(text);
+    let mut parser = Parser::new(text, &tokens);
+    let function = parser.function_declaration();
+    if !parser.at(TokenKind::Eof) {
+        let span = parser.peek().span;
+        parser.error(span, "unexpected text after the function body");
+    }
+    let errors = parser.errors;
+    ParsedFunction { function, tokens, errors }
+}
+
+/// Parses a body given with its braces, `{ ... }`, as found in a materialized view: the body's
+/// statements.
+pub fn parse_function_body(text: &str) -> ParsedQuery {
+    let tokens = lexer::lex(text);
+    let mut parser = Parser::new(text, &tokens);
+    let block = if parser.at(TokenKind::LBrace) {
+        let start = parser.bump().span;
+        let mut block = parser.block(Some(TokenKind::RBrace));
+        let end = parser.expect(TokenKind::RBrace, "expected `}` to close the function body");
+        block.span = start.to(end);
+        if !parser.at(TokenKind::Eof) {
+            let span = parser.peek().span;
+            parser.error(span, "unexpected text after the function body");
+        }
+        block
+    } else {
+        parser.block(None)
+    };
+    let errors = parser.errors;
+    ParsedQuery { block, tokens, errors }
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    tokens: &'a [Token],
+    pos: usize,
+    depth: u32,
+    too_deep_reported: bool,
+    /// Set while parsing positions where wildcarded names are allowed (`union T*`).
+    wildcards: bool,
+    /// Set while parsing the pattern of `parse`, where `*` matches any text.
+    parse_pattern: bool,
+    errors: Vec<SyntaxError>,
+}
+
+/// Keywords that, inside an operator, separate its clauses rather than start an expression.
+fn is_clause_keyword(kw: Kw) -> bool {
+    matches!(
+        kw,
+        Kw::By
+            | Kw::On
+            | Kw::Of
+            | Kw::With
+            | Kw::To
+            | Kw::From
+            | Kw::Step
+            | Kw::Asc
+            | Kw::Desc
+            | Kw::First
+            | Kw::Last
+            | Kw::Limit
+            | Kw::GrannyAsc
+            | Kw::GrannyDesc
+            | Kw::In
+            | Kw::As
+            | Kw::Where
+            | Kw::Project
+            | Kw::ProjectSmart
+            | Kw::Kind
+            | Kw::Others
+            | Kw::Output
+            | Kw::Declare
+            | Kw::Optional
+            | Kw::TopNested
+    )
+}
+
+/// Binary operator keywords (string and set operators, `and`, `or`, `between`...).
+fn is_operator_keyword(kw: Kw) -> bool {
+    matches!(
+        kw,
+        Kw::And
+            | Kw::Or
+            | Kw::Between
+            | Kw::NotBetween
+            | Kw::In
+            | Kw::NotIn
+            | Kw::InCi
+            | Kw::NotInCi
+            | Kw::Has
+            | Kw::NotHas
+            | Kw::HasCs
+            | Kw::NotHasCs
+            | Kw::Hasprefix
+            | Kw::NotHasprefix
+            | Kw::HasprefixCs
+            | Kw::NotHasprefixCs
+            | Kw::Hassuffix
+            | Kw::NotHassuffix
+            | Kw::HassuffixCs
+            | Kw::NotHassuffixCs
+            | Kw::Contains
+            | Kw::NotContains
+            | Kw::ContainsCs
+            | Kw::NotContainsCs
+            | Kw::Containscs
+            | Kw::Notcontains
+            | Kw::Notcontainscs
+            | Kw::Startswith
+            | Kw::NotStartswith
+            | Kw::StartswithCs
+            | Kw::NotStartswithCs
+            | Kw::Endswith
+            | Kw::NotEndswith
+            | Kw::EndswithCs
+            | Kw::NotEndswithCs
+            | Kw::Like
+            | Kw::Notlike
+            | Kw::Likecs
+            | Kw::Notlikecs
+            | Kw::MatchesRegex
+            | Kw::HasAny
+            | Kw::HasAll
+    )
+}
+
+/// Operators that may follow `|` (§3.6).
+fn is_piped_operator(kw: Kw) -> bool {
+    matches!(
+        kw,
+        Kw::As
+            | Kw::AssertSchema
+            | Kw::Consume
+            | Kw::Count
+            | Kw::Distinct
+            | Kw::Evaluate
+            | Kw::UnderExecuteAndCache
+            | Kw::Extend
+            | Kw::Facet
+            | Kw::Filter
+            | Kw::Where
+            | Kw::Find
+            | Kw::Fork
+            | Kw::Getschema
+            | Kw::GraphMatch
+            | Kw::GraphShortestPaths
+            | Kw::GraphToTable
+            | Kw::GraphMarkComponents
+            | Kw::GraphWhereNodes
+            | Kw::GraphWhereEdges
+            | Kw::Invoke
+            | Kw::Join
+            | Kw::Lookup
+            | Kw::MakeGraph
+            | Kw::MakeSeries
+            | Kw::MvApply
+            | Kw::Mvapply
+            | Kw::MvExpand
+            | Kw::Mvexpand
+            | Kw::Parse
+            | Kw::ParseWhere
+            | Kw::ParseKv
+            | Kw::UnderPartitionby
+            | Kw::Partition
+            | Kw::Project
+            | Kw::ProjectAway
+            | Kw::UnderProjectAway
+            | Kw::ProjectKeep
+            | Kw::ProjectRename
+            | Kw::ProjectReorder
+            | Kw::ProjectByNames
+            | Kw::Range
+            | Kw::InlineExternalTable
+            | Kw::Reduce
+            | Kw::Render
+            | Kw::Sample
+            | Kw::SampleDistinct
+            | Kw::Scan
+            | Kw::Search
+            | Kw::Serialize
+            | Kw::Sort
+            | Kw::Order
+            | Kw::Summarize
+            | Kw::Take
+            | Kw::Limit
+            | Kw::Top
+            | Kw::TopHitters
+            | Kw::TopNested
+            | Kw::Union
+            | Kw::Print
+            | Kw::MacroExpand
+    )
+}
+
+impl<'a> Parser<'a> {
+    fn new(text: &'a str, tokens: &'a [Token]) -> Parser<'a> {
+        Parser {
+            text,
+            tokens,
+            pos: 0,
+            depth: 0,
+            too_deep_reported: false,
+            wildcards: false,
+            parse_pattern: false,
+            errors: Vec::new(),
+        }
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Token access
+
+    #[inline]
+    fn peek(&self) -> Token {
+        self.tokens[self.pos.min(self.tokens.len() - 1)]
+    }
+
+    #[inline]
+    fn peek_at(&self, ahead: usize) -> Token {
+        self.tokens[(self.pos + ahead).min(self.tokens.len() - 1)]
+    }
+
+    #[inline]
+    fn kind(&self) -> TokenKind {
+        self.peek().kind
+    }
+
+    #[inline]
+    fn at(&self, kind: TokenKind) -> bool {
+        self.kind() == kind
+    }
+
+    #[inline]
+    fn at_kw(&self, kw: Kw) -> bool {
+        self.kind() == TokenKind::Keyword(kw)
+    }
+
+    #[inline]
+    fn bump(&mut self) -> Token {
+        let token = self.peek();
+        if token.kind != TokenKind::Eof {
+            self.pos += 1;
+        }
+        token
+    }
+
+    fn eat(&mut self, kind: TokenKind) -> Option<Token> {
+        if self.at(kind) { Some(self.bump()) } else { None }
+    }
+
+    fn eat_kw(&mut self, kw: Kw) -> Option<Token> {
+        if self.at_kw(kw) { Some(self.bump()) } else { None }
+    }
+
+    /// The end of the previous token (where a construct that just ended stops).
+    fn prev_end(&self) -> u32 {
+        if self.pos == 0 { 0 } else { self.tokens[self.pos - 1].span.end }
+    }
+
+    fn span_from(&self, start: Span) -> Span {
+        Span { start: start.start, end: self.prev_end().max(start.start) }
+    }
+
+    fn error(&mut self, span: Span, message: impl Into<String>) {
+        // One error per position: recovery must not pile up duplicates.
+        if self.errors.last().is_some_and(|e| e.span.start == span.start) {
+            return;
+        }
+        self.errors.push(SyntaxError { span, message: message.into() });
+    }
+
+    fn error_here(&mut self, message: impl Into<String>) {
+        let span = self.peek().span;
+        self.error(span, message);
+    }
+
+    fn expect(&mut self, kind: TokenKind, message: &str) -> Span {
+        match self.eat(kind) {
+            Some(token) => token.span,
+            None => {
+                self.error_here(message);
+                Span::empty(self.prev_end() as usize)
+            }
+        }
+    }
+
+    /// True at a token that ends the current operator or expression list.
+    fn at_terminator(&self) -> bool {
+        matches!(
+            self.kind(),
+            TokenKind::Pipe
+                | TokenKind::RParen
+                | TokenKind::RBracket
+                | TokenKind::RBrace
+                | TokenKind::Semicolon
+                | TokenKind::Eof
+        )
+    }
+
+    /// Skips tokens, balancing brackets, until `stop` holds at nesting level 0, a closing bracket
+    /// that closes an enclosing group, or the end.
+    fn skip_until(&mut self, stop: impl Fn(&Token) -> bool) {
+        let mut depth = 0usize;
+        loop {
+            let token = self.peek();
+            match token.kind {
+                TokenKind::Eof => return,
+                TokenKind::LParen | TokenKind::LBracket | TokenKind::LBrace => depth += 1,
+                TokenKind::RParen | TokenKind::RBracket | TokenKind::RBrace => {
+                    if depth == 0 {
+                        return;
+                    }
+                    depth -= 1;
+                }
+                _ if depth == 0 && stop(&token) => return,
+                _ => {}
+            }
+            self.bump();
+        }
+    }
+
+    /// Skips one balanced group starting at an opening bracket; returns its span.
+    fn skip_group(&mut self) -> Span {
+        let start = self.bump().span;
+        self.skip_until(|_| false);
+        if matches!(self.kind(), TokenKind::RParen | TokenKind::RBracket | TokenKind::RBrace) {
+            self.bump();
+        } else {
+            self.error(start, "unclosed bracket");
+        }
+        self.span_from(start)
+    }
+
+    /// Enters one nesting level; false (with the error reported once) when too deep.
+    fn enter(&mut self) -> bool {
+        self.depth += 1;
+        if self.depth <= MAX_DEPTH {
+            return true;
+        }
+        if !self.too_deep_reported {
+            self.too_deep_reported = true;
+            self.error_here(format!("nesting deeper than {MAX_DEPTH} levels; the rest of this group is skipped"));
+        }
+        false
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    /// Skips what is left of a group that is too deep.
+    fn skip_too_deep(&mut self) -> Expr {
+        let start = self.peek().span;
+        self.skip_until(|t| matches!(t.kind, TokenKind::Pipe | TokenKind::Semicolon | TokenKind::Comma));
+        Expr::Error(self.span_from(start))
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Names
+
+    /// True when the current token can be a name (identifier, keyword, bracketed name, `{x}`).
+    fn at_name(&self) -> bool {
+        match self.kind() {
+            TokenKind::Ident | TokenKind::Keyword(_) => true,
+            TokenKind::LBracket => self.bracketed_name_len().is_some(),
+            TokenKind::LBrace => self.client_parameter_len().is_some(),
+            _ => false,
+        }
+    }
+
+    /// The number of tokens of a bracketed name `['a' 'b']` starting here.
+    fn bracketed_name_len(&self) -> Option<usize> {
+        let mut n = 1;
+        while self.peek_at(n).kind.is_string() {
+            n += 1;
+        }
+        (n > 1 && self.peek_at(n).kind == TokenKind::RBracket).then_some(n + 1)
+    }
+
+    /// The number of tokens of a client parameter `{name}` or `{name[-1]}` starting here.
+    fn client_parameter_len(&self) -> Option<usize> {
+        let open = self.peek();
+        let name = self.peek_at(1);
+        if !matches!(name.kind, TokenKind::Ident | TokenKind::Keyword(_)) || !open.is_adjacent_to(&name) {
+            return None;
+        }
+        let mut n = 2;
+        if self.peek_at(n).kind == TokenKind::LBracket {
+            while !matches!(self.peek_at(n).kind, TokenKind::RBracket | TokenKind::Eof) && n < 8 {
+                n += 1;
+            }
+            n += 1;
+        }
+        let close = self.peek_at(n);
+        (close.kind == TokenKind::RBrace && self.peek_at(n - 1).is_adjacent_to(&close)).then_some(n + 1)
+    }
+
+    /// Parses a name; the caller checked [`Self::at_name`].
+    fn name(&mut self) -> Name {
+        match self.kind() {
+            TokenKind::LBracket => {
+                let len = self.bracketed_name_len().unwrap_or(1);
+                let start = self.pos;
+                let strings_tokens = &self.tokens[start + 1..start + len - 1];
+                let decoded = strings::decode_tokens(self.text, strings_tokens).value;
+                self.pos += len;
+                Name {
+                    span: self.tokens[start].span.to(self.tokens[start + len - 1].span),
+                    decoded: Some(decoded.into_boxed_str()),
+                }
+            }
+            TokenKind::LBrace => {
+                let len = self.client_parameter_len().unwrap_or(1);
+                let start = self.pos;
+                self.pos += len;
+                Name { span: self.tokens[start].span.to(self.tokens[start + len - 1].span), decoded: None }
+            }
+            _ => Name { span: self.bump().span, decoded: None },
+        }
+    }
+
+    /// A name, or an error and an empty name.
+    fn expect_name(&mut self, what: &str) -> Name {
+        if self.at_name() {
+            self.name()
+        } else {
+            self.error_here(format!("expected {what}"));
+            Name { span: Span::empty(self.peek().span.start as usize), decoded: Some("".into()) }
+        }
+    }
+
+    /// True when a name starts here and is followed by `=` (a declaration or a parameter).
+    fn at_named(&self) -> bool {
+        let len = match self.kind() {
+            TokenKind::Ident | TokenKind::Keyword(_) => 1,
+            TokenKind::LBracket => match self.bracketed_name_len() {
+                Some(len) => len,
+                None => return false,
+            },
+            _ => return false,
+        };
+        self.peek_at(len).kind == TokenKind::Eq
+    }
+
+    /// A wildcarded name here (`T*`, `*`, `*_x`, `T*x*`: parts adjacent, at least one `*`):
+    /// its span, or `None`.
+    fn wildcard_len(&self) -> Option<usize> {
+        let mut n = 0;
+        let mut has_star = false;
+        loop {
+            let token = self.peek_at(n);
+            let part =
+                matches!(token.kind, TokenKind::Ident | TokenKind::Keyword(_) | TokenKind::Long | TokenKind::Star);
+            if !part || (n > 0 && !self.peek_at(n - 1).is_adjacent_to(&token)) {
+                break;
+            }
+            has_star |= token.kind == TokenKind::Star;
+            n += 1;
+        }
+        (has_star && n > 0).then_some(n)
+    }
+
+    fn wildcard(&mut self) -> Option<Span> {
+        let len = self.wildcard_len()?;
+        let start = self.peek().span;
+        self.pos += len;
+        Some(self.span_from(start))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,654 @@
+//! Pipes and query operators (§3.1, §3.4-3.7).
+
+use super::*;
+
+impl Parser<'_> {
+    /// True at an operator that starts a pipe without input (`union`, `print`, `range x from`...).
+    pub(super) fn at_source_operator(&self) -> bool {
+        match self.kind() {
+            TokenKind::Keyword(Kw::Union | Kw::Print | Kw::Search | Kw::Find | Kw::MacroExpand) => true,
+            TokenKind::Keyword(Kw::Evaluate) => {
+                matches!(self.peek_at(1).kind, TokenKind::Ident | TokenKind::Keyword(_))
+            }
+            TokenKind::Keyword(Kw::Range) => {
+                matches!(self.peek_at(1).kind, TokenKind::Ident | TokenKind::Keyword(_) | TokenKind::LBracket)
+                    && self.peek_at(2).kind == TokenKind::Keyword(Kw::From)
+            }
+            _ => false,
+        }
+    }
+
+    /// A pipe expression: a head and `| operator`s. The head is an operator when one starts here.
+    pub(super) fn pipe_expr(&mut self) -> Expr {
+        let start = self.peek().span;
+        let mut operators = Vec::new();
+        let head = if self.at_source_operator() || self.at_head_operator() {
+            operators.push(self.operator());
+            None
+        } else {
+            Some(self.expr())
+        };
+        self.pipe_tail(start, head, operators)
+    }
+
+    /// A piped operator written where a pipe starts, with implicit input (`where x > 1`, as
+    /// Azure Resource Graph queries do). A keyword that can be a name is taken as one when it
+    /// stands alone (`count | take 1`, `range | take 1`).
+    pub(super) fn at_head_operator(&self) -> bool {
+        let Some(kw) = self.peek().keyword() else { return false };
+        if !is_piped_operator(kw) {
+            return false;
+        }
+        if !kw.is_name_capable() {
+            return true;
+        }
+        !matches!(
+            self.peek_at(1).kind,
+            TokenKind::Pipe
+                | TokenKind::Semicolon
+                | TokenKind::RParen
+                | TokenKind::RBrace
+                | TokenKind::Eof
+                | TokenKind::Dot
+                | TokenKind::Comma
+                | TokenKind::LParen
+                | TokenKind::LBracket
+        ) && !self.peek_at(1).kind.is_string()
+    }
+
+    /// A subquery whose input is implicit (`fork (where x | take 1)`): it may start with any
+    /// operator; otherwise it is an ordinary pipe expression.
+    pub(super) fn sub_pipe(&mut self) -> Expr {
+        let start = self.peek().span;
+        match self.peek().keyword() {
+            Some(kw) if is_piped_operator(kw) => {
+                let first = self.operator();
+                self.pipe_tail(start, None, vec![first])
+            }
+            _ => self.pipe_expr(),
+        }
+    }
+
+    pub(super) fn pipe_tail(&mut self, start: Span, head: Option<Expr>, mut operators: Vec<Operator>) -> Expr {
+        while self.eat(TokenKind::Pipe).is_some() {
+            operators.push(self.operator());
+        }
+        match head {
+            Some(head) if operators.is_empty() => head,
+            head => Expr::Pipe(Box::new(Pipe { head, operators, span: self.span_from(start) })),
+        }
+    }
+
+    /// One query operator, at its keyword.
+    pub(super) fn operator(&mut self) -> Operator {
+        let start = self.peek().span;
+        let Some(keyword) = self.peek().keyword().filter(|&kw| is_piped_operator(kw)) else {
+            self.error_here("expected a query operator");
+            self.skip_until(|t| matches!(t.kind, TokenKind::Pipe | TokenKind::Semicolon));
+            return Operator {
+                keyword: Kw::Where,
+                keyword_span: Span::empty(start.start as usize),
+                kind: OperatorKind::Rows(Vec::new()),
+                span: self.span_from(start),
+            };
+        };
+        let keyword_span = self.bump().span;
+        if !self.enter() {
+            self.leave();
+            self.skip_until(|t| matches!(t.kind, TokenKind::Pipe | TokenKind::Semicolon));
+            return Operator {
+                keyword,
+                keyword_span,
+                kind: OperatorKind::Rows(Vec::new()),
+                span: self.span_from(start),
+            };
+        }
+        let kind = match keyword {
+            Kw::Join | Kw::Lookup => self.join(),
+            Kw::Union => self.union(),
+            Kw::As => {
+                let parameters = self.parameters();
+                let name = self.expect_name("a name after `as`");
+                OperatorKind::As { parameters, name }
+            }
+            Kw::Invoke => OperatorKind::Invoke(self.unary()),
+            Kw::Evaluate => self.evaluate(),
+            Kw::Fork => self.fork(),
+            Kw::Facet => self.facet(),
+            Kw::Partition | Kw::UnderPartitionby => self.partition(),
+            Kw::MvApply | Kw::Mvapply => self.mv_apply(),
+            Kw::Find | Kw::Search => self.search(keyword),
+            Kw::MakeGraph => self.make_graph(),
+            Kw::MacroExpand => self.macro_expand(),
+            Kw::Scan => self.scan(),
+            Kw::Print | Kw::Range => OperatorKind::Source(self.clauses()),
+            Kw::Parse | Kw::ParseWhere => {
+                let saved = std::mem::replace(&mut self.parse_pattern, true);
+                let items = self.clauses_declaring(None, true);
+                self.parse_pattern = saved;
+                OperatorKind::Rows(items)
+            }
+            Kw::ProjectAway | Kw::ProjectKeep | Kw::ProjectReorder | Kw::UnderProjectAway => {
+                let saved = std::mem::replace(&mut self.wildcards, true);
+                let items = self.clauses();
+                self.wildcards = saved;
+                OperatorKind::Rows(items)
+            }
+            Kw::GraphToTable => {
+                let mut declared = Vec::new();
+                let rows = self.clauses_declaring(Some(&mut declared), true);
+                OperatorKind::GraphToTable { rows, declared }
+            }
+            Kw::GraphMatch | Kw::GraphShortestPaths => {
+                // The graph pattern declares names and reads nothing: skip it.
+                self.skip_until(|t| {
+                    matches!(
+                        t.kind,
+                        TokenKind::Pipe | TokenKind::Semicolon | TokenKind::Keyword(Kw::Where | Kw::Project)
+                    )
+                });
+                OperatorKind::Rows(self.clauses())
+            }
+            _ => OperatorKind::Rows(self.clauses()),
+        };
+        self.leave();
+        Operator { keyword, keyword_span, kind, span: self.span_from(start) }
+    }
+
+    /// Operator parameters: `name=value` pairs right after the keyword (§3.5).
+    pub(super) fn parameters(&mut self) -> Vec<Expr> {
+        let mut parameters = Vec::new();
+        while self.at_named() && !self.at(TokenKind::LBracket) {
+            let start = self.peek().span;
+            let target = Expr::Name(self.name());
+            self.bump();
+            let value = self.parameter_value();
+            parameters.push(Expr::Named(Box::new(Named { target, value, span: self.span_from(start) })));
+        }
+        parameters
+    }
+
+    /// The value of an operator parameter: one literal or word, never a call.
+    pub(super) fn parameter_value(&mut self) -> Expr {
+        if self.at(TokenKind::Minus) && self.peek_at(1).kind.is_literal() {
+            let start = self.bump().span;
+            let literal = self.primary();
+            return Expr::Unary(Box::new(literal), self.span_from(start));
+        }
+        if self.at_name() {
+            return Expr::Name(self.name());
+        }
+        self.primary()
+    }
+
+    /// The clauses of an operator that computes over rows: expressions, `name = expr`
+    /// declarations, `*`, and clause keywords (`by`, `asc`, `with (...)`...), up to the end of
+    /// the operator.
+    pub(super) fn clauses(&mut self) -> Vec<Expr> {
+        self.clauses_declaring(None, false)
+    }
+
+    /// [`Self::clauses`]. Items must be separated by commas or clause keywords unless
+    /// `juxtaposed` (the patterns of `parse`); a `name = value` may
+    /// always follow an item (`make-series avg(x) default=0`). Names declared by `as Name` are
+    /// collected into `declared` if given.
+    pub(super) fn clauses_declaring(&mut self, mut declared: Option<&mut Vec<Name>>, juxtaposed: bool) -> Vec<Expr> {
+        let mut items = Vec::new();
+        let mut after_item = false;
+        while !self.at_terminator() {
+            let before = self.pos;
+            match self.kind() {
+                TokenKind::Comma => {
+                    self.bump();
+                    after_item = false;
+                }
+                TokenKind::Keyword(Kw::Nulls)
+                    if matches!(self.peek_at(1).kind, TokenKind::Keyword(Kw::First | Kw::Last)) =>
+                {
+                    self.pos += 2;
+                }
+                TokenKind::Keyword(kw) if is_clause_keyword(kw) && !self.at_named() && !self.keyword_is_operand() => {
+                    self.bump();
+                    after_item = false;
+                    if kw == Kw::As && self.at_name() {
+                        if let Some(declared) = declared.as_deref_mut() {
+                            declared.push(self.name());
+                            after_item = true;
+                        }
+                    }
+                    if kw == Kw::With && self.at(TokenKind::LParen) {
+                        items.push(self.parenthesized());
+                    }
+                }
+                _ => {
+                    if after_item && !juxtaposed && !self.at_named() {
+                        // Two expressions side by side: often a second query that lacks its `;`.
+                        self.error_here("expected `,` or the end of the operator");
+                    }
+                    // An operator parameter (`hint.strategy=shuffle`, `kind=array`) is named by a
+                    // keyword and may be followed by an item without a comma.
+                    let parameter = self.at_named() && matches!(self.kind(), TokenKind::Keyword(_));
+                    items.push(self.item(false));
+                    after_item = !parameter;
+                }
+            }
+            if self.pos == before {
+                self.error_here("unexpected token");
+                self.bump();
+            }
+        }
+        items
+    }
+
+    /// True when the keyword here is an operand of a comparison (`where kind == 'x'`).
+    pub(super) fn keyword_is_operand(&self) -> bool {
+        use TokenKind::*;
+        match self.peek_at(1).kind {
+            EqEq | BangEq | LtGt | Lt | LtEq | Gt | GtEq | Slash | Percent | EqTilde | BangTilde | Dot => true,
+            Keyword(kw) => is_operator_keyword(kw) && kw != Kw::In,
+            _ => false,
+        }
+    }
+
+    /// One item of a list: `*`, `name = value`, `(a, b) = value`, a wildcard where allowed, or
+    /// an expression (a pipe expression when `pipes`), with an optional `: type` suffix.
+    pub(super) fn item(&mut self, pipes: bool) -> Expr {
+        let start = self.peek().span;
+        if self.at(TokenKind::Star)
+            && matches!(
+                self.peek_at(1).kind,
+                TokenKind::Comma | TokenKind::RParen | TokenKind::Pipe | TokenKind::Eof | TokenKind::Semicolon
+            )
+        {
+            return Expr::Star(self.bump().span);
+        }
+        if self.wildcards {
+            if let Some(span) = self.wildcard() {
+                return Expr::Wildcard(span);
+            }
+        }
+        if self.at_named() {
+            let target = Expr::Name(self.name());
+            self.bump();
+            let value = if pipes { self.pipe_expr() } else { self.expr() };
+            return Expr::Named(Box::new(Named { target, value, span: self.span_from(start) }));
+        }
+        let expr = if pipes { self.pipe_expr() } else { self.expr() };
+        if matches!(expr, Expr::Parenthesized(..)) && self.eat(TokenKind::Eq).is_some() {
+            let value = if pipes { self.pipe_expr() } else { self.expr() };
+            return Expr::Named(Box::new(Named { target: expr, value, span: self.span_from(start) }));
+        }
+        if self.eat(TokenKind::Colon).is_some() {
+            // A declared type (`parse ... with x:long`, `parse-kv ... as (a:string)`).
+            if self.at(TokenKind::LParen) {
+                self.skip_group();
+            } else if matches!(self.kind(), TokenKind::Ident | TokenKind::Keyword(_)) {
+                self.bump();
+            } else {
+                self.error_here("expected a type after `:`");
+            }
+        }
+        expr
+    }
+
+    pub(super) fn join(&mut self) -> OperatorKind {
+        let parameters = self.parameters();
+        let right = self.unary();
+        let mut conditions = Vec::new();
+        if self.eat_kw(Kw::On).is_some() {
+            conditions = self.clauses();
+        } else if self.eat_kw(Kw::Where).is_some() {
+            conditions.push(self.expr());
+        }
+        OperatorKind::Join { parameters, right, conditions }
+    }
+
+    pub(super) fn union(&mut self) -> OperatorKind {
+        let parameters = self.parameters();
+        let mut operands = Vec::new();
+        let saved = std::mem::replace(&mut self.wildcards, true);
+        loop {
+            if self.at_terminator() {
+                self.error_here("expected a table after `union`");
+                break;
+            }
+            operands.push(self.union_operand());
+            if self.eat(TokenKind::Comma).is_none() {
+                break;
+            }
+        }
+        self.wildcards = saved;
+        OperatorKind::Union { parameters, operands }
+    }
+
+    /// `(pipe)`, a wildcard, or a name/path/call.
+    pub(super) fn union_operand(&mut self) -> Expr {
+        if let Some(span) = self.wildcard() {
+            return Expr::Wildcard(span);
+        }
+        self.unary()
+    }
+
+    /// `( entity, ... )` where entities may be wildcards (`find in`, `search in`, `restrict`).
+    pub(super) fn wildcard_list(&mut self) -> Vec<Expr> {
+        let mut items = Vec::new();
+        if self.eat(TokenKind::LParen).is_none() {
+            self.error_here("expected `(`");
+            return items;
+        }
+        let saved = std::mem::replace(&mut self.wildcards, true);
+        while !self.at(TokenKind::RParen) && !self.at(TokenKind::Eof) {
+            let before = self.pos;
+            let item = self.union_operand();
+            items.push(item);
+            // `find in (T | as X)` is not modelled: skip the alias.
+            if self.at(TokenKind::Pipe) {
+                self.skip_until(|t| t.kind == TokenKind::Comma);
+            }
+            if self.eat(TokenKind::Comma).is_none() {
+                if self.pos == before {
+                    self.error_here("unexpected token");
+                    self.bump();
+                } else if !self.at(TokenKind::RParen) {
+                    self.error_here("expected `,` or `)`");
+                    self.skip_until(|t| t.kind == TokenKind::Comma);
+                    self.eat(TokenKind::Comma);
+                }
+            }
+        }
+        self.wildcards = saved;
+        self.expect(TokenKind::RParen, "expected `)`");
+        items
+    }
+
+    pub(super) fn evaluate(&mut self) -> OperatorKind {
+        let parameters = self.parameters();
+        let start = self.peek().span;
+        let name = self.expect_name("a plugin name after `evaluate`");
+        let mut arguments = Vec::new();
+        if self.at(TokenKind::LParen) {
+            arguments = self.arguments();
+        } else {
+            self.error_here("expected `(` after the plugin name");
+        }
+        let plugin = Call { name, arguments, span: self.span_from(start) };
+        // An output schema: `: (a:string, ...)`.
+        if self.eat(TokenKind::Colon).is_some() && self.at(TokenKind::LParen) {
+            self.skip_group();
+        }
+        OperatorKind::Evaluate { parameters, plugin }
+    }
+
+    /// `fork [name =] (subquery) ...`.
+    pub(super) fn fork(&mut self) -> OperatorKind {
+        let mut subqueries = Vec::new();
+        while !self.at_terminator() {
+            let before = self.pos;
+            if self.at_named() {
+                self.name();
+                self.bump();
+            }
+            if self.at(TokenKind::LParen) {
+                subqueries.push(self.parenthesized_sub_pipe());
+            } else {
+                self.error_here("expected `(` and a subquery");
+                self.skip_until(|t| matches!(t.kind, TokenKind::LParen | TokenKind::Pipe | TokenKind::Semicolon));
+            }
+            if self.pos == before {
+                self.bump();
+            }
+        }
+        OperatorKind::Nested { rows: Vec::new(), subqueries }
+    }
+
+    /// `( subquery )` with implicit input.
+    pub(super) fn parenthesized_sub_pipe(&mut self) -> Expr {
+        self.bump();
+        if !self.enter() {
+            let skipped = self.skip_too_deep();
+            self.leave();
+            self.eat(TokenKind::RParen);
+            return skipped;
+        }
+        let sub = self.sub_pipe();
+        self.leave();
+        self.expect(TokenKind::RParen, "expected `)` to close the subquery");
+        sub
+    }
+
+    /// `facet by cols [with (subquery) | with operator]`.
+    pub(super) fn facet(&mut self) -> OperatorKind {
+        let mut rows = Vec::new();
+        let mut subqueries = Vec::new();
+        self.eat_kw(Kw::By);
+        while !self.at_terminator() && !self.at_kw(Kw::With) {
+            let before = self.pos;
+            if self.eat(TokenKind::Comma).is_none() {
+                rows.push(self.item(false));
+            }
+            if self.pos == before {
+                self.bump();
+            }
+        }
+        if self.eat_kw(Kw::With).is_some() {
+            if self.at(TokenKind::LParen) {
+                subqueries.push(self.parenthesized_sub_pipe());
+            } else {
+                let start = self.peek().span;
+                let operator = self.operator();
+                subqueries.push(Expr::Pipe(Box::new(Pipe {
+                    head: None,
+                    operators: vec![operator],
+                    span: self.span_from(start),
+                })));
+            }
+        }
+        OperatorKind::Nested { rows, subqueries }
+    }
+
+    /// `partition [params] by col [in (...)] (subquery) | { query }`.
+    pub(super) fn partition(&mut self) -> OperatorKind {
+        let mut rows = self.parameters();
+        if self.eat_kw(Kw::By).is_none() {
+            self.error_here("expected `by` and a column");
+        }
+        // The column is a name, so `by a (subquery)` is not a call of `a`.
+        let column = if self.at_name() { Some(self.name()) } else { None };
+        loop {
+            if self.eat_kw(Kw::In).is_some() {
+                rows.push(self.unary());
+            } else if self.eat_kw(Kw::Id).is_some() {
+                rows.push(self.parameter_value());
+            } else {
+                break;
+            }
+        }
+        let subquery = match self.kind() {
+            TokenKind::LParen => self.parenthesized_sub_pipe(),
+            TokenKind::LBrace => {
+                self.bump();
+                let query = self.pipe_expr();
+                self.expect(TokenKind::RBrace, "expected `}` to close the partition subquery");
+                query
+            }
+            _ => {
+                self.error_here("expected the partition subquery in `(...)` or `{...}`");
+                Expr::Error(Span::empty(self.peek().span.start as usize))
+            }
+        };
+        OperatorKind::Partition { column, rows, subquery }
+    }
+
+    /// `mv-apply [params] items [limit n] [id expr] on (subquery)`.
+    pub(super) fn mv_apply(&mut self) -> OperatorKind {
+        let mut rows = Vec::new();
+        while !self.at_terminator() && !self.at_kw(Kw::On) {
+            let before = self.pos;
+            match self.kind() {
+                TokenKind::Comma => {
+                    self.bump();
+                }
+                TokenKind::Keyword(Kw::To | Kw::Limit | Kw::Id) if !self.at_named() => {
+                    self.bump();
+                }
+                _ => rows.push(self.item(false)),
+            }
+            if self.pos == before {
+                self.error_here("unexpected token");
+                self.bump();
+            }
+        }
+        let mut subqueries = Vec::new();
+        if self.eat_kw(Kw::On).is_some() {
+            if self.at(TokenKind::LParen) {
+                subqueries.push(self.parenthesized_sub_pipe());
+            } else {
+                self.error_here("expected `(` and a subquery after `on`");
+            }
+        } else {
+            self.error_here("expected `on (subquery)`");
+        }
+        OperatorKind::Nested { rows, subqueries }
+    }
+
+    /// `find [params] [in (sources)] [where] predicate [project ...]` and
+    /// `search [params] [in (sources)] predicate`.
+    pub(super) fn search(&mut self, keyword: Kw) -> OperatorKind {
+        let mut rows = self.parameters();
+        let sources = if self.at_kw(Kw::In) && self.peek_at(1).kind == TokenKind::LParen {
+            self.bump();
+            Some(self.wildcard_list())
+        } else {
+            None
+        };
+        if keyword == Kw::Find {
+            self.eat_kw(Kw::Where);
+        }
+        rows.extend(self.clauses());
+        OperatorKind::Search { sources, rows }
+    }
+
+    /// `make-graph [params] src --> dst [with T on col, ... | with_node_id=x] [partitioned-by col (subquery)]`.
+    pub(super) fn make_graph(&mut self) -> OperatorKind {
+        let mut rows = self.parameters();
+        let mut node_tables = Vec::new();
+        let mut subqueries = Vec::new();
+        rows.push(self.unary());
+        // `-->` or `--`: adjacent `-`, `-` and an optional `>`.
+        let mut arrow = 0;
+        while self.at(TokenKind::Minus) && arrow < 2 {
+            self.bump();
+            arrow += 1;
+        }
+        self.eat(TokenKind::Gt);
+        if arrow < 2 {
+            self.error_here("expected `-->` or `--`");
+        }
+        rows.push(self.unary());
+        while !self.at_terminator() {
+            let before = self.pos;
+            match self.kind() {
+                TokenKind::Keyword(Kw::With) => {
+                    self.bump();
+                    loop {
+                        if self.at_named() {
+                            rows.extend(self.parameters());
+                            break;
+                        }
+                        node_tables.push(self.unary());
+                        if self.eat_kw(Kw::On).is_some() {
+                            rows.push(self.unary());
+                        }
+                        if self.eat(TokenKind::Comma).is_none() {
+                            break;
+                        }
+                    }
+                }
+                TokenKind::Keyword(Kw::PartitionedBy) => {
+                    self.bump();
+                    if self.at_name() {
+                        rows.push(Expr::Name(self.name()));
+                    }
+                    if self.at(TokenKind::LParen) {
+                        subqueries.push(self.parenthesized_sub_pipe());
+                    }
+                }
+                _ if self.at_named() => rows.extend(self.parameters()),
+                _ => {
+                    self.error_here("unexpected token in `make-graph`");
+                    self.bump();
+                }
+            }
+            if self.pos == before {
+                self.bump();
+            }
+        }
+        OperatorKind::MakeGraph { node_tables, rows, subqueries }
+    }
+
+    /// `macro-expand [params] group [as X] ( statements )`.
+    pub(super) fn macro_expand(&mut self) -> OperatorKind {
+        let parameters = self.parameters();
+        let group = self.unary();
+        let alias = if self.eat_kw(Kw::As).is_some() { Some(self.expect_name("a name after `as`")) } else { None };
+        let start = self.peek().span;
+        let body = if self.eat(TokenKind::LParen).is_some() {
+            let mut body = self.block(Some(TokenKind::RParen));
+            self.expect(TokenKind::RParen, "expected `)` to close the macro-expand body");
+            body.span = self.span_from(start);
+            body
+        } else {
+            self.error_here("expected `(` and the macro-expand body");
+            Block::default()
+        };
+        OperatorKind::MacroExpand { parameters, group, alias, body }
+    }
+
+    /// `scan [params] [order by ..] [partition by ..] [declare (params)] with (steps)`.
+    pub(super) fn scan(&mut self) -> OperatorKind {
+        let mut rows = self.parameters();
+        while !self.at_terminator() && !self.at_kw(Kw::With) {
+            let before = self.pos;
+            match self.kind() {
+                TokenKind::Keyword(Kw::Declare) => {
+                    self.bump();
+                    for parameter in self.parameter_list() {
+                        rows.extend(parameter.default);
+                    }
+                }
+                TokenKind::Keyword(Kw::Order | Kw::Partition | Kw::By | Kw::Asc | Kw::Desc) | TokenKind::Comma => {
+                    self.bump();
+                }
+                _ => rows.push(self.item(false)),
+            }
+            if self.pos == before {
+                self.bump();
+            }
+        }
+        if self.eat_kw(Kw::With).is_some() && self.eat(TokenKind::LParen).is_some() {
+            // step name [optional] [output = x] : condition [=> assignments] ;
+            while self.eat_kw(Kw::Step).is_some() {
+                self.expect_name("a step name");
+                self.eat_kw(Kw::Optional);
+                if self.at_named() {
+                    rows.extend(self.parameters());
+                }
+                self.expect(TokenKind::Colon, "expected `:` after the step name");
+                rows.push(self.expr());
+                if self.eat(TokenKind::FatArrow).is_some() {
+                    loop {
+                        rows.push(self.item(false));
+                        if self.eat(TokenKind::Comma).is_none() {
+                            break;
+                        }
+                    }
+                }
+                self.eat(TokenKind::Semicolon);
+            }
+            self.expect(TokenKind::RParen, "expected `)` to close the scan steps");
+        } else {
+            self.error_here("expected `with (` and the scan steps");
+        }
+        OperatorKind::Rows(rows)
+    }
+}
