@@ -6,6 +6,10 @@
 //! position of §3.4 that holds a table. A syntax error is recorded with its span and parsing
 //! resumes at the next statement, pipe operator or closing bracket. Nesting deeper than
 //! [`MAX_DEPTH`] is reported once and skipped, so no input can exhaust the stack.
+//!
+//! The grammar is split by level: `statements.rs` (statement lists, `let`, `declare`...),
+//! `operators.rs` (pipes and every query operator) and `expressions.rs` (scalar expressions,
+//! names, calls, paths, literals); this file holds the entry points, token access and names.
 
 mod expressions;
 mod operators;
