@@ -132,18 +132,21 @@ enum ColorWhen {
 /// Runs uplint as the `uplint` binary does, on the process's arguments and terminal.
 pub fn main() -> std::process::ExitCode {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let args: Vec<OsString> = std::env::args_os().collect();
-    let color = color_choice(&args);
+    let parsed = Cli::try_parse_from(std::env::args_os());
+    let color = color_choice(parsed.as_ref().ok());
     let mut stdout = StandardStream::stdout(color);
     let mut stderr = StandardStream::stderr(color);
-    let status = run(args, &cwd, &mut stdout, &mut stderr);
+    let status = match parsed {
+        Ok(cli) => execute(cli, &cwd, &mut stdout, &mut stderr),
+        Err(error) => usage_error(error, &mut stdout, &mut stderr),
+    };
     std::process::ExitCode::from(status as u8)
 }
 
 /// The colour choice for the process's own terminal: `--color`, else `NO_COLOR`, else whether
 /// standard output is a terminal.
-fn color_choice(args: &[OsString]) -> ColorChoice {
-    let when = Cli::try_parse_from(args).ok().and_then(|cli| match cli.command {
+fn color_choice(cli: Option<&Cli>) -> ColorChoice {
+    let when = cli.and_then(|cli| match &cli.command {
         Command::Check(args) => Some(args.output.color),
         Command::Refs(args) => Some(args.output.color),
         Command::Rule(_) | Command::Model(_) => None,
@@ -164,15 +167,21 @@ pub fn run(
     stdout: &mut dyn WriteColor,
     stderr: &mut dyn WriteColor,
 ) -> Status {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
-        Err(error) => {
-            let is_error = error.use_stderr();
-            let out: &mut dyn WriteColor = if is_error { stderr } else { stdout };
-            let _ = write!(out, "{}", error.render());
-            return if is_error { Status::Error } else { Status::Success };
-        }
-    };
+    match Cli::try_parse_from(args) {
+        Ok(cli) => execute(cli, cwd, stdout, stderr),
+        Err(error) => usage_error(error, stdout, stderr),
+    }
+}
+
+/// Prints clap's message: help and version on standard output, errors on standard error.
+fn usage_error(error: clap::Error, stdout: &mut dyn WriteColor, stderr: &mut dyn WriteColor) -> Status {
+    let is_error = error.use_stderr();
+    let out: &mut dyn WriteColor = if is_error { stderr } else { stdout };
+    let _ = write!(out, "{}", error.render());
+    if is_error { Status::Error } else { Status::Success }
+}
+
+fn execute(cli: Cli, cwd: &Path, stdout: &mut dyn WriteColor, stderr: &mut dyn WriteColor) -> Status {
     let result = match cli.command {
         Command::Check(args) => check(&args, cwd, stdout),
         Command::Rule(args) => rule(&args, stdout),

@@ -77,6 +77,11 @@ impl Diagnostic {
         }
     }
 
+    /// A syntax error (`UP901`) at `span` of `file`.
+    pub fn syntax_error(file: FileId, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(SYNTAX_ERROR, Severity::Error, message, Label::new(file, span, ""))
+    }
+
     pub fn with_label(mut self, label: Label) -> Diagnostic {
         self.labels.push(label);
         self

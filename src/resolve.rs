@@ -16,7 +16,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::kql::references::{EntityKind, Read};
 use crate::kql::{self, parser};
-use crate::model::{Database, Location, same_database};
+use crate::model::{Database, Location};
 use crate::unit::{Unit, UnitId};
 use crate::workspace::Workspace;
 
@@ -143,6 +143,12 @@ impl Resolver<'_> {
             .collect();
         let here = Location { file: unit.file, span: unit.file_span(read.span) };
         let database = workspace.model.database(cluster.as_deref(), &database_name);
+        // The read itself, named as the model spells its database when it knows it.
+        let read_here = |kind: AccessKind, mut chain: Vec<Step>| {
+            chain.push(Step { location: here, calls: None });
+            let database_name = database.map(|db| db.name.clone()).unwrap_or_else(|| database_name.clone());
+            Access { kind, cluster: cluster.clone(), database: database_name, name: entity.name.clone(), chain }
+        };
         let function = database.and_then(|db| db.functions.get(&entity.name)).and_then(|f| f.effective());
         let callable = |unit_id: UnitId, with_arguments: bool| {
             with_arguments || workspace.unit(unit_id).query.parameters.iter().all(|p| p.has_default)
@@ -167,7 +173,7 @@ impl Resolver<'_> {
                     }
                     _ => AccessKind::Table,
                 };
-                out.push(self.access(kind, cluster, database, database_name, entity.name.clone(), prefix, here));
+                out.push(read_here(kind, prefix));
             }
             EntityKind::MaterializedView | EntityKind::ExternalTable | EntityKind::TablePattern => {
                 let kind = match entity.kind {
@@ -175,27 +181,9 @@ impl Resolver<'_> {
                     EntityKind::ExternalTable => AccessKind::ExternalTable,
                     _ => AccessKind::TablePattern,
                 };
-                out.push(self.access(kind, cluster, database, database_name, entity.name.clone(), prefix, here));
+                out.push(read_here(kind, prefix));
             }
         }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn access(
-        &self,
-        kind: AccessKind,
-        cluster: Option<String>,
-        database: Option<&Database>,
-        database_name: String,
-        name: String,
-        mut chain: Vec<Step>,
-        here: Location,
-    ) -> Access {
-        chain.push(Step { location: here, calls: None });
-        // Name the database as the model spells it when it knows it.
-        let database =
-            database.map(|db| db.name.clone()).filter(|n| same_database(n, &database_name)).unwrap_or(database_name);
-        Access { kind, cluster, database, name, chain }
     }
 }
 

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::diagnostic::{Diagnostic, Label, SYNTAX_ERROR, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::kql::{self, AnalyzedQuery, strings::OffsetMap};
 use crate::source::FileId;
 use crate::span::Span;
@@ -81,14 +81,7 @@ impl Unit {
         self.query
             .errors
             .iter()
-            .map(|e| {
-                Diagnostic::new(
-                    SYNTAX_ERROR,
-                    Severity::Error,
-                    e.message.clone(),
-                    Label::new(self.file, self.file_span(e.span), ""),
-                )
-            })
+            .map(|e| Diagnostic::syntax_error(self.file, self.file_span(e.span), e.message.clone()))
             .collect()
     }
 

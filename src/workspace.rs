@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, Label, SYNTAX_ERROR, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::discover;
 use crate::model::{self, BuildOptions, Model};
 use crate::script::{self, Script};
@@ -92,12 +92,7 @@ fn analyse(sources: SourceMap, ids: Vec<FileId>, mut problems: Vec<Diagnostic>, 
         }
         let script = script::parse_script(&workspace.sources.get(id).text);
         for error in &script.errors {
-            problems.push(Diagnostic::new(
-                SYNTAX_ERROR,
-                Severity::Error,
-                error.message.clone(),
-                Label::new(id, error.span, ""),
-            ));
+            problems.push(Diagnostic::syntax_error(id, error.span, error.message.clone()));
         }
         workspace.scripts.push((id, script));
     }

@@ -2,9 +2,7 @@
 //! unit made of every piece of KQL they hold.
 
 use super::*;
-use crate::script::command::{
-    Command, CommandKind, FunctionVerb, PolicyScope, PolicyVerb, QualifiedName, RoleAction, RoleScope,
-};
+use crate::script::command::{Command, CommandKind, FunctionVerb, PolicyScope, PolicyVerb, RoleAction, RoleScope};
 use crate::script::payload::{JsonKind, Payload};
 use crate::script::{Item, Script};
 use crate::source::SourceFile;
@@ -173,9 +171,7 @@ impl Builder<'_> {
             // ADX rejects a policy whose JSON does not parse: the model is left as it was.
             CommandKind::UpdatePolicy { payload: Some(Payload { json: Err(_), .. }), .. }
             | CommandKind::ManagedIdentityPolicy { payload: Some(Payload { json: Err(_), .. }), .. } => {}
-            CommandKind::UpdatePolicy { verb, table, payload, properties } => {
-                self.update_policy(file, context, location, *verb, table, payload.as_ref(), properties);
-            }
+            CommandKind::UpdatePolicy { .. } => self.update_policy(file, context, location, &command.kind),
             CommandKind::ManagedIdentityPolicy { verb, scope, payload } => {
                 let entries = payload.as_ref().map(|p| identity_entries(file, p)).unwrap_or_default();
                 let policy = match scope {
@@ -313,17 +309,10 @@ impl Builder<'_> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn update_policy(
-        &mut self,
-        file: FileId,
-        context: &Context,
-        location: Location,
-        verb: PolicyVerb,
-        table: &QualifiedName,
-        payload: Option<&Payload>,
-        properties: &[Property],
-    ) {
+    /// `.alter`, `.alter-merge` or `.delete table T policy update`.
+    fn update_policy(&mut self, file: FileId, context: &Context, location: Location, kind: &CommandKind) {
+        let CommandKind::UpdatePolicy { verb, table, payload, properties } = kind else { return };
+        let (verb, payload) = (*verb, payload.as_ref());
         let named_db = table.database.as_ref().map(|d| d.text.clone());
         // Entries are numbered by their place in the policy once the command has run.
         let first_index = match verb {
@@ -347,8 +336,6 @@ impl Builder<'_> {
                 };
                 entries.push(UpdatePolicyEntry {
                     location: Location { file, span: json.span },
-                    command: location,
-                    index,
                     json: json.clone(),
                     query,
                     properties: properties.to_vec(),

@@ -111,10 +111,6 @@ pub struct UpdatePolicy {
 pub struct UpdatePolicyEntry {
     /// The entry object in the file.
     pub location: Location,
-    /// The command that wrote it.
-    pub command: Location,
-    /// Its position in that command's array.
-    pub index: usize,
     /// The JSON object as written (unknown properties and wrong types kept).
     pub json: JsonValue,
     /// The unit of its `Query`, when `Query` is a string.

@@ -276,7 +276,6 @@ pub fn chain_labels(access: &Access, reference: &str, primary: &Label) -> Vec<La
 /// Everything rules read.
 pub struct Context<'a> {
     pub workspace: &'a Workspace,
-    pub resolution: &'a Resolution,
     pub settings: &'a Settings,
     pub policies: Vec<PolicyView<'a>>,
 }
@@ -302,7 +301,7 @@ impl<'a> Context<'a> {
                 }
             }
         }
-        Context { workspace, resolution, settings, policies }
+        Context { workspace, settings, policies }
     }
 
     /// The managed identity policy entries that could allow `identity` for a policy of

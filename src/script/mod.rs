@@ -110,8 +110,9 @@ fn gap<'t>(text: &'t str, tokens: &[Token], i: usize) -> &'t str {
 
 /// True when `gap` holds a line with nothing but whitespace.
 fn has_blank_line(gap: &str) -> bool {
-    let lines: Vec<&str> = gap.split('\n').collect();
-    lines.len() > 2 && lines[1..lines.len() - 1].iter().any(|line| line.trim().is_empty())
+    // The whole lines are those between the first and the last line break.
+    let (Some(first), Some(last)) = (gap.find('\n'), gap.rfind('\n')) else { return false };
+    first < last && gap[first + 1..last].split('\n').any(|line| line.trim().is_empty())
 }
 
 /// True when token `i` is the first on its line and is a `.` (a command) or a directive.

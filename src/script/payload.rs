@@ -5,7 +5,7 @@
 use json_spanned_value::spanned;
 
 use crate::kql::strings::{self, DecodedString, OffsetMap};
-use crate::kql::token::{StringForm, Token, TokenKind};
+use crate::kql::token::Token;
 use crate::span::Span;
 
 /// One or more adjacent string tokens in a command, decoded, with a map to the file.
@@ -13,8 +13,6 @@ use crate::span::Span;
 pub struct StringLiteral {
     pub span: Span,
     pub decoded: DecodedString,
-    /// How the literal was written.
-    pub form: PayloadForm,
 }
 
 impl StringLiteral {
@@ -22,32 +20,8 @@ impl StringLiteral {
     pub fn from_tokens(text: &str, tokens: &[Token]) -> StringLiteral {
         let span =
             tokens.first().map_or(Span::default(), |t| t.span).to(tokens.last().map_or(Span::default(), |t| t.span));
-        let form = match tokens {
-            [single] => match single.kind {
-                TokenKind::String { form: StringForm::MultiLine, .. } => PayloadForm::MultiLine,
-                TokenKind::String { form: StringForm::Verbatim, .. } => PayloadForm::Verbatim,
-                _ => PayloadForm::Quoted,
-            },
-            _ => PayloadForm::Concatenated,
-        };
-        StringLiteral { span, decoded: strings::decode_tokens(text, tokens), form }
+        StringLiteral { span, decoded: strings::decode_tokens(text, tokens) }
     }
-}
-
-/// How a payload was written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PayloadForm {
-    /// ```` ```...``` ```` or `~~~...~~~`.
-    MultiLine,
-    /// `@'...'` or `@"..."`.
-    Verbatim,
-    /// `'...'` or `"..."` with backslash escapes.
-    Quoted,
-    /// Several adjacent literals.
-    Concatenated,
-    /// A JSON array written without quotes.
-    Bare,
 }
 
 /// A policy payload: its JSON text, decoded, and the parsed JSON or the syntax error.
@@ -55,7 +29,6 @@ pub enum PayloadForm {
 pub struct Payload {
     /// The literal(s) or the bare JSON in the file.
     pub span: Span,
-    pub form: PayloadForm,
     /// The decoded JSON text.
     pub text: String,
     /// From offsets in `text` to offsets in the file.
@@ -172,23 +145,18 @@ impl JsonValue {
 impl Payload {
     /// A payload written as string literal(s).
     pub fn from_literal(literal: StringLiteral) -> Payload {
-        let StringLiteral { span, decoded, form } = literal;
-        Payload::new(span, form, decoded.value, decoded.map)
+        let StringLiteral { span, decoded } = literal;
+        Payload::new(span, decoded.value, decoded.map)
     }
 
     /// A payload written as bare JSON at `span` of `text`.
     pub fn bare(text: &str, span: Span) -> Payload {
-        Payload::new(
-            span,
-            PayloadForm::Bare,
-            span.of(text).to_string(),
-            OffsetMap::identity(span.start as usize, span.len()),
-        )
+        Payload::new(span, span.of(text).to_string(), OffsetMap::identity(span.start as usize, span.len()))
     }
 
-    fn new(span: Span, form: PayloadForm, text: String, map: OffsetMap) -> Payload {
+    fn new(span: Span, text: String, map: OffsetMap) -> Payload {
         let json = parse_json(&text, &map);
-        Payload { span, form, text, map, json }
+        Payload { span, text, map, json }
     }
 
     /// The entries of a payload that is a JSON array (an object alone is one entry).
