@@ -22,6 +22,5 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
             .then(a.code.code.cmp(b.code.code))
             .then(a.message.cmp(&b.message))
     });
-    diagnostics.dedup();
     diagnostics
 }
