@@ -10,7 +10,7 @@ use codespan_reporting::term::termcolor::{ColorChoice, StandardStream, WriteColo
 
 use crate::diagnostic::Severity;
 use crate::render;
-use crate::rules::{self, RULES, Settings};
+use crate::rules::{self, Settings};
 use crate::workspace::{self, LoadOptions};
 
 /// Exit status: success, problems found, or uplint could not run.
@@ -32,7 +32,7 @@ struct Cli {
 enum Command {
     /// Check the update policies of a project; exit 1 when an error is found.
     Check(CheckArgs),
-    /// Print a rule's documentation, or list the rules with `--all`.
+    /// Print the documentation of a rule or any code uplint prints, or list them with `--all`.
     Rule(RuleArgs),
     /// Print what each query references and reads.
     Refs(RefsArgs),
@@ -60,10 +60,10 @@ struct CheckArgs {
 
 #[derive(clap::Args, Debug)]
 struct RuleArgs {
-    /// A rule code (`UP001`) or name (`cross-database-without-identity`).
+    /// A code (`UP001`, `UP901`) or name (`cross-database-without-identity`).
     #[arg(required_unless_present = "all")]
     rule: Option<String>,
-    /// List every rule.
+    /// List every code: the rules, then the codes uplint raises itself.
     #[arg(long, conflicts_with = "rule")]
     all: bool,
 }
@@ -240,14 +240,13 @@ fn check(args: &CheckArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<St
 
 fn rule(args: &RuleArgs, stdout: &mut dyn WriteColor) -> Result<Status, String> {
     let written = if args.all {
-        RULES.iter().try_for_each(|rule| {
-            let meta = rule.meta();
+        rules::all_codes().try_for_each(|meta| {
             writeln!(stdout, "{}  {:<8} {:<38} {}", meta.code, meta.severity.as_str(), meta.name, meta.summary)
         })
     } else {
         let wanted = args.rule.as_deref().unwrap_or_default();
-        let rule = rules::find(wanted).ok_or_else(|| format!("no rule `{wanted}` (see `uplint rule --all`)"))?;
-        write!(stdout, "{}", rule.meta().doc)
+        let meta = rules::find_code(wanted).ok_or_else(|| format!("no rule `{wanted}` (see `uplint rule --all`)"))?;
+        write!(stdout, "{}", meta.doc)
     };
     written.map_err(|e| format!("cannot write the output: {e}"))?;
     Ok(Status::Success)

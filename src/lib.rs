@@ -38,8 +38,10 @@
 //!   stored function it calls (across databases, memoised, cycle-safe), with the chain of
 //!   locations that explains each read.
 //! * [`rules`]: one rule per file behind [`rules::Rule`], listed in [`rules::RULES`] with their
-//!   metadata and documentation pages (`rules/*.md`); rules read the model and the resolution,
-//!   never text.
+//!   metadata (code, name, severity, public sources from [`rules::sources`]) and documentation
+//!   pages (`rules/*.md`); rules read the model and the resolution, never text. The codes
+//!   uplint raises itself (`UP901`, `UP902`) have the same metadata and pages
+//!   ([`rules::builtin`]); [`rules::all_codes`] is every code uplint can print.
 //! * [`check`]: the whole check of a workspace: load problems, syntax errors, rule findings,
 //!   in a stable order.
 //! * [`diagnostic`]: problems as plain data (code, severity, labels, notes, help).

@@ -154,6 +154,11 @@ fn rule_prints_the_page_and_lists_all() {
     assert!(out.starts_with("# UP001: cross-database-without-identity"));
     let (_, by_name, _) = uplint(&["rule", "cross-database-without-identity"]);
     assert_eq!(by_name, out);
+    for (code, title) in [("UP901", "# UP901: syntax-error"), ("unreadable-file", "# UP902: unreadable-file")] {
+        let (status, out, _) = uplint(&["rule", code]);
+        assert_eq!(status, Status::Success);
+        assert!(out.starts_with(title), "{out}");
+    }
     let (status, out, _) = uplint(&["rule", "--all"]);
     assert_eq!(status, Status::Success);
     insta::assert_snapshot!("rule_all", out);

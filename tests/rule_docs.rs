@@ -1,7 +1,8 @@
-//! Every rule's documentation page runs: its example must raise exactly that rule, its fix
-//! must raise nothing. The pages are the ones `uplint rule` prints.
+//! Every code's documentation page runs: its example must raise exactly that code, its fix
+//! must raise nothing. The pages are the ones `uplint rule` prints, and they cite the public
+//! pages their metadata lists.
 
-use uplint::rules::{RULES, Settings};
+use uplint::rules::{RULES, RuleMeta, Settings, all_codes};
 use uplint::workspace::{LoadOptions, from_texts};
 
 /// The first ```kql block after the heading `## <section>`.
@@ -23,13 +24,12 @@ fn codes(text: &str) -> Vec<&'static str> {
 }
 
 #[test]
-fn every_rule_page_has_the_required_sections() {
-    for rule in RULES {
-        let meta = rule.meta();
+fn every_page_has_the_required_sections() {
+    for meta in all_codes() {
         let doc = meta.doc;
         assert!(doc.starts_with(&format!("# {}: {}\n", meta.code, meta.name)), "{}: title", meta.code);
         assert!(doc.contains(&format!("Severity: **{}**", meta.severity.as_str())), "{}: severity", meta.code);
-        for section in ["What it does", "Why it matters", "Example", "Fix", "Spec"] {
+        for section in ["What it does", "Why it matters", "Example", "Fix", "Sources"] {
             assert!(doc.contains(&format!("\n## {section}\n")), "{}: no `## {section}`", meta.code);
         }
         let path =
@@ -38,11 +38,52 @@ fn every_rule_page_has_the_required_sections() {
     }
 }
 
+/// The bullet list under `## Sources`.
+fn listed_sources(meta: &RuleMeta) -> Vec<&'static str> {
+    let after = &meta.doc[meta.doc.find("\n## Sources\n").unwrap() + "\n## Sources\n".len()..];
+    let section = &after[..after.find("\n## ").unwrap_or(after.len())];
+    section.lines().filter_map(|line| line.strip_prefix("* ")).collect()
+}
+
 #[test]
-fn every_example_raises_its_rule_and_every_fix_is_clean() {
+fn every_page_lists_its_public_sources_and_cites_no_internal_document() {
+    for meta in all_codes() {
+        assert!(!meta.sources.is_empty(), "{}: no sources", meta.code);
+        assert!(
+            meta.sources.iter().all(|url| url.starts_with("https://learn.microsoft.com/")),
+            "{}: {:?}",
+            meta.code,
+            meta.sources
+        );
+        assert_eq!(listed_sources(meta), meta.sources, "{}: `## Sources` must list its metadata's sources", meta.code);
+        assert!(!meta.doc.contains("spec/") && !meta.doc.contains('§'), "{}: cites an internal document", meta.code);
+    }
+}
+
+#[test]
+fn every_page_is_printed_by_uplint_rule() {
+    for meta in all_codes() {
+        assert!(std::ptr::eq(uplint::rules::find_code(meta.code).unwrap(), meta), "{}", meta.code);
+        assert!(std::ptr::eq(uplint::rules::find_code(meta.name).unwrap(), meta), "{}", meta.name);
+    }
     for rule in RULES {
-        let meta = rule.meta();
-        let example = code_block(meta.doc, "Example").unwrap_or_else(|| panic!("{}: no example", meta.code));
+        assert!(uplint::rules::find(rule.meta().code).is_some() && uplint::rules::find(rule.meta().name).is_some());
+    }
+    for code in [uplint::diagnostic::SYNTAX_ERROR, uplint::diagnostic::UNREADABLE_FILE] {
+        assert!(uplint::rules::find_code(code.code).is_some_and(|m| m.code() == code), "{}", code.code);
+    }
+    assert!(uplint::rules::find_code("UP901").is_some_and(|m| m.name == "syntax-error"));
+    assert!(uplint::rules::find_code("unreadable-file").is_some_and(|m| m.code == "UP902"));
+}
+
+#[test]
+fn every_example_raises_its_code_and_every_fix_is_clean() {
+    for meta in all_codes() {
+        // A code about files rather than text (UP902) shows its example as output, not KQL.
+        let Some(example) = code_block(meta.doc, "Example") else {
+            assert!(!RULES.iter().any(|r| std::ptr::eq(r.meta(), meta)), "{}: no example", meta.code);
+            continue;
+        };
         assert_eq!(codes(example), [meta.code], "{}: the example must raise exactly {}", meta.code, meta.code);
         let fix = code_block(meta.doc, "Fix").unwrap_or_else(|| panic!("{}: no fix", meta.code));
         assert_eq!(codes(fix), Vec::<&str>::new(), "{}: the fix must be clean", meta.code);
@@ -52,11 +93,9 @@ fn every_example_raises_its_rule_and_every_fix_is_clean() {
 #[test]
 fn codes_and_names_are_unique_and_well_formed() {
     let mut seen = std::collections::BTreeSet::new();
-    for rule in RULES {
-        let meta = rule.meta();
+    for meta in all_codes() {
         assert!(meta.code.starts_with("UP") && meta.code.len() == 5, "{}", meta.code);
         assert!(meta.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{}", meta.name);
         assert!(seen.insert(meta.code) && seen.insert(meta.name));
-        assert!(uplint::rules::find(meta.code).is_some() && uplint::rules::find(meta.name).is_some());
     }
 }

@@ -67,6 +67,18 @@ fn fixture_cases() {
         if codes.iter().any(|c| c.starts_with("UP9")) {
             failures.push(format!("{name}: the fixture itself has problems: {codes:?}"));
         }
+        for diagnostic in value["diagnostics"].as_array().unwrap() {
+            let notes: Vec<&str> =
+                diagnostic["notes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+            let code = diagnostic["code"].as_str().unwrap();
+            // Notes stand alone: they cite a public page and the code's page, never an internal document.
+            let cites = notes
+                .iter()
+                .any(|n| n.contains("https://learn.microsoft.com/") && n.contains(&format!("`uplint rule {code}`")));
+            if !cites || notes.iter().any(|n| n.contains("spec") || n.contains('§')) {
+                failures.push(format!("{name}: {code} notes do not cite its sources: {notes:?}"));
+            }
+        }
         let errors = value["summary"]["errors"].as_u64().unwrap();
         assert_eq!(status == Status::Failure, errors > 0, "{name}: exit status and errors disagree");
         let (_, human) = check(&case, "human");

@@ -85,6 +85,8 @@ struct DiagnosticJson<'a> {
     message: &'a str,
     path: &'a str,
     range: RangeJson,
+    /// The message of the primary label (what is wrong at `range`).
+    label: &'a str,
     labels: Vec<LabelJson<'a>>,
     notes: &'a [String],
     help: Option<&'a str>,
@@ -111,6 +113,7 @@ pub fn write_json(out: &mut dyn Write, workspace: &Workspace, diagnostics: &[Dia
                 message: &d.message,
                 path: &sources.get(d.primary.file).display,
                 range: RangeJson::new(sources, d.primary.file, d.primary.span),
+                label: &d.primary.message,
                 labels: d
                     .labels
                     .iter()

@@ -1,6 +1,6 @@
 //! UP001: a policy reads another database without a managed identity.
 
-use super::{Context, Identity, Rule, RuleMeta, chain_labels};
+use super::{Context, Identity, Rule, RuleMeta, chain_labels, sources};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub struct CrossDatabaseWithoutIdentity;
@@ -11,6 +11,7 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     summary: "An update policy reads another database (directly or through functions) and has no ManagedIdentity.",
     doc: include_str!("../../rules/UP001-cross-database-without-identity.md"),
+    sources: &[sources::UPDATE_POLICY_WITH_MANAGED_IDENTITY, sources::UPDATE_POLICY, sources::CROSS_DATABASE_QUERIES],
 };
 
 impl Rule for CrossDatabaseWithoutIdentity {
@@ -46,9 +47,10 @@ impl Rule for CrossDatabaseWithoutIdentity {
             let identity = context.suggested_identity(view);
             out.push(
                 diagnostic
-                    .with_note(
-                        "ADX runs an update policy that reads other databases only as a managed identity (spec §2.2)",
-                    )
+                    .with_note(META.cite(
+                        "ADX runs an update policy that reads other databases only as a managed identity",
+                        sources::UPDATE_POLICY_WITH_MANAGED_IDENTITY,
+                    ))
                     .with_help(view.alter_with_identity(&identity)),
             );
         }

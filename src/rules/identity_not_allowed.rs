@@ -1,6 +1,6 @@
 //! UP003: a policy's managed identity is not allowed for `AutomatedFlows`.
 
-use super::{Context, Identity, Rule, RuleMeta};
+use super::{Context, Identity, Rule, RuleMeta, sources};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 
 pub struct IdentityNotAllowed;
@@ -11,6 +11,11 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     summary: "An update policy's ManagedIdentity is not allowed for AutomatedFlows by the cluster's or the database's managed_identity policy.",
     doc: include_str!("../../rules/UP003-identity-not-allowed.md"),
+    sources: &[
+        sources::UPDATE_POLICY_WITH_MANAGED_IDENTITY,
+        sources::MANAGED_IDENTITY_POLICY,
+        sources::ALTER_MERGE_MANAGED_IDENTITY_POLICY,
+    ],
 };
 
 impl Rule for IdentityNotAllowed {
@@ -59,6 +64,10 @@ impl Rule for IdentityNotAllowed {
                     "the project sets no managed_identity policy; if the cluster has one, describe it in a script (see the README)".to_string()
                 });
             }
+            diagnostic = diagnostic.with_note(META.cite(
+                "an update policy runs as a managed identity only when the cluster's or the database's managed_identity policy allows that identity the usage AutomatedFlows (or All)",
+                sources::MANAGED_IDENTITY_POLICY,
+            ));
             out.push(diagnostic.with_help(format!(
                 ".alter-merge cluster policy managed_identity ```[{{\"ObjectId\": \"{identity}\", \"AllowedUsages\": \"AutomatedFlows\"}}]```"
             )));

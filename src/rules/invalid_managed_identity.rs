@@ -1,6 +1,6 @@
 //! UP006: a policy's `ManagedIdentity` is neither `system` nor a GUID.
 
-use super::{Context, Identity, Rule, RuleMeta};
+use super::{Context, Identity, Rule, RuleMeta, sources};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 
 pub struct InvalidManagedIdentity;
@@ -11,6 +11,7 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     summary: "An update policy's ManagedIdentity is neither `system` nor an object id (GUID).",
     doc: include_str!("../../rules/UP006-invalid-managed-identity.md"),
+    sources: &[sources::UPDATE_POLICY, sources::UPDATE_POLICY_WITH_MANAGED_IDENTITY, sources::ERROR_CODES],
 };
 
 impl Rule for InvalidManagedIdentity {
@@ -26,7 +27,7 @@ impl Rule for InvalidManagedIdentity {
                     format!("the ManagedIdentity `{written}` of the update policy of `{}` is neither `system` nor an object id", view.target()),
                     Label::new(view.entry.location.file, *span, "expected \"system\" or a GUID"),
                 )
-                .with_note("ManagedIdentity takes the word `system` (the cluster's system-assigned identity) or the object (principal) id of a user-assigned identity (spec §1.2)")
+                .with_note(META.cite("ManagedIdentity takes the word `system` (the cluster's system-assigned identity) or the object (principal) id of a user-assigned identity", sources::UPDATE_POLICY))
                 .with_help(format!("\"ManagedIdentity\": \"{}\"", context.suggested_identity(view))),
             );
         }

@@ -1,6 +1,6 @@
 //! UP004: a policy's identity has no role that reads a database the policy reads.
 
-use super::{Context, Identity, Rule, RuleMeta, bracketed, chain_labels};
+use super::{Context, Identity, Rule, RuleMeta, bracketed, chain_labels, sources};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::{Database, Grant};
 use crate::script::command::PrincipalKind;
@@ -13,9 +13,16 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     summary: "An update policy's identity has no viewer (or users, admins) role on a database the policy reads.",
     doc: include_str!("../../rules/UP004-missing-viewer-grant.md"),
+    sources: &[
+        sources::UPDATE_POLICY,
+        sources::UPDATE_POLICY_WITH_MANAGED_IDENTITY,
+        sources::MANAGE_DATABASE_SECURITY_ROLES,
+        sources::SECURITY_ROLES,
+        sources::SECURITY_PRINCIPALS,
+    ],
 };
 
-/// Database roles that read data (§4.1); `unrestrictedviewers` does nothing alone.
+/// Database roles that read data ; `unrestrictedviewers` does nothing alone.
 const READING_ROLES: &[&str] = &["viewers", "users", "admins"];
 
 fn is_identity(grant: &Grant, object_id: &str) -> bool {
@@ -105,9 +112,10 @@ impl Rule for MissingViewerGrant {
                 };
                 out.push(
                     diagnostic
-                        .with_note(
-                            "the identity needs the viewer role on every database the policy reads (spec §2.2, §4.1)",
-                        )
+                        .with_note(META.cite(
+                            "the identity needs the viewer role on every database the policy reads",
+                            sources::UPDATE_POLICY,
+                        ))
                         .with_help(format!(".add database {} viewers ('{principal}')", bracketed(&access.database))),
                 );
             }

@@ -1,14 +1,18 @@
 //! The rules: one per file, behind [`Rule`], listed once in [`RULES`].
 //!
 //! A rule reads the model and the resolution, never text. Each rule's metadata (code, name,
-//! default severity, summary) is written once, next to its documentation page in `rules/`,
-//! which `uplint rule` prints and whose examples the tests run.
+//! default severity, summary, public sources) is written once, next to its documentation page
+//! in `rules/`, which `uplint rule` prints and whose examples the tests run. The codes uplint
+//! raises itself (syntax errors, unreadable files...) have the same metadata and pages, listed in
+//! [`builtin::CODES`]; [`all_codes`] is every code uplint can print.
 
+pub mod builtin;
 mod cross_database_without_identity;
 mod identity_not_allowed;
 mod invalid_managed_identity;
 mod missing_viewer_grant;
 mod row_level_security_without_identity;
+pub mod sources;
 mod unverifiable_system_identity;
 
 use crate::diagnostic::{Code, Diagnostic, Label, Severity};
@@ -32,9 +36,17 @@ pub struct RuleMeta {
     pub summary: &'static str,
     /// The documentation page (`rules/<CODE>-<name>.md`).
     pub doc: &'static str,
+    /// The public pages (learn.microsoft.com, from [`sources`]) that the rule stands on, most
+    /// relevant first; its page lists them under `## Sources`.
+    pub sources: &'static [&'static str],
 }
 
 impl RuleMeta {
+    /// True when `code_or_name` is this code or name (case-insensitive).
+    pub fn matches(&self, code_or_name: &str) -> bool {
+        self.code.eq_ignore_ascii_case(code_or_name) || self.name.eq_ignore_ascii_case(code_or_name)
+    }
+
     pub fn code(&self) -> Code {
         Code { code: self.code, name: self.name }
     }
@@ -42,6 +54,13 @@ impl RuleMeta {
     /// A diagnostic of this rule.
     pub fn diagnostic(&self, message: impl Into<String>, primary: Label) -> Diagnostic {
         Diagnostic::new(self.code(), self.severity, message, primary)
+    }
+
+    /// A note stating `fact`, citing `source` (one of [`RuleMeta::sources`]) and this code's page:
+    /// `fact; see <url> and `uplint rule UP001``.
+    pub fn cite(&self, fact: &str, source: &str) -> String {
+        debug_assert!(self.sources.contains(&source), "{}: {source} is not among its sources", self.code);
+        format!("{fact}; see {source} and `uplint rule {}`", self.code)
     }
 }
 
@@ -63,10 +82,17 @@ pub static RULES: &[&dyn Rule] = &[
 
 /// The rule with this code or name (case-insensitive).
 pub fn find(code_or_name: &str) -> Option<&'static dyn Rule> {
-    RULES
-        .iter()
-        .copied()
-        .find(|r| r.meta().code.eq_ignore_ascii_case(code_or_name) || r.meta().name.eq_ignore_ascii_case(code_or_name))
+    RULES.iter().copied().find(|r| r.meta().matches(code_or_name))
+}
+
+/// The metadata of every code uplint can print: the rules', then [`builtin::CODES`].
+pub fn all_codes() -> impl Iterator<Item = &'static RuleMeta> {
+    RULES.iter().map(|r| r.meta()).chain(builtin::CODES.iter().copied())
+}
+
+/// The metadata of any code uplint can print, by code or name (case-insensitive).
+pub fn find_code(code_or_name: &str) -> Option<&'static RuleMeta> {
+    all_codes().find(|meta| meta.matches(code_or_name))
 }
 
 /// Facts that live only on the cluster, given on the command line (or in configuration).
@@ -305,7 +331,7 @@ impl<'a> Context<'a> {
     }
 
     /// The managed identity policy entries that could allow `identity` for a policy of
-    /// `database`: the cluster's and the database's (§3.2, additive).
+    /// `database`: the cluster's and the database's (additive).
     pub fn identity_entries<'b>(&'b self, view: &'b PolicyView<'a>) -> impl Iterator<Item = &'b IdentityEntry> + 'b {
         view.cluster.managed_identity.entries.iter().chain(view.database.managed_identity.entries.iter())
     }

@@ -1,6 +1,6 @@
 //! UP002: a policy reads a table with row level security and has no managed identity.
 
-use super::{Context, Identity, Rule, RuleMeta, chain_labels};
+use super::{Context, Identity, Rule, RuleMeta, chain_labels, sources};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::resolve::AccessKind;
 
@@ -12,6 +12,11 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     summary: "An update policy reads a table whose row level security policy is enabled and has no ManagedIdentity.",
     doc: include_str!("../../rules/UP002-row-level-security-without-identity.md"),
+    sources: &[
+        sources::UPDATE_POLICY_WITH_MANAGED_IDENTITY,
+        sources::ROW_LEVEL_SECURITY_POLICY,
+        sources::UPDATE_POLICY,
+    ],
 };
 
 impl Rule for RowLevelSecurityWithoutIdentity {
@@ -53,7 +58,10 @@ impl Rule for RowLevelSecurityWithoutIdentity {
                 diagnostic.labels.extend(chain_labels(access, &format!("reads `{}` here", access.name), &primary));
                 out.push(
                     diagnostic
-                        .with_note("ADX lets an update policy read a table with row level security only as a managed identity (spec §2.2, §2.6)")
+                        .with_note(META.cite(
+                            "ADX lets an update policy read a table with row level security only as a managed identity",
+                            sources::UPDATE_POLICY_WITH_MANAGED_IDENTITY,
+                        ))
                         .with_help(view.alter_with_identity(&context.suggested_identity(view))),
                 );
             }

@@ -1,7 +1,7 @@
 //! UP005: a policy runs as `system`, reads other databases, and the system identity's object id
 //! is not known, so its grants cannot be checked.
 
-use super::{Context, Identity, Rule, RuleMeta};
+use super::{Context, Identity, Rule, RuleMeta, sources};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 
 pub struct UnverifiableSystemIdentity;
@@ -12,6 +12,7 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     summary: "An update policy runs as the system identity and reads other databases, but the system identity's object id is not configured, so its grants cannot be checked.",
     doc: include_str!("../../rules/UP005-unverifiable-system-identity.md"),
+    sources: &[sources::UPDATE_POLICY_WITH_MANAGED_IDENTITY, sources::SECURITY_PRINCIPALS],
 };
 
 impl Rule for UnverifiableSystemIdentity {
@@ -42,7 +43,7 @@ impl Rule for UnverifiableSystemIdentity {
                     ),
                     Label::new(view.entry.location.file, span, "the system identity's object id is not known"),
                 )
-                .with_note("grants name the identity by object id (`aadapp=<object id>`), which `system` does not tell (spec §4.3)")
+                .with_note(META.cite("grants name the identity by object id (`aadapp=<object id>`), which `system` does not tell", sources::UPDATE_POLICY_WITH_MANAGED_IDENTITY))
                 .with_help("uplint check --system-identity <object id of the cluster's system-assigned identity>"),
             );
         }

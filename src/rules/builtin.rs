@@ -1,0 +1,38 @@
+//! The codes uplint raises itself rather than through a rule: text that does not parse, files
+//! that cannot be read. They have metadata and pages like the rules (`uplint rule UP901`), so
+//! every code uplint can print is documented.
+//!
+//! To add one: a [`Code`](crate::diagnostic::Code) constant in [`crate::diagnostic`] for the
+//! code that raises it, a [`RuleMeta`] here built from it, its page in `rules/`, and an entry in
+//! [`CODES`] (kept in code order).
+
+use super::{RuleMeta, sources};
+use crate::diagnostic::{SYNTAX_ERROR, Severity, UNREADABLE_FILE};
+
+/// `UP901`: a command, a query or a policy payload that does not parse.
+pub static SYNTAX_ERROR_META: RuleMeta = RuleMeta {
+    code: SYNTAX_ERROR.code,
+    name: SYNTAX_ERROR.name,
+    severity: Severity::Error,
+    summary: "A command, a KQL query or a policy's JSON does not parse.",
+    doc: include_str!("../../rules/UP901-syntax-error.md"),
+    sources: &[
+        sources::KQL_OVERVIEW,
+        sources::ALTER_TABLE_UPDATE_POLICY,
+        sources::STRING_LITERALS,
+        sources::INGEST_WITH_MANAGED_IDENTITY,
+    ],
+};
+
+/// `UP902`: a file that could not be read.
+pub static UNREADABLE_FILE_META: RuleMeta = RuleMeta {
+    code: UNREADABLE_FILE.code,
+    name: UNREADABLE_FILE.name,
+    severity: Severity::Error,
+    summary: "A script file could not be read: missing, unreadable, not UTF-8, or too large.",
+    doc: include_str!("../../rules/UP902-unreadable-file.md"),
+    sources: &[sources::EXECUTE_DATABASE_SCRIPT],
+};
+
+/// Every code uplint raises itself, in code order.
+pub static CODES: &[&RuleMeta] = &[&SYNTAX_ERROR_META, &UNREADABLE_FILE_META];
