@@ -9,6 +9,7 @@ pub mod parser;
 pub mod references;
 pub mod strings;
 pub mod token;
+pub mod types;
 
 pub use analyze::Analysis;
 pub use parser::SyntaxError;

@@ -1,0 +1,1336 @@
+//! Output schemas of queries: the engine that walks the syntax tree with a row scope.
+//!
+//! The tree keeps expressions as flat operand chains and drops clause keywords (`by`, `on`,
+//! `with`, `to`), so the engine reads the tokens between the tree's spans where it needs them.
+//! What it cannot know it says so: a column of unknown type, an open table.
+
+use rustc_hash::FxHashMap;
+
+use super::builtin;
+use super::scalar::ScalarType;
+use super::schema::{Column, Origin, TableType};
+use crate::kql::ast::*;
+use crate::kql::keywords::Kw;
+use crate::kql::token::{LiteralType, Token, TokenKind};
+use crate::span::Span;
+
+/// A value: a table, or a scalar of a (possibly unknown) type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Table(TableType),
+    Scalar(Option<ScalarType>),
+}
+
+impl Value {
+    /// The value as a table (a scalar, or nothing, is an unknown table).
+    pub fn into_table(self) -> TableType {
+        match self {
+            Value::Table(t) => t,
+            Value::Scalar(_) => TableType::unknown(),
+        }
+    }
+}
+
+/// How a database entity is named.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntityKind {
+    /// A bare name or `table('T')` in a tabular position: a table, a view or a function
+    /// callable without arguments.
+    Table,
+    /// `F(args)`: a stored function.
+    Call,
+    MaterializedView,
+    ExternalTable,
+}
+
+/// A reference to something of a database, for [`Environment::entity`].
+#[derive(Debug)]
+pub struct EntityRef<'a> {
+    pub kind: EntityKind,
+    pub cluster: Option<String>,
+    pub database: Option<String>,
+    pub name: &'a str,
+    /// The arguments of a call.
+    pub arguments: &'a [Value],
+}
+
+/// What the engine asks of the project: the schema of tables and the output of stored
+/// functions. `None` when the name is not known.
+pub trait Environment {
+    fn entity(&mut self, entity: &EntityRef<'_>) -> Option<Value>;
+}
+
+/// An environment that knows nothing.
+pub struct NoEnvironment;
+
+impl Environment for NoEnvironment {
+    fn entity(&mut self, _: &EntityRef<'_>) -> Option<Value> {
+        None
+    }
+}
+
+/// How deeply let-functions may call each other.
+const MAX_CALL_DEPTH: u32 = 24;
+
+#[derive(Clone)]
+enum Binding<'t> {
+    Value(Value),
+    Function(&'t Function),
+}
+
+/// One text with its tokens: the engine over it.
+pub struct Inference<'t, 'e> {
+    text: &'t str,
+    tokens: &'t [Token],
+    source: u32,
+    env: &'e mut dyn Environment,
+    scopes: Vec<FxHashMap<String, Binding<'t>>>,
+    depth: u32,
+}
+
+impl<'t, 'e> Inference<'t, 'e> {
+    /// An engine over `text` (its `tokens` as the parser made them); columns it makes carry
+    /// `source` in their origin.
+    pub fn new(text: &'t str, tokens: &'t [Token], source: u32, env: &'e mut dyn Environment) -> Self {
+        Inference { text, tokens, source, env, scopes: vec![FxHashMap::default()], depth: 0 }
+    }
+
+    /// The value of a query: its last expression statement.
+    pub fn block(&mut self, block: &'t Block) -> Option<Value> {
+        let mut result = None;
+        for statement in &block.statements {
+            match statement {
+                Statement::Let(l) => self.bind_let(l),
+                Statement::Expression(e) => result = Some(self.value(e)),
+                Statement::QueryParameters { parameters, .. } => self.bind_parameters(parameters, &[]),
+                _ => {}
+            }
+        }
+        result
+    }
+
+    /// The value of a function's body with its parameters bound to `arguments` (positionally;
+    /// missing ones take their declared type).
+    pub fn function(&mut self, function: &'t Function, arguments: &[Value]) -> Option<Value> {
+        self.scopes.push(FxHashMap::default());
+        self.bind_parameters(&function.parameters, arguments);
+        let result = self.block(&function.body);
+        self.scopes.pop();
+        result
+    }
+
+    fn bind_parameters(&mut self, parameters: &'t [Parameter], arguments: &[Value]) {
+        for (i, parameter) in parameters.iter().enumerate() {
+            let declared = parameter.type_span.of(self.text);
+            let value = match arguments.get(i) {
+                Some(Value::Table(t)) if parameter.tabular => Value::Table(t.clone()),
+                Some(Value::Scalar(Some(ty))) if !parameter.tabular && ScalarType::parse(declared).is_none() => {
+                    Value::Scalar(Some(*ty))
+                }
+                _ if parameter.tabular => Value::Table(TableType::parse(declared)),
+                _ => Value::Scalar(ScalarType::parse(declared)),
+            };
+            let name = parameter.name.text(self.text).to_string();
+            self.bind(name, Binding::Value(value));
+        }
+    }
+
+    fn bind(&mut self, name: String, binding: Binding<'t>) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.insert(name, binding);
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Option<&Binding<'t>> {
+        self.scopes.iter().rev().find_map(|s| s.get(name))
+    }
+
+    fn bind_let(&mut self, l: &'t Let) {
+        let name = l.name.text(self.text).to_string();
+        let binding = match &l.value {
+            LetValue::Function(f) => Binding::Function(f),
+            LetValue::Expr(e) => Binding::Value(self.value(e)),
+        };
+        self.bind(name, binding);
+    }
+
+    // ------------------------------------------------------------------ tokens
+
+    fn token_index(&self, offset: u32) -> usize {
+        self.tokens.partition_point(|t| t.span.start < offset)
+    }
+
+    /// The offsets of `keywords` at nesting depth 0 between `from` and `to`.
+    fn keywords_at_top(&self, from: u32, to: u32, keywords: &[Kw]) -> Vec<(Kw, u32)> {
+        let mut found = Vec::new();
+        let mut depth = 0i32;
+        for token in &self.tokens[self.token_index(from)..] {
+            if token.span.start >= to {
+                break;
+            }
+            match token.kind {
+                TokenKind::LParen | TokenKind::LBracket | TokenKind::LBrace => depth += 1,
+                TokenKind::RParen | TokenKind::RBracket | TokenKind::RBrace => depth -= 1,
+                TokenKind::Keyword(kw) if depth == 0 && keywords.contains(&kw) => found.push((kw, token.span.start)),
+                _ => {}
+            }
+        }
+        found
+    }
+
+    /// The token that starts at `offset`.
+    fn token_at(&self, offset: u32) -> Option<&Token> {
+        self.tokens.get(self.token_index(offset)).filter(|t| t.span.start == offset)
+    }
+
+    /// The tokens strictly between two offsets.
+    fn tokens_between(&self, from: u32, to: u32) -> &'t [Token] {
+        let start = self.token_index(from);
+        let end = self.token_index(to);
+        &self.tokens[start..end.max(start)]
+    }
+
+    /// The type written after `:` right after `end` (`x:long` in `parse`), if any.
+    fn declared_type_after(&self, end: u32) -> Option<Option<ScalarType>> {
+        let i = self.token_index(end);
+        let colon = self.tokens.get(i)?;
+        if colon.kind != TokenKind::Colon {
+            return None;
+        }
+        let ty = self.tokens.get(i + 1)?;
+        Some(ScalarType::parse(ty.span.of(self.text)))
+    }
+
+    fn origin(&self, span: Span) -> Option<Origin> {
+        Some(Origin { source: self.source, span })
+    }
+
+    // ------------------------------------------------------------------ values
+
+    /// The value of an expression in a position where a table or a scalar may stand.
+    pub fn value(&mut self, expr: &'t Expr) -> Value {
+        match expr {
+            Expr::Pipe(_) | Expr::ExternalData { .. } => Value::Table(self.table(expr)),
+            Expr::Name(name) => {
+                let text = name.text(self.text);
+                match self.lookup(text).cloned() {
+                    Some(Binding::Value(v)) => v,
+                    Some(Binding::Function(f)) => self.call_let(f, &[]).unwrap_or(Value::Scalar(None)),
+                    None => Value::Table(self.table(expr)),
+                }
+            }
+            Expr::Inline(span) if self.token_at(span.start).is_some_and(|t| t.is(Kw::Datatable)) => {
+                Value::Table(self.table(expr))
+            }
+            Expr::Subquery(inner, span) => match self.token_at(span.start).and_then(Token::keyword) {
+                Some(Kw::Toscalar) => Value::Scalar(self.scalar_of_table(inner)),
+                _ => Value::Table(self.table(inner)),
+            },
+            Expr::Call(call) => {
+                let name = call.name.text(self.text);
+                if let Some(Binding::Function(f)) = self.lookup(name).cloned() {
+                    let arguments: Vec<Value> = call.arguments.iter().map(|a| self.argument(a)).collect();
+                    return self.call_let(f, &arguments).unwrap_or(Value::Scalar(None));
+                }
+                if builtin::function(name).is_some() && !matches!(name, "table" | "view") {
+                    return Value::Scalar(self.scalar(expr, &TableType::unknown()));
+                }
+                Value::Table(self.table(expr))
+            }
+            Expr::Path(_) => Value::Table(self.table(expr)),
+            Expr::Parenthesized(items, _) if items.len() == 1 => self.value(&items[0]),
+            _ => Value::Scalar(self.scalar(expr, &TableType::unknown())),
+        }
+    }
+
+    fn argument(&mut self, expr: &'t Expr) -> Value {
+        match expr {
+            Expr::Named(named) => self.argument(&named.value),
+            _ => self.value(expr),
+        }
+    }
+
+    fn scalar_of_table(&mut self, expr: &'t Expr) -> Option<ScalarType> {
+        match self.value(expr) {
+            Value::Table(t) => t.columns.first().and_then(|c| c.ty),
+            Value::Scalar(ty) => ty,
+        }
+    }
+
+    fn call_let(&mut self, function: &'t Function, arguments: &[Value]) -> Option<Value> {
+        if self.depth >= MAX_CALL_DEPTH {
+            return None;
+        }
+        self.depth += 1;
+        let result = self.function(function, arguments);
+        self.depth -= 1;
+        result
+    }
+
+    // ------------------------------------------------------------------ tables
+
+    /// The schema of a tabular expression.
+    pub fn table(&mut self, expr: &'t Expr) -> TableType {
+        match expr {
+            Expr::Pipe(pipe) => {
+                let mut current = match &pipe.head {
+                    Some(head) => self.table(head),
+                    None => TableType::unknown(),
+                };
+                for operator in &pipe.operators {
+                    current = self.operator(operator, current);
+                }
+                current
+            }
+            Expr::Name(name) => {
+                let text = name.text(self.text);
+                match self.lookup(text).cloned() {
+                    Some(Binding::Value(v)) => v.into_table(),
+                    Some(Binding::Function(f)) => {
+                        self.call_let(f, &[]).map_or_else(TableType::unknown, Value::into_table)
+                    }
+                    None => self.entity(EntityKind::Table, None, None, text, &[]),
+                }
+            }
+            Expr::Call(call) => self.call_table(call, None, None),
+            Expr::Path(path) => self.path_table(path),
+            Expr::Parenthesized(items, _) if items.len() == 1 => self.table(&items[0]),
+            Expr::Subquery(inner, _) => self.table(inner),
+            Expr::Inline(span) => self.datatable(*span),
+            Expr::ExternalData { span, .. } => self.schema_after_keyword(*span),
+            _ => TableType::unknown(),
+        }
+    }
+
+    fn entity(
+        &mut self,
+        kind: EntityKind,
+        cluster: Option<String>,
+        database: Option<String>,
+        name: &str,
+        arguments: &[Value],
+    ) -> TableType {
+        let entity = EntityRef { kind, cluster, database, name, arguments };
+        self.env.entity(&entity).map_or_else(TableType::unknown, Value::into_table)
+    }
+
+    fn string_argument(&self, expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::Literal(Literal { kind: LiteralKind::String { .. }, span }) => Some(string_value(span.of(self.text))),
+            _ => None,
+        }
+    }
+
+    fn call_table(&mut self, call: &'t Call, cluster: Option<String>, database: Option<String>) -> TableType {
+        let name = call.name.text(self.text);
+        let first = call.arguments.first().and_then(|a| self.string_argument(a));
+        match name {
+            "table" | "view" => match first {
+                Some(table) => self.entity(EntityKind::Table, cluster, database, &table, &[]),
+                None => TableType::unknown(),
+            },
+            "materialized_view" => match first {
+                Some(view) => self.entity(EntityKind::MaterializedView, cluster, database, &view, &[]),
+                None => TableType::unknown(),
+            },
+            "external_table" => match first {
+                Some(table) => self.entity(EntityKind::ExternalTable, cluster, database, &table, &[]),
+                None => TableType::unknown(),
+            },
+            _ => {
+                if cluster.is_none() && database.is_none() {
+                    if let Some(Binding::Function(f)) = self.lookup(name).cloned() {
+                        let arguments: Vec<Value> = call.arguments.iter().map(|a| self.argument(a)).collect();
+                        return self.call_let(f, &arguments).map_or_else(TableType::unknown, Value::into_table);
+                    }
+                }
+                let arguments: Vec<Value> = call.arguments.iter().map(|a| self.argument(a)).collect();
+                self.entity(EntityKind::Call, cluster, database, name, &arguments)
+            }
+        }
+    }
+
+    /// `database('d').T`, `cluster('c').database('d').F(x)`, `database('d').table('T')`.
+    fn path_table(&mut self, path: &'t Path) -> TableType {
+        let mut cluster = None;
+        let mut database = None;
+        let mut steps: Vec<(&'t Call, bool)> = Vec::new();
+        if let Expr::Call(call) = &path.base {
+            steps.push((call, true));
+        } else {
+            return TableType::unknown();
+        }
+        for (i, segment) in path.segments.iter().enumerate() {
+            let last = i + 1 == path.segments.len();
+            match segment {
+                Segment::Call(call) => {
+                    let name = call.name.text(self.text);
+                    if !last && matches!(name, "cluster" | "database") {
+                        steps.push((call, false));
+                        continue;
+                    }
+                    if !last {
+                        return TableType::unknown();
+                    }
+                    for (step, _) in &steps {
+                        let value = step.arguments.first().and_then(|a| self.string_argument(a));
+                        match step.name.text(self.text) {
+                            "cluster" => cluster = value,
+                            "database" => database = value,
+                            _ => return TableType::unknown(),
+                        }
+                    }
+                    return self.call_table(call, cluster, database);
+                }
+                Segment::Member(name) if last => {
+                    for (step, _) in &steps {
+                        let value = step.arguments.first().and_then(|a| self.string_argument(a));
+                        match step.name.text(self.text) {
+                            "cluster" => cluster = value,
+                            "database" => database = value,
+                            _ => return TableType::unknown(),
+                        }
+                    }
+                    let name = name.text(self.text).to_string();
+                    return self.entity(EntityKind::Table, cluster, database, &name, &[]);
+                }
+                _ => return TableType::unknown(),
+            }
+        }
+        TableType::unknown()
+    }
+
+    /// `datatable(a:long, ...)[...]`.
+    fn datatable(&self, span: Span) -> TableType {
+        if !self.token_at(span.start).is_some_and(|t| t.is(Kw::Datatable)) {
+            return TableType::unknown();
+        }
+        self.schema_after_keyword(span)
+    }
+
+    /// The first parenthesized schema after the keyword at the start of `span`.
+    fn schema_after_keyword(&self, span: Span) -> TableType {
+        let tokens = self.tokens_between(span.start, span.end);
+        let Some(open) = tokens.iter().position(|t| t.kind == TokenKind::LParen) else { return TableType::unknown() };
+        let mut depth = 0;
+        for token in &tokens[open..] {
+            match token.kind {
+                TokenKind::LParen => depth += 1,
+                TokenKind::RParen => {
+                    depth -= 1;
+                    if depth == 0 {
+                        let text = &self.text[tokens[open].span.start as usize..token.span.end as usize];
+                        return TableType::parse(text);
+                    }
+                }
+                _ => {}
+            }
+        }
+        TableType::unknown()
+    }
+
+    // ------------------------------------------------------------------ operators
+
+    /// Items that are operator parameters (`kind=inner`, `hint.strategy=shuffle`,
+    /// `with_itemindex=i`) are not columns.
+    fn is_parameter(&self, item: &Expr, names: &[&str]) -> bool {
+        let Expr::Named(named) = item else { return false };
+        let Expr::Name(target) = &named.target else { return false };
+        let text = target.span.of(self.text);
+        text.starts_with("hint.") || names.iter().any(|n| n.eq_ignore_ascii_case(text))
+    }
+
+    fn parameter_value(&self, parameters: &[Expr], name: &str) -> Option<String> {
+        parameters.iter().find_map(|p| {
+            let Expr::Named(named) = p else { return None };
+            let Expr::Name(target) = &named.target else { return None };
+            if !target.span.of(self.text).eq_ignore_ascii_case(name) {
+                return None;
+            }
+            Some(match &named.value {
+                Expr::Name(n) => n.text(self.text).to_string(),
+                other => string_value(other.span().of(self.text)),
+            })
+        })
+    }
+
+    fn operator(&mut self, operator: &'t Operator, input: TableType) -> TableType {
+        use Kw::*;
+        match (&operator.kind, operator.keyword) {
+            (OperatorKind::Rows(_), Where | Filter | Take | Limit | Sample | Sort | Order | Top | Render | Consume) => {
+                input
+            }
+            (OperatorKind::Rows(items), Extend | Serialize) => self.extend(items, input),
+            (OperatorKind::Rows(items), Project) => self.project(items, &input, false),
+            (OperatorKind::Rows(items), Distinct) => {
+                if items.iter().any(|i| matches!(i, Expr::Star(_))) {
+                    TableType { open: input.open, ..input }
+                } else {
+                    self.project(items, &input, true)
+                }
+            }
+            (OperatorKind::Rows(items), ProjectAway | UnderProjectAway) => {
+                let patterns = self.patterns(items);
+                let columns =
+                    input.columns.into_iter().filter(|c| !patterns.iter().any(|p| p.matches(&c.name))).collect();
+                TableType { columns, open: input.open }
+            }
+            (OperatorKind::Rows(items), ProjectKeep) => {
+                let patterns = self.patterns(items);
+                let columns =
+                    input.columns.into_iter().filter(|c| patterns.iter().any(|p| p.matches(&c.name))).collect();
+                TableType { columns, open: input.open }
+            }
+            (OperatorKind::Rows(items), ProjectReorder) => {
+                let patterns = self.patterns(items);
+                let mut rest = input.columns;
+                let mut columns = Vec::new();
+                for pattern in &patterns {
+                    let (matched, kept): (Vec<Column>, Vec<Column>) =
+                        rest.into_iter().partition(|c| pattern.matches(&c.name));
+                    columns.extend(matched);
+                    rest = kept;
+                }
+                columns.extend(rest);
+                TableType { columns, open: input.open }
+            }
+            (OperatorKind::Rows(items), ProjectRename) => {
+                let mut output = input;
+                for item in items {
+                    let Expr::Named(named) = item else { continue };
+                    let (Expr::Name(new), Expr::Name(old)) = (&named.target, &named.value) else { continue };
+                    let old = old.text(self.text);
+                    if let Some(i) = output.position(old) {
+                        output.columns[i].name = new.text(self.text).to_string();
+                        output.columns[i].origin = self.origin(named.span);
+                    }
+                }
+                output
+            }
+            (OperatorKind::Rows(items), Summarize) => self.summarize(operator, items, &input),
+            (OperatorKind::Rows(_), Count) => TableType::closed(vec![Column::new("Count", Some(ScalarType::Long))]),
+            (OperatorKind::Rows(_), Getschema) => TableType::closed(vec![
+                Column::new("ColumnName", Some(ScalarType::String)),
+                Column::new("ColumnOrdinal", Some(ScalarType::Long)),
+                Column::new("DataType", Some(ScalarType::String)),
+                Column::new("ColumnType", Some(ScalarType::String)),
+            ]),
+            (OperatorKind::Rows(items), MvExpand | Mvexpand) => self.mv_expand(operator, items, input),
+            (OperatorKind::Rows(items), Parse | ParseWhere) => self.parse(operator, items, input),
+            (OperatorKind::Rows(_), ParseKv) => self.parse_kv(operator, input),
+            (OperatorKind::Rows(items), MakeSeries) => self.make_series(operator, items, &input),
+            (OperatorKind::Source(items), Print) => self.print(items),
+            (OperatorKind::Source(items), Range) => {
+                let mut columns = Vec::new();
+                if let (Some(Expr::Name(name)), Some(start)) = (items.first(), items.get(1)) {
+                    let ty = self.scalar(start, &TableType::unknown());
+                    columns.push(Column { name: name.text(self.text).to_string(), ty, origin: self.origin(name.span) });
+                }
+                TableType::closed(columns)
+            }
+            (OperatorKind::Join { parameters, right, conditions }, Join) => {
+                let right = self.table(right);
+                let kind = self.parameter_value(parameters, "kind").unwrap_or_default().to_ascii_lowercase();
+                let _ = conditions;
+                match kind.as_str() {
+                    "leftsemi" | "leftanti" | "leftantisemi" | "anti" => input,
+                    "rightsemi" | "rightanti" | "rightantisemi" => right,
+                    _ => join_columns(input, right, &[]),
+                }
+            }
+            (OperatorKind::Join { right, conditions, .. }, Lookup) => {
+                let right = self.table(right);
+                let mut keys = Vec::new();
+                for condition in conditions {
+                    match condition {
+                        Expr::Name(n) => keys.push(n.text(self.text).to_string()),
+                        Expr::Operation(o) => {
+                            if let Some(Expr::Path(p)) = o.operands.get(1) {
+                                if let Some(Segment::Member(m)) = p.segments.last() {
+                                    keys.push(m.text(self.text).to_string());
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                join_columns(input, right, &keys)
+            }
+            (OperatorKind::Union { parameters, operands }, Union) => {
+                let mut tables = Vec::new();
+                if operator.span.start != self.statement_head(operator) {
+                    tables.push(input);
+                }
+                for operand in operands {
+                    tables.push(match operand {
+                        Expr::Wildcard(_) => TableType::unknown(),
+                        other => self.table(other),
+                    });
+                }
+                let kind = self.parameter_value(parameters, "kind").unwrap_or_default().to_ascii_lowercase();
+                let source = self
+                    .parameter_value(parameters, "withsource")
+                    .or_else(|| self.parameter_value(parameters, "with_source"));
+                let mut output = if kind == "inner" { union_inner(tables) } else { union_outer(tables) };
+                if let Some(source) = source {
+                    output.columns.insert(0, Column::new(source, Some(ScalarType::String)));
+                }
+                output
+            }
+            (OperatorKind::As { name, .. }, As) => {
+                let name = name.text(self.text).to_string();
+                self.bind(name, Binding::Value(Value::Table(input.clone())));
+                input
+            }
+            (OperatorKind::Invoke(call), Invoke) => {
+                let Expr::Call(call) = call else { return TableType::unknown() };
+                let name = call.name.text(self.text);
+                let mut arguments = vec![Value::Table(input)];
+                arguments.extend(call.arguments.iter().map(|a| self.argument(a)));
+                match self.lookup(name).cloned() {
+                    Some(Binding::Function(f)) => {
+                        self.call_let(f, &arguments).map_or_else(TableType::unknown, Value::into_table)
+                    }
+                    _ => self.entity(EntityKind::Call, None, None, name, &arguments),
+                }
+            }
+            (OperatorKind::Evaluate { plugin, .. }, Evaluate) => {
+                let name = plugin.name.text(self.text);
+                match name {
+                    "bag_unpack" => {
+                        let column = plugin.arguments.first().and_then(|a| match a {
+                            Expr::Name(n) => Some(n.text(self.text).to_string()),
+                            _ => None,
+                        });
+                        let columns = input.columns.into_iter().filter(|c| Some(&c.name) != column.as_ref()).collect();
+                        TableType { columns, open: true }
+                    }
+                    _ => TableType::unknown(),
+                }
+            }
+            _ => TableType::unknown(),
+        }
+    }
+
+    /// The offset where the pipe of a head operator starts (`union A, B` with no input).
+    fn statement_head(&self, operator: &Operator) -> u32 {
+        // A union that starts its pipe has no `|` before its keyword.
+        let index = self.token_index(operator.keyword_span.start);
+        match index.checked_sub(1).and_then(|i| self.tokens.get(i)) {
+            Some(t) if t.kind == TokenKind::Pipe => u32::MAX,
+            _ => operator.span.start,
+        }
+    }
+
+    fn patterns(&self, items: &[Expr]) -> Vec<Pattern> {
+        items
+            .iter()
+            .filter_map(|item| match item {
+                Expr::Name(n) => Some(Pattern(n.text(self.text).to_string())),
+                Expr::Wildcard(span) => Some(Pattern(span.of(self.text).to_string())),
+                Expr::Star(_) => Some(Pattern("*".to_string())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn extend(&mut self, items: &'t [Expr], input: TableType) -> TableType {
+        let mut output = input;
+        let mut counter = ColumnCounter::default();
+        for item in items {
+            for (name, ty, span) in self.declarations(item, &output, &mut counter) {
+                let column = Column { name, ty, origin: self.origin(span) };
+                match output.position(&column.name) {
+                    Some(i) => output.columns[i] = column,
+                    None => output.columns.push(column),
+                }
+            }
+        }
+        output
+    }
+
+    /// The columns an item of `extend`/`project`/`summarize` declares: `(name, type, span)`.
+    fn declarations(
+        &mut self,
+        item: &'t Expr,
+        row: &TableType,
+        counter: &mut ColumnCounter,
+    ) -> Vec<(String, Option<ScalarType>, Span)> {
+        match item {
+            Expr::Named(named) => match &named.target {
+                Expr::Name(name) => {
+                    vec![(name.text(self.text).to_string(), self.scalar(&named.value, row), named.span)]
+                }
+                Expr::Parenthesized(names, _) => names
+                    .iter()
+                    .filter_map(|n| match n {
+                        Expr::Name(n) => Some((n.text(self.text).to_string(), None, named.span)),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
+            _ => {
+                let ty = self.scalar(item, row);
+                let name = self.expression_name(item).unwrap_or_else(|| counter.next(row));
+                vec![(name, ty, item.span())]
+            }
+        }
+    }
+
+    fn project(&mut self, items: &'t [Expr], input: &TableType, distinct: bool) -> TableType {
+        let mut output = TableType::closed(Vec::new());
+        let mut counter = ColumnCounter::default();
+        for item in items {
+            if distinct && self.is_parameter(item, &[]) {
+                continue;
+            }
+            if let Expr::Name(name) = item {
+                let text = name.text(self.text);
+                if output.column(text).is_some() {
+                    continue;
+                }
+                let ty = input.column(text).and_then(|c| c.ty).or_else(|| self.scalar(item, input));
+                let origin = input.column(text).and_then(|c| c.origin).or(self.origin(name.span));
+                output.columns.push(Column { name: text.to_string(), ty, origin });
+                continue;
+            }
+            for (name, ty, span) in self.declarations(item, input, &mut counter) {
+                let name = if matches!(item, Expr::Named(_)) { name } else { output.unique_name(&name) };
+                let column = Column { name, ty, origin: self.origin(span) };
+                match output.position(&column.name) {
+                    Some(i) => output.columns[i] = column,
+                    None => output.columns.push(column),
+                }
+            }
+        }
+        output
+    }
+
+    fn print(&mut self, items: &'t [Expr]) -> TableType {
+        let mut output = TableType::closed(Vec::new());
+        let row = TableType::unknown();
+        for (index, item) in items.iter().enumerate() {
+            let (name, ty, span) = match item {
+                Expr::Named(named) => match &named.target {
+                    Expr::Name(n) => (n.text(self.text).to_string(), self.scalar(&named.value, &row), named.span),
+                    _ => continue,
+                },
+                _ => {
+                    let ty = self.scalar(item, &row);
+                    let name = match item {
+                        Expr::Name(_) | Expr::Path(_) => self.expression_name(item),
+                        _ => None,
+                    };
+                    (name.unwrap_or_else(|| format!("print_{index}")), ty, item.span())
+                }
+            };
+            let name = output.unique_name(&name);
+            output.columns.push(Column { name, ty, origin: self.origin(span) });
+        }
+        output
+    }
+
+    /// `summarize aggregates [by keys]`.
+    fn summarize(&mut self, operator: &Operator, items: &'t [Expr], input: &TableType) -> TableType {
+        let by =
+            self.keywords_at_top(operator.keyword_span.end, operator.span.end, &[Kw::By]).first().map(|(_, at)| *at);
+        let (aggregates, keys): (Vec<&'t Expr>, Vec<&'t Expr>) =
+            items.iter().filter(|i| !self.is_parameter(i, &[])).partition(|i| by.is_none_or(|at| i.span().start < at));
+        let mut output = TableType::closed(Vec::new());
+        let mut counter = ColumnCounter::default();
+        let mut key_columns = Vec::new();
+        for key in &keys {
+            if let Expr::Name(n) = key {
+                key_columns.push(n.text(self.text).to_string());
+            }
+            for (name, ty, span) in self.declarations(key, input, &mut counter) {
+                let name = output.unique_name(&name);
+                output.columns.push(Column { name, ty, origin: self.origin(span) });
+            }
+        }
+        let mut aggregate_columns = Vec::new();
+        for aggregate in aggregates {
+            let (target, value, span) = match aggregate {
+                Expr::Named(named) => (Some(&named.target), &named.value, named.span),
+                other => (None, other, other.span()),
+            };
+            let columns = self.aggregate(value, input, &key_columns, &mut counter);
+            match target {
+                Some(Expr::Name(name)) => {
+                    let ty = columns.first().and_then(|c| c.1);
+                    aggregate_columns.push((name.text(self.text).to_string(), ty, span, true));
+                }
+                Some(Expr::Parenthesized(names, _)) => {
+                    for (i, n) in names.iter().enumerate() {
+                        if let Expr::Name(n) = n {
+                            let ty = columns.get(i).and_then(|c| c.1);
+                            aggregate_columns.push((n.text(self.text).to_string(), ty, span, true));
+                        }
+                    }
+                }
+                _ => {
+                    for (name, ty) in columns {
+                        aggregate_columns.push((name, ty, span, false));
+                    }
+                }
+            }
+        }
+        for (name, ty, span, _) in aggregate_columns {
+            let name = output.unique_name(&name);
+            output.columns.push(Column { name, ty, origin: self.origin(span) });
+        }
+        output
+    }
+
+    /// The columns one aggregate call makes: `(name, type)`.
+    fn aggregate(
+        &mut self,
+        expr: &'t Expr,
+        input: &TableType,
+        keys: &[String],
+        counter: &mut ColumnCounter,
+    ) -> Vec<(String, Option<ScalarType>)> {
+        let call = match expr {
+            Expr::Call(call) => call,
+            other => {
+                let ty = self.scalar(other, input);
+                return vec![(self.expression_name(other).unwrap_or_else(|| counter.next(input)), ty)];
+            }
+        };
+        let name = call.name.text(self.text);
+        let arguments: Vec<&'t Expr> = call.arguments.iter().collect();
+        match name {
+            "arg_max" | "arg_min" | "argmax" | "argmin" | "take_any" | "any" | "take_anyif" | "anyif" => {
+                let skip_last = matches!(name, "take_anyif" | "anyif");
+                let list =
+                    if skip_last && !arguments.is_empty() { &arguments[..arguments.len() - 1] } else { &arguments[..] };
+                if matches!(name, "any") && list.len() == 1 && !matches!(list[0], Expr::Star(_)) {
+                    let ty = self.scalar(list[0], input);
+                    let arg = self.expression_name(list[0]).unwrap_or_default();
+                    return vec![(format!("any_{arg}"), ty)];
+                }
+                let mut columns: Vec<(String, Option<ScalarType>)> = Vec::new();
+                let explicit: Vec<String> = list
+                    .iter()
+                    .filter_map(|a| match a {
+                        Expr::Name(n) => Some(n.text(self.text).to_string()),
+                        _ => None,
+                    })
+                    .collect();
+                for argument in list {
+                    match argument {
+                        Expr::Star(_) => {
+                            if input.open {
+                                return vec![];
+                            }
+                            for column in &input.columns {
+                                if !explicit.contains(&column.name) && !keys.contains(&column.name) {
+                                    columns.push((column.name.clone(), column.ty));
+                                }
+                            }
+                        }
+                        Expr::Named(named) => {
+                            if let Expr::Name(n) = &named.target {
+                                columns.push((n.text(self.text).to_string(), self.scalar(&named.value, input)));
+                            }
+                        }
+                        other => {
+                            let ty = self.scalar(other, input);
+                            let name = self.expression_name(other).unwrap_or_else(|| counter.next(input));
+                            columns.push((name, ty));
+                        }
+                    }
+                }
+                columns
+            }
+            "percentile" | "percentiles" | "percentilew" | "percentilesw" => {
+                let weighted = name.ends_with('w');
+                let Some(first) = arguments.first() else { return vec![] };
+                let ty = self.scalar(first, input);
+                let stem = self.expression_name(first).unwrap_or_default();
+                let values = &arguments[if weighted { 2 } else { 1 }.min(arguments.len())..];
+                let prefix = if weighted { "percentilew" } else { "percentile" };
+                values
+                    .iter()
+                    .map(|v| {
+                        let text = v.span().of(self.text).replace('.', "_");
+                        (format!("{prefix}_{stem}_{text}"), ty)
+                    })
+                    .collect()
+            }
+            _ => {
+                let types: Vec<Option<ScalarType>> = arguments
+                    .iter()
+                    .map(|a| if matches!(a, Expr::Star(_)) { None } else { self.scalar(a, input) })
+                    .collect();
+                let names: Vec<Option<String>> = arguments.iter().map(|a| self.expression_name(a)).collect();
+                match builtin::aggregate(name) {
+                    Some(aggregate) => {
+                        let ty = aggregate.return_type(&types);
+                        let name = aggregate.result_name(&names).unwrap_or_else(|| counter.next(input));
+                        vec![(name, ty)]
+                    }
+                    None => vec![(counter.next(input), self.scalar(expr, input))],
+                }
+            }
+        }
+    }
+
+    /// `mv-expand [params] [name =] expr [to typeof(t)], ... [limit n]`.
+    fn mv_expand(&mut self, operator: &Operator, items: &'t [Expr], input: TableType) -> TableType {
+        let mut output = input;
+        let marks = self.keywords_at_top(operator.keyword_span.end, operator.span.end, &[Kw::To, Kw::Limit]);
+        let limit = marks.iter().find(|(k, _)| *k == Kw::Limit).map(|(_, at)| *at);
+        let mut index_column = None;
+        let mut expanded: Vec<usize> = Vec::new();
+        for item in items {
+            if limit.is_some_and(|at| item.span().start > at) {
+                break;
+            }
+            if self.is_parameter(item, &["kind", "bagexpansion"]) {
+                continue;
+            }
+            if self.is_parameter(item, &["with_itemindex"]) {
+                if let Expr::Named(named) = item {
+                    if let Expr::Name(n) = &named.value {
+                        index_column = Some((n.text(self.text).to_string(), named.span));
+                    }
+                }
+                continue;
+            }
+            // `to typeof(t)` after an item: that item's type.
+            let after_to = marks.iter().any(|(k, at)| {
+                *k == Kw::To && *at < item.span().start && self.tokens_between(*at, item.span().start).len() <= 1
+            });
+            if after_to {
+                if let (Some(&last), Expr::Inline(span)) = (expanded.last(), item) {
+                    let ty = self.typeof_type(*span);
+                    output.columns[last].ty = ty;
+                }
+                continue;
+            }
+            let (name, span) = match item {
+                Expr::Named(named) => match &named.target {
+                    Expr::Name(n) => (n.text(self.text).to_string(), named.span),
+                    _ => continue,
+                },
+                other => match self.expression_name(other) {
+                    Some(name) => (name, other.span()),
+                    None => continue,
+                },
+            };
+            let column = Column { name, ty: Some(ScalarType::Dynamic), origin: self.origin(span) };
+            match output.position(&column.name) {
+                Some(i) => {
+                    output.columns[i] = column;
+                    expanded.push(i);
+                }
+                None => {
+                    output.columns.push(column);
+                    expanded.push(output.columns.len() - 1);
+                }
+            }
+        }
+        if let Some((name, span)) = index_column {
+            output.columns.push(Column { name, ty: Some(ScalarType::Long), origin: self.origin(span) });
+        }
+        output
+    }
+
+    /// `typeof(t)`.
+    fn typeof_type(&self, span: Span) -> Option<ScalarType> {
+        let tokens = self.tokens_between(span.start, span.end);
+        if !tokens.first().is_some_and(|t| t.is(Kw::Typeof)) {
+            return None;
+        }
+        let inner = tokens.get(2)?;
+        ScalarType::parse(inner.span.of(self.text))
+    }
+
+    /// `parse [params] expr with pattern`: each name of the pattern is a column (`string`
+    /// unless `name:type`).
+    fn parse(&mut self, operator: &Operator, items: &'t [Expr], input: TableType) -> TableType {
+        let Some(&(_, with)) = self.keywords_at_top(operator.keyword_span.end, operator.span.end, &[Kw::With]).first()
+        else {
+            return input;
+        };
+        let mut output = input;
+        for item in items {
+            if item.span().start < with {
+                continue;
+            }
+            let Expr::Name(name) = item else { continue };
+            let ty = self.declared_type_after(name.span.end).unwrap_or(Some(ScalarType::String));
+            let column = Column { name: name.text(self.text).to_string(), ty, origin: self.origin(name.span) };
+            match output.position(&column.name) {
+                Some(i) => output.columns[i] = column,
+                None => output.columns.push(column),
+            }
+        }
+        output
+    }
+
+    /// `parse-kv expr as (k:type, ...) with (...)`.
+    fn parse_kv(&mut self, operator: &Operator, input: TableType) -> TableType {
+        let Some(&(_, at)) = self.keywords_at_top(operator.keyword_span.end, operator.span.end, &[Kw::As]).first()
+        else {
+            return TableType { open: true, ..input };
+        };
+        let mut output = input;
+        let schema = self.schema_after_keyword(Span::new(at as usize, operator.span.end as usize));
+        for column in schema.columns {
+            match output.position(&column.name) {
+                Some(i) => output.columns[i] = column,
+                None => output.columns.push(column),
+            }
+        }
+        output
+    }
+
+    /// `make-series aggregates on axis ... [by keys]`: keys, then the series (dynamic), then
+    /// the axis (dynamic).
+    fn make_series(&mut self, operator: &Operator, items: &'t [Expr], input: &TableType) -> TableType {
+        let marks = self.keywords_at_top(operator.keyword_span.end, operator.span.end, &[Kw::On, Kw::By]);
+        let on = marks.iter().find(|(k, _)| *k == Kw::On).map(|(_, at)| *at);
+        let by = marks.iter().find(|(k, _)| *k == Kw::By).map(|(_, at)| *at);
+        let Some(on) = on else { return TableType::unknown() };
+        let mut output = TableType::closed(Vec::new());
+        let mut counter = ColumnCounter::default();
+        if let Some(by) = by {
+            for key in items.iter().filter(|i| i.span().start > by) {
+                for (name, ty, span) in self.declarations(key, input, &mut counter) {
+                    let name = output.unique_name(&name);
+                    output.columns.push(Column { name, ty, origin: self.origin(span) });
+                }
+            }
+        }
+        let aggregates: Vec<&'t Expr> =
+            items.iter().filter(|i| i.span().start < on && !self.is_parameter(i, &["default", "kind"])).collect();
+        for aggregate in aggregates {
+            let (name, span) = match aggregate {
+                Expr::Named(named) => match &named.target {
+                    Expr::Name(n) => (n.text(self.text).to_string(), named.span),
+                    _ => continue,
+                },
+                other => {
+                    let columns = self.aggregate(other, input, &[], &mut counter);
+                    match columns.into_iter().next() {
+                        Some((name, _)) => (name, other.span()),
+                        None => continue,
+                    }
+                }
+            };
+            let name = output.unique_name(&name);
+            output.columns.push(Column { name, ty: Some(ScalarType::Dynamic), origin: self.origin(span) });
+        }
+        if let Some(axis) = items.iter().find(|i| i.span().start > on) {
+            if let Some(name) = self.expression_name(axis) {
+                let name = output.unique_name(&name);
+                output.columns.push(Column { name, ty: Some(ScalarType::Dynamic), origin: self.origin(axis.span()) });
+            }
+        }
+        output
+    }
+
+    // ------------------------------------------------------------------ scalars
+
+    /// The name Kusto gives an unnamed expression, if it gives one (`None`: `ColumnN`).
+    pub fn expression_name(&self, expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::Name(n) => Some(n.text(self.text).to_string()),
+            Expr::Parenthesized(items, _) if items.len() == 1 => self.expression_name(&items[0]),
+            Expr::Path(path) => {
+                let mut name = self.expression_name(&path.base)?;
+                for segment in &path.segments {
+                    match segment {
+                        Segment::Member(m) => {
+                            name.push('_');
+                            name.push_str(m.text(self.text));
+                        }
+                        Segment::Index(index) => {
+                            let text = match index {
+                                Expr::Literal(Literal { kind: LiteralKind::String { .. }, span }) => {
+                                    string_value(span.of(self.text))
+                                }
+                                Expr::Literal(Literal { kind: LiteralKind::Number, span }) => {
+                                    span.of(self.text).to_string()
+                                }
+                                _ => return None,
+                            };
+                            name.push('_');
+                            name.push_str(&text);
+                        }
+                        _ => return None,
+                    }
+                }
+                Some(name)
+            }
+            Expr::Call(call) => {
+                let name = call.name.text(self.text);
+                let function = builtin::function(name).or_else(|| builtin::aggregate(name))?;
+                let arguments: Vec<Option<String>> = call.arguments.iter().map(|a| self.expression_name(a)).collect();
+                function.result_name(&arguments)
+            }
+            _ => None,
+        }
+    }
+
+    /// The type of a scalar expression over the columns of `row`.
+    pub fn scalar(&mut self, expr: &'t Expr, row: &TableType) -> Option<ScalarType> {
+        match expr {
+            Expr::Literal(literal) => self.literal_type(literal),
+            Expr::Name(name) => {
+                let text = name.text(self.text);
+                if let Some(column) = row.column(text) {
+                    return column.ty;
+                }
+                match self.lookup(text).cloned() {
+                    Some(Binding::Value(Value::Scalar(ty))) => ty,
+                    Some(Binding::Function(f)) if f.parameters.is_empty() => match self.call_let(f, &[]) {
+                        Some(Value::Scalar(ty)) => ty,
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            }
+            Expr::Call(call) => self.call_type(call, row),
+            Expr::Path(path) => {
+                let base = self.scalar(&path.base, row);
+                match path.segments.last() {
+                    Some(Segment::Member(_) | Segment::Index(_)) if base == Some(ScalarType::Dynamic) => {
+                        Some(ScalarType::Dynamic)
+                    }
+                    _ => None,
+                }
+            }
+            Expr::Operation(operation) => self.operation_type(operation, row),
+            Expr::Unary(inner, _) => self.scalar(inner, row),
+            Expr::Parenthesized(items, _) if items.len() == 1 => self.scalar(&items[0], row),
+            Expr::Named(named) => self.scalar(&named.value, row),
+            Expr::Subquery(inner, span) => match self.token_at(span.start).and_then(Token::keyword) {
+                Some(Kw::Toscalar) => self.scalar_of_table(inner),
+                _ => None,
+            },
+            Expr::Inline(span) => match self.token_at(span.start).and_then(Token::keyword) {
+                Some(Kw::Dynamic) => Some(ScalarType::Dynamic),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn literal_type(&self, literal: &Literal) -> Option<ScalarType> {
+        let token = self.token_at(literal.span.start)?;
+        Some(match token.kind {
+            TokenKind::String { .. } => ScalarType::String,
+            TokenKind::Long => ScalarType::Long,
+            TokenKind::Real => ScalarType::Real,
+            TokenKind::Timespan => ScalarType::TimeSpan,
+            TokenKind::Bool => ScalarType::Bool,
+            TokenKind::Guid => ScalarType::Guid,
+            TokenKind::TypedLiteral { ty, .. } => match ty {
+                LiteralType::DateTime => ScalarType::DateTime,
+                LiteralType::TimeSpan => ScalarType::TimeSpan,
+                LiteralType::Long => ScalarType::Long,
+                LiteralType::Int => ScalarType::Int,
+                LiteralType::Real => ScalarType::Real,
+                LiteralType::Decimal => ScalarType::Decimal,
+                LiteralType::Bool => ScalarType::Bool,
+                LiteralType::Guid => ScalarType::Guid,
+            },
+            _ => return None,
+        })
+    }
+
+    fn call_type(&mut self, call: &'t Call, row: &TableType) -> Option<ScalarType> {
+        let name = call.name.text(self.text);
+        if let Some(binding) = self.lookup(name).cloned() {
+            return match binding {
+                Binding::Function(f) => {
+                    let arguments: Vec<Value> =
+                        call.arguments.iter().map(|a| Value::Scalar(self.scalar(a, row))).collect();
+                    match self.call_let(f, &arguments) {
+                        Some(Value::Scalar(ty)) => ty,
+                        _ => None,
+                    }
+                }
+                Binding::Value(_) => None,
+            };
+        }
+        let function = builtin::function(name).or_else(|| builtin::aggregate(name))?;
+        let arguments: Vec<Option<ScalarType>> = call.arguments.iter().map(|a| self.scalar(a, row)).collect();
+        function.return_type(&arguments)
+    }
+
+    /// A chain of operands and binary operators.
+    fn operation_type(&mut self, operation: &'t Operation, row: &TableType) -> Option<ScalarType> {
+        let operands = &operation.operands;
+        let mut operators = Vec::with_capacity(operands.len());
+        for pair in operands.windows(2) {
+            let between = self.tokens_between(pair[0].span().end, pair[1].span().start);
+            operators.push(between.first().map(|t| t.kind));
+        }
+        if operators.iter().any(|op| {
+            !matches!(
+                op,
+                Some(TokenKind::Plus | TokenKind::Minus | TokenKind::Star | TokenKind::Slash | TokenKind::Percent)
+            )
+        }) {
+            // A comparison, a string predicate, `in`, `between`, `and`/`or`: a boolean.
+            return Some(ScalarType::Bool);
+        }
+        let mut current = self.scalar(&operands[0], row);
+        for (operand, op) in operands[1..].iter().zip(operators) {
+            let right = self.scalar(operand, row);
+            current = arithmetic(op?, current?, right?);
+        }
+        current
+    }
+}
+
+/// The type of `left op right`.
+fn arithmetic(op: TokenKind, left: ScalarType, right: ScalarType) -> Option<ScalarType> {
+    use ScalarType::*;
+    Some(match (op, left, right) {
+        (_, Dynamic, _) | (_, _, Dynamic) => Dynamic,
+        (TokenKind::Plus, DateTime, TimeSpan) | (TokenKind::Plus, TimeSpan, DateTime) => DateTime,
+        (TokenKind::Minus, DateTime, DateTime) => TimeSpan,
+        (TokenKind::Minus, DateTime, TimeSpan) => DateTime,
+        (TokenKind::Plus | TokenKind::Minus, TimeSpan, TimeSpan) => TimeSpan,
+        (TokenKind::Star, TimeSpan, n) | (TokenKind::Star, n, TimeSpan) if n.is_numeric() => TimeSpan,
+        (TokenKind::Slash, TimeSpan, TimeSpan) => Real,
+        (TokenKind::Slash, TimeSpan, n) if n.is_numeric() => TimeSpan,
+        (TokenKind::Percent, TimeSpan, _) => TimeSpan,
+        (_, l, r) if l.is_numeric() && r.is_numeric() => match l.wider(r) {
+            Int => Long,
+            wider => wider,
+        },
+        _ => return None,
+    })
+}
+
+/// Joined columns: the left's, then the right's except `drop`, renamed where they collide.
+fn join_columns(left: TableType, right: TableType, drop: &[String]) -> TableType {
+    let open = left.open || right.open;
+    let mut output = left;
+    let right_names: Vec<String> = right.columns.iter().map(|c| c.name.clone()).collect();
+    for column in right.columns {
+        if drop.contains(&column.name) {
+            continue;
+        }
+        let mut name = column.name.clone();
+        if output.column(&name).is_some() {
+            name = (1..)
+                .map(|n| format!("{}{n}", column.name))
+                .find(|c| output.column(c).is_none() && !right_names.contains(c))
+                .unwrap_or_default();
+        }
+        output.columns.push(Column { name, ..column });
+    }
+    output.open = open;
+    output
+}
+
+/// `union kind=outer`: every column by name; a name with several types becomes `name_type`.
+fn union_outer(tables: Vec<TableType>) -> TableType {
+    let open = tables.iter().any(|t| t.open);
+    let mut merged: Vec<(String, Vec<Column>)> = Vec::new();
+    for table in tables {
+        for column in table.columns {
+            match merged.iter_mut().find(|(n, _)| *n == column.name) {
+                Some((_, variants)) => {
+                    if !variants.iter().any(|v| v.ty == column.ty || v.ty.is_none() || column.ty.is_none()) {
+                        variants.push(column);
+                    }
+                }
+                None => merged.push((column.name.clone(), vec![column])),
+            }
+        }
+    }
+    let mut columns = Vec::new();
+    for (name, variants) in merged {
+        if variants.len() == 1 {
+            columns.extend(variants);
+        } else {
+            for v in variants {
+                let ty_name = v.ty.map_or("unknown", ScalarType::name);
+                columns.push(Column { name: format!("{name}_{ty_name}"), ..v });
+            }
+        }
+    }
+    TableType { columns, open }
+}
+
+/// `union kind=inner`: the columns every table has (same name and type).
+fn union_inner(tables: Vec<TableType>) -> TableType {
+    let mut iter = tables.into_iter();
+    let Some(first) = iter.next() else { return TableType::unknown() };
+    let rest: Vec<TableType> = iter.collect();
+    if rest.iter().any(|t| t.open) || first.open {
+        return TableType::unknown();
+    }
+    let columns = first
+        .columns
+        .into_iter()
+        .filter(|c| rest.iter().all(|t| t.column(&c.name).is_some_and(|o| o.ty == c.ty)))
+        .collect();
+    TableType::closed(columns)
+}
+
+/// `Column1`, `Column2`... numbered per operator, skipping names the row already has.
+#[derive(Default)]
+struct ColumnCounter(u32);
+
+impl ColumnCounter {
+    fn next(&mut self, row: &TableType) -> String {
+        loop {
+            self.0 += 1;
+            let name = format!("Column{}", self.0);
+            if row.column(&name).is_none() {
+                return name;
+            }
+        }
+    }
+}
+
+/// A name or a wildcard pattern (`a*`, `*_x`, `*`).
+struct Pattern(String);
+
+impl Pattern {
+    fn matches(&self, name: &str) -> bool {
+        let pattern = &self.0;
+        if !pattern.contains('*') {
+            return pattern == name;
+        }
+        let parts: Vec<&str> = pattern.split('*').collect();
+        let mut rest = name;
+        for (i, part) in parts.iter().enumerate() {
+            if i == 0 {
+                let Some(r) = rest.strip_prefix(part) else { return false };
+                rest = r;
+            } else if i == parts.len() - 1 {
+                return rest.ends_with(part);
+            } else {
+                match rest.find(part) {
+                    Some(at) => rest = &rest[at + part.len()..],
+                    None => return false,
+                }
+            }
+        }
+        true
+    }
+}
+
+/// The value of a simple string literal (`'x'`, `"x"`, `@'x'`), escapes left as written
+/// except `\'`, `\"` and `\\`.
+fn string_value(text: &str) -> String {
+    let text = text.trim();
+    let text = text.strip_prefix('@').unwrap_or(text);
+    for quote in ['\'', '"'] {
+        if let Some(inner) = text.strip_prefix(quote).and_then(|s| s.strip_suffix(quote)) {
+            return inner.replace("\\'", "'").replace("\\\"", "\"").replace("\\\\", "\\");
+        }
+    }
+    text.to_string()
+}
