@@ -32,7 +32,11 @@
 //!   spans; [`kql::parser`] builds a [`kql::ast`] tree that keeps every place a table can be
 //!   named and recovers from syntax errors; [`kql::analyze`] walks it with `let` scopes and
 //!   returns references as written and what the query reads ([`kql::references`]).
-//!   [`kql::strings`] decodes literals with a map back to source bytes.
+//!   [`kql::strings`] decodes literals with a map back to source bytes. [`kql::types`] reads
+//!   the tree for column types: scalar types and aliases, the built-in function table
+//!   generated from Kusto.Language (`tools/gen_builtin_types.js`), and the output schema of a
+//!   query (open or unknown where it cannot be known), asking an environment for tables and
+//!   stored functions.
 //! * [`workspace`]: the loading stages together (discover, load, scripts, model, units).
 //! * [`resolve`]: what each update policy entry reads, resolved against the model through every
 //!   stored function it calls (across databases, memoised, cycle-safe), with the chain of
