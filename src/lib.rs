@@ -22,8 +22,9 @@
 //!   loading with its failures (`UP902`), and byte offsets to lines and columns.
 //! * [`script`]: a file cut into `#connect` directives, management commands and query text;
 //!   [`script::command`] types every modelled command with spans, [`script::parse`] parses
-//!   them, [`script::payload`] decodes policy JSON with a map from every JSON value back to the
-//!   file through both layers of escaping.
+//!   them, [`script::payload`] reads policy JSON as ADX does (single quotes, comments,
+//!   trailing commas; `jsonc-parser`) with a map from every JSON value back to the file through
+//!   both layers of escaping.
 //! * [`model`]: the clusters and databases the scripts describe once run in path order, with
 //!   every definition's location; it also makes the [`unit`](mod@unit)s.
 //! * [`unit`](mod@unit): the pieces of KQL to analyse (queries, function bodies, policy `Query`

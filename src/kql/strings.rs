@@ -220,13 +220,16 @@ fn decode_into(text: &str, span: Span, form: StringForm, obfuscated: bool, termi
 }
 
 /// Decodes a JSON string token `raw` (quotes included) that sits at `source_start` of its text:
-/// the JSON escapes `\" \\ \/ \b \f \n \r \t \uXXXX` (surrogate pairs included), with a map
-/// back to that text. The value equals what a JSON parser yields for a valid token.
+/// the JSON escapes `\" \\ \/ \b \f \n \r \t \uXXXX` (surrogate pairs included), and `\'`, with
+/// a map back to that text. The token may be in single quotes, as ADX's JSON reader accepts. The
+/// value equals what a JSON parser yields for a valid token.
 pub fn decode_json_string(raw: &str, source_start: usize) -> DecodedString {
     let mut out = DecodedString { escapes_valid: true, ..DecodedString::default() };
     out.map.origin = source_start as u32;
-    let inner_start = usize::from(raw.starts_with('"'));
-    let inner_end = if raw.len() > inner_start && raw.ends_with('"') { raw.len() - 1 } else { raw.len() };
+    let quote = raw.chars().next().filter(|&c| c == '"' || c == '\'');
+    let inner_start = quote.map_or(0, char::len_utf8);
+    let closed = quote.is_some_and(|q| raw.len() > inner_start && raw.ends_with(q));
+    let inner_end = if closed { raw.len() - 1 } else { raw.len() };
     let content = &raw[inner_start..inner_end];
     let base = source_start + inner_start;
     let bytes = content.as_bytes();
@@ -260,6 +263,7 @@ fn json_escape(s: &str) -> (Option<char>, usize) {
     };
     match s.as_bytes().get(1) {
         Some(b'"') => (Some('"'), 2),
+        Some(b'\'') => (Some('\''), 2),
         Some(b'\\') => (Some('\\'), 2),
         Some(b'/') => (Some('/'), 2),
         Some(b'b') => (Some('\u{8}'), 2),

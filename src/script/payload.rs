@@ -2,7 +2,9 @@
 //! every JSON value mapped back to its bytes in the file through both layers of escaping
 //! (`spec/kql-grammar.md` §4.12).
 
-use json_spanned_value::spanned;
+use jsonc_parser::ast::{ObjectPropName, Value};
+use jsonc_parser::common::{Range, Ranged};
+use jsonc_parser::{CollectOptions, ParseOptions, ParseResult};
 
 use crate::kql::strings::{self, DecodedString, OffsetMap};
 use crate::kql::token::Token;
@@ -169,63 +171,94 @@ impl Payload {
     }
 }
 
-/// Parses JSON `text` (whose offsets `map` takes to the file).
-fn parse_json(text: &str, map: &OffsetMap) -> Result<JsonValue, JsonError> {
-    let settings = json_spanned_value::Settings { allow_duplicate_keys: true, ..Default::default() };
-    match json_spanned_value::from_str_with_settings::<spanned::Value>(text, &settings) {
-        Ok(value) => Ok(convert(&value, text, map)),
-        Err(error) => {
-            let offset = error_offset(text, error.line(), error.column());
-            let message = error.to_string();
-            // serde_json appends " at line L column C": the position is shown by the span.
-            let message = match message.rfind(" at line ") {
-                Some(cut) => message[..cut].to_string(),
-                None => message,
-            };
-            Err(JsonError {
-                message,
-                span: map.span_to_source(Span::new(offset, (offset + 1).min(text.len()).max(offset))),
-            })
-        }
+/// What ADX's JSON reader accepts beyond strict JSON: keys and strings in single quotes (its own
+/// documentation writes `[ { 'ObjectId' : '<id>', 'AllowedUsages' : 'NativeIngestion' }]`),
+/// `//` and `/* */` comments, trailing commas, unquoted keys. Missing commas, hexadecimal,
+/// `+1`, `.5`, `NaN` and JSON5 escapes stay errors.
+fn options() -> ParseOptions {
+    ParseOptions {
+        allow_comments: true,
+        allow_loose_object_property_names: true,
+        allow_trailing_commas: true,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: true,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
     }
 }
 
-/// The byte offset of a 1-based line and column (columns in bytes, as serde_json counts them).
-fn error_offset(text: &str, line: usize, column: usize) -> usize {
-    let line_start = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>();
-    let mut offset = (line_start + column.saturating_sub(1)).min(text.len());
+/// Parses JSON `text` (whose offsets `map` takes to the file) as ADX reads policies.
+fn parse_json(text: &str, map: &OffsetMap) -> Result<JsonValue, JsonError> {
+    let error_at = |range: Range, message: String| {
+        // The error is at the first byte that does not fit, not at the blank before it.
+        let start = floor_char_boundary(text, range.start.min(text.len()));
+        let start = start + text[start..].len() - text[start..].trim_start().len();
+        let end = floor_char_boundary(text, range.end.clamp(start, text.len()));
+        // An empty range (the end of the text) still points at a byte when there is one.
+        let end = if end == start { ceil_char_boundary(text, (start + 1).min(text.len())) } else { end };
+        JsonError { message, span: map.span_to_source(Span::new(start, end)) }
+    };
+    match jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &options()) {
+        Ok(ParseResult { value: Some(value), .. }) => Ok(convert(&value, text, map)),
+        Ok(ParseResult { value: None, .. }) => {
+            Err(error_at(Range { start: text.len(), end: text.len() }, "no JSON value".to_string()))
+        }
+        Err(error) => Err(error_at(error.range(), lower_first(&error.kind().to_string()))),
+    }
+}
+
+/// `Expected comma` as uplint words messages: `expected comma`.
+fn lower_first(message: &str) -> String {
+    let mut chars = message.chars();
+    chars.next().map_or_else(String::new, |first| first.to_lowercase().chain(chars).collect())
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     while !text.is_char_boundary(offset) {
         offset -= 1;
     }
     offset
 }
 
-fn convert(value: &spanned::Value, text: &str, map: &OffsetMap) -> JsonValue {
+fn ceil_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset += 1;
+    }
+    offset
+}
+
+fn convert(value: &Value<'_>, text: &str, map: &OffsetMap) -> JsonValue {
     let range = value.range();
     let span = map.span_to_source(Span::new(range.start, range.end));
-    let kind = match value.get_ref() {
-        json_spanned_value::Value::Null => JsonKind::Null,
-        json_spanned_value::Value::Bool(b) => JsonKind::Bool(*b),
-        json_spanned_value::Value::Number(n) => JsonKind::Number(n.to_string()),
-        json_spanned_value::Value::String(_) => {
-            let decoded = strings::decode_json_string(&text[range.clone()], range.start);
+    let kind = match value {
+        Value::NullKeyword(_) => JsonKind::Null,
+        Value::BooleanLit(b) => JsonKind::Bool(b.value),
+        Value::NumberLit(n) => JsonKind::Number(n.value.to_string()),
+        Value::StringLit(_) => {
+            let decoded = strings::decode_json_string(&text[range.start..range.end], range.start);
             JsonKind::String { value: decoded.value, map: map.compose(&decoded.map) }
         }
-        json_spanned_value::Value::Array(items) => {
-            JsonKind::Array(items.iter().map(|v| convert(v, text, map)).collect())
-        }
-        json_spanned_value::Value::Object(members) => {
-            let mut members: Vec<JsonMember> = members
+        Value::Array(array) => JsonKind::Array(array.elements.iter().map(|v| convert(v, text, map)).collect()),
+        Value::Object(object) => JsonKind::Object(
+            object
+                .properties
                 .iter()
-                .map(|(key, v)| JsonMember {
-                    key: key.get_ref().clone(),
-                    key_span: map.span_to_source(Span::new(key.range().start, key.range().end)),
-                    value: convert(v, text, map),
+                .map(|property| {
+                    let (key, key_range) = match &property.name {
+                        ObjectPropName::String(name) => (name.value.to_string(), name.range),
+                        ObjectPropName::Word(name) => (name.value.to_string(), name.range),
+                    };
+                    JsonMember {
+                        key,
+                        key_span: map.span_to_source(Span::new(key_range.start, key_range.end)),
+                        value: convert(&property.value, text, map),
+                    }
                 })
-                .collect();
-            members.sort_by_key(|m| m.key_span.start);
-            JsonKind::Object(members)
-        }
+                .collect(),
+        ),
     };
     JsonValue { span, kind }
 }
@@ -287,6 +320,52 @@ mod tests {
         let error = p.json.unwrap_err();
         assert_eq!(error.span.of(text), ",");
         assert_eq!(error.span.start, 20);
+    }
+
+    #[test]
+    fn reads_json_as_adx_does_through_every_literal_form() {
+        // Single-quoted keys and strings (Microsoft's documented managed identity example),
+        // comments, trailing commas and unquoted keys, in each literal form.
+        let forms = [
+            r#""[ { 'ObjectId' : 'abc', 'AllowedUsages' : 'NativeIngestion', 'Query': 'F() | where a == \\'x\\'' }]""#,
+            r#"@'[ { ''ObjectId'' : ''abc'', ''AllowedUsages'' : ''NativeIngestion'', ''Query'': ''F() | where a == \''x\'''' }]'"#,
+            r#"'[ { \'ObjectId\' : \'abc\', \'AllowedUsages\' : \'NativeIngestion\', \'Query\': \'F() | where a == \\\'x\\\'\' }]'"#,
+            "```[ // the identity\n { 'ObjectId' : 'abc', /* usages */ 'AllowedUsages' : 'NativeIngestion', 'Query': 'F() | where a == \\'x\\'', },\n]```",
+            "```[{ObjectId: \"abc\", AllowedUsages: \"NativeIngestion\", Query: \"F() | where a == 'x'\"}]```",
+        ];
+        for text in forms {
+            let p = payload(text);
+            assert!(p.json.is_ok(), "{text}: {:?}", p.json);
+            let entry = p.entries()[0];
+            assert_eq!(entry.member("objectid").unwrap().value.as_str(), Some("abc"), "{text}");
+            let usages = &entry.member("AllowedUsages").unwrap();
+            assert_eq!(usages.value.as_str(), Some("NativeIngestion"), "{text}");
+            assert!(usages.key_span.of(text).contains("AllowedUsages"), "{text}");
+            let query = &entry.member("Query").unwrap().value;
+            assert_eq!(query.as_str(), Some("F() | where a == 'x'"), "{text}");
+            let JsonKind::String { map, .. } = &query.kind else { unreachable!() };
+            assert_eq!(map.span_to_source(Span::new(0, 3)).of(text), "F()", "{text}");
+            assert_eq!(map.span_to_source(Span::new(18, 19)).of(text), "x", "{text}");
+        }
+    }
+
+    #[test]
+    fn what_even_adx_rejects_is_an_error_at_its_byte() {
+        for (text, at) in [
+            // A missing comma between members.
+            (r#"@'[{"Source": "Raw" "Query": "T"}]'"#, r#""Query""#),
+            // A single-quoted string that is not closed.
+            ("```[{'Source': 'Raw}]```", "'Raw}]"),
+            // Hexadecimal numbers.
+            ("```[{\"N\": 0x1F}]```", "0x1F"),
+        ] {
+            let error = payload(text).json.unwrap_err();
+            assert_eq!(error.span.start as usize, text.find(at).unwrap(), "{text}: {error:?}");
+        }
+        // Through a layer of escaping, the error is at the file's bytes.
+        let text = r#""[{\"Source\": \"Raw\" \"Query\": \"T\"}]""#;
+        let error = payload(text).json.unwrap_err();
+        assert_eq!(error.span.start as usize, text.find(r#"\"Query"#).unwrap(), "{error:?}");
     }
 
     #[test]

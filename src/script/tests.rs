@@ -148,7 +148,7 @@ fn update_policies_in_every_form() {
 #[test]
 fn malformed_policy_json_keeps_its_place() {
     let text = ".alter table T policy update @'[{\"Source\": \"Raw\",, }]'";
-    assert_eq!(errors(text), [",: the policy is not valid JSON: key must be a string"]);
+    assert_eq!(errors(text), [",: the policy is not valid JSON: unexpected token in object"]);
     let script = parse_script(text);
     let Item::Command(command) = &script.items[0] else { panic!() };
     let CommandKind::UpdatePolicy { payload, .. } = &command.kind else { panic!() };
