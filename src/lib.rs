@@ -13,6 +13,7 @@
 //!                                        └────────▶ Units (every piece of KQL, analysed by kql)
 //!                                                     │
 //!                            resolve ─▶ what each policy entry reads, through functions
+//!                          typecheck ─▶ what each policy entry outputs (column types)
 //!                                                     │
 //!                               rules ─▶ Diagnostics ─▶ render ─▶ human | json
 //! ```
@@ -42,6 +43,10 @@
 //! * [`resolve`]: what each update policy entry reads, resolved against the model through every
 //!   stored function it calls (across databases, memoised, cycle-safe), with the chain of
 //!   locations that explains each read.
+//! * [`typecheck`]: the output schema of each update policy entry's `Query`, typed by
+//!   [`kql::types`] through the stored functions it calls (arguments bound, memoised per
+//!   function and argument types), and its [`typecheck::Verdict`] against the target table's
+//!   columns as the model replays them ([`model::Table::columns`]).
 //! * [`rules`]: one rule per file behind [`rules::Rule`], listed in [`rules::RULES`] with their
 //!   metadata (code, name, severity, public sources from [`rules::sources`]) and documentation
 //!   pages (`rules/*.md`); rules read the model and the resolution, never text. The codes
@@ -76,5 +81,6 @@ pub mod rules;
 pub mod script;
 pub mod source;
 pub mod span;
+pub mod typecheck;
 pub mod unit;
 pub mod workspace;

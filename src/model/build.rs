@@ -109,9 +109,10 @@ impl Builder<'_> {
     fn command(&mut self, file: FileId, text: &str, context: &Context, command: &Command) {
         let location = Location { file, span: command.span };
         match &command.kind {
-            CommandKind::Tables { tables, .. } => {
+            CommandKind::Tables { tables, verb, .. } => {
                 for schema in tables {
                     let definition = TableDefinition {
+                        verb: *verb,
                         location,
                         name_span: schema.name.span,
                         columns: schema
@@ -129,10 +130,9 @@ impl Builder<'_> {
                 let columns = database
                     .tables
                     .get(&based_on.text)
-                    .and_then(|t| t.definitions.last())
-                    .map(|d| d.columns.clone())
+                    .map(|t| t.columns().iter().map(|(n, t, _)| (n.to_string(), t.to_string())).collect())
                     .unwrap_or_default();
-                let definition = TableDefinition { location, name_span: name.span, columns };
+                let definition = TableDefinition { location, name_span: name.span, columns, verb: TableVerb::Create };
                 database.tables.entry(name.text.clone()).or_default().definitions.push(definition);
             }
             CommandKind::DropTables { names } => {

@@ -8,7 +8,8 @@ pub mod build;
 
 use std::collections::BTreeMap;
 
-use crate::script::command::{Principal, Property};
+use crate::kql::types::{Column, ScalarType, TableType};
+use crate::script::command::{Principal, Property, TableVerb};
 use crate::script::payload::JsonValue;
 use crate::source::FileId;
 use crate::span::Span;
@@ -96,6 +97,45 @@ pub struct TableDefinition {
     pub name_span: Span,
     /// `(name, type)` as written.
     pub columns: Vec<(String, String)>,
+    /// How the command changes the columns (`.create ... based-on` counts as `.create`).
+    pub verb: TableVerb,
+}
+
+impl Table {
+    /// The table's columns once every definition has run, in order: `.create`/`.alter`
+    /// replace the columns, `.create-merge`/`.alter-merge` append those the table lacks.
+    /// Each column comes with the definition that added it. Empty when no definition has columns.
+    pub fn columns(&self) -> Vec<(&str, &str, &TableDefinition)> {
+        let mut columns: Vec<(&str, &str, &TableDefinition)> = Vec::new();
+        for definition in &self.definitions {
+            match definition.verb {
+                TableVerb::Create | TableVerb::Alter => {
+                    columns = definition.columns.iter().map(|(n, t)| (n.as_str(), t.as_str(), definition)).collect();
+                }
+                TableVerb::CreateMerge | TableVerb::AlterMerge => {
+                    // Names the table had before this command; a name written twice in the
+                    // command stays twice (ADX rejects that; UP304 reports it).
+                    let before = columns.len();
+                    for (name, ty) in &definition.columns {
+                        if !columns[..before].iter().any(|(n, _, _)| n == name) {
+                            columns.push((name, ty, definition));
+                        }
+                    }
+                }
+            }
+        }
+        columns
+    }
+
+    /// The table's schema (`None` when no definition gives columns); a type name ADX would not
+    /// accept gives a column of unknown type.
+    pub fn schema(&self) -> Option<TableType> {
+        let columns = self.columns();
+        if columns.is_empty() {
+            return None;
+        }
+        Some(TableType::closed(columns.iter().map(|(n, t, _)| Column::new(*n, ScalarType::parse(t))).collect()))
+    }
 }
 
 /// A table's update policy after every command that set it.

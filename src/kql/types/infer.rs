@@ -1193,7 +1193,14 @@ impl<'t, 'e> Inference<'t, 'e> {
 fn arithmetic(op: TokenKind, left: ScalarType, right: ScalarType) -> Option<ScalarType> {
     use ScalarType::*;
     Some(match (op, left, right) {
-        (_, Dynamic, _) | (_, _, Dynamic) => Dynamic,
+        (_, Dynamic, Dynamic) => Dynamic,
+        // A dynamic operand takes the other side's type where Kusto can tell (Kusto.Language's
+        // answers: `long + dynamic` is long, `datetime - dynamic` timespan, `timespan * dynamic`
+        // unknown).
+        (_, Dynamic, n) | (_, n, Dynamic) if n.is_numeric() => n.wider(Long),
+        (TokenKind::Plus, DateTime, Dynamic) | (TokenKind::Plus, Dynamic, DateTime) => DateTime,
+        (TokenKind::Minus, DateTime, Dynamic) => TimeSpan,
+        (_, Dynamic, _) | (_, _, Dynamic) => return None,
         (TokenKind::Plus, DateTime, TimeSpan) | (TokenKind::Plus, TimeSpan, DateTime) => DateTime,
         (TokenKind::Minus, DateTime, DateTime) => TimeSpan,
         (TokenKind::Minus, DateTime, TimeSpan) => DateTime,

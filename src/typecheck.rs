@@ -1,0 +1,245 @@
+//! Output schemas of update policy entries: each entry's `Query` typed through the stored
+//! functions it calls (across databases, with the arguments bound, memoised per function and
+//! argument types, cycle-safe), against the tables the model describes.
+//!
+//! Only policy entries and what they call are typed. Where something is not known (a table
+//! without columns, a function outside the project, a plugin), the answer says so: a column of
+//! unknown type or an open schema, never a guess.
+
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
+
+use crate::kql::parser;
+use crate::kql::types::{EntityKind, EntityRef, Environment, Inference, Origin, TableType, Value};
+use crate::model::{Database, Location, UpdatePolicyEntry};
+use crate::script::payload::JsonKind;
+use crate::unit::UnitId;
+use crate::workspace::Workspace;
+
+/// The output schema of every update policy entry in effect, keyed by the entry's `Query` unit.
+#[derive(Clone, Debug, Default)]
+pub struct Outputs {
+    pub entries: BTreeMap<UnitId, Option<TableType>>,
+}
+
+impl Outputs {
+    /// The output of the entry whose `Query` is `unit`: `None` when it has no tabular result
+    /// that can be known.
+    pub fn output(&self, unit: UnitId) -> Option<&TableType> {
+        self.entries.get(&unit).and_then(Option::as_ref)
+    }
+}
+
+/// Where a column was made, in its file (origins carry the unit as their source).
+pub fn origin_location(workspace: &Workspace, origin: Origin) -> Option<Location> {
+    let unit = workspace.units.get(origin.source as usize)?;
+    Some(Location { file: unit.file, span: unit.file_span(origin.span) })
+}
+
+/// Types the `Query` of every update policy entry in effect.
+pub fn check(workspace: &Workspace) -> Outputs {
+    let mut env = ModelEnvironment {
+        workspace,
+        memo: FxHashMap::default(),
+        in_progress: Vec::new(),
+        contexts: Vec::new(),
+        source_table: None,
+    };
+    let mut outputs = Outputs::default();
+    for cluster in workspace.model.clusters.values() {
+        for database in cluster.databases.values() {
+            for table in database.tables.values() {
+                for entry in &table.update_policy.entries {
+                    let Some(unit) = entry.query else { continue };
+                    env.source_table = source_schema(database, entry);
+                    outputs.entries.insert(unit, env.unit_output(unit, &[]).map(Value::into_table));
+                }
+            }
+        }
+    }
+    outputs
+}
+
+/// The `Source` table's schema, for `$source_table`.
+fn source_schema(database: &Database, entry: &UpdatePolicyEntry) -> Option<TableType> {
+    let member = entry.json.member("Source")?;
+    let JsonKind::String { value, .. } = &member.value.kind else { return None };
+    database.tables.get(value.as_str())?.schema()
+}
+
+type MemoKey = (UnitId, Vec<String>);
+
+struct ModelEnvironment<'w> {
+    workspace: &'w Workspace,
+    memo: FxHashMap<MemoKey, Option<Value>>,
+    in_progress: Vec<UnitId>,
+    /// The cluster and database of the code being typed (innermost last).
+    contexts: Vec<(Option<String>, Option<String>)>,
+    source_table: Option<TableType>,
+}
+
+/// A key for the arguments of a call: their schemas or types as text.
+fn argument_key(value: &Value) -> String {
+    match value {
+        Value::Table(t) => t.describe(),
+        Value::Scalar(ty) => ty.map_or("?", |t| t.name()).to_string(),
+    }
+}
+
+impl ModelEnvironment<'_> {
+    /// The value of a unit (a policy's query, or a function's body with `arguments`).
+    fn unit_output(&mut self, unit_id: UnitId, arguments: &[Value]) -> Option<Value> {
+        let key = (unit_id, arguments.iter().map(argument_key).collect::<Vec<_>>());
+        if let Some(done) = self.memo.get(&key) {
+            return done.clone();
+        }
+        if self.in_progress.contains(&unit_id) {
+            return None;
+        }
+        let workspace = self.workspace;
+        let unit = workspace.unit(unit_id);
+        self.in_progress.push(unit_id);
+        self.contexts.push((unit.cluster.clone(), unit.database.clone()));
+        let result = match unit.kind {
+            crate::unit::UnitKind::Function => {
+                let parsed = parser::parse_function(&unit.text);
+                Inference::new(&unit.text, &parsed.tokens, unit_id.0, self).function(&parsed.function, arguments)
+            }
+            crate::unit::UnitKind::MaterializedView => {
+                let parsed = parser::parse_function_body(&unit.text);
+                Inference::new(&unit.text, &parsed.tokens, unit_id.0, self).block(&parsed.block)
+            }
+            _ => {
+                let parsed = parser::parse_query(&unit.text);
+                Inference::new(&unit.text, &parsed.tokens, unit_id.0, self).block(&parsed.block)
+            }
+        };
+        self.contexts.pop();
+        self.in_progress.pop();
+        self.memo.insert(key, result.clone());
+        result
+    }
+}
+
+impl Environment for ModelEnvironment<'_> {
+    fn entity(&mut self, entity: &EntityRef<'_>) -> Option<Value> {
+        if entity.name == "$source_table" && entity.database.is_none() {
+            return self.source_table.clone().map(Value::Table);
+        }
+        let (context_cluster, context_database) = self.contexts.last().cloned().unwrap_or_default();
+        let cluster = entity.cluster.clone().or(context_cluster);
+        let database_name = entity.database.clone().or(context_database)?;
+        let workspace = self.workspace;
+        let database = workspace.model.database(cluster.as_deref(), &database_name)?;
+        let function = database.functions.get(entity.name).and_then(|f| f.effective());
+        match entity.kind {
+            EntityKind::Table | EntityKind::Call => {
+                let callable = |unit: UnitId| {
+                    entity.kind == EntityKind::Call
+                        || workspace.unit(unit).query.parameters.iter().all(|p| p.has_default)
+                };
+                if let Some(definition) = function.filter(|d| callable(d.unit)) {
+                    return self.unit_output(definition.unit, entity.arguments);
+                }
+                if entity.kind == EntityKind::Call {
+                    return None;
+                }
+                if let Some(view) = database.materialized_views.get(entity.name) {
+                    return self.materialized_view(view);
+                }
+                database.tables.get(entity.name)?.schema().map(Value::Table)
+            }
+            EntityKind::MaterializedView => {
+                let view = database.materialized_views.get(entity.name)?;
+                self.materialized_view(view)
+            }
+            EntityKind::ExternalTable => None,
+        }
+    }
+}
+
+impl ModelEnvironment<'_> {
+    fn materialized_view(&mut self, view: &crate::model::MaterializedView) -> Option<Value> {
+        let definition = view.definitions.last()?;
+        self.unit_output(definition.unit, &[])
+    }
+}
+
+/// How a policy entry's output compares with its target table (§2.7: by count, and by type at
+/// each position; names are not compared).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Match,
+    /// The counts differ.
+    CountMismatch,
+    /// The types differ at this position (0-based), the first such position.
+    TypeMismatch(usize),
+    /// Not known: no output, an open output, no target columns, or an unknown type where the
+    /// known ones agree.
+    Unknown,
+}
+
+/// Compares an entry's output with its target table's columns.
+pub fn verdict(output: Option<&TableType>, target: Option<&TableType>) -> Verdict {
+    let (Some(output), Some(target)) = (output, target) else { return Verdict::Unknown };
+    if output.open || target.open {
+        return Verdict::Unknown;
+    }
+    if output.columns.len() != target.columns.len() {
+        return Verdict::CountMismatch;
+    }
+    let mut unknown = false;
+    for (i, (o, t)) in output.columns.iter().zip(&target.columns).enumerate() {
+        match (o.ty, t.ty) {
+            (Some(a), Some(b)) if a != b => return Verdict::TypeMismatch(i),
+            (Some(_), Some(_)) => {}
+            _ => unknown = true,
+        }
+    }
+    if unknown { Verdict::Unknown } else { Verdict::Match }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::{LoadOptions, from_texts};
+
+    const SCRIPT: &str = r#"
+.create table Raw (Data:dynamic)
+.create table Orders (Id:long, Region:string)
+.create-merge table Orders (When:datetime, Id:long)
+.create database Ref
+.create-or-alter function Expand(T:(Data:dynamic), n:long) { T | project Id = tolong(Data.id), Region = tostring(Data.r), When = todatetime(Data.t) }
+.create-or-alter function Shaped() { Expand(Raw, 1) }
+.alter table Orders policy update @'[{"Source": "Raw", "Query": "Shaped() | extend Extra = 1", "IsEnabled": true}]'
+"#;
+
+    #[test]
+    fn a_policy_output_is_typed_through_functions_and_compared_with_the_merged_table() {
+        let workspace = from_texts(&[("a.kql", SCRIPT)], &LoadOptions::default());
+        let outputs = check(&workspace);
+        let database = workspace.model.database(None, "default").unwrap();
+        let orders = &database.tables["Orders"];
+        let target = orders.schema().unwrap();
+        assert_eq!(target.describe(), "(Id:long, Region:string, When:datetime)");
+        let unit = orders.update_policy.entries[0].query.unwrap();
+        let output = outputs.output(unit).unwrap();
+        assert_eq!(output.describe(), "(Id:long, Region:string, When:datetime, Extra:long)");
+        assert_eq!(verdict(Some(output), Some(&target)), Verdict::CountMismatch);
+        let origin = output.columns[1].origin.unwrap();
+        let location = origin_location(&workspace, origin).unwrap();
+        let text = &workspace.sources.get(location.file).text;
+        assert_eq!(location.span.of(text), "Region = tostring(Data.r)");
+    }
+
+    #[test]
+    fn verdicts_never_guess() {
+        let t = |s: &str| TableType::parse(s);
+        assert_eq!(verdict(Some(&t("(a:long)")), Some(&t("(b:int64)"))), Verdict::Match);
+        assert_eq!(verdict(Some(&t("(a:long, b:string)")), Some(&t("(a:long, b:datetime)"))), Verdict::TypeMismatch(1));
+        assert_eq!(verdict(Some(&t("(a:long, b:foo)")), Some(&t("(a:long, b:datetime)"))), Verdict::Unknown);
+        assert_eq!(verdict(Some(&t("(*)")), Some(&t("(a:long)"))), Verdict::Unknown);
+        assert_eq!(verdict(None, Some(&t("(a:long)"))), Verdict::Unknown);
+    }
+}
