@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand, ValueEnum};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream, WriteColor};
 
+use crate::config::{self, Config, Overrides};
 use crate::diagnostic::Severity;
 use crate::render;
-use crate::rules::{self, Settings};
-use crate::workspace::{self, LoadOptions};
+use crate::rules;
+use crate::workspace;
 
 /// Exit status: success, problems found, or uplint could not run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +39,8 @@ enum Command {
     Refs(RefsArgs),
     /// Print the model the scripts describe: databases, tables, functions, policies, grants.
     Model(ModelArgs),
+    /// Print the configuration in effect, with where each value comes from.
+    Config(ConfigArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -50,12 +53,16 @@ struct CheckArgs {
     /// (`aadapp=<object id>[;tenant]` or an object id); repeatable.
     #[arg(long = "all-databases-viewer", value_name = "PRINCIPAL")]
     all_databases_viewers: Vec<String>,
-    /// The object id of the cluster's system-assigned identity, to check its grants.
+    /// The object id of the cluster's system-assigned identity, to check its grants (every
+    /// cluster; overrides `system-identity` of `[[clusters]]`).
     #[arg(long, value_name = "OBJECT_ID")]
     system_identity: Option<String>,
-    /// The database of commands that name none and follow no `#connect`.
-    #[arg(long, value_name = "NAME", default_value = "default")]
-    default_database: String,
+}
+
+#[derive(clap::Args, Debug)]
+struct ConfigArgs {
+    #[command(flatten)]
+    inputs: Inputs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -90,18 +97,51 @@ struct RefsArgs {
     output: Output,
 }
 
-/// What to read.
+/// What to read, and the configuration.
 #[derive(clap::Args, Debug)]
 struct Inputs {
     /// Files and directories to read (directories are searched for .kql, .csl and .kusto files).
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
+    /// The configuration file (default: the nearest `uplint.toml` above the first path, else
+    /// above the working directory).
+    #[arg(long, value_name = "PATH", conflicts_with = "isolated")]
+    config: Option<PathBuf>,
+    /// Read no configuration file.
+    #[arg(long)]
+    isolated: bool,
+    /// Apply `exclude` to files and folders named on the command line too.
+    #[arg(long)]
+    force_exclude: bool,
+    /// The database of files that nothing else maps (overrides `default-database`).
+    #[arg(long, value_name = "NAME")]
+    default_database: Option<String>,
+    /// Files larger than this many bytes are reported, not read (overrides `max-file-size`).
+    #[arg(long, value_name = "BYTES")]
+    max_file_size: Option<u64>,
 }
 
 impl Inputs {
     /// The paths, made absolute against `cwd`.
     fn absolute(&self, cwd: &Path) -> Vec<PathBuf> {
         self.paths.iter().map(|p| if p.is_absolute() { p.clone() } else { cwd.join(p) }).collect()
+    }
+
+    /// The configuration in effect for these inputs, with `overrides` and the flags applied.
+    fn config(&self, cwd: &Path, mut overrides: Overrides) -> Result<Config, String> {
+        let source = match (&self.config, self.isolated) {
+            (_, true) => config::Source::Isolated,
+            (Some(path), _) => config::Source::Path(path.clone()),
+            (None, false) => config::Source::Search,
+        };
+        overrides.default_database = self.default_database.clone();
+        overrides.max_file_size = self.max_file_size;
+        config::load(&source, &self.absolute(cwd), cwd, &overrides).map_err(|e| e.to_string())
+    }
+
+    /// Reads the workspace these inputs name under `config`.
+    fn load(&self, cwd: &Path, config: &Config) -> Result<workspace::Workspace, String> {
+        workspace::load(&self.absolute(cwd), cwd, &config.load_options(self.force_exclude)).map_err(|e| e.to_string())
     }
 }
 
@@ -149,7 +189,7 @@ fn color_choice(cli: Option<&Cli>) -> ColorChoice {
     let when = cli.and_then(|cli| match &cli.command {
         Command::Check(args) => Some(args.output.color),
         Command::Refs(args) => Some(args.output.color),
-        Command::Rule(_) | Command::Model(_) => None,
+        Command::Rule(_) | Command::Model(_) | Command::Config(_) => None,
     });
     match when {
         Some(ColorWhen::Always) => ColorChoice::Always,
@@ -187,6 +227,7 @@ fn execute(cli: Cli, cwd: &Path, stdout: &mut dyn WriteColor, stderr: &mut dyn W
         Command::Rule(args) => rule(&args, stdout),
         Command::Refs(args) => refs(&args, cwd, stdout),
         Command::Model(args) => model(&args, cwd, stdout),
+        Command::Config(args) => show_config(&args, cwd, stdout),
     };
     match result {
         Ok(status) => status,
@@ -198,8 +239,8 @@ fn execute(cli: Cli, cwd: &Path, stdout: &mut dyn WriteColor, stderr: &mut dyn W
 }
 
 fn refs(args: &RefsArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<Status, String> {
-    let workspace =
-        workspace::load(&args.inputs.absolute(cwd), cwd, &LoadOptions::default()).map_err(|e| e.to_string())?;
+    let config = args.inputs.config(cwd, Overrides::default())?;
+    let workspace = args.inputs.load(cwd, &config)?;
     let written = match args.output.format {
         Format::Json => render::refs::write_json(stdout, &workspace),
         Format::Human => render::refs::write_human(stdout, &workspace),
@@ -209,8 +250,8 @@ fn refs(args: &RefsArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<Stat
 }
 
 fn model(args: &ModelArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<Status, String> {
-    let workspace =
-        workspace::load(&args.inputs.absolute(cwd), cwd, &LoadOptions::default()).map_err(|e| e.to_string())?;
+    let config = args.inputs.config(cwd, Overrides::default())?;
+    let workspace = args.inputs.load(cwd, &config)?;
     match args.format {
         ModelFormat::Json => render::model::write_json(stdout, &workspace),
     }
@@ -218,17 +259,22 @@ fn model(args: &ModelArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<St
     Ok(Status::Success)
 }
 
+fn show_config(args: &ConfigArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<Status, String> {
+    let config = args.inputs.config(cwd, Overrides::default())?;
+    write!(stdout, "{}", config.describe()).map_err(|e| format!("cannot write the output: {e}"))?;
+    Ok(Status::Success)
+}
+
 fn check(args: &CheckArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<Status, String> {
-    let options = LoadOptions {
-        model: crate::model::BuildOptions { default_database: args.default_database.clone() },
-        ..LoadOptions::default()
-    };
-    let workspace = workspace::load(&args.inputs.absolute(cwd), cwd, &options).map_err(|e| e.to_string())?;
-    let settings = Settings {
-        all_databases_viewers: args.all_databases_viewers.iter().map(|p| Settings::parse_principal(p)).collect(),
+    let overrides = Overrides {
         system_identity: args.system_identity.clone(),
+        all_databases_viewers: args.all_databases_viewers.clone(),
+        ..Overrides::default()
     };
-    let diagnostics = crate::check::check(&workspace, &settings);
+    let config = args.inputs.config(cwd, overrides)?;
+    let workspace = args.inputs.load(cwd, &config)?;
+    let found = crate::check::check(&workspace, &config.settings);
+    let diagnostics = crate::filter::apply(&config.rules, &workspace.sources, found);
     match args.output.format {
         Format::Json => render::check::write_json(stdout, &workspace, &diagnostics),
         Format::Human => render::check::write_human(stdout, &workspace, &diagnostics),

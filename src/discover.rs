@@ -1,14 +1,61 @@
-//! Which files to check: the files named, and the Kusto scripts under the directories named.
+//! Which files to check: the files named, and the scripts under the folders named, walked like
+//! ripgrep and ruff do (`.gitignore`, `.ignore` and hidden files honoured, the `ignore` crate),
+//! then filtered by the configuration's `include`, `exclude` and `extensions`.
 
 use std::path::{Path, PathBuf};
 
-use walkdir::WalkDir;
+use crate::config::Globs;
 
-/// File extensions of Kusto scripts, compared case-insensitively.
-pub const EXTENSIONS: &[&str] = &["kql", "csl", "kusto"];
+/// File extensions of Kusto scripts by default, compared case-insensitively.
+pub const EXTENSIONS: &[&str] = crate::config::DEFAULT_EXTENSIONS;
 
-/// Directories never walked into (besides hidden ones).
-const SKIPPED_DIRECTORIES: &[&str] = &["target", "node_modules"];
+/// Extensions of Markdown files, read when [`Discovery::markdown`] is set.
+pub const MARKDOWN_EXTENSIONS: &[&str] = &["md", "markdown"];
+
+/// What discovery takes.
+#[derive(Clone, Debug)]
+pub struct Discovery {
+    /// When set, only files matching it are taken from folders.
+    pub include: Option<Globs>,
+    /// Files and folders never taken from folders.
+    pub exclude: Globs,
+    /// Lower-case extensions of scripts, without the dot.
+    pub extensions: Vec<String>,
+    /// Also take Markdown files.
+    pub markdown: bool,
+    /// Apply `exclude` to paths named explicitly too.
+    pub force_exclude: bool,
+}
+
+impl Discovery {
+    /// The defaults, with globs relative to `root`.
+    pub fn new(root: &Path) -> Discovery {
+        Discovery {
+            include: None,
+            exclude: Globs::new(
+                root,
+                &crate::config::DEFAULT_EXCLUDE.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            )
+            .expect("the default globs compile"),
+            extensions: EXTENSIONS.iter().map(|e| e.to_string()).collect(),
+            markdown: false,
+            force_exclude: false,
+        }
+    }
+
+    /// True when `path` has one of the script extensions (or a Markdown one, when read).
+    pub fn has_extension(&self, path: &Path) -> bool {
+        let Some(extension) = path.extension().and_then(|e| e.to_str()) else { return false };
+        self.extensions.iter().any(|k| k.eq_ignore_ascii_case(extension)) || (self.markdown && is_markdown(path))
+    }
+}
+
+/// True when `path` is a Markdown file (by extension).
+pub fn is_markdown(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| MARKDOWN_EXTENSIONS.iter().any(|k| k.eq_ignore_ascii_case(e)))
+}
 
 /// The outcome of discovery: files in a deterministic order, and the paths that do not exist.
 #[derive(Debug, Default)]
@@ -17,25 +64,40 @@ pub struct Discovered {
     pub missing: Vec<PathBuf>,
 }
 
-/// True when `path` has one of the [`EXTENSIONS`].
+/// True when `path` has one of the default [`EXTENSIONS`].
 pub fn is_kusto_script(path: &Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.iter().any(|k| k.eq_ignore_ascii_case(e)))
 }
 
-/// Walks `paths`: a file named is always taken; a directory is walked, skipping hidden
-/// directories, `target/` and `node_modules/`, taking files with a Kusto extension. The result
+/// Walks `paths`: a file named is always taken (unless `force_exclude` and it is excluded); a
+/// folder is walked, skipping what `.gitignore`, `.ignore` and `exclude` leave out and hidden
+/// files and folders, taking files with a script extension that `include` matches. The result
 /// is sorted and without duplicates.
-pub fn discover(paths: &[PathBuf]) -> Discovered {
+pub fn discover(paths: &[PathBuf], discovery: &Discovery) -> Discovered {
     let mut found = Discovered::default();
     for path in paths {
+        if discovery.force_exclude && discovery.exclude.matches_or_inside(path) {
+            continue;
+        }
         if path.is_file() {
             found.files.push(path.clone());
         } else if path.is_dir() {
-            let walker = WalkDir::new(path).follow_links(true).into_iter().filter_entry(|entry| {
-                entry.depth() == 0 || !entry.file_type().is_dir() || !is_skipped_directory(entry.file_name())
-            });
+            let exclude = discovery.exclude.clone();
+            let walker = ignore::WalkBuilder::new(path)
+                .follow_links(true)
+                .hidden(true)
+                .ignore(true)
+                .git_ignore(true)
+                .git_exclude(true)
+                .git_global(false)
+                .parents(true)
+                .require_git(false)
+                .filter_entry(move |entry| entry.depth() == 0 || !exclude.is_match(entry.path()))
+                .build();
             for entry in walker.filter_map(Result::ok) {
-                if entry.file_type().is_file() && is_kusto_script(entry.path()) {
+                let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                let included = discovery.include.as_ref().is_none_or(|globs| globs.is_match(entry.path()));
+                if is_file && discovery.has_extension(entry.path()) && included {
                     found.files.push(entry.into_path());
                 }
             }
@@ -48,14 +110,24 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
     found
 }
 
-fn is_skipped_directory(name: &std::ffi::OsStr) -> bool {
-    let name = name.to_string_lossy();
-    name.starts_with('.') || SKIPPED_DIRECTORIES.contains(&name.as_ref())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tree(name: &str, files: &[&str]) -> PathBuf {
+        let root = std::env::temp_dir().join(format!("uplint-discover-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for file in files {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "T").unwrap();
+        }
+        root
+    }
+
+    fn names(root: &Path, found: &Discovered) -> Vec<String> {
+        found.files.iter().map(|p| p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/")).collect()
+    }
 
     #[test]
     fn extensions_are_case_insensitive() {
@@ -67,20 +139,49 @@ mod tests {
     }
 
     #[test]
-    fn walks_directories_and_skips_hidden_ones() {
-        let root = std::env::temp_dir().join(format!("uplint-discover-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        for dir in ["a", ".git", "target", "node_modules", "b/c"] {
-            std::fs::create_dir_all(root.join(dir)).unwrap();
-        }
-        for file in ["a/x.kql", ".git/y.kql", "target/z.kql", "node_modules/w.kql", "b/c/v.CSL", "b/readme.md"] {
-            std::fs::write(root.join(file), "T").unwrap();
-        }
-        let found = discover(&[root.clone(), root.join("missing.kql"), root.join("b/readme.md")]);
-        let names: Vec<String> =
-            found.files.iter().map(|p| p.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/")).collect();
-        assert_eq!(names, ["a/x.kql", "b/c/v.CSL", "b/readme.md"]);
+    fn walks_directories_and_skips_hidden_ignored_and_excluded_ones() {
+        let files = [
+            "a/x.kql",
+            ".git/y.kql",
+            ".hidden/h.kql",
+            "target/z.kql",
+            "node_modules/w.kql",
+            "b/c/v.CSL",
+            "b/readme.md",
+            "gen/out.kql",
+            "local.kql",
+            ".gitignore",
+            "b/.ignore",
+            "b/c/skip.kql",
+        ];
+        let root = tree("walk", &files);
+        std::fs::write(root.join(".gitignore"), "gen/\n").unwrap();
+        std::fs::write(root.join("b/.ignore"), "skip.kql\n").unwrap();
+        let discovery = Discovery::new(&root);
+        let found = discover(&[root.clone(), root.join("missing.kql"), root.join("b/readme.md")], &discovery);
+        assert_eq!(names(&root, &found), ["a/x.kql", "b/c/v.CSL", "b/readme.md", "local.kql"]);
         assert_eq!(found.missing, [root.join("missing.kql")]);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn include_exclude_extensions_and_markdown() {
+        let root = tree("filters", &["db/a.kql", "db/b.txt", "templates/t.kql", "db/t.tmpl.kql", "docs/run.md"]);
+        let globs =
+            |patterns: &[&str]| Globs::new(&root, &patterns.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+        let mut discovery = Discovery::new(&root);
+        discovery.exclude = globs(&["templates", "*.tmpl.kql"]);
+        discovery.extensions.push("txt".into());
+        discovery.markdown = true;
+        let found = discover(std::slice::from_ref(&root), &discovery);
+        assert_eq!(names(&root, &found), ["db/a.kql", "db/b.txt", "docs/run.md"]);
+        discovery.include = Some(globs(&["db/**"]));
+        assert_eq!(names(&root, &discover(std::slice::from_ref(&root), &discovery)), ["db/a.kql", "db/b.txt"]);
+        // A file named explicitly is read even when excluded, unless --force-exclude.
+        let named = [root.join("templates/t.kql")];
+        assert_eq!(names(&root, &discover(&named, &discovery)), ["templates/t.kql"]);
+        discovery.force_exclude = true;
+        assert!(discover(&named, &discovery).files.is_empty());
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

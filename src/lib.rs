@@ -71,9 +71,13 @@
 
 pub mod check;
 pub mod cli;
+pub mod config;
+pub mod context;
 pub mod diagnostic;
 pub mod discover;
+pub mod filter;
 pub mod kql;
+pub mod markdown;
 pub mod model;
 pub mod render;
 pub mod resolve;

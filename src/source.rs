@@ -1,4 +1,4 @@
-//! Source files: loading them (BOM, UTF-8, size limit), naming them, and turning byte offsets
+//! Source files: loading them (BOM, UTF-8, UTF-16 with a BOM, size limit), naming them, and turning byte offsets
 //! into lines and columns for rendering.
 
 use std::ops::Range;
@@ -143,7 +143,7 @@ pub fn display_path(path: &Path, cwd: &Path) -> String {
 
 /// Reads `paths` into `sources`. A file that cannot be read, is not UTF-8 or is too large is
 /// still added (with empty text) and gets an `UP902` diagnostic; the rest are read normally.
-/// A UTF-8 byte order mark is dropped.
+/// A UTF-8 byte order mark is dropped; a file starting with a UTF-16 one is decoded.
 pub fn load(paths: &[PathBuf], cwd: &Path, max_size: u64, sources: &mut SourceMap) -> (Vec<FileId>, Vec<Diagnostic>) {
     let mut ids = Vec::new();
     let mut problems = Vec::new();
@@ -173,6 +173,9 @@ fn read_text(path: &Path, max_size: u64) -> Result<String, String> {
         return Err(format!("the file is {} bytes, over the limit of {max_size} bytes", metadata.len()));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    if let Some(text) = decode_utf16(&bytes) {
+        return text;
+    }
     let mut text = String::from_utf8(bytes).map_err(|e| {
         format!("the file is not valid UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to())
     })?;
@@ -180,6 +183,36 @@ fn read_text(path: &Path, max_size: u64) -> Result<String, String> {
         text.drain(..3);
     }
     Ok(text)
+}
+
+/// The text of a file that starts with a UTF-16 byte order mark (little- or big-endian), as
+/// Windows PowerShell 5.1 writes them; `None` for any other file.
+fn decode_utf16(bytes: &[u8]) -> Option<Result<String, String>> {
+    let little_endian = match bytes {
+        [0xFF, 0xFE, ..] => true,
+        [0xFE, 0xFF, ..] => false,
+        _ => return None,
+    };
+    let body = &bytes[2..];
+    if body.len() % 2 != 0 {
+        return Some(Err("the file is not valid UTF-16 (odd number of bytes)".to_string()));
+    }
+    let units = body.chunks_exact(2).map(|pair| {
+        if little_endian { u16::from_le_bytes([pair[0], pair[1]]) } else { u16::from_be_bytes([pair[0], pair[1]]) }
+    });
+    let mut text = String::with_capacity(body.len() / 2);
+    for (index, decoded) in char::decode_utf16(units).enumerate() {
+        match decoded {
+            Ok(c) => text.push(c),
+            Err(_) => {
+                return Some(Err(format!(
+                    "the file is not valid UTF-16 (unpaired surrogate at offset {})",
+                    2 + index * 2
+                )));
+            }
+        }
+    }
+    Some(Ok(text))
 }
 
 #[cfg(test)]
@@ -222,6 +255,27 @@ mod tests {
         assert!(messages[1].0 == "big.kql" && messages[1].1.contains("over the limit of 50 bytes"), "{messages:?}");
         assert!(messages[2].0 == "missing.kql" && messages[2].1.contains("cannot read"), "{messages:?}");
         assert!(problems.iter().all(|p| p.code == UNREADABLE_FILE));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn utf16_files_with_a_byte_order_mark_are_decoded() {
+        let text = "#connect database('Sales')\r\n.create table T (a:int) // ü €";
+        let le: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let be: Vec<u8> = [0xFE, 0xFF].into_iter().chain(text.encode_utf16().flat_map(u16::to_be_bytes)).collect();
+        assert_eq!(decode_utf16(&le), Some(Ok(text.to_string())));
+        assert_eq!(decode_utf16(&be), Some(Ok(text.to_string())));
+        assert_eq!(decode_utf16(b"T | take 1"), None);
+        // A lone surrogate, and an odd length.
+        assert!(decode_utf16(&[0xFF, 0xFE, 0x00, 0xD8, 0x41, 0x00]).unwrap().unwrap_err().contains("offset 2"));
+        assert!(decode_utf16(&[0xFF, 0xFE, 0x41]).unwrap().is_err());
+        let dir = std::env::temp_dir().join(format!("uplint-utf16-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("export.csl"), &le).unwrap();
+        let mut sources = SourceMap::default();
+        let (ids, problems) = load(&[dir.join("export.csl")], &dir, 1000, &mut sources);
+        assert!(problems.is_empty());
+        assert_eq!(sources.get(ids[0]).text, text);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

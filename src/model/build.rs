@@ -2,6 +2,7 @@
 //! unit made of every piece of KQL they hold.
 
 use super::*;
+use crate::context::{FileContext, Reason};
 use crate::script::command::{Command, CommandKind, FunctionVerb, PolicyScope, PolicyVerb, RoleAction, RoleScope};
 use crate::script::payload::{JsonKind, Payload};
 use crate::script::{Item, Script};
@@ -21,11 +22,36 @@ impl Default for BuildOptions {
     }
 }
 
-/// Builds the model and the units of `scripts` (each with its file), in the order given.
+/// Builds the model and the units of `scripts` (each with its file), in the order given, every
+/// file in the unnamed cluster and `options.default_database` unless it says otherwise.
 pub fn build(scripts: &[(FileId, &SourceFile, &Script)], options: &BuildOptions) -> (Model, Vec<Unit>) {
-    let mut builder = Builder { model: Model::default(), units: Vec::new(), options };
-    for (file, source, script) in scripts {
-        builder.script(*file, &source.text, script);
+    build_in_contexts(scripts, &[], Vec::new(), options)
+}
+
+/// Builds the model with each file starting in its context (`contexts[i]` for `scripts[i]`;
+/// missing ones start as [`build`] does). `previous` are the units of an earlier build of the
+/// same scripts: their analyses are taken over instead of analysing the same text again.
+pub fn build_in_contexts(
+    scripts: &[(FileId, &SourceFile, &Script)],
+    contexts: &[FileContext],
+    previous: Vec<Unit>,
+    options: &BuildOptions,
+) -> (Model, Vec<Unit>) {
+    let mut builder = Builder {
+        model: Model::default(),
+        units: Vec::new(),
+        previous: previous.into_iter().map(Some).collect(),
+        options,
+    };
+    for (i, (file, source, script)) in scripts.iter().enumerate() {
+        let start = match contexts.get(i) {
+            Some(context) => Context {
+                cluster: context.cluster.clone(),
+                database: (context.database_reason != Reason::Default).then(|| context.database.clone()),
+            },
+            None => Context::default(),
+        };
+        builder.script(*file, &source.text, script, start);
     }
     (builder.model, builder.units)
 }
@@ -33,10 +59,12 @@ pub fn build(scripts: &[(FileId, &SourceFile, &Script)], options: &BuildOptions)
 struct Builder<'a> {
     model: Model,
     units: Vec<Unit>,
+    /// Units of an earlier build, by index, taken once.
+    previous: Vec<Option<Unit>>,
     options: &'a BuildOptions,
 }
 
-/// The `#connect` context of a command.
+/// The context of a command: the file's, then its last `#connect`'s.
 #[derive(Clone, Debug, Default)]
 struct Context {
     cluster: Option<String>,
@@ -44,12 +72,17 @@ struct Context {
 }
 
 impl Builder<'_> {
-    fn script(&mut self, file: FileId, text: &str, script: &Script) {
-        let mut context = Context::default();
+    fn script(&mut self, file: FileId, text: &str, script: &Script, start: Context) {
+        let mut context = start.clone();
         for item in &script.items {
             match item {
+                // `#connect database('d')` keeps the cluster; a `#connect` without a database
+                // leaves the file's.
                 Item::Connect(connect) => {
-                    context = Context { cluster: connect.cluster.clone(), database: connect.database.clone() };
+                    context = Context {
+                        cluster: connect.cluster.clone().or_else(|| start.cluster.clone()),
+                        database: connect.database.clone().or_else(|| start.database.clone()),
+                    };
                 }
                 Item::Query(span) => {
                     let origin = Origin {
@@ -58,16 +91,25 @@ impl Builder<'_> {
                         cluster: context.cluster.clone(),
                         database: context.database.clone(),
                     };
-                    self.units.push(Unit::query(origin, text, *span));
+                    self.push_unit(origin, UnitKind::Query, |origin| Unit::query(origin, text, *span));
                 }
                 Item::Command(command) => self.command(file, text, &context, command),
             }
         }
     }
 
-    fn push_unit(&mut self, unit: Unit) -> UnitId {
+    /// Adds the unit `make` makes, or the same unit of the earlier build with this origin.
+    fn push_unit(&mut self, origin: Origin, kind: UnitKind, make: impl FnOnce(Origin) -> Unit) -> UnitId {
+        let id = UnitId(self.units.len() as u32);
+        let previous = self.previous.get_mut(id.0 as usize).and_then(Option::take);
+        let unit = match previous {
+            Some(unit) if unit.file == origin.file && unit.kind == kind => {
+                Unit { name: origin.name, cluster: origin.cluster, database: origin.database, ..unit }
+            }
+            _ => make(origin),
+        };
         self.units.push(unit);
-        UnitId(self.units.len() as u32 - 1)
+        id
     }
 
     /// The database a command acts on: the one it names, else the `#connect` one, else the default.
@@ -151,7 +193,7 @@ impl Builder<'_> {
             }
             CommandKind::Function { verb, name, properties, declaration } => {
                 let origin = self.origin(file, context, None, name.text.clone());
-                let unit = self.push_unit(Unit::function(origin, text, *declaration));
+                let unit = self.push_unit(origin, UnitKind::Function, |o| Unit::function(o, text, *declaration));
                 let definition = FunctionDefinition {
                     location,
                     name_span: name.span,
@@ -198,13 +240,14 @@ impl Builder<'_> {
                     _ => {
                         let unit = query.as_ref().map(|literal| {
                             let origin = self.origin(file, context, named_db.as_deref(), target.clone());
-                            let unit = Unit::decoded(
-                                origin,
-                                UnitKind::RowLevelSecurity,
-                                literal.decoded.value.clone(),
-                                literal.decoded.map.clone(),
-                            );
-                            self.push_unit(unit)
+                            self.push_unit(origin, UnitKind::RowLevelSecurity, |origin| {
+                                Unit::decoded(
+                                    origin,
+                                    UnitKind::RowLevelSecurity,
+                                    literal.decoded.value.clone(),
+                                    literal.decoded.map.clone(),
+                                )
+                            })
                         });
                         Some(RowLevelSecurity { enabled: *enabled, query: unit, location })
                     }
@@ -269,7 +312,8 @@ impl Builder<'_> {
             }
             CommandKind::MaterializedView { name, source, body, .. } => {
                 let origin = self.origin(file, context, None, name.text.clone());
-                let unit = self.push_unit(Unit::materialized_view(origin, text, *body));
+                let unit =
+                    self.push_unit(origin, UnitKind::MaterializedView, |o| Unit::materialized_view(o, text, *body));
                 let definition = MaterializedViewDefinition { location, source: source.text.clone(), unit };
                 let database = self.database_mut(context, None);
                 database.materialized_views.entry(name.text.clone()).or_default().definitions.push(definition);
@@ -330,7 +374,9 @@ impl Builder<'_> {
                     Some(JsonKind::String { value, map }) => {
                         let origin =
                             self.origin(file, context, named_db.as_deref(), format!("{}[{index}]", table.name.text));
-                        Some(self.push_unit(Unit::decoded(origin, UnitKind::UpdatePolicy, value.clone(), map.clone())))
+                        Some(self.push_unit(origin, UnitKind::UpdatePolicy, |o| {
+                            Unit::decoded(o, UnitKind::UpdatePolicy, value.clone(), map.clone())
+                        }))
                     }
                     _ => None,
                 };

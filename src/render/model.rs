@@ -5,6 +5,7 @@ use std::io::Write;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::context::Reason;
 use crate::model::*;
 use crate::script::command::{Principal, PrincipalKind, Property};
 use crate::source::SourceMap;
@@ -27,7 +28,18 @@ fn place<'a>(sources: &'a SourceMap, location: &Location) -> Place<'a> {
 #[derive(Serialize)]
 struct ModelJson<'a> {
     version: u32,
+    /// Every file read, with the database and cluster it starts in and why.
+    files: Vec<FileJson<'a>>,
     clusters: Vec<ClusterJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct FileJson<'a> {
+    path: &'a str,
+    database: &'a str,
+    database_reason: Reason,
+    cluster: Option<&'a str>,
+    cluster_reason: Reason,
 }
 
 #[derive(Serialize)]
@@ -354,8 +366,21 @@ fn database<'a>(w: &'a Workspace, db: &'a Database) -> DatabaseJson<'a> {
 
 /// Writes the model as JSON (pretty-printed, ending with a newline).
 pub fn write_json(out: &mut dyn Write, workspace: &Workspace) -> std::io::Result<()> {
+    let files = workspace
+        .scripts
+        .iter()
+        .zip(&workspace.contexts)
+        .map(|((file, _), context)| FileJson {
+            path: &workspace.sources.get(*file).display,
+            database: &context.database,
+            database_reason: context.database_reason,
+            cluster: context.cluster.as_deref(),
+            cluster_reason: context.cluster_reason,
+        })
+        .collect();
     let document = ModelJson {
         version: JSON_VERSION,
+        files,
         clusters: workspace
             .model
             .clusters

@@ -42,19 +42,14 @@ impl Rule for MissingViewerGrant {
             }
             let (object_id, span, system) = match &view.identity {
                 Identity::ObjectId { id, span } => (id.clone(), *span, false),
-                Identity::System { span } => match &context.settings.system_identity {
-                    Some(id) => (id.clone(), *span, true),
+                Identity::System { span } => match context.settings.system_identity(view.cluster.name.as_deref()) {
+                    Some(id) => (id.to_string(), *span, true),
                     // Unknown object id: UP005 says why nothing is checked.
                     None => continue,
                 },
                 _ => continue,
             };
-            let cluster_wide = context
-                .settings
-                .all_databases_viewers
-                .iter()
-                .any(|p| matches!(p.kind, PrincipalKind::App) && p.id.eq_ignore_ascii_case(&object_id));
-            if cluster_wide {
+            if context.settings.reads_every_database(view.cluster.name.as_deref(), &object_id) {
                 continue;
             }
             for access in view.other_databases() {

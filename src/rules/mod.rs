@@ -95,16 +95,50 @@ pub fn find_code(code_or_name: &str) -> Option<&'static RuleMeta> {
     all_codes().find(|meta| meta.matches(code_or_name))
 }
 
-/// Facts that live only on the cluster, given on the command line (or in configuration).
+/// Facts that live only on the cluster: given on the command line (for every cluster) or per
+/// cluster in configuration (`[[clusters]]`).
 #[derive(Clone, Debug, Default)]
 pub struct Settings {
-    /// Principals holding the cluster roles AllDatabasesViewer or AllDatabasesAdmin.
+    /// Principals holding the cluster roles AllDatabasesViewer or AllDatabasesAdmin on every
+    /// cluster (`--all-databases-viewer`).
     pub all_databases_viewers: Vec<Principal>,
-    /// The object id of the cluster's system-assigned identity.
+    /// The object id of the system-assigned identity of every cluster (`--system-identity`);
+    /// it overrides the configuration's.
     pub system_identity: Option<String>,
+    /// Per cluster, from configuration.
+    pub clusters: Vec<ClusterFacts>,
+}
+
+/// What configuration says about one cluster.
+#[derive(Clone, Debug, Default)]
+pub struct ClusterFacts {
+    /// The host name, normalised like `cluster()`.
+    pub name: String,
+    pub system_identity: Option<String>,
+    /// Principals holding AllDatabasesViewer or AllDatabasesAdmin.
+    pub all_databases_viewers: Vec<Principal>,
 }
 
 impl Settings {
+    fn facts(&self, cluster: Option<&str>) -> Option<&ClusterFacts> {
+        let cluster = cluster?;
+        self.clusters.iter().find(|c| c.name.eq_ignore_ascii_case(cluster))
+    }
+
+    /// The object id of the system-assigned identity of `cluster`, if known.
+    pub fn system_identity(&self, cluster: Option<&str>) -> Option<&str> {
+        self.system_identity.as_deref().or_else(|| self.facts(cluster)?.system_identity.as_deref())
+    }
+
+    /// True when the app `object_id` holds AllDatabasesViewer or AllDatabasesAdmin on `cluster`.
+    pub fn reads_every_database(&self, cluster: Option<&str>, object_id: &str) -> bool {
+        let given = self.facts(cluster).map_or(&[][..], |c| c.all_databases_viewers.as_slice());
+        self.all_databases_viewers
+            .iter()
+            .chain(given)
+            .any(|p| matches!(p.kind, PrincipalKind::App) && p.id.eq_ignore_ascii_case(object_id))
+    }
+
     /// A principal given on the command line: `aadapp=<id>[;tenant]`, or a bare object id.
     pub fn parse_principal(text: &str) -> Principal {
         let principal = Principal::parse(text, Span::default());

@@ -21,11 +21,11 @@ impl Rule for UnverifiableSystemIdentity {
     }
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        if context.settings.system_identity.is_some() {
-            return;
-        }
         for view in &context.policies {
             let Identity::System { span } = view.identity else { continue };
+            if context.settings.system_identity(view.cluster.name.as_deref()).is_some() {
+                continue;
+            }
             if view.is_disabled() {
                 continue;
             }

@@ -1,0 +1,46 @@
+//! Markdown runbooks: the ```` ```kusto ````, ```` ```kql ```` and ```` ```csl ```` fenced blocks
+//! of a `.md` file, read as one script whose byte offsets are the file's own (pulldown-cmark
+//! gives each block's place), so diagnostics point into the Markdown file.
+
+use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
+
+/// The languages of fenced blocks read as Kusto.
+pub const LANGUAGES: &[&str] = &["kusto", "kql", "csl"];
+
+/// The script text of a Markdown file: its Kusto blocks' contents where they are, every other
+/// byte a space (line breaks kept), so offsets and lines are the file's and blocks are apart.
+pub fn script_text(markdown: &str) -> String {
+    let mut bytes: Vec<u8> = markdown.bytes().map(|b| if b == b'\n' { b'\n' } else { b' ' }).collect();
+    let mut in_kusto = false;
+    for (event, range) in Parser::new(markdown).into_offset_iter() {
+        match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+                let language = info.split(|c: char| c.is_whitespace() || c == ',' || c == '{').next().unwrap_or("");
+                in_kusto = LANGUAGES.iter().any(|l| l.eq_ignore_ascii_case(language));
+            }
+            Event::End(TagEnd::CodeBlock) => in_kusto = false,
+            Event::Text(_) if in_kusto => bytes[range.clone()].copy_from_slice(&markdown.as_bytes()[range]),
+            _ => {}
+        }
+    }
+    // Only whole characters were copied, and the rest is ASCII.
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_kusto_blocks_in_place_and_blanks_the_rest() {
+        let markdown = "# Runbook ü\n\nRun:\n\n```kusto\n.create table T (a:int)\n```\n\n```python\nprint(1)\n```\n\n- item\n\n  ```KQL title\n  T | take 1\n  ```\n";
+        let text = script_text(markdown);
+        assert_eq!(text.len(), markdown.len());
+        let at = markdown.find(".create").unwrap();
+        assert_eq!(&text[at..at + 23], ".create table T (a:int)");
+        assert!(!text.contains("print") && !text.contains("Runbook") && !text.contains("```"));
+        let at = markdown.find("T | take").unwrap();
+        assert_eq!(&text[at..at + 10], "T | take 1");
+        assert_eq!(text.matches('\n').count(), markdown.matches('\n').count());
+    }
+}
