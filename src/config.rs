@@ -2,11 +2,10 @@
 //!
 //! The file is parsed into typed structs ([`ConfigFile`], unknown keys rejected), then checked
 //! (globs compile, rule codes exist) into a [`Config`] whose parts are the plain settings of each
-//! later stage: [`Discovery`](crate::discover::Discovery) for which files to read,
-//! [`Contexts`](crate::context::ContextOptions) for which database and cluster each file runs
-//! against, [`Settings`](crate::rules::Settings) for facts that live only on the cluster and
-//! [`DiagnosticFilter`](crate::filter::DiagnosticFilter) for which diagnostics to keep. Later
-//! stages never read files or environment variables.
+//! later stage: [`LoadOptions`] (which files to read, and the database and cluster each runs
+//! against), [`Settings`] (facts that live only on the cluster) and [`RuleSelection`] (which
+//! diagnostics to keep, applied by [`crate::filter`]). Later stages never read files or
+//! environment variables.
 //!
 //! To add a key: add a field to [`ConfigFile`] (kebab-case in the file, `Option` or
 //! `#[serde(default)]`), carry its checked value into [`Config`] in [`Config::from_file`], and

@@ -6,8 +6,11 @@
 //! to the next:
 //!
 //! ```text
+//! uplint.toml, flags ─config─▶ Config (checked once: the settings of every stage below)
+//!
 //! paths ─discover─▶ files ─source::load─▶ SourceMap ─script::parse_script─▶ Scripts
 //!                                                                             │
+//!                     context::assign ─▶ the database and cluster of every file
 //!                                   model::build ─▶ Model (clusters ▸ databases ▸ tables,
 //!                                        │           functions, policies, identities, grants)
 //!                                        └────────▶ Units (every piece of KQL, analysed by kql)
@@ -15,12 +18,22 @@
 //!                            resolve ─▶ what each policy entry reads, through functions
 //!                          typecheck ─▶ what each policy entry outputs (column types)
 //!                                                     │
-//!                               rules ─▶ Diagnostics ─▶ render ─▶ human | json
+//!                 rules ─▶ Diagnostics ─filter─▶ Diagnostics ─▶ render ─▶ human | json
 //! ```
 //!
-//! * [`discover`]: which files to read (explicit files, Kusto scripts under directories).
+//! * [`config`]: `uplint.toml` found (walking up from the first path), parsed into typed
+//!   structs (unknown keys rejected), checked (globs, rule codes) and merged with the flags;
+//!   errors name the file and line. Later stages never read files or environment variables:
+//!   they take the plain settings the configuration gives them.
+//! * [`discover`]: which files to read: explicit files, and the scripts under directories
+//!   walked like ripgrep (`.gitignore`, `.ignore`, hidden files; the `ignore` crate) filtered by
+//!   `include`, `exclude` and `extensions`.
+//! * [`markdown`]: the Kusto fenced blocks of a Markdown runbook as a script, in place.
+//! * [`context`]: the database and cluster every file runs against, and why (`connect`,
+//!   `config`, `folder`, `default`).
 //! * [`source`]: the files' text ([`source::SourceMap`], which codespan-reporting reads),
-//!   loading with its failures (`UP902`), and byte offsets to lines and columns.
+//!   loading with its failures (`UP902`; UTF-16 files with a byte order mark are decoded), and
+//!   byte offsets to lines and columns.
 //! * [`script`]: a file cut into `#connect` directives, management commands and query text;
 //!   [`script::command`] types every modelled command with spans, [`script::parse`] parses
 //!   them, [`script::payload`] reads policy JSON as ADX does (single quotes, comments,
@@ -39,7 +52,8 @@
 //!   generated from Kusto.Language (`tools/gen_builtin_types.js`), and the output schema of a
 //!   query (open or unknown where it cannot be known), asking an environment for tables and
 //!   stored functions.
-//! * [`workspace`]: the loading stages together (discover, load, scripts, model, units).
+//! * [`workspace`]: the loading stages together (discover, load, scripts, contexts, model,
+//!   units).
 //! * [`resolve`]: what each update policy entry reads, resolved against the model through every
 //!   stored function it calls (across databases, memoised, cycle-safe), with the chain of
 //!   locations that explains each read.
@@ -53,7 +67,9 @@
 //!   uplint raises itself (`UP901`, `UP902`) have the same metadata and pages
 //!   ([`rules::builtin`]); [`rules::all_codes`] is every code uplint can print.
 //! * [`check`]: the whole check of a workspace: load problems, syntax errors, rule findings,
-//!   in a stable order.
+//!   in a stable order; a finding in a file mapped to no database says how to map it.
+//! * [`filter`]: `[rules]` (select, ignore, severities) and `[per-file-ignores]` applied to
+//!   the findings; renderers never know it ran.
 //! * [`diagnostic`]: problems as plain data (code, severity, labels, notes, help).
 //! * [`render`]: reports and diagnostics to text (codespan-reporting) and JSON.
 //! * [`cli`]: arguments to a library call to an exit status; `main.rs` only calls it.

@@ -215,3 +215,14 @@ fn the_nearest_file_above_is_found() {
     assert!(error.to_string().contains("cannot read the file"), "{error}");
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn the_readme_example_is_a_valid_configuration() {
+    let readme = include_str!("../../README.md");
+    let start = readme.find("```toml\n").expect("a TOML example") + "```toml\n".len();
+    let text = &readme[start..start + readme[start..].find("```\n").unwrap()];
+    let config = from_text(text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.databases.len(), 2);
+    assert!(config.exclude.is_match(Path::new("/repo/deploy/templates")));
+    assert_eq!(config.settings.clusters.len(), 1);
+}

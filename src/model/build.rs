@@ -29,7 +29,7 @@ pub fn build(scripts: &[(FileId, &SourceFile, &Script)], options: &BuildOptions)
 }
 
 /// Builds the model with each file starting in its context (`contexts[i]` for `scripts[i]`;
-/// missing ones start as [`build`] does). `previous` are the units of an earlier build of the
+/// missing ones start as [`build()`] does). `previous` are the units of an earlier build of the
 /// same scripts: their analyses are taken over instead of analysing the same text again.
 pub fn build_in_contexts(
     scripts: &[(FileId, &SourceFile, &Script)],

@@ -1,0 +1,376 @@
+//! Projects laid out as real ADX repositories are (`fixtures/layouts/`), and the configuration
+//! end to end: which files are read, which database and cluster each runs against, which
+//! findings are kept.
+
+use std::path::{Path, PathBuf};
+
+use codespan_reporting::term::termcolor::NoColor;
+use serde_json::Value;
+use uplint::cli::{Status, run};
+
+fn uplint_in(cwd: &Path, args: &[&str]) -> (Status, String, String) {
+    let mut stdout = NoColor::new(Vec::new());
+    let mut stderr = NoColor::new(Vec::new());
+    let mut argv = vec!["uplint"];
+    argv.extend_from_slice(args);
+    let status = run(argv, cwd, &mut stdout, &mut stderr);
+    (status, String::from_utf8(stdout.into_inner()).unwrap(), String::from_utf8(stderr.into_inner()).unwrap())
+}
+
+fn uplint(args: &[&str]) -> (Status, String, String) {
+    uplint_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+/// `(code, path, line)` of every finding of `uplint check ARGS --format json`.
+fn findings(args: &[&str]) -> (Status, Vec<(String, String, u64)>) {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    let (status, out, err) = uplint(&all);
+    let document: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let found = document["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["path"].as_str().unwrap().to_string(),
+                d["range"]["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    (status, found)
+}
+
+fn codes(found: &[(String, String, u64)]) -> Vec<&str> {
+    found.iter().map(|(code, _, _)| code.as_str()).collect()
+}
+
+/// `(path, database, database_reason, cluster, cluster_reason)` of every file in `uplint model`.
+fn contexts(args: &[&str]) -> Vec<(String, String, String, Option<String>, String)> {
+    let mut all = vec!["model"];
+    all.extend_from_slice(args);
+    let (status, out, err) = uplint(&all);
+    assert_eq!(status, Status::Success, "{err}");
+    let document: Value = serde_json::from_str(&out).unwrap();
+    document["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let text = |key: &str| f[key].as_str().unwrap().to_string();
+            (
+                text("path"),
+                text("database"),
+                text("database_reason"),
+                f["cluster"].as_str().map(str::to_string),
+                text("cluster_reason"),
+            )
+        })
+        .collect()
+}
+
+const LAYOUTS: &str = "fixtures/layouts";
+
+#[test]
+fn folder_per_database_without_connect() {
+    let project = format!("{LAYOUTS}/folder-per-database");
+    // `reference/` is database Reference because the policy names it: the call of
+    // database('Reference').DeviceModel() is found, and so is the read it hides.
+    let (status, found) = findings(&["check", &project]);
+    assert_eq!(status, Status::Failure);
+    assert_eq!(found, [("UP001".to_string(), format!("{project}/telemetry/policies.kql"), 3)]);
+    let files = contexts(&[&project]);
+    let summary: Vec<(&str, &str, &str)> =
+        files.iter().map(|(p, d, r, _, _)| (p.rsplit('/').next().unwrap(), d.as_str(), r.as_str())).collect();
+    assert_eq!(
+        summary,
+        [
+            ("functions.kql", "Reference", "folder"),
+            ("policies.kql", "Telemetry", "folder"),
+            ("tables.kql", "Telemetry", "folder")
+        ]
+    );
+    let (_, human, _) = uplint(&["check", &project]);
+    insta::assert_snapshot!("layout_folder_per_database", human);
+}
+
+#[test]
+fn one_folder_deployed_to_two_databases() {
+    let project = format!("{LAYOUTS}/two-databases-one-folder");
+    let (status, found) = findings(&["check", &project]);
+    assert_eq!((status, found), (Status::Success, Vec::new()));
+    let files = contexts(&[&project]);
+    assert_eq!(files[0].1, "Hub");
+    assert_eq!(files[0].2, "config");
+    assert_eq!(files[1].1, "Ingestion");
+    // Without the mapping, both files land in `default`, where Hub's function `Events` shadows
+    // the Ingestion table: the false UP001 this configuration exists to avoid, with a note that
+    // says how to map the file.
+    let (status, found) = findings(&["check", "--isolated", &project]);
+    assert_eq!(status, Status::Failure);
+    assert_eq!(codes(&found), ["UP001"]);
+    let (_, out, _) = uplint(&["check", "--isolated", &project, "--format", "json"]);
+    let document: Value = serde_json::from_str(&out).unwrap();
+    let notes = document["diagnostics"][0]["notes"].to_string();
+    assert!(notes.contains("[[databases]]") && notes.contains("#connect"), "{notes}");
+}
+
+#[test]
+fn cluster_policy_without_connect_belongs_to_the_only_cluster() {
+    let project = format!("{LAYOUTS}/cluster-policy-without-connect");
+    // No UP003 ("no managed_identity policy"), no UP004: the policy file has no #connect but the
+    // project names one cluster only, and uplint.toml gives its system identity.
+    let (status, found) = findings(&["check", &project]);
+    assert_eq!((status, found), (Status::Success, Vec::new()));
+    let files = contexts(&[&project]);
+    assert_eq!(files[0].0, format!("{project}/cluster-policies.kql"));
+    assert_eq!(files[0].3.as_deref(), Some("contoso.westeurope.kusto.windows.net"));
+    assert_eq!(files[0].4, "default");
+    // Without the configuration the system identity is unknown: UP005 only, still no UP003.
+    let (status, found) = findings(&["check", "--isolated", &project]);
+    assert_eq!((status, codes(&found)), (Status::Success, vec!["UP005"]));
+    // The flag overrides the configuration: another object id has no grant on Reference.
+    let (status, found) = findings(&["check", &project, "--system-identity", "00000000-0000-0000-0000-00000000000f"]);
+    assert_eq!((status, codes(&found)), (Status::Failure, vec!["UP004"]));
+    // So does --all-databases-viewer.
+    let (status, found) = findings(&[
+        "check",
+        &project,
+        "--system-identity",
+        "00000000-0000-0000-0000-00000000000f",
+        "--all-databases-viewer",
+        "aadapp=00000000-0000-0000-0000-00000000000f",
+    ]);
+    assert_eq!((status, found), (Status::Success, Vec::new()));
+}
+
+#[test]
+fn markdown_runbook() {
+    let project = format!("{LAYOUTS}/markdown-runbook");
+    let (status, found) = findings(&["check", &project]);
+    assert_eq!(status, Status::Failure);
+    // The finding points into the Markdown file, at the policy's line.
+    assert_eq!(found, [("UP001".to_string(), format!("{project}/docs/runbook.md"), 24)]);
+    let (_, human, _) = uplint(&["check", &project]);
+    insta::assert_snapshot!("layout_markdown_runbook", human);
+    // Markdown is read only when asked.
+    let (status, _, err) = uplint(&["check", "--isolated", &project]);
+    assert_eq!(status, Status::Error);
+    assert!(err.contains("no Kusto files"), "{err}");
+}
+
+#[test]
+fn excluded_template_folder() {
+    let project = format!("{LAYOUTS}/excluded-templates");
+    let (status, found) = findings(&["check", &project]);
+    assert_eq!((status, found), (Status::Success, Vec::new()));
+    let (status, found) = findings(&["check", "--isolated", &project]);
+    assert_eq!(status, Status::Failure);
+    assert_eq!(codes(&found), ["UP901", "UP901"]);
+    // A file named explicitly is read even when excluded, unless --force-exclude.
+    let template = format!("{project}/templates/retention.kql");
+    let (status, found) = findings(&["check", &template]);
+    assert_eq!((status, codes(&found)), (Status::Failure, vec!["UP901", "UP901"]));
+    let (status, _, err) = uplint(&["check", "--force-exclude", &template]);
+    assert_eq!(status, Status::Error);
+    assert!(err.contains("no Kusto files"), "{err}");
+}
+
+#[test]
+fn the_demo_still_finds_six_problems() {
+    let (status, found) = findings(&["check", "fixtures/demo"]);
+    assert_eq!(status, Status::Failure);
+    assert_eq!(codes(&found), ["UP001", "UP002", "UP005", "UP003", "UP004", "UP006"]);
+}
+
+/// A project written into a fresh folder.
+struct Project(PathBuf);
+
+impl Project {
+    fn new(name: &str, files: &[(&str, &str)]) -> Project {
+        let root = std::env::temp_dir().join(format!("uplint-layouts-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for (path, text) in files {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        Project(root)
+    }
+
+    fn check(&self, args: &[&str]) -> (Status, Vec<(String, String, String)>) {
+        let mut all = vec!["check"];
+        all.extend_from_slice(args);
+        all.extend(["--format", "json"]);
+        let (status, out, err) = uplint_in(&self.0, &all);
+        let document: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+        let found = document["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let text = |key: &str| d[key].as_str().unwrap().to_string();
+                (text("code"), text("severity"), text("path"))
+            })
+            .collect();
+        (status, found)
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const POLICIES: &str = "\
+#connect database('Sales')
+.alter-merge cluster policy managed_identity ```[{\"ObjectId\": \"system\", \"AllowedUsages\": \"AutomatedFlows\"}]```
+.create-merge table A (x:string)
+.alter table A policy update @'[{\"Source\": \"A\", \"Query\": \"database(''Other'').T\", \"ManagedIdentity\": \"system\"}]'
+";
+const BROKEN: &str = ".alter table A policy update @'[{'";
+
+#[test]
+fn rules_select_ignore_severity_and_per_file_ignores() {
+    let files = [("policies.kql", POLICIES), ("legacy/old.kql", BROKEN), ("new/broken.kql", BROKEN)];
+    let project = Project::new("rules", &files);
+    // Without configuration: UP005 (warning) and two UP901.
+    let (status, found) = project.check(&[]);
+    assert_eq!(status, Status::Failure);
+    let summary: Vec<(&str, &str)> = found.iter().map(|(c, s, _)| (c.as_str(), s.as_str())).collect();
+    assert_eq!(summary, [("UP901", "error"), ("UP901", "error"), ("UP005", "warning")]);
+
+    let config = |text: &str| std::fs::write(project.0.join("uplint.toml"), text).unwrap();
+    config("[per-file-ignores]\n\"legacy/**\" = [\"syntax-error\"]\n");
+    let (_, found) = project.check(&[]);
+    let paths: Vec<(&str, &str)> = found.iter().map(|(c, _, p)| (c.as_str(), p.as_str())).collect();
+    assert_eq!(paths, [("UP901", "new/broken.kql"), ("UP005", "policies.kql")]);
+
+    config("[rules]\nignore = [\"UP9\"]\nUP005 = \"error\"\n");
+    let (status, found) = project.check(&[]);
+    assert_eq!(status, Status::Failure);
+    assert_eq!(found, [("UP005".to_string(), "error".to_string(), "policies.kql".to_string())]);
+
+    config("[rules]\nselect = [\"UP005\"]\nunverifiable-system-identity = \"off\"\n");
+    let (status, found) = project.check(&[]);
+    assert_eq!((status, found), (Status::Success, Vec::new()));
+
+    config("[rules]\nUP901 = \"warning\"\n");
+    let (status, found) = project.check(&[]);
+    assert_eq!(status, Status::Success);
+    assert!(found.iter().all(|(_, severity, _)| severity == "warning"), "{found:?}");
+
+    // --config names another file; its paths are relative to its own folder.
+    std::fs::create_dir_all(project.0.join("conf")).unwrap();
+    std::fs::write(project.0.join("conf/strict.toml"), "[per-file-ignores]\n\"../new/**\" = [\"UP901\"]\n").unwrap();
+    let (_, found) = project.check(&["--config", "conf/strict.toml"]);
+    assert_eq!(found.iter().filter(|(c, _, _)| c == "UP901").count(), 2, "{found:?}");
+    std::fs::write(project.0.join("conf/strict.toml"), "[rules]\nselect = [\"UP005\"]\n").unwrap();
+    let (_, found) = project.check(&["--config", "conf/strict.toml"]);
+    assert_eq!(found.len(), 1);
+    // --isolated reads none.
+    let (_, found) = project.check(&["--isolated"]);
+    assert_eq!(found.len(), 3);
+}
+
+#[test]
+fn configuration_errors_name_the_file_and_line_and_exit_2() {
+    let project = Project::new("errors", &[("a.kql", "T")]);
+    let cases = [
+        ("default-database = \"x\"\nunknown-key = 1\n", ":2: unknown field `unknown-key`"),
+        ("markdown = \"yes\"\n", ":1: invalid type: string \"yes\", expected a boolean"),
+        ("\nexclude = [\"a/[b\"]\n", ":2: `exclude`: bad glob `a/[b`"),
+        ("[rules]\nUP123 = \"error\"\n", ":2: unknown key `rules.UP123`"),
+        ("[[databases]]\nname = \"X\"\n", "missing field `paths`"),
+    ];
+    for (text, expected) in cases {
+        std::fs::write(project.0.join("uplint.toml"), text).unwrap();
+        for command in ["check", "model", "refs", "config"] {
+            let (status, _, err) = uplint_in(&project.0, &[command]);
+            assert_eq!(status, Status::Error, "{command} {text}");
+            assert!(err.contains("uplint.toml") && err.contains(expected), "{command}: {err} (expected {expected})");
+        }
+    }
+    // --isolated ignores the bad file.
+    let (status, _, err) = uplint_in(&project.0, &["check", "--isolated"]);
+    assert_eq!(status, Status::Success, "{err}");
+    let (status, _, err) = uplint_in(&project.0, &["check", "--config", "missing.toml"]);
+    assert_eq!(status, Status::Error);
+    assert!(err.contains("missing.toml: cannot read the file"), "{err}");
+    let (status, _, err) = uplint_in(&project.0, &["check", "--config", "x.toml", "--isolated"]);
+    assert_eq!(status, Status::Error);
+    assert!(err.contains("cannot be used with"), "{err}");
+}
+
+#[test]
+fn the_configuration_is_found_above_the_first_path_and_printed() {
+    let files = [
+        (
+            "repo/uplint.toml",
+            "default-database = \"Main\"\nmax-file-size = 50\n\n[[databases]]\nname = \"Hub\"\npaths = [\"hub/**\"]\n",
+        ),
+        ("repo/hub/a.kql", ".create table T (a:int)"),
+        ("repo/big.kql", &"// comment\n".repeat(8)),
+        ("repo/loose.kql", ".create table U (a:int)"),
+    ];
+    let project = Project::new("found", &files);
+    // From the folder above: the file is found by walking up from the first path.
+    let (_, out, err) = uplint_in(&project.0, &["config", "repo/hub"]);
+    assert!(out.contains("default-database = \"Main\"  # ") && out.contains("uplint.toml:1"), "{out}{err}");
+    assert!(out.contains("max-file-size = 50  # ") && out.contains("uplint.toml:2"), "{out}");
+    assert!(out.contains("extensions = [\"kql\", \"csl\", \"kusto\"]  # default"), "{out}");
+    assert!(out.contains("[[databases]]") && out.contains("name = \"Hub\""), "{out}");
+    let (_, out, _) = uplint_in(&project.0, &["config", "repo", "--max-file-size", "7"]);
+    assert!(out.contains("max-file-size = 7  # flag --max-file-size"), "{out}");
+    let (_, out, _) = uplint_in(&project.0, &["model", "repo"]);
+    let document: Value = serde_json::from_str(&out).unwrap();
+    let files: Vec<(&str, &str, &str)> = document["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap(), f["database"].as_str().unwrap(), f["database_reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(files, [("repo/hub/a.kql", "Hub", "config"), ("repo/loose.kql", "Main", "config")]);
+    // max-file-size: the 80-byte file is not read.
+    let (_, found) = project.check(&["repo"]);
+    assert_eq!(found, [("UP902".to_string(), "error".to_string(), "repo/big.kql".to_string())]);
+    let (_, found) = project.check(&["repo", "--max-file-size", "1000"]);
+    assert!(found.is_empty(), "{found:?}");
+    // --default-database overrides the file's.
+    let (_, out, _) = uplint_in(&project.0, &["model", "repo", "--default-database", "Flag"]);
+    assert!(out.contains("\"database\": \"Flag\""), "{out}");
+}
+
+#[test]
+fn gitignored_and_hidden_files_are_not_read() {
+    let files = [
+        (".gitignore", "generated/\n"),
+        ("generated/out.kql", BROKEN),
+        (".hidden/x.kql", BROKEN),
+        ("ok.kql", "T | take 1"),
+        ("notes.md", "```kusto\n.alter table A policy update @'[{'\n```\n"),
+    ];
+    let project = Project::new("ignored", &files);
+    let (status, found) = project.check(&[]);
+    assert_eq!((status, found), (Status::Success, Vec::new()));
+    // A Markdown file named explicitly is read as a runbook.
+    let (status, found) = project.check(&["notes.md"]);
+    assert_eq!(status, Status::Failure);
+    assert_eq!(found[0].2, "notes.md");
+    // Named explicitly, an ignored file is read.
+    let (status, _) = project.check(&["generated/out.kql"]);
+    assert_eq!(status, Status::Failure);
+}
+
+#[test]
+fn utf16_schema_exports_are_read() {
+    let text = "#connect database('Sales')\r\n.create-merge table A (x:string)\r\n.alter table A policy update @'[{\"Source\": \"A\", \"Query\": \"database(''Other'').T\"}]'\r\n";
+    let bytes: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    let project = Project::new("utf16", &[]);
+    std::fs::create_dir_all(&project.0).unwrap();
+    std::fs::write(project.0.join("export.csl"), bytes).unwrap();
+    let (_, found) = project.check(&[]);
+    assert_eq!(found, [("UP001".to_string(), "error".to_string(), "export.csl".to_string())]);
+}
