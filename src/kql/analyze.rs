@@ -208,7 +208,7 @@ impl<'a> Analyzer<'a> {
             self.out.references.push(Reference { entity: entity.clone(), span });
         }
         if self.record_reads {
-            self.out.reads.push(Read { entity, span, via: Vec::new(), arguments });
+            self.out.reads.push(Read { entity, span, via: Vec::new(), arguments, table_call: false });
         }
     }
 
@@ -648,7 +648,13 @@ impl<'a> Analyzer<'a> {
                 return;
             }
         }
+        let first = self.out.reads.len();
         self.record(kind, db, &name, span, Vec::new());
+        if kind == EntityKind::Table {
+            for read in &mut self.out.reads[first..] {
+                read.table_call = true;
+            }
+        }
     }
 
     fn database_named(&self, cluster: Option<String>, name: &str) -> Db {

@@ -59,6 +59,9 @@ pub struct Read {
     /// For a stored function: the constant value of each argument where known, so its body can
     /// be analysed for this call. Empty for other kinds.
     pub arguments: Vec<Option<String>>,
+    /// Named by `table('X')`, which reads the table `X` when the database has one, and a
+    /// stored function `X` only when it has no such table (a bare `X` prefers the function).
+    pub table_call: bool,
 }
 
 /// A plugin run by `evaluate`.

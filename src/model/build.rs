@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::context::{FileContext, Reason};
-use crate::script::command::{Command, CommandKind, FunctionVerb, PolicyScope, PolicyVerb, RoleAction, RoleScope};
+use crate::script::command::{Command, CommandKind, PolicyScope, PolicyVerb, RoleAction, RoleScope};
 use crate::script::payload::{JsonKind, Payload};
 use crate::script::{Item, Script};
 use crate::source::SourceFile;
@@ -199,7 +199,7 @@ impl Builder<'_> {
                     name_span: name.span,
                     unit,
                     properties: properties.clone(),
-                    if_not_exists: matches!(verb, FunctionVerb::Create { if_not_exists: true }),
+                    verb: *verb,
                 };
                 let database = self.database_mut(context, None);
                 database.functions.entry(name.text.clone()).or_default().definitions.push(definition);

@@ -9,7 +9,7 @@ pub mod build;
 use std::collections::BTreeMap;
 
 use crate::kql::types::{Column, ScalarType, TableType};
-use crate::script::command::{Principal, Property, TableVerb};
+use crate::script::command::{FunctionVerb, Principal, Property, TableVerb};
 use crate::script::payload::JsonValue;
 use crate::source::FileId;
 use crate::span::Span;
@@ -186,12 +186,15 @@ pub struct Function {
 }
 
 impl Function {
-    /// The definition in effect: the last one, unless it was `.create ifnotexists` of a function
-    /// that already existed.
+    /// The definition in effect. `.create function F` fails in ADX when `F` exists, and
+    /// `.create function ifnotexists F` then does nothing, so both leave the earlier definition;
+    /// `.create-or-alter` and `.alter` replace it (an `.alter` of a function the project does not
+    /// define is taken to change one created outside the scripts).
     pub fn effective(&self) -> Option<&FunctionDefinition> {
         let mut effective = None;
         for definition in &self.definitions {
-            if !(definition.if_not_exists && effective.is_some()) {
+            let creates_only = matches!(definition.verb, FunctionVerb::Create { .. });
+            if !(creates_only && effective.is_some()) {
                 effective = Some(definition);
             }
         }
@@ -205,7 +208,15 @@ pub struct FunctionDefinition {
     pub name_span: Span,
     pub unit: UnitId,
     pub properties: Vec<Property>,
-    pub if_not_exists: bool,
+    /// `.create [ifnotexists]`, `.create-or-alter` or `.alter`.
+    pub verb: FunctionVerb,
+}
+
+impl FunctionDefinition {
+    /// `.create function ifnotexists`.
+    pub fn if_not_exists(&self) -> bool {
+        self.verb == FunctionVerb::Create { if_not_exists: true }
+    }
 }
 
 #[derive(Clone, Debug, Default)]

@@ -316,7 +316,7 @@ fn database<'a>(w: &'a Workspace, db: &'a Database) -> DatabaseJson<'a> {
                             })
                             .collect(),
                         properties: properties_json(&d.properties),
-                        if_not_exists: d.if_not_exists,
+                        if_not_exists: d.if_not_exists(),
                     })
                     .collect(),
             })

@@ -512,7 +512,7 @@ impl<'a> CommandParser<'a> {
                 let if_not_exists = if_not_exists_before || self.eat_word("ifnotexists");
                 let properties = self.with_properties();
                 let name = self.expect_name("a function name")?;
-                if !self.at(TokenKind::LParen) {
+                if !self.at(TokenKind::LParen) && !self.at(TokenKind::LBrace) {
                     // `.alter function F docstring "..."` and the like.
                     return None;
                 }
@@ -916,9 +916,13 @@ impl<'a> CommandParser<'a> {
         Some(CommandKind::Principals { action, scope, role, principals })
     }
 
-    /// `( params ) { body }` after a function name: its span in the file.
+    /// `( params ) { body }` after a function name, or `{ body }` alone (no parameters): its span
+    /// in the file.
     fn function_declaration(&mut self) -> Option<Span> {
         let start = self.peek().span;
+        if self.at(TokenKind::LBrace) {
+            return self.braced_span("the function body");
+        }
         if !self.skip_group() {
             self.error(start, "unclosed `(` in the function parameters");
             return None;

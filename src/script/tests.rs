@@ -107,6 +107,10 @@ fn functions() {
     assert_eq!(declaration.of(text), "(T:(*), n:long=10) { T | take n }");
     let CommandKind::Function { verb, .. } = one(".create function ifnotexists F() { 1 }") else { panic!() };
     assert_eq!(verb, FunctionVerb::Create { if_not_exists: true });
+    // Without a parameter list (Microsoft's documentation and real repositories write it so).
+    let text = ".create-or-alter function with (folder='x') F\n{\n    T | take 1\n}";
+    let CommandKind::Function { name, declaration, .. } = one(text) else { panic!() };
+    assert_eq!((name.text.as_str(), declaration.of(text)), ("F", "{\n    T | take 1\n}"));
     assert_eq!(one(".alter function F docstring 'x'"), CommandKind::Other);
     let CommandKind::DropFunctions { names } = one(".drop functions (F, G) ifexists") else { panic!() };
     assert_eq!(names.len(), 2);

@@ -142,7 +142,9 @@ impl Parser<'_> {
     pub(super) fn function_declaration(&mut self) -> Function {
         let start = self.peek().span;
         let is_view = self.eat_kw(Kw::View).is_some();
-        let parameters = self.parameter_list();
+        // A stored function may omit its parameter list: `.create-or-alter function F { ... }`
+        // is `F()`.
+        let parameters = if self.at(TokenKind::LBrace) { Vec::new() } else { self.parameter_list() };
         let body = self.braced_block();
         Function { parameters, body, is_view, span: self.span_from(start) }
     }

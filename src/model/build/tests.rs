@@ -115,6 +115,18 @@ fn definitions_are_kept_and_drops_and_renames_apply() {
     let effective = function.effective().unwrap();
     assert_eq!(units[effective.unit.0 as usize].text, "() { U }");
     assert!(db.tables.contains_key("T2") && !db.tables.contains_key("T"));
+    // `.create` of an existing function fails; `.alter` and `.create-or-alter` replace it; a
+    // body without a parameter list is a function without parameters.
+    let (model, units) = model_of(&[(
+        "a.kql",
+        ".create function G() { A }\n.create function G() { B }\n.create function ifnotexists G() { C }\n\
+         .alter function H() { D }\n.create function H() { E }\n.create-or-alter function H { F }",
+    )]);
+    let db = model.database(None, "default").unwrap();
+    let body = |name: &str| units[db.functions[name].effective().unwrap().unit.0 as usize].text.clone();
+    assert_eq!((body("G"), body("H")), ("() { A }".to_string(), "{ F }".to_string()));
+    let h = &units[db.functions["H"].effective().unwrap().unit.0 as usize];
+    assert!(h.query.parameters.is_empty() && h.query.errors.is_empty(), "{:?}", h.query.errors);
     let (model, _) = model_of(&[(
         "a.kql",
         ".create table T (a:string)\n.drop table T\n.create-or-alter function F() { 1 }\n.drop functions (F)",
