@@ -1,13 +1,20 @@
 //! Resolution: what each update policy entry reads, through every function it calls, with the
-//! chain of locations that explains each read (§2.2, §6.3 of `spec/adx-semantics.md`).
+//! chain of locations that explains each read, and what could not be resolved.
 //!
 //! A name is resolved where it is written: names in a policy's `Query` in the policy's
 //! database, names in a stored function's body in the function's own database. A bare name (or
 //! `database('d').X`) is a stored function when the database has one that can be called
 //! without arguments (a function wins over a table of the same name), else a materialized view
-//! when one has that name, else a table. Calls are followed transitively, across databases,
-//! memoised by (function, constant arguments), and a call that is already being expanded is not
-//! expanded again, so cycles end.
+//! when one has that name, else a table. `table('X')` is the other way round: the table `X` when
+//! the database has one (or when the function `X` itself says `table('X')`), else the function.
+//! A database pattern (`database('Archive*')`) reads every database of the project it matches,
+//! or the pattern itself when it matches none but the reader's own. Calls are followed
+//! transitively, across databases, memoised by (function, constant arguments), and a call that
+//! is already being expanded is not expanded again, so cycles end.
+//!
+//! A read of a database, table, view or function that the project does not describe is kept,
+//! marked [`Unresolved`]: it still counts as a read of its database (a call of an unknown
+//! function of another database reads that database), and UP007 reports it.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -16,8 +23,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::kql::references::{EntityKind, Read};
 use crate::kql::{self, parser};
-use crate::model::{Database, Location};
-use crate::unit::{Unit, UnitId};
+use crate::model::{Database, Location, same_database};
+use crate::unit::{Unit, UnitId, UnitKind};
 use crate::workspace::Workspace;
 
 /// What a read resolved to.
@@ -30,6 +37,16 @@ pub enum AccessKind {
     TablePattern,
     /// A call of a function the model does not define (outside the project, or a typo).
     UnknownFunction,
+}
+
+/// Why a read could not be checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Unresolved {
+    /// The project describes no such database (on that cluster), or a database pattern matches
+    /// none of its databases.
+    Database,
+    /// The database is described, but defines no such table, view or function.
+    Entity,
 }
 
 /// One step of the chain that explains a read: a call of a function, or the reference itself.
@@ -51,6 +68,10 @@ pub struct Access {
     pub name: String,
     /// From the policy's `Query` to the reference: calls, then the reference.
     pub chain: Vec<Step>,
+    /// Set when the project does not describe what is read.
+    pub unresolved: Option<Unresolved>,
+    /// The database pattern written (`Archive*`) when `database` is one database it matched.
+    pub pattern: Option<String>,
 }
 
 impl Access {
@@ -71,11 +92,17 @@ impl Resolution {
     pub fn reads(&self, unit: UnitId) -> &[Access] {
         self.policies.get(&unit).map_or(&[], Vec::as_slice)
     }
+
+    /// True when everything the policy of `unit` reads was resolved.
+    pub fn is_complete(&self, unit: UnitId) -> bool {
+        self.reads(unit).iter().all(|a| a.unresolved.is_none())
+    }
 }
 
 /// Resolves the `Query` of every update policy entry in effect.
 pub fn resolve(workspace: &Workspace) -> Resolution {
-    let mut resolver = Resolver { workspace, memo: FxHashMap::default(), in_progress: Vec::new() };
+    let mut resolver =
+        Resolver { workspace, memo: FxHashMap::default(), in_progress: Vec::new(), tables: FxHashMap::default() };
     let mut resolution = Resolution::default();
     for cluster in workspace.model.clusters.values() {
         for database in cluster.databases.values() {
@@ -99,9 +126,15 @@ struct Resolver<'a> {
     memo: FxHashMap<MemoKey, Rc<Vec<Access>>>,
     /// The function units being expanded, to stop cycles.
     in_progress: Vec<UnitId>,
+    /// The tables each database is known to have ([`known_tables`]), by the database's address.
+    tables: FxHashMap<*const Database, FxHashSet<&'a str>>,
 }
 
-impl Resolver<'_> {
+impl<'a> Resolver<'a> {
+    fn table_exists(&mut self, database: &'a Database, name: &str) -> bool {
+        self.tables.entry(database as *const Database).or_insert_with(|| known_tables(database)).contains(name)
+    }
+
     /// What a unit reads (a function's body for the given arguments), resolved.
     fn unit_reads(&mut self, unit_id: UnitId, arguments: &[Option<String>]) -> Rc<Vec<Access>> {
         let key = (unit_id, arguments.to_vec());
@@ -132,32 +165,91 @@ impl Resolver<'_> {
     }
 
     fn resolve_read(&mut self, unit: &Unit, read: &Read, out: &mut Vec<Access>) {
-        let workspace = self.workspace;
         let entity = &read.entity;
         let cluster = entity.cluster.clone().or_else(|| unit.cluster.clone());
         let Some(database_name) = entity.database.clone().or_else(|| unit.database.clone()) else { return };
-        let mut prefix: Vec<Step> = read
-            .via
-            .iter()
-            .map(|span| Step { location: Location { file: unit.file, span: unit.file_span(*span) }, calls: None })
+        if !database_name.contains('*') {
+            self.resolve_in(unit, read, cluster.as_deref(), &database_name, None, out);
+            return;
+        }
+        let matching: Vec<String> = self
+            .workspace
+            .model
+            .cluster(cluster.as_deref())
+            .map(|c| {
+                c.databases.values().filter(|db| matches_pattern(&database_name, &db.name)).map(|db| db.name.clone())
+            })
+            .into_iter()
+            .flatten()
             .collect();
+        for name in &matching {
+            self.resolve_in(unit, read, cluster.as_deref(), name, Some(&database_name), out);
+        }
+        // A pattern can match databases the project does not describe: when it matches none of
+        // them but the reader's own, the pattern itself is read.
+        let own = |name: &String| unit.database.as_deref().is_some_and(|own| same_database(own, name));
+        if matching.iter().all(own) {
+            let mut chain = via_steps(unit, read);
+            chain.push(Step { location: Location { file: unit.file, span: unit.file_span(read.span) }, calls: None });
+            out.push(Access {
+                kind: plain_kind(entity.kind),
+                cluster,
+                database: database_name,
+                name: entity.name.clone(),
+                chain,
+                unresolved: Some(Unresolved::Database),
+                pattern: None,
+            });
+        }
+    }
+
+    /// A read resolved in database `database_name` (one that `pattern` matched, if given).
+    fn resolve_in(
+        &mut self,
+        unit: &Unit,
+        read: &Read,
+        cluster: Option<&str>,
+        database_name: &str,
+        pattern: Option<&str>,
+        out: &mut Vec<Access>,
+    ) {
+        let workspace = self.workspace;
+        let entity = &read.entity;
+        let name = entity.name.as_str();
+        let mut prefix = via_steps(unit, read);
         let here = Location { file: unit.file, span: unit.file_span(read.span) };
-        let database = workspace.model.database(cluster.as_deref(), &database_name);
+        let database: Option<&'a Database> = workspace.model.database(cluster, database_name);
         // The read itself, named as the model spells its database when it knows it.
-        let read_here = |kind: AccessKind, mut chain: Vec<Step>| {
+        let read_here = |kind: AccessKind, unresolved: Option<Unresolved>, mut chain: Vec<Step>| {
             chain.push(Step { location: here, calls: None });
-            let database_name = database.map(|db| db.name.clone()).unwrap_or_else(|| database_name.clone());
-            Access { kind, cluster: cluster.clone(), database: database_name, name: entity.name.clone(), chain }
+            let database_name = database.map_or_else(|| database_name.to_string(), |db| db.name.clone());
+            Access {
+                kind,
+                cluster: cluster.map(str::to_string),
+                database: database_name,
+                name: name.to_string(),
+                chain,
+                unresolved: if database.is_none() { Some(Unresolved::Database) } else { unresolved },
+                pattern: pattern.map(str::to_string),
+            }
         };
-        let function = database.and_then(|db| db.functions.get(&entity.name)).and_then(|f| f.effective());
+        let Some(db) = database else {
+            out.push(read_here(plain_kind(entity.kind), None, prefix));
+            return;
+        };
+        let function = db.functions.get(name).and_then(|f| f.effective());
         let callable = |unit_id: UnitId, with_arguments: bool| {
             with_arguments || workspace.unit(unit_id).query.parameters.iter().all(|p| p.has_default)
         };
+        let missing = |found: bool| if found { None } else { Some(Unresolved::Entity) };
         match entity.kind {
             EntityKind::Table | EntityKind::Function => {
                 let with_arguments = entity.kind == EntityKind::Function;
-                if let Some(definition) = function.filter(|d| callable(d.unit, with_arguments)) {
-                    prefix.push(Step { location: here, calls: Some(entity.name.clone()) });
+                // `table('X')` reads the table X when there is one, and always inside the
+                // function X itself (the documented way around a name clash).
+                let table_first = read.table_call && (self.table_exists(db, name) || is_function_named(unit, db, name));
+                if let Some(definition) = function.filter(|d| !table_first && callable(d.unit, with_arguments)) {
+                    prefix.push(Step { location: here, calls: Some(name.to_string()) });
                     let expanded = self.unit_reads(definition.unit, &read.arguments);
                     for access in expanded.iter() {
                         let mut chain = prefix.clone();
@@ -166,25 +258,86 @@ impl Resolver<'_> {
                     }
                     return;
                 }
-                let kind = match entity.kind {
-                    EntityKind::Function => AccessKind::UnknownFunction,
-                    _ if database.is_some_and(|db| has_materialized_view(db, &entity.name)) => {
-                        AccessKind::MaterializedView
+                let access = match entity.kind {
+                    EntityKind::Function => read_here(AccessKind::UnknownFunction, missing(false), prefix),
+                    _ if has_materialized_view(db, name) => read_here(AccessKind::MaterializedView, None, prefix),
+                    _ => {
+                        let exists = self.table_exists(db, name);
+                        read_here(AccessKind::Table, missing(exists), prefix)
                     }
-                    _ => AccessKind::Table,
                 };
-                out.push(read_here(kind, prefix));
+                out.push(access);
             }
-            EntityKind::MaterializedView | EntityKind::ExternalTable | EntityKind::TablePattern => {
-                let kind = match entity.kind {
-                    EntityKind::MaterializedView => AccessKind::MaterializedView,
-                    EntityKind::ExternalTable => AccessKind::ExternalTable,
-                    _ => AccessKind::TablePattern,
-                };
-                out.push(read_here(kind, prefix));
+            EntityKind::MaterializedView => {
+                out.push(read_here(AccessKind::MaterializedView, missing(has_materialized_view(db, name)), prefix));
             }
+            EntityKind::ExternalTable => {
+                out.push(read_here(AccessKind::ExternalTable, missing(db.external_tables.contains_key(name)), prefix));
+            }
+            EntityKind::TablePattern => out.push(read_here(AccessKind::TablePattern, None, prefix)),
         }
     }
+}
+
+/// The let-function calls that lead to a read, as steps.
+fn via_steps(unit: &Unit, read: &Read) -> Vec<Step> {
+    read.via
+        .iter()
+        .map(|span| Step { location: Location { file: unit.file, span: unit.file_span(*span) }, calls: None })
+        .collect()
+}
+
+/// What a read is when nothing in the project tells more.
+fn plain_kind(kind: EntityKind) -> AccessKind {
+    match kind {
+        EntityKind::Table => AccessKind::Table,
+        EntityKind::TablePattern => AccessKind::TablePattern,
+        EntityKind::Function => AccessKind::UnknownFunction,
+        EntityKind::MaterializedView => AccessKind::MaterializedView,
+        EntityKind::ExternalTable => AccessKind::ExternalTable,
+    }
+}
+
+/// True when `unit` is the body of the function `name` of `database`.
+fn is_function_named(unit: &Unit, database: &Database, name: &str) -> bool {
+    unit.kind == UnitKind::Function
+        && unit.name.as_deref() == Some(name)
+        && unit.database.as_deref().is_some_and(|d| same_database(d, &database.name))
+}
+
+/// The tables the project shows `database` to have: those a command creates or changes, and
+/// the sources of its update policies and materialized views (ADX requires a source to exist).
+pub fn known_tables(database: &Database) -> FxHashSet<&str> {
+    let mut tables: FxHashSet<&str> = database.tables.keys().map(String::as_str).collect();
+    let sources = database
+        .tables
+        .values()
+        .flat_map(|t| &t.update_policy.entries)
+        .filter_map(|e| e.json.member("Source").and_then(|m| m.value.as_str()).map(str::trim));
+    tables.extend(sources);
+    tables.extend(database.materialized_views.values().flat_map(|v| &v.definitions).map(|d| d.source.as_str()));
+    tables
+}
+
+/// True when a database pattern (`*` matches any text, case-insensitively) matches `name`.
+pub fn matches_pattern(pattern: &str, name: &str) -> bool {
+    let (pattern, name) = (pattern.to_lowercase(), name.to_lowercase());
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if parts.len() == 1 {
+        return pattern == name;
+    }
+    if !name.starts_with(first) || name.len() < first.len() + last.len() || !name.ends_with(last) {
+        return false;
+    }
+    let mut rest = &name[first.len()..name.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 fn has_materialized_view(database: &Database, name: &str) -> bool {

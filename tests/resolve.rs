@@ -1,6 +1,6 @@
 //! Resolution of what update policies read, through stored functions.
 
-use uplint::resolve::{AccessKind, resolve};
+use uplint::resolve::{AccessKind, Unresolved, resolve};
 use uplint::workspace::{LoadOptions, Workspace, from_texts};
 
 fn workspace(files: &[(&str, &str)]) -> Workspace {
@@ -115,4 +115,120 @@ fn chains_lead_from_the_policy_to_the_reference() {
     assert_eq!(steps, ["policy.kql:Outer()", "functions.kql:Inner()", "functions.kql:database('Other').T"]);
     assert_eq!(access.chain[0].calls.as_deref(), Some("Outer"));
     assert_eq!(access.chain[2].calls, None);
+}
+
+/// Like [`reads`], with `?` after what the project does not describe (`?db`: no such database).
+fn reads_marked(files: &[(&str, &str)]) -> Vec<String> {
+    let w = workspace(files);
+    let resolution = resolve(&w);
+    let table = &w.model.database(None, "default").unwrap().tables["Target"];
+    let unit = table.update_policy.entries[0].query.unwrap();
+    let mut out: Vec<String> = resolution
+        .reads(unit)
+        .iter()
+        .map(|a| {
+            let mark = match a.unresolved {
+                None => "",
+                Some(Unresolved::Entity) => " ?",
+                Some(Unresolved::Database) => " ?db",
+            };
+            format!("{:?} {}.{}{mark}", a.kind, a.database, a.name)
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn table_names_a_table_before_a_function_of_the_same_name() {
+    let function = ".create-or-alter function Lookup() { database('Other').T }\n";
+    // A table `Lookup` exists: `table('Lookup')` reads it; a bare `Lookup` calls the function.
+    let with_table =
+        format!(".create table Lookup (a:string)\n{function}{}", policy("S | join table(''Lookup'') on a"));
+    assert_eq!(reads(&[("a.kql", &with_table)]), ["Table default.Lookup", "Table default.S"]);
+    // No table `Lookup`: `table('Lookup')` calls the function.
+    let without_table = format!("{function}{}", policy("S | join table(''Lookup'') on a"));
+    assert_eq!(reads(&[("a.kql", &without_table)]), ["Table Other.T", "Table default.S"]);
+}
+
+#[test]
+fn a_function_reaches_the_table_of_its_own_name_through_table() {
+    // The documented way around a name clash: the function `Customers` filters the table
+    // `Customers`, whose row level security then applies.
+    let text = format!(
+        ".create table Customers (a:string)\n\
+         .alter table Customers policy row_level_security enable \"Customers | where a == 1\"\n\
+         .create-or-alter function Customers() {{ table('Customers') | where a != '' }}\n{}",
+        policy("S | join Customers on a")
+    );
+    assert_eq!(reads_marked(&[("a.kql", &text)]), ["Table default.Customers", "Table default.S"]);
+    let w = workspace(&[("a.kql", &text)]);
+    let checked = uplint::check::check(&w, &Default::default());
+    assert_eq!(checked.iter().map(|d| d.code.code).collect::<Vec<_>>(), ["UP002"]);
+    // Without a table of that name in the project, the function still reads the table (which
+    // the project does not describe), never itself.
+    let alone = format!(".create-or-alter function C() {{ table('C') }}\n{}", policy("C"));
+    assert_eq!(reads_marked(&[("a.kql", &alone)]), ["Table default.C ?"]);
+}
+
+#[test]
+fn create_of_an_existing_function_leaves_the_first_definition() {
+    let text = format!(
+        ".create function F() {{ database('First').T }}\n.create function F() {{ database('Second').T }}\n{}",
+        policy("F()")
+    );
+    assert_eq!(reads(&[("a.kql", &text)]), ["Table First.T"]);
+    let altered = format!(
+        ".create function F() {{ database('First').T }}\n.create-or-alter function F {{ database('Second').T }}\n{}",
+        policy("F()")
+    );
+    assert_eq!(reads(&[("a.kql", &altered)]), ["Table Second.T"]);
+}
+
+#[test]
+fn database_patterns_read_every_database_they_match_or_themselves() {
+    let archives = "#connect database('Archive2024')\n.create table T (a:string)\n\
+                    #connect database('Archive2025')\n.create table T (a:string)\n\
+                    #connect database('Other')\n.create table T (a:string)\n";
+    let text = format!("{archives}#connect database('default')\n{}", policy("S | union database(''archive*'').T"));
+    assert_eq!(reads_marked(&[("a.kql", &text)]), ["Table Archive2024.T", "Table Archive2025.T", "Table default.S"]);
+    // Matching nothing in the project, or only the policy's own database: the pattern is read.
+    let alone = policy("S | union database(''Archive*'').T | union database(''def*'').T");
+    assert_eq!(
+        reads_marked(&[("a.kql", &alone)]),
+        ["Table Archive*.T ?db", "Table def*.T ?db", "Table default.S", "Table default.T ?"]
+    );
+}
+
+#[test]
+fn what_the_project_does_not_describe_is_marked() {
+    let text = format!(
+        "#connect database('Reference')\n.create table Known (a:string)\n#connect database('default')\n{}",
+        policy(
+            "S | join Missing on a | join database(''Reference'').Known on a | join database(''Reference'').Gone on a \
+             | join database(''Nowhere'').T on a | join database(''Reference'').F() on a | join G() on a"
+        )
+    );
+    assert_eq!(
+        reads_marked(&[("a.kql", &text)]),
+        [
+            "Table Nowhere.T ?db",
+            "Table Reference.Gone ?",
+            "Table Reference.Known",
+            "Table default.Missing ?",
+            "Table default.S",
+            "UnknownFunction Reference.F ?",
+            "UnknownFunction default.G ?",
+        ]
+    );
+}
+
+#[test]
+fn database_patterns_match_like_kusto() {
+    use uplint::resolve::matches_pattern;
+    assert!(matches_pattern("Archive*", "archive2024"));
+    assert!(matches_pattern("*log*", "AuditLogs"));
+    assert!(matches_pattern("a*b*c", "aXbYc") && matches_pattern("a*", "a"));
+    assert!(!matches_pattern("a*b", "ab_") && !matches_pattern("ab*ba", "aba") && !matches_pattern("x", "xy"));
 }

@@ -1,6 +1,6 @@
 //! UP001: a policy reads another database without a managed identity.
 
-use super::{Context, Identity, Rule, RuleMeta, chain_labels, sources};
+use super::{Context, Identity, Rule, RuleMeta, chain_labels, partial_read_notes, reference_message, sources};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub struct CrossDatabaseWithoutIdentity;
@@ -11,7 +11,12 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     summary: "An update policy reads another database (directly or through functions) and has no ManagedIdentity.",
     doc: include_str!("../../rules/UP001-cross-database-without-identity.md"),
-    sources: &[sources::UPDATE_POLICY_WITH_MANAGED_IDENTITY, sources::UPDATE_POLICY, sources::CROSS_DATABASE_QUERIES],
+    sources: &[
+        sources::UPDATE_POLICY_WITH_MANAGED_IDENTITY,
+        sources::UPDATE_POLICY,
+        sources::CROSS_DATABASE_QUERIES,
+        sources::TABLE_FUNCTION,
+    ],
 };
 
 impl Rule for CrossDatabaseWithoutIdentity {
@@ -38,12 +43,9 @@ impl Rule for CrossDatabaseWithoutIdentity {
                 primary.clone(),
             );
             for access in &others {
-                diagnostic.labels.extend(chain_labels(
-                    access,
-                    &format!("reads `{}.{}` here", access.database, access.name),
-                    &primary,
-                ));
+                diagnostic.labels.extend(chain_labels(access, &reference_message(access), &primary));
             }
+            diagnostic.notes.extend(partial_read_notes(view, &others));
             let identity = context.suggested_identity(view);
             out.push(
                 diagnostic

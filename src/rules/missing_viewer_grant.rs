@@ -1,6 +1,8 @@
 //! UP004: a policy's identity has no role that reads a database the policy reads.
 
-use super::{Context, Identity, Rule, RuleMeta, bracketed, chain_labels, sources};
+use super::{
+    Context, Identity, Rule, RuleMeta, bracketed, chain_labels, partial_read_notes, reference_message, sources,
+};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::{Database, Grant};
 use crate::script::command::PrincipalKind;
@@ -22,7 +24,7 @@ static META: RuleMeta = RuleMeta {
     ],
 };
 
-/// Database roles that read data ; `unrestrictedviewers` does nothing alone.
+/// Database roles that read data; `unrestrictedviewers` does nothing alone.
 const READING_ROLES: &[&str] = &["viewers", "users", "admins"];
 
 fn is_identity(grant: &Grant, object_id: &str) -> bool {
@@ -83,11 +85,8 @@ impl Rule for MissingViewerGrant {
                     ),
                     primary.clone(),
                 );
-                diagnostic.labels.extend(chain_labels(
-                    access,
-                    &format!("reads `{}.{}` here", access.database, access.name),
-                    &primary,
-                ));
+                diagnostic.labels.extend(chain_labels(access, &reference_message(access), &primary));
+                diagnostic.notes.extend(partial_read_notes(view, &[access]));
                 for grant in grants(&["unrestrictedviewers"]) {
                     diagnostic = diagnostic.with_label(Label::new(
                         grant.location.file,
@@ -105,14 +104,19 @@ impl Rule for MissingViewerGrant {
                     Some(tenant) => format!("aadapp={object_id};{tenant}"),
                     None => format!("aadapp={object_id}"),
                 };
-                out.push(
+                let diagnostic = diagnostic.with_note(META.cite(
+                    "the identity needs the viewer role on every database the policy reads",
+                    sources::UPDATE_POLICY,
+                ));
+                out.push(if access.database.contains('*') {
+                    diagnostic.with_help(format!(
+                        "grant `{principal}` the viewer role on every database that `{}` matches",
+                        access.database
+                    ))
+                } else {
                     diagnostic
-                        .with_note(META.cite(
-                            "the identity needs the viewer role on every database the policy reads",
-                            sources::UPDATE_POLICY,
-                        ))
-                        .with_help(format!(".add database {} viewers ('{principal}')", bracketed(&access.database))),
-                );
+                        .with_help(format!(".add database {} viewers ('{principal}')", bracketed(&access.database)))
+                });
             }
         }
     }

@@ -231,7 +231,10 @@ impl PolicyView<'_> {
                 None => true,
                 Some(cluster) => self.cluster.name.as_deref().is_some_and(|own| own.eq_ignore_ascii_case(cluster)),
             };
-            if !same_cluster || access.kind == AccessKind::UnknownFunction || access.database.contains('*') {
+            // A call of a function whose body is not in the project still reads its database
+            // (its names resolve there); a database pattern that matches no database of the
+            // project is read as itself.
+            if !same_cluster {
                 continue;
             }
             if same_database(&access.database, &self.database.name) {
@@ -309,6 +312,42 @@ pub fn bracketed(name: &str) -> String {
     let plain = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if plain { name.to_string() } else { format!("['{}']", name.replace('\\', "\\\\").replace('\'', "\\'")) }
+}
+
+/// What an access reads, as messages name it: `Reference.Countries`.
+pub fn read_name(access: &Access) -> String {
+    format!("{}.{}", access.database, access.name)
+}
+
+/// The label message of the reference that ends an access's chain.
+pub fn reference_message(access: &Access) -> String {
+    let what = read_name(access);
+    match (&access.kind, &access.pattern) {
+        (AccessKind::UnknownFunction, _) => format!("calls `{what}`, whose body is not in the project"),
+        (_, Some(pattern)) => format!("reads `{what}` here (database `{pattern}` matches `{}`)", access.database),
+        _ => format!("reads `{what}` here"),
+    }
+}
+
+/// Notes that say what the reads of other databases stand on when the project does not show
+/// all of it: a function whose body is missing, a database pattern.
+pub fn partial_read_notes(view: &PolicyView<'_>, accesses: &[&Access]) -> Vec<String> {
+    let mut notes = Vec::new();
+    for access in accesses {
+        if access.kind == AccessKind::UnknownFunction {
+            notes.push(format!(
+                "the body of `{}` is not in the project; its call counts as a read of database `{}`, where its names resolve",
+                read_name(access),
+                access.database
+            ));
+        } else if access.database.contains('*') {
+            notes.push(format!(
+                "the database pattern `{}` can match databases other than `{}`; the project defines none that it matches",
+                access.database, view.database.name
+            ));
+        }
+    }
+    notes
 }
 
 /// The secondary labels that explain an access: each call, then the reference, leaving out a
