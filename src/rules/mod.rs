@@ -8,9 +8,12 @@
 
 pub mod builtin;
 mod cross_database_without_identity;
+mod duplicate_column;
 mod identity_not_allowed;
 mod invalid_managed_identity;
 mod missing_viewer_grant;
+mod query_column_order;
+mod query_schema_mismatch;
 mod row_level_security_without_identity;
 pub mod sources;
 mod unverifiable_system_identity;
@@ -21,6 +24,7 @@ use crate::resolve::{Access, AccessKind, Resolution};
 use crate::script::command::{Principal, PrincipalKind};
 use crate::script::payload::JsonKind;
 use crate::span::Span;
+use crate::typecheck;
 use crate::unit::UnitId;
 use crate::workspace::Workspace;
 
@@ -78,6 +82,9 @@ pub static RULES: &[&dyn Rule] = &[
     &missing_viewer_grant::MissingViewerGrant,
     &unverifiable_system_identity::UnverifiableSystemIdentity,
     &invalid_managed_identity::InvalidManagedIdentity,
+    &query_schema_mismatch::QuerySchemaMismatch,
+    &query_column_order::QueryColumnOrder,
+    &duplicate_column::DuplicateColumn,
 ];
 
 /// The rule with this code or name (case-insensitive).
@@ -377,6 +384,8 @@ pub struct Context<'a> {
     pub workspace: &'a Workspace,
     pub settings: &'a Settings,
     pub policies: Vec<PolicyView<'a>>,
+    /// The output schema of every policy entry's `Query`.
+    pub outputs: typecheck::Outputs,
 }
 
 impl<'a> Context<'a> {
@@ -400,7 +409,7 @@ impl<'a> Context<'a> {
                 }
             }
         }
-        Context { workspace, settings, policies }
+        Context { workspace, settings, policies, outputs: typecheck::check(workspace) }
     }
 
     /// The managed identity policy entries that could allow `identity` for a policy of

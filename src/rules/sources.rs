@@ -53,3 +53,13 @@ pub const ERROR_CODES: &str = "https://learn.microsoft.com/azure/data-explorer/e
 /// Ingestion with a managed identity; its policy example writes JSON with single quotes.
 pub const INGEST_WITH_MANAGED_IDENTITY: &str =
     "https://learn.microsoft.com/azure/data-explorer/ingest-data-managed-identity";
+/// `.create-merge table`: new columns are appended at the end of the schema.
+pub const CREATE_MERGE_TABLE: &str =
+    "https://learn.microsoft.com/azure/data-explorer/kusto/management/create-merge-table-command";
+/// `.alter-merge table`: adds columns at the end, never changes an existing column's type.
+pub const ALTER_MERGE_TABLE: &str =
+    "https://learn.microsoft.com/azure/data-explorer/kusto/management/alter-merge-table-command";
+/// `.create table`: column names are unique within a table.
+pub const CREATE_TABLE: &str = "https://learn.microsoft.com/azure/data-explorer/kusto/management/create-table-command";
+/// Scalar data types and their aliases.
+pub const SCALAR_DATA_TYPES: &str = "https://learn.microsoft.com/azure/data-explorer/kusto/query/scalar-data-types/";
