@@ -79,16 +79,21 @@ fn folder_per_database_without_connect() {
     // database('Reference').DeviceModel() is found, and so is the read it hides.
     let (status, found) = findings(&["check", &project]);
     assert_eq!(status, Status::Failure);
-    assert_eq!(found, [("UP001".to_string(), format!("{project}/telemetry/policies.kql"), 3)]);
+    // And `.alter table Telemetry.EnrichedEvents` calls EnrichEvents(), defined in a file without
+    // #connect under telemetry/: the function is Telemetry's, and its read of Reference is found.
+    let policies = format!("{project}/telemetry/policies.kql");
+    assert_eq!(found, [("UP001".to_string(), policies.clone(), 3), ("UP001".to_string(), policies, 7)]);
     let files = contexts(&[&project]);
+    let prefix = format!("{project}/");
     let summary: Vec<(&str, &str, &str)> =
-        files.iter().map(|(p, d, r, _, _)| (p.rsplit('/').next().unwrap(), d.as_str(), r.as_str())).collect();
+        files.iter().map(|(p, d, r, _, _)| (p.strip_prefix(&prefix).unwrap(), d.as_str(), r.as_str())).collect();
     assert_eq!(
         summary,
         [
-            ("functions.kql", "Reference", "folder"),
-            ("policies.kql", "Telemetry", "folder"),
-            ("tables.kql", "Telemetry", "folder")
+            ("reference/functions.kql", "Reference", "folder"),
+            ("telemetry/functions.kql", "Telemetry", "folder"),
+            ("telemetry/policies.kql", "Telemetry", "folder"),
+            ("telemetry/tables.kql", "Telemetry", "folder")
         ]
     );
     let (_, human, _) = uplint(&["check", &project]);

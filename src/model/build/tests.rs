@@ -160,3 +160,60 @@ fn the_default_database_can_be_configured() {
     let (model, _) = build(&[(FileId(0), &source, &script)], &options);
     assert!(model.database(None, "main").is_some());
 }
+
+#[test]
+fn a_build_in_contexts_takes_the_earlier_analyses_over_unchanged() {
+    let files = [
+        (
+            "a.kql",
+            ".create-merge table T (a:int)\n.alter-merge table T policy update @'[{\"Source\": \"S\", \"Query\": \"F()\"}]'",
+        ),
+        ("b.kql", ".create function F() { database('Other').X }\n\nT | take 1"),
+        ("c.kql", "#connect cluster('c').database('Db')\n.alter table Db2.T policy row_level_security enable \"T\""),
+    ];
+    let sources: Vec<SourceFile> = files
+        .iter()
+        .map(|(name, text)| SourceFile::new(PathBuf::from(name), name.to_string(), text.to_string()))
+        .collect();
+    let scripts: Vec<Script> = sources.iter().map(|s| parse_script(&s.text)).collect();
+    let inputs: Vec<(FileId, &SourceFile, &Script)> =
+        sources.iter().zip(&scripts).enumerate().map(|(i, (s, sc))| (FileId(i as u32), s, sc)).collect();
+    let contexts = [
+        FileContext {
+            database: "Ingestion".into(),
+            database_reason: Reason::Config,
+            cluster: Some("k.kusto.windows.net".into()),
+            cluster_reason: Reason::Config,
+        },
+        FileContext {
+            database: "Hub".into(),
+            database_reason: Reason::Folder,
+            cluster: None,
+            cluster_reason: Reason::Default,
+        },
+        FileContext::fallback(),
+    ];
+    let options = BuildOptions::default();
+    let (_, first) = build(&inputs, &options);
+    let (reused_model, reused) = build_in_contexts(&inputs, &contexts, first, &options);
+    let (fresh_model, fresh) = build_in_contexts(&inputs, &contexts, Vec::new(), &options);
+    let describe = |units: &[Unit]| -> Vec<String> {
+        units
+            .iter()
+            .map(|u| {
+                format!(
+                    "{:?} {:?} {:?} {:?} {:?} {:?}",
+                    u.file, u.kind, u.name, u.cluster, u.database, u.query.analysis.reads
+                )
+            })
+            .collect()
+    };
+    assert_eq!(describe(&reused), describe(&fresh));
+    assert_eq!(format!("{:?}", reused_model.clusters.keys()), format!("{:?}", fresh_model.clusters.keys()));
+    // The files landed where their contexts say; a `#connect` and a qualifier still win.
+    assert!(fresh_model.database(Some("k.kusto.windows.net"), "Ingestion").unwrap().tables.contains_key("T"));
+    assert!(fresh_model.database(None, "Hub").unwrap().functions.contains_key("F"));
+    assert!(fresh_model.database(Some("c.kusto.windows.net"), "Db2").unwrap().tables["T"].row_level_security.is_some());
+    let query = fresh.iter().find(|u| u.kind == crate::unit::UnitKind::Query).unwrap();
+    assert_eq!(query.database.as_deref(), Some("Hub"));
+}
