@@ -41,6 +41,8 @@ enum Command {
     Model(ModelArgs),
     /// Print the configuration in effect, with where each value comes from.
     Config(ConfigArgs),
+    /// Run the language server on standard input and output (for editors).
+    Server,
 }
 
 #[derive(clap::Args, Debug)]
@@ -189,7 +191,7 @@ fn color_choice(cli: Option<&Cli>) -> ColorChoice {
     let when = cli.and_then(|cli| match &cli.command {
         Command::Check(args) => Some(args.output.color),
         Command::Refs(args) => Some(args.output.color),
-        Command::Rule(_) | Command::Model(_) | Command::Config(_) => None,
+        Command::Rule(_) | Command::Model(_) | Command::Config(_) | Command::Server => None,
     });
     match when {
         Some(ColorWhen::Always) => ColorChoice::Always,
@@ -228,6 +230,7 @@ fn execute(cli: Cli, cwd: &Path, stdout: &mut dyn WriteColor, stderr: &mut dyn W
         Command::Refs(args) => refs(&args, cwd, stdout),
         Command::Model(args) => model(&args, cwd, stdout),
         Command::Config(args) => show_config(&args, cwd, stdout),
+        Command::Server => crate::server::run_stdio().map(|()| Status::Success),
     };
     match result {
         Ok(status) => status,

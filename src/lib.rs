@@ -72,6 +72,10 @@
 //!   the findings; renderers never know it ran.
 //! * [`diagnostic`]: problems as plain data (code, severity, labels, notes, help).
 //! * [`render`]: reports and diagnostics to text (codespan-reporting) and JSON.
+//! * [`server`]: `uplint server`, a language server (`lsp-server`, `lsp-types`) that keeps each
+//!   opened folder's workspace warm and runs the stages above again after an edit
+//!   ([`workspace::Workspace::set_texts`] parses only what changed); it holds no rule or parsing
+//!   logic of its own, only conversions to and from the protocol.
 //! * [`cli`]: arguments to a library call to an exit status; `main.rs` only calls it.
 //!
 //! # Invariants
@@ -99,6 +103,7 @@ pub mod render;
 pub mod resolve;
 pub mod rules;
 pub mod script;
+pub mod server;
 pub mod source;
 pub mod span;
 pub mod typecheck;

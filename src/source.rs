@@ -79,6 +79,12 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
+    /// Replaces the text of file `id` (an edited buffer), keeping its path and name.
+    pub fn set_text(&mut self, id: FileId, text: String) {
+        let file = &mut self.files[id.0 as usize];
+        *file = SourceFile::new(std::mem::take(&mut file.path), std::mem::take(&mut file.display), text);
+    }
+
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
     }

@@ -3,6 +3,7 @@
 //! A unit's text may be a decoded string (a policy's `Query` inside JSON inside a string
 //! literal), so every unit carries an [`OffsetMap`] from its own offsets to its file's bytes.
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::diagnostic::Diagnostic;
@@ -86,23 +87,23 @@ impl Unit {
     }
 
     /// Query text at `span` of a file's `text`.
-    pub fn query(origin: Origin, text: &str, span: Span) -> Unit {
+    pub fn query(origin: Origin, text: &str, span: Span, cache: &mut AnalysisCache) -> Unit {
         let slice = span.of(text).to_string();
-        let query = kql::analyze_query(&slice);
+        let query = cache.analyze(UnitKind::Query, &slice, kql::analyze_query);
         Unit::new(origin, UnitKind::Query, slice, OffsetMap::identity(span.start as usize, span.len()), query)
     }
 
     /// A function declaration `(params) { body }` at `span` of a file's `text`.
-    pub fn function(origin: Origin, text: &str, span: Span) -> Unit {
+    pub fn function(origin: Origin, text: &str, span: Span, cache: &mut AnalysisCache) -> Unit {
         let slice = span.of(text).to_string();
-        let query = kql::analyze_function(&slice);
+        let query = cache.analyze(UnitKind::Function, &slice, kql::analyze_function);
         Unit::new(origin, UnitKind::Function, slice, OffsetMap::identity(span.start as usize, span.len()), query)
     }
 
     /// A materialized view body `{ query }` at `span` of a file's `text`.
-    pub fn materialized_view(origin: Origin, text: &str, span: Span) -> Unit {
+    pub fn materialized_view(origin: Origin, text: &str, span: Span, cache: &mut AnalysisCache) -> Unit {
         let slice = span.of(text).to_string();
-        let query = kql::analyze_body(&slice);
+        let query = cache.analyze(UnitKind::MaterializedView, &slice, kql::analyze_body);
         Unit::new(
             origin,
             UnitKind::MaterializedView,
@@ -113,8 +114,8 @@ impl Unit {
     }
 
     /// A decoded query (a policy's `Query`, an RLS query) with its map to the file.
-    pub fn decoded(origin: Origin, kind: UnitKind, text: String, map: OffsetMap) -> Unit {
-        let query = kql::analyze_query(&text);
+    pub fn decoded(origin: Origin, kind: UnitKind, text: String, map: OffsetMap, cache: &mut AnalysisCache) -> Unit {
+        let query = cache.analyze(kind, &text, kql::analyze_query);
         Unit::new(origin, kind, text, map, query)
     }
 
@@ -129,5 +130,58 @@ impl Unit {
             map,
             query,
         }
+    }
+}
+
+/// Analyses of earlier units, taken again by a unit of the same kind and the same text instead
+/// of parsing it again: rebuilding the model after an edit parses only the KQL that changed.
+/// Analysis is a function of the text alone, so a reused analysis is the one parsing would give.
+#[derive(Debug, Default)]
+pub struct AnalysisCache {
+    by_text: FxHashMap<String, Vec<(UnitKind, AnalyzedQuery)>>,
+}
+
+impl AnalysisCache {
+    /// The analyses of `units`, to reuse.
+    pub fn from_units(units: Vec<Unit>) -> AnalysisCache {
+        let mut cache = AnalysisCache::default();
+        for unit in units {
+            cache.by_text.entry(unit.text).or_default().push((unit.kind, unit.query));
+        }
+        cache
+    }
+
+    /// The analysis of `text` as a unit of `kind`: a cached one when there is one, else `analyze`'s.
+    fn analyze(&mut self, kind: UnitKind, text: &str, analyze: fn(&str) -> AnalyzedQuery) -> AnalyzedQuery {
+        let cached = if self.by_text.is_empty() { None } else { self.by_text.get_mut(text) };
+        match cached.and_then(|c| c.iter().position(|(k, _)| *k == kind).map(|i| c.swap_remove(i).1)) {
+            Some(query) => query,
+            None => analyze(text),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_analyses_are_taken_once_and_by_kind() {
+        let origin = || Origin { file: FileId(0), name: None, cluster: None, database: None };
+        let text = "(x: int) { T | where y == x }";
+        let mut empty = AnalysisCache::default();
+        let function = Unit::function(origin(), text, Span::new(0, text.len()), &mut empty);
+        let query = Unit::query(origin(), text, Span::new(0, text.len()), &mut empty);
+        assert_ne!(function.query.parameters, query.query.parameters);
+        let mut cache = AnalysisCache::from_units(vec![function.clone()]);
+        // Another kind with the same text is analysed anew.
+        let again = Unit::query(origin(), text, Span::new(0, text.len()), &mut cache);
+        assert!(again.query.parameters.is_empty());
+        let reused = Unit::function(origin(), text, Span::new(0, text.len()), &mut cache);
+        assert_eq!(reused.query.parameters, function.query.parameters);
+        assert!(cache.by_text[text].is_empty());
+        // Once taken, the text is parsed again.
+        let parsed = Unit::function(origin(), text, Span::new(0, text.len()), &mut cache);
+        assert_eq!(parsed.query.parameters, function.query.parameters);
     }
 }

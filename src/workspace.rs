@@ -9,7 +9,7 @@ use crate::discover::{self, Discovery};
 use crate::markdown;
 use crate::model::{self, BuildOptions, Model};
 use crate::script::{self, Script};
-use crate::source::{self, FileId, SourceMap};
+use crate::source::{self, FileId, SourceFile, SourceMap};
 use crate::unit::{Unit, UnitId};
 
 /// Settings of the loading stages.
@@ -55,6 +55,41 @@ impl Workspace {
         &self.units[id.0 as usize]
     }
 
+    /// Replaces the text of files (an editor's unsaved buffers, files changed on disk) and
+    /// analyses the workspace again: the scripts of those files and the KQL whose text changed
+    /// are parsed again; contexts, model and units are rebuilt.
+    pub fn set_texts(&mut self, changes: Vec<(FileId, String)>, options: &LoadOptions) {
+        for (id, text) in changes {
+            self.sources.set_text(id, text);
+            self.diagnostics.retain(|d| d.primary.file != id);
+            let script = parse(self.sources.get(id));
+            for error in &script.errors {
+                self.diagnostics.push(Diagnostic::syntax_error(id, error.span, error.message.clone()));
+            }
+            // Scripts stay in the order of their ids, which is the path order they run in.
+            match self.scripts.binary_search_by_key(&id, |(i, _)| *i) {
+                Ok(index) => self.scripts[index].1 = script,
+                Err(index) => self.scripts.insert(index, (id, script)),
+            }
+        }
+        let previous = std::mem::take(&mut self.units);
+        self.build(previous, options);
+    }
+
+    /// Decides each file's context and builds the model and units of the scripts, taking the
+    /// analyses of `previous` units whose text has not changed.
+    fn build(&mut self, previous: Vec<Unit>, options: &LoadOptions) {
+        let inputs: Vec<_> = self.scripts.iter().map(|(id, script)| (*id, self.sources.get(*id), script)).collect();
+        // Which database a folder stands for depends on the names the queries mention: a first
+        // build gives the units; the second, in context, takes their analyses over.
+        let (_, first) = model::build_in_contexts(&inputs, &[], previous, &options.model);
+        let contexts = context::assign(&inputs, &first, &options.contexts);
+        let (model, units) = model::build_in_contexts(&inputs, &contexts, first, &options.model);
+        self.contexts = contexts;
+        self.model = model;
+        self.units = units;
+    }
+
     /// The context `file` starts in (`None` for a file that could not be read).
     pub fn context(&self, file: FileId) -> Option<&FileContext> {
         let index = self.scripts.iter().position(|(id, _)| *id == file)?;
@@ -92,12 +127,42 @@ pub fn load(paths: &[PathBuf], cwd: &Path, options: &LoadOptions) -> Result<Work
     Ok(analyse(sources, ids, problems, options))
 }
 
+/// Loads `files` (relative to `cwd` for display), in path order, taking a file's text from
+/// `texts` when it gives one (an editor's unsaved buffer) and from disk otherwise.
+pub fn load_files(
+    files: &[PathBuf],
+    cwd: &Path,
+    options: &LoadOptions,
+    texts: &dyn Fn(&Path) -> Option<String>,
+) -> Workspace {
+    let mut files = files.to_vec();
+    files.sort();
+    files.dedup();
+    let mut sources = SourceMap::default();
+    let mut ids = Vec::new();
+    let mut problems = Vec::new();
+    for path in files {
+        match texts(&path) {
+            Some(text) => {
+                let display = source::display_path(&path, cwd);
+                ids.push(sources.add(SourceFile::new(path, display, text)));
+            }
+            None => {
+                let (id, problem) = source::load(&[path], cwd, options.max_file_size, &mut sources);
+                ids.extend(id);
+                problems.extend(problem);
+            }
+        }
+    }
+    analyse(sources, ids, problems, options)
+}
+
 /// A workspace of files given as `(display path, text)`, in that order (tests, standard input).
 pub fn from_texts(files: &[(&str, &str)], options: &LoadOptions) -> Workspace {
     let mut sources = SourceMap::default();
     let ids = files
         .iter()
-        .map(|(path, text)| sources.add(source::SourceFile::new(path.into(), path.to_string(), text.to_string())))
+        .map(|(path, text)| sources.add(SourceFile::new(path.into(), path.to_string(), text.to_string())))
         .collect();
     analyse(sources, ids, Vec::new(), options)
 }
@@ -109,27 +174,71 @@ fn analyse(sources: SourceMap, ids: Vec<FileId>, mut problems: Vec<Diagnostic>, 
         if problems.iter().any(|p| p.primary.file == id) {
             continue;
         }
-        let file = workspace.sources.get(id);
-        let script = if discover::is_markdown(&file.path) {
-            script::parse_script(&markdown::script_text(&file.text))
-        } else {
-            script::parse_script(&file.text)
-        };
+        let script = parse(workspace.sources.get(id));
         for error in &script.errors {
             problems.push(Diagnostic::syntax_error(id, error.span, error.message.clone()));
         }
         workspace.scripts.push((id, script));
     }
-    let inputs: Vec<_> =
-        workspace.scripts.iter().map(|(id, script)| (*id, workspace.sources.get(*id), script)).collect();
-    // Which database a folder stands for depends on the names the queries mention: a first
-    // build gives the units; the second, in context, takes their analyses over.
-    let (_, first) = model::build(&inputs, &options.model);
-    let contexts = context::assign(&inputs, &first, &options.contexts);
-    let (model, units) = model::build_in_contexts(&inputs, &contexts, first, &options.model);
-    workspace.contexts = contexts;
-    workspace.model = model;
-    workspace.units = units;
     workspace.diagnostics = problems;
+    workspace.build(Vec::new(), options);
     workspace
+}
+
+/// The script of a file (of a Markdown file: of its Kusto code blocks).
+fn parse(file: &SourceFile) -> Script {
+    if discover::is_markdown(&file.path) {
+        script::parse_script(&markdown::script_text(&file.text))
+    } else {
+        script::parse_script(&file.text)
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Settings;
+
+    fn check(workspace: &Workspace) -> Vec<Diagnostic> {
+        crate::check::check(workspace, &Settings::default())
+    }
+
+    #[test]
+    fn set_texts_gives_what_loading_the_new_texts_gives() {
+        let function = ".create function F() { database('Other').T }\n.create function G() { T | where";
+        let policy = ".alter table A policy update @'[{\"Source\": \"S\", \"Query\": \"F() | take 1\"}]'";
+        let fixed = ".create function F() { T }\n.create function G() { T | where";
+        let options = LoadOptions::default();
+        let mut workspace = from_texts(&[("f.kql", function), ("p.kql", policy)], &options);
+        let before = check(&workspace);
+        assert!(before.iter().any(|d| d.code.code == "UP001"), "{before:?}");
+        workspace.set_texts(vec![(FileId(0), fixed.to_string())], &options);
+        let fresh = from_texts(&[("f.kql", fixed), ("p.kql", policy)], &options);
+        assert_eq!(check(&workspace), check(&fresh));
+        assert!(!check(&workspace).iter().any(|d| d.code.code == "UP001"));
+        let texts = |w: &Workspace| w.units.iter().map(|u| (u.file, u.text.clone())).collect::<Vec<_>>();
+        assert_eq!(texts(&workspace), texts(&fresh));
+        // A script syntax error comes and goes with the text.
+        let broken = ".alter table A policy update @'[{\"Source\"";
+        workspace.set_texts(vec![(FileId(1), broken.into())], &options);
+        let expected = check(&from_texts(&[("f.kql", fixed), ("p.kql", broken)], &options));
+        assert!(expected.iter().any(|d| d.primary.file == FileId(1)), "{expected:?}");
+        assert_eq!(check(&workspace), expected);
+        workspace.set_texts(vec![(FileId(1), policy.to_string())], &options);
+        assert_eq!(check(&workspace), check(&fresh));
+    }
+
+    #[test]
+    fn buffers_win_over_disk() {
+        let dir = std::env::temp_dir().join(format!("uplint-load-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (a, b) = (dir.join("a.kql"), dir.join("b.kql"));
+        std::fs::write(&a, ".create function F() { T }").unwrap();
+        let texts = |path: &Path| (path == b).then(|| ".create function G() { U }".to_string());
+        let workspace = load_files(&[b.clone(), a.clone()], &dir, &LoadOptions::default(), &texts);
+        let names: Vec<_> = workspace.sources.files().map(|(_, f)| f.display.clone()).collect();
+        assert_eq!(names, ["a.kql", "b.kql"]);
+        assert!(workspace.diagnostics.is_empty());
+        assert!(workspace.model.database(None, "default").unwrap().functions.contains_key("G"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

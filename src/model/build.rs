@@ -7,7 +7,7 @@ use crate::script::command::{Command, CommandKind, PolicyScope, PolicyVerb, Role
 use crate::script::payload::{JsonKind, Payload};
 use crate::script::{Item, Script};
 use crate::source::SourceFile;
-use crate::unit::{Origin, Unit, UnitKind};
+use crate::unit::{AnalysisCache, Origin, Unit, UnitKind};
 
 /// Settings of the model.
 #[derive(Clone, Debug)]
@@ -29,20 +29,17 @@ pub fn build(scripts: &[(FileId, &SourceFile, &Script)], options: &BuildOptions)
 }
 
 /// Builds the model with each file starting in its context (`contexts[i]` for `scripts[i]`;
-/// missing ones start as [`build()`] does). `previous` are the units of an earlier build of the
-/// same scripts: their analyses are taken over instead of analysing the same text again.
+/// missing ones start as [`build()`] does). `previous` are the units of an earlier build: a unit
+/// of the same kind and text takes its analysis over instead of analysing the text again (the
+/// second build of a load, a rebuild after an edit).
 pub fn build_in_contexts(
     scripts: &[(FileId, &SourceFile, &Script)],
     contexts: &[FileContext],
     previous: Vec<Unit>,
     options: &BuildOptions,
 ) -> (Model, Vec<Unit>) {
-    let mut builder = Builder {
-        model: Model::default(),
-        units: Vec::new(),
-        previous: previous.into_iter().map(Some).collect(),
-        options,
-    };
+    let mut builder =
+        Builder { model: Model::default(), units: Vec::new(), cache: AnalysisCache::from_units(previous), options };
     for (i, (file, source, script)) in scripts.iter().enumerate() {
         let start = match contexts.get(i) {
             Some(context) => Context {
@@ -59,8 +56,8 @@ pub fn build_in_contexts(
 struct Builder<'a> {
     model: Model,
     units: Vec<Unit>,
-    /// Units of an earlier build, by index, taken once.
-    previous: Vec<Option<Unit>>,
+    /// The analyses of an earlier build's units, by text.
+    cache: AnalysisCache,
     options: &'a BuildOptions,
 }
 
@@ -91,23 +88,17 @@ impl Builder<'_> {
                         cluster: context.cluster.clone(),
                         database: context.database.clone(),
                     };
-                    self.push_unit(origin, UnitKind::Query, |origin| Unit::query(origin, text, *span));
+                    self.push_unit(origin, |origin, cache| Unit::query(origin, text, *span, cache));
                 }
                 Item::Command(command) => self.command(file, text, &context, command),
             }
         }
     }
 
-    /// Adds the unit `make` makes, or the same unit of the earlier build with this origin.
-    fn push_unit(&mut self, origin: Origin, kind: UnitKind, make: impl FnOnce(Origin) -> Unit) -> UnitId {
+    /// Adds the unit `make` makes (taking analyses from the earlier build's).
+    fn push_unit(&mut self, origin: Origin, make: impl FnOnce(Origin, &mut AnalysisCache) -> Unit) -> UnitId {
         let id = UnitId(self.units.len() as u32);
-        let previous = self.previous.get_mut(id.0 as usize).and_then(Option::take);
-        let unit = match previous {
-            Some(unit) if unit.file == origin.file && unit.kind == kind => {
-                Unit { name: origin.name, cluster: origin.cluster, database: origin.database, ..unit }
-            }
-            _ => make(origin),
-        };
+        let unit = make(origin, &mut self.cache);
         self.units.push(unit);
         id
     }
@@ -193,7 +184,7 @@ impl Builder<'_> {
             }
             CommandKind::Function { verb, name, properties, declaration } => {
                 let origin = self.origin(file, context, None, name.text.clone());
-                let unit = self.push_unit(origin, UnitKind::Function, |o| Unit::function(o, text, *declaration));
+                let unit = self.push_unit(origin, |o, cache| Unit::function(o, text, *declaration, cache));
                 let definition = FunctionDefinition {
                     location,
                     name_span: name.span,
@@ -240,12 +231,13 @@ impl Builder<'_> {
                     _ => {
                         let unit = query.as_ref().map(|literal| {
                             let origin = self.origin(file, context, named_db.as_deref(), target.clone());
-                            self.push_unit(origin, UnitKind::RowLevelSecurity, |origin| {
+                            self.push_unit(origin, |origin, cache| {
                                 Unit::decoded(
                                     origin,
                                     UnitKind::RowLevelSecurity,
                                     literal.decoded.value.clone(),
                                     literal.decoded.map.clone(),
+                                    cache,
                                 )
                             })
                         });
@@ -312,8 +304,7 @@ impl Builder<'_> {
             }
             CommandKind::MaterializedView { name, source, body, .. } => {
                 let origin = self.origin(file, context, None, name.text.clone());
-                let unit =
-                    self.push_unit(origin, UnitKind::MaterializedView, |o| Unit::materialized_view(o, text, *body));
+                let unit = self.push_unit(origin, |o, cache| Unit::materialized_view(o, text, *body, cache));
                 let definition = MaterializedViewDefinition { location, source: source.text.clone(), unit };
                 let database = self.database_mut(context, None);
                 database.materialized_views.entry(name.text.clone()).or_default().definitions.push(definition);
@@ -374,8 +365,8 @@ impl Builder<'_> {
                     Some(JsonKind::String { value, map }) => {
                         let origin =
                             self.origin(file, context, named_db.as_deref(), format!("{}[{index}]", table.name.text));
-                        Some(self.push_unit(origin, UnitKind::UpdatePolicy, |o| {
-                            Unit::decoded(o, UnitKind::UpdatePolicy, value.clone(), map.clone())
+                        Some(self.push_unit(origin, |o, cache| {
+                            Unit::decoded(o, UnitKind::UpdatePolicy, value.clone(), map.clone(), cache)
                         }))
                     }
                     _ => None,

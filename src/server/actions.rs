@@ -1,0 +1,194 @@
+//! Code actions: set a policy entry's `ManagedIdentity` in the file, written in the literal's
+//! own form and escaping; and show a diagnostic's fix command (to run on the cluster) so it can
+//! be copied.
+
+use lsp_types as lsp;
+
+use super::{COPY_FIX_COMMAND, Server, convert};
+use crate::model::UpdatePolicyEntry;
+use crate::resolve;
+use crate::rules::{Context, Identity};
+use crate::script::payload::JsonKind;
+use crate::span::Span;
+
+/// An edit of a file: replace `span` with `text`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub text: String,
+}
+
+/// How the entry's literal writes a JSON `"`: `"`, `\"` (a `"..."` string), `""` (`@"..."`),
+/// read from a member key as written in the file.
+fn quote_of(text: &str, entry: &UpdatePolicyEntry) -> Option<String> {
+    let JsonKind::Object(members) = &entry.json.kind else { return None };
+    members.iter().find_map(|member| {
+        let written = text.get(member.key_span.range())?;
+        let first = member.key.chars().next()?;
+        let start = written.find(first)?;
+        let quote = &written[..start];
+        let plain = !member.key.contains(['"', '\\']) && written.len() == member.key.len() + 2 * quote.len();
+        (plain && !quote.is_empty() && written.ends_with(quote)).then(|| quote.to_string())
+    })
+}
+
+/// The edit that makes `identity` the entry's `ManagedIdentity`: its value replaced when the
+/// entry has one, else a member added after the last, in the form the literal uses.
+pub fn set_identity(text: &str, entry: &UpdatePolicyEntry, identity: &str) -> Option<Edit> {
+    let quote = quote_of(text, entry)?;
+    let value = format!("{quote}{identity}{quote}");
+    if let Some(member) = entry.json.member("ManagedIdentity") {
+        return Some(Edit { span: member.value.span, text: value });
+    }
+    let JsonKind::Object(members) = &entry.json.kind else { return None };
+    let last = members.iter().map(|m| m.value.span.end).max()?;
+    Some(Edit { span: Span::empty(last as usize), text: format!(", {quote}ManagedIdentity{quote}: {value}") })
+}
+
+impl Server {
+    pub(super) fn code_actions(&mut self, params: lsp::CodeActionParams) -> Option<lsp::CodeActionResponse> {
+        let path = convert::path(&params.text_document.uri)?;
+        let index = self.project_of(&path)?;
+        let project = &self.projects[index];
+        let file = *project.ids.get(&path)?;
+        let source = project.workspace.sources.get(file);
+        let start = convert::offset(&source.text, params.range.start, self.encoding);
+        let end = convert::offset(&source.text, params.range.end, self.encoding);
+        let resolution = resolve::resolve(&project.workspace);
+        let context = Context::new(&project.workspace, &resolution, &project.settings);
+        let mut actions = Vec::new();
+        let mut edited = Vec::new();
+        for diagnostic in &project.diagnostics {
+            let span = diagnostic.primary.span;
+            if diagnostic.primary.file != file || (span.end as usize) < start || (span.start as usize) > end {
+                continue;
+            }
+            let page = self.pages.get(diagnostic.code.code).cloned();
+            let lsp_diagnostic = convert::diagnostic(&project.workspace.sources, diagnostic, page, self.encoding);
+            // The policy entry the diagnostic is about, when its identity is missing or invalid.
+            let view = context.policies.iter().find(|v| {
+                v.entry.location.file == file
+                    && v.entry.location.span.start <= span.start
+                    && span.end <= v.entry.location.span.end
+                    && matches!(v.identity, Identity::Absent | Identity::Invalid { .. })
+            });
+            if let Some(view) = view {
+                let identity = context.suggested_identity(view);
+                if !edited.contains(&view.entry.location) {
+                    if let Some(edit) = set_identity(&source.text, view.entry, &identity) {
+                        edited.push(view.entry.location);
+                        let text_edit = lsp::TextEdit {
+                            range: convert::range(source, edit.span, self.encoding),
+                            new_text: edit.text,
+                        };
+                        // `Uri` caches its parsed parts, which clippy takes for interior mutability;
+                        // its hash and equality use the text alone.
+                        #[allow(clippy::mutable_key_type)]
+                        let changes = [(params.text_document.uri.clone(), vec![text_edit])].into_iter().collect();
+                        actions.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+                            title: format!("Set \"ManagedIdentity\": \"{identity}\" on this update policy entry"),
+                            kind: Some(lsp::CodeActionKind::QUICKFIX),
+                            diagnostics: Some(vec![lsp_diagnostic.clone()]),
+                            edit: Some(lsp::WorkspaceEdit { changes: Some(changes), ..Default::default() }),
+                            is_preferred: Some(true),
+                            ..Default::default()
+                        }));
+                    }
+                }
+            }
+            if let Some(help) = diagnostic.help.as_ref().filter(|h| h.starts_with('.')) {
+                actions.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+                    title: format!("Copy the command that fixes {} on the cluster", diagnostic.code.code),
+                    kind: Some(lsp::CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![lsp_diagnostic]),
+                    command: Some(lsp::Command {
+                        title: "Copy fix command".to_string(),
+                        command: COPY_FIX_COMMAND.to_string(),
+                        arguments: Some(vec![serde_json::Value::String(help.clone())]),
+                    }),
+                    ..Default::default()
+                }));
+            }
+        }
+        Some(actions)
+    }
+
+    /// `uplint.copyFixCommand`: shows the command (a message, and a document to copy it from
+    /// when the client can open one); the result is the command, for clients that copy it.
+    pub(super) fn execute_command(&mut self, params: lsp::ExecuteCommandParams) -> Option<serde_json::Value> {
+        if params.command != COPY_FIX_COMMAND {
+            return None;
+        }
+        let command = params.arguments.first()?.as_str()?.to_string();
+        self.notify::<lsp::notification::ShowMessage>(lsp::ShowMessageParams {
+            typ: lsp::MessageType::INFO,
+            message: format!("Run on the cluster: {command}"),
+        });
+        if self.client.show_document {
+            let path = std::env::temp_dir().join(format!("uplint-fix-{}.kql", std::process::id()));
+            if std::fs::write(&path, format!("{command}\n")).is_ok() {
+                self.send_request::<lsp::request::ShowDocument>(lsp::ShowDocumentParams {
+                    uri: convert::uri(&path),
+                    external: None,
+                    take_focus: Some(true),
+                    selection: None,
+                });
+            }
+        }
+        Some(serde_json::Value::String(command))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::{LoadOptions, from_texts};
+
+    /// Applies the identity edit to the first policy entry of `script` and returns the new text.
+    fn with_identity(script: &str) -> String {
+        let workspace = from_texts(&[("a.kql", script)], &LoadOptions::default());
+        let database = workspace.model.database(None, "default").unwrap();
+        let entry = &database.tables["T"].update_policy.entries[0];
+        let edit = set_identity(script, entry, "system").unwrap();
+        let mut text = script.to_string();
+        text.replace_range(edit.span.range(), &edit.text);
+        // The result still parses, and the entry now has the identity.
+        let again = from_texts(&[("a.kql", &text)], &LoadOptions::default());
+        let entry = &again.model.database(None, "default").unwrap().tables["T"].update_policy.entries[0];
+        assert_eq!(entry.json.member("ManagedIdentity").and_then(|m| m.value.as_str()), Some("system"), "{text}");
+        assert!(again.diagnostics.is_empty(), "{text}");
+        text
+    }
+
+    #[test]
+    fn identity_is_added_in_every_literal_form() {
+        assert_eq!(
+            with_identity(".alter table T policy update @'[{\"Source\": \"S\", \"Query\": \"S\"}]'"),
+            ".alter table T policy update @'[{\"Source\": \"S\", \"Query\": \"S\", \"ManagedIdentity\": \"system\"}]'"
+        );
+        assert_eq!(
+            with_identity(".alter table T policy update \"[{\\\"Source\\\":\\\"S\\\",\\\"Query\\\":\\\"S\\\"}]\""),
+            ".alter table T policy update \"[{\\\"Source\\\":\\\"S\\\",\\\"Query\\\":\\\"S\\\", \\\"ManagedIdentity\\\": \\\"system\\\"}]\""
+        );
+        assert_eq!(
+            with_identity(".alter table T policy update @\"[{\"\"Source\"\": \"\"S\"\", \"\"Query\"\": \"\"S\"\"}]\""),
+            ".alter table T policy update @\"[{\"\"Source\"\": \"\"S\"\", \"\"Query\"\": \"\"S\"\", \"\"ManagedIdentity\"\": \"\"system\"\"}]\""
+        );
+        assert_eq!(
+            with_identity(
+                ".alter table T policy update ```[\n  {\n    \"Source\": \"S\",\n    \"Query\": \"S\"\n  }\n]```"
+            ),
+            ".alter table T policy update ```[\n  {\n    \"Source\": \"S\",\n    \"Query\": \"S\", \"ManagedIdentity\": \"system\"\n  }\n]```"
+        );
+    }
+
+    #[test]
+    fn an_invalid_identity_is_replaced() {
+        assert_eq!(
+            with_identity(
+                ".alter table T policy update @'[{\"Source\": \"S\", \"ManagedIdentity\": \"ingest\", \"Query\": \"S\"}]'"
+            ),
+            ".alter table T policy update @'[{\"Source\": \"S\", \"ManagedIdentity\": \"system\", \"Query\": \"S\"}]'"
+        );
+    }
+}

@@ -1,0 +1,131 @@
+//! A project the server keeps warm: its configuration, its files (unsaved buffers win over
+//! disk), the workspace loaded from them, and its last check.
+
+use std::path::{Path, PathBuf};
+
+use rustc_hash::FxHashMap;
+
+use crate::check;
+use crate::config::{self, Overrides, RuleSelection};
+use crate::diagnostic::Diagnostic;
+use crate::discover;
+use crate::filter;
+use crate::rules::Settings;
+use crate::source::FileId;
+use crate::workspace::{self, LoadOptions, Workspace};
+
+/// The project of an opened folder, or of files opened outside every folder.
+pub struct Project {
+    /// The folder (`None`: loose files, each named in `files`).
+    pub root: Option<PathBuf>,
+    /// For loose files: the files.
+    pub files: Vec<PathBuf>,
+    pub options: LoadOptions,
+    pub settings: Settings,
+    pub rules: RuleSelection,
+    /// Why the configuration could not be read (the defaults are used meanwhile).
+    pub config_error: Option<String>,
+    pub workspace: Workspace,
+    /// The file of each path.
+    pub ids: FxHashMap<PathBuf, FileId>,
+    /// The last check.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Project {
+    /// The project of folder `root`, loaded and checked; `open` holds the editor's buffers.
+    pub fn folder(root: PathBuf, open: &FxHashMap<PathBuf, String>) -> Project {
+        let mut project = Project::empty(Some(root), Vec::new());
+        project.reload(open);
+        project
+    }
+
+    /// A project of loose files (opened outside every folder).
+    pub fn loose(files: Vec<PathBuf>, open: &FxHashMap<PathBuf, String>) -> Project {
+        let mut project = Project::empty(None, files);
+        project.reload(open);
+        project
+    }
+
+    fn empty(root: Option<PathBuf>, files: Vec<PathBuf>) -> Project {
+        Project {
+            root,
+            files,
+            options: LoadOptions::default(),
+            settings: Settings::default(),
+            rules: RuleSelection::default(),
+            config_error: None,
+            workspace: Workspace::default(),
+            ids: FxHashMap::default(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// True when the project holds `path`, or would if it were a script on disk.
+    pub fn covers(&self, path: &Path) -> bool {
+        match &self.root {
+            Some(root) => path.starts_with(root),
+            None => self.files.iter().any(|f| f == path),
+        }
+    }
+
+    /// True when discovery would take `path` (a file the editor has open but not saved yet).
+    pub fn accepts(&self, path: &Path) -> bool {
+        let discovery = &self.options.discovery;
+        self.root.is_some()
+            && self.covers(path)
+            && discovery.has_extension(path)
+            && !discovery.exclude.matches_or_inside(path)
+            && discovery.include.as_ref().is_none_or(|include| include.is_match(path))
+    }
+
+    /// Reads the configuration, discovers, loads and checks everything again (configuration
+    /// changed, files created or deleted).
+    pub fn reload(&mut self, open: &FxHashMap<PathBuf, String>) {
+        let cwd = match &self.root {
+            Some(root) => root.clone(),
+            None => self.files.first().and_then(|f| f.parent()).map(Path::to_path_buf).unwrap_or_default(),
+        };
+        let start = self.root.clone().or_else(|| self.files.first().cloned()).unwrap_or_else(|| cwd.clone());
+        match config::load(&config::Source::Search, &[start], &cwd, &Overrides::default()) {
+            Ok(config) => {
+                self.options = config.load_options(false);
+                self.settings = config.settings;
+                self.rules = config.rules;
+                self.config_error = None;
+            }
+            Err(error) => {
+                self.options = LoadOptions::default();
+                self.settings = Settings::default();
+                self.rules = RuleSelection::default();
+                self.config_error = Some(error.to_string());
+            }
+        }
+        let mut files = match &self.root {
+            Some(root) => discover::discover(std::slice::from_ref(root), &self.options.discovery).files,
+            None => self.files.clone(),
+        };
+        // Buffers of new files not saved yet.
+        files.extend(open.keys().filter(|p| self.accepts(p)).cloned());
+        let texts = |path: &Path| open.get(path).cloned();
+        self.workspace = workspace::load_files(&files, &cwd, &self.options, &texts);
+        self.ids = self.workspace.sources.files().map(|(id, file)| (file.path.clone(), id)).collect();
+        self.check();
+    }
+
+    /// Replaces the text of files the project holds and checks again.
+    pub fn set_texts(&mut self, changes: Vec<(FileId, String)>) {
+        let changes: Vec<(FileId, String)> =
+            changes.into_iter().filter(|(id, text)| self.workspace.sources.get(*id).text != *text).collect();
+        if changes.is_empty() {
+            return;
+        }
+        self.workspace.set_texts(changes, &self.options);
+        self.check();
+    }
+
+    fn check(&mut self) {
+        let found = check::check(&self.workspace, &self.settings);
+        self.diagnostics = filter::apply(&self.rules, &self.workspace.sources, found);
+    }
+}
