@@ -12,10 +12,10 @@
 
 use std::path::{Path, PathBuf};
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
 use crate::config::DatabaseMapping;
-use crate::model::same_database;
 use crate::script::command::{CommandKind, PolicyScope, RoleScope};
 use crate::script::{Item, Script};
 use crate::source::{FileId, SourceFile};
@@ -121,8 +121,9 @@ pub fn named_databases(
     options: &ContextOptions,
 ) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
+    let mut seen: FxHashSet<String> = FxHashSet::default();
     let mut add = |name: &str| {
-        if !name.is_empty() && !name.contains('*') && !names.iter().any(|n| same_database(n, name)) {
+        if !name.is_empty() && !name.contains('*') && seen.insert(name.to_lowercase()) {
             names.push(name.to_string());
         }
     };
@@ -155,8 +156,9 @@ fn named_clusters(scripts: &[(FileId, &SourceFile, &Script)], options: &ContextO
         _ => None,
     });
     let configured = options.clusters.iter().cloned().chain(options.databases.iter().filter_map(|d| d.cluster.clone()));
+    let mut seen: FxHashSet<String> = FxHashSet::default();
     for name in connects.chain(options.default_cluster.clone()).chain(configured) {
-        if !names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+        if seen.insert(name.to_lowercase()) {
             names.push(name);
         }
     }
@@ -169,7 +171,9 @@ pub fn assign(
     units: &[Unit],
     options: &ContextOptions,
 ) -> Vec<FileContext> {
-    let databases = named_databases(scripts, units, options);
+    // Lower-case name -> the name as first written.
+    let databases: FxHashMap<String, String> =
+        named_databases(scripts, units, options).into_iter().rev().map(|name| (name.to_lowercase(), name)).collect();
     let clusters = named_clusters(scripts, options);
     let only_cluster = if clusters.len() == 1 { clusters.first().cloned() } else { None };
     scripts
@@ -210,14 +214,14 @@ pub fn assign(
 }
 
 /// The database named like the nearest folder holding `path` (below `root`).
-fn folder_database(path: &Path, root: &Path, databases: &[String]) -> Option<String> {
+fn folder_database(path: &Path, root: &Path, databases: &FxHashMap<String, String>) -> Option<String> {
     let folders: Vec<&Path> = match path.strip_prefix(root) {
         Ok(relative) => relative.parent()?.ancestors().filter(|a| !a.as_os_str().is_empty()).collect(),
         Err(_) => vec![Path::new(path.parent()?.file_name()?)],
     };
     folders.iter().find_map(|folder| {
         let name = folder.file_name()?.to_str()?;
-        databases.iter().find(|d| same_database(d, name)).cloned()
+        databases.get(&name.to_lowercase()).cloned()
     })
 }
 

@@ -92,7 +92,8 @@ impl Workspace {
 
     /// The context `file` starts in (`None` for a file that could not be read).
     pub fn context(&self, file: FileId) -> Option<&FileContext> {
-        let index = self.scripts.iter().position(|(id, _)| *id == file)?;
+        // Scripts are in file order.
+        let index = self.scripts.binary_search_by_key(&file, |(id, _)| *id).ok()?;
         self.contexts.get(index)
     }
 }
