@@ -44,7 +44,10 @@ impl Rule for UnverifiableSystemIdentity {
                     Label::new(view.entry.location.file, span, "the system identity's object id is not known"),
                 )
                 .with_note(META.cite("grants name the identity by object id (`aadapp=<object id>`), which `system` does not tell", sources::UPDATE_POLICY_WITH_MANAGED_IDENTITY))
-                .with_help("uplint check --system-identity <object id of the cluster's system-assigned identity>"),
+                .with_help(format!(
+                    "give the object id of the cluster's system-assigned identity: `system-identity = \"<object id>\"` in the `[[clusters]]` entry of `{}` in uplint.toml, or `uplint check --system-identity <object id>`",
+                    view.cluster.name.as_deref().unwrap_or("<cluster>")
+                )),
             );
         }
     }
