@@ -12,6 +12,7 @@ use crate::config::{self, Config, Overrides};
 use crate::diagnostic::Severity;
 use crate::render;
 use crate::rules;
+use crate::typecheck;
 use crate::workspace;
 
 /// Exit status: success, problems found, or uplint could not run.
@@ -43,6 +44,18 @@ enum Command {
     Config(ConfigArgs),
     /// Run the language server on standard input and output (for editors).
     Server,
+    /// Print the output schema uplint infers for the update policy entry or the stored function
+    /// at `PATH:LINE`, or for a stored function named `FUNCTION`.
+    Schema(SchemaArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct SchemaArgs {
+    /// `PATH:LINE` of an update policy entry or a function definition, or a function's name.
+    #[arg(value_name = "PATH:LINE|FUNCTION")]
+    target: String,
+    #[command(flatten)]
+    inputs: Inputs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -191,7 +204,7 @@ fn color_choice(cli: Option<&Cli>) -> ColorChoice {
     let when = cli.and_then(|cli| match &cli.command {
         Command::Check(args) => Some(args.output.color),
         Command::Refs(args) => Some(args.output.color),
-        Command::Rule(_) | Command::Model(_) | Command::Config(_) | Command::Server => None,
+        Command::Rule(_) | Command::Model(_) | Command::Config(_) | Command::Schema(_) | Command::Server => None,
     });
     match when {
         Some(ColorWhen::Always) => ColorChoice::Always,
@@ -231,6 +244,7 @@ fn execute(cli: Cli, cwd: &Path, stdout: &mut dyn WriteColor, stderr: &mut dyn W
         Command::Model(args) => model(&args, cwd, stdout),
         Command::Config(args) => show_config(&args, cwd, stdout),
         Command::Server => crate::server::run_stdio().map(|()| Status::Success),
+        Command::Schema(args) => schema(&args, cwd, stdout),
     };
     match result {
         Ok(status) => status,
@@ -256,9 +270,20 @@ fn model(args: &ModelArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<St
     let config = args.inputs.config(cwd, Overrides::default())?;
     let workspace = args.inputs.load(cwd, &config)?;
     match args.format {
-        ModelFormat::Json => render::model::write_json(stdout, &workspace),
+        ModelFormat::Json => render::model::write_json(stdout, &workspace, &typecheck::check(&workspace)),
     }
     .map_err(|e| format!("cannot write the output: {e}"))?;
+    Ok(Status::Success)
+}
+
+fn schema(args: &SchemaArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<Status, String> {
+    let config = args.inputs.config(cwd, Overrides::default())?;
+    let workspace = args.inputs.load(cwd, &config)?;
+    let found = typecheck::locate(&workspace, &args.target)
+        .ok_or_else(|| format!("no update policy entry or function at `{}`", args.target))?;
+    let output = typecheck::unit_output(&workspace, found.unit);
+    render::schema::write_human(stdout, &workspace, &found, output.as_ref())
+        .map_err(|e| format!("cannot write the output: {e}"))?;
     Ok(Status::Success)
 }
 

@@ -62,6 +62,17 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
     /// How to fix it (for rules: the exact command to run).
     pub help: Option<String>,
+    /// The entity the diagnostic is about, when it is one (an update policy entry).
+    pub subject: Option<Subject>,
+}
+
+/// An entity of the project a diagnostic is about; baselines and SARIF logical locations name
+/// it without line numbers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Subject {
+    /// Entry `index` (0-based) of the update policy of `database.table`.
+    UpdatePolicyEntry { cluster: Option<String>, database: String, table: String, index: usize },
 }
 
 impl Diagnostic {
@@ -74,6 +85,7 @@ impl Diagnostic {
             labels: Vec::new(),
             notes: Vec::new(),
             help: None,
+            subject: None,
         }
     }
 

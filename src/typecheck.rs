@@ -61,6 +61,72 @@ pub fn check(workspace: &Workspace) -> Outputs {
     outputs
 }
 
+/// The output of one unit (a policy's `Query`, a function's body with its parameters' declared
+/// types, a materialized view's query) typed against the model.
+pub fn unit_output(workspace: &Workspace, unit: UnitId) -> Option<Value> {
+    let mut env = ModelEnvironment {
+        workspace,
+        memo: FxHashMap::default(),
+        in_progress: Vec::new(),
+        contexts: Vec::new(),
+        source_table: None,
+    };
+    env.unit_output(unit, &[])
+}
+
+/// A unit found by [`locate`]: what it is and where.
+#[derive(Clone, Debug)]
+pub struct Located {
+    /// `update policy entry Orders[0] of database Sales`, `function Expand of database Sales`.
+    pub what: String,
+    pub location: Location,
+    pub unit: UnitId,
+}
+
+/// The update policy entry or function definition at `PATH:LINE` (the path as displayed, or a
+/// suffix of it), or the function named `target` (the first database in order that has one).
+pub fn locate(workspace: &Workspace, target: &str) -> Option<Located> {
+    let place = target.rsplit_once(':').and_then(|(path, line)| Some((path, line.trim().parse::<usize>().ok()?)));
+    let mut found = None;
+    for cluster in workspace.model.clusters.values() {
+        for database in cluster.databases.values() {
+            let mut candidates: Vec<(String, Location, UnitId)> = Vec::new();
+            for (name, table) in &database.tables {
+                for (i, entry) in table.update_policy.entries.iter().enumerate() {
+                    if let Some(unit) = entry.query {
+                        candidates.push((format!("update policy entry {name}[{i}]"), entry.location, unit));
+                    }
+                }
+            }
+            for (name, function) in &database.functions {
+                for definition in &function.definitions {
+                    if place.is_some() || function.effective().is_some_and(|e| std::ptr::eq(e, definition)) {
+                        candidates.push((format!("function {name}"), definition.location, definition.unit));
+                    }
+                }
+            }
+            for (what, location, unit) in candidates {
+                let matches = match place {
+                    Some((path, line)) => {
+                        let file = workspace.sources.get(location.file);
+                        let display = file.display.as_str();
+                        let same_file =
+                            display == path || display.ends_with(&format!("/{path}")) || path.ends_with(display);
+                        let first = file.line_index(location.span.start as usize) + 1;
+                        let last = file.line_index(location.span.end.saturating_sub(1) as usize) + 1;
+                        same_file && (first..=last).contains(&line)
+                    }
+                    None => what == format!("function {target}"),
+                };
+                if matches && found.is_none() {
+                    found = Some(Located { what: format!("{what} of database {}", database.name), location, unit });
+                }
+            }
+        }
+    }
+    found
+}
+
 /// The `Source` table's schema, for `$source_table`.
 fn source_schema(database: &Database, entry: &UpdatePolicyEntry) -> Option<TableType> {
     let member = entry.json.member("Source")?;

@@ -166,3 +166,61 @@ fn rule_prints_the_page_and_lists_all() {
     assert_eq!(status, Status::Error);
     assert!(err.contains("UP999"));
 }
+
+#[test]
+fn schema_prints_the_output_of_an_entry_or_a_function() {
+    let case = "fixtures/rules/UP301/fires/column_added_in_the_middle";
+    let (status, out, err) = uplint(&["schema", &format!("{case}/schema.kql:10"), case]);
+    assert_eq!(status, Status::Success, "{err}");
+    assert!(out.starts_with("update policy entry Orders[0] of database default"), "{out}");
+    assert!(out.contains("   3  Region   string\n   4  When     datetime\n"), "{out}");
+    let (status, by_name, _) = uplint(&["schema", "ExpandOrders", case]);
+    assert_eq!(status, Status::Success);
+    assert!(by_name.starts_with("function ExpandOrders of database default") && by_name.contains("Region   string"));
+    let (status, _, err) = uplint(&["schema", "NoSuchFunction", case]);
+    assert_eq!(status, Status::Error);
+    assert!(err.contains("no update policy entry or function at `NoSuchFunction`"), "{err}");
+    let (_, open, _) = uplint(&[
+        "schema",
+        "fixtures/rules/UP301/clean/open_schema_from_a_plugin/schema.kql:4",
+        "fixtures/rules/UP301/clean/open_schema_from_a_plugin",
+    ]);
+    assert!(open.contains("open: more columns may follow"), "{open}");
+}
+
+#[test]
+fn model_json_gives_each_policy_entry_its_output_and_check_json_its_subject() {
+    let case = "fixtures/rules/UP301/fires/column_added_in_the_middle";
+    let (_, out, _) = uplint(&["model", case]);
+    let model: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let tables = &model["clusters"][0]["databases"][0]["tables"];
+    let orders = tables.as_array().unwrap().iter().find(|t| t["name"] == "Orders").unwrap();
+    let output = &orders["update_policy"]["entries"][0]["output"];
+    assert_eq!(output["open"], false);
+    let columns: Vec<String> = output["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| format!("{}:{}", c["name"].as_str().unwrap(), c["type"].as_str().unwrap()))
+        .collect();
+    assert_eq!(columns, ["OrderId:long", "Amount:real", "Region:string", "When:datetime"]);
+    let (_, unknown, _) = uplint(&["model", "fixtures/rules/UP301/clean/unknown_function_output"]);
+    let model: serde_json::Value = serde_json::from_str(&unknown).unwrap();
+    let events = &model["clusters"][0]["databases"][0]["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "Events")
+        .cloned()
+        .unwrap();
+    let output = &events["update_policy"]["entries"][0]["output"];
+    assert_eq!(output["open"], true, "an unknown function's output is open: {output}");
+    assert_eq!(output["columns"], serde_json::json!([{"name": "Extra", "type": "long"}]));
+    let (_, check, _) = uplint(&["check", case, "--format", "json"]);
+    let check: serde_json::Value = serde_json::from_str(&check).unwrap();
+    let subject = &check["diagnostics"][0]["subject"];
+    assert_eq!(
+        subject,
+        &serde_json::json!({"kind": "update-policy-entry", "cluster": null, "database": "default", "table": "Orders", "index": 0})
+    );
+}

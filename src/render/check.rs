@@ -6,7 +6,7 @@ use codespan_reporting::term::termcolor::{Color, ColorSpec, WriteColor};
 use serde::Serialize;
 
 use super::{RangeJson, emit_diagnostic};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity, Subject};
 use crate::workspace::Workspace;
 
 /// The version of the JSON format; bumped only on incompatible changes.
@@ -90,6 +90,8 @@ struct DiagnosticJson<'a> {
     labels: Vec<LabelJson<'a>>,
     notes: &'a [String],
     help: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subject: Option<&'a Subject>,
 }
 
 #[derive(Serialize)]
@@ -125,6 +127,7 @@ pub fn write_json(out: &mut dyn Write, workspace: &Workspace, diagnostics: &[Dia
                     .collect(),
                 notes: &d.notes,
                 help: d.help.as_deref(),
+                subject: d.subject.as_ref(),
             })
             .collect(),
         summary: Summary::of(workspace, diagnostics),

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod model;
 pub mod refs;
+pub mod schema;
 
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::term::{self, termcolor::WriteColor};

@@ -6,9 +6,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::context::Reason;
+use crate::kql::types::{ScalarType, TableType};
 use crate::model::*;
 use crate::script::command::{Principal, PrincipalKind, Property};
 use crate::source::SourceMap;
+use crate::typecheck::Outputs;
 use crate::workspace::Workspace;
 
 /// The version of the JSON format; bumped only on incompatible changes.
@@ -112,6 +114,34 @@ struct UpdatePolicyEntryJson<'a> {
     /// The entry as written (every property, whatever its type).
     json: Value,
     properties: Value,
+    /// The schema its `Query` outputs (`null` when nothing of it is known).
+    output: Option<OutputJson>,
+}
+
+#[derive(Serialize)]
+struct OutputJson {
+    columns: Vec<OutputColumnJson>,
+    /// More columns may follow (an `evaluate` plugin, a table of unknown columns).
+    open: bool,
+}
+
+#[derive(Serialize)]
+struct OutputColumnJson {
+    name: String,
+    /// The canonical type name, `unknown` when not known.
+    #[serde(rename = "type")]
+    type_name: &'static str,
+}
+
+fn output_json(output: &TableType) -> OutputJson {
+    OutputJson {
+        columns: output
+            .columns
+            .iter()
+            .map(|c| OutputColumnJson { name: c.name.clone(), type_name: c.ty.map_or("unknown", ScalarType::name) })
+            .collect(),
+        open: output.open,
+    }
 }
 
 #[derive(Serialize)]
@@ -255,7 +285,7 @@ fn retention<'a>(sources: &'a SourceMap, retention: &Option<Retention>) -> Optio
         .map(|r| RetentionJson { soft_delete_seconds: r.soft_delete_seconds, place: place(sources, &r.location) })
 }
 
-fn database<'a>(w: &'a Workspace, db: &'a Database) -> DatabaseJson<'a> {
+fn database<'a>(w: &'a Workspace, outputs: &Outputs, db: &'a Database) -> DatabaseJson<'a> {
     let s = &w.sources;
     DatabaseJson {
         name: &db.name,
@@ -281,6 +311,11 @@ fn database<'a>(w: &'a Workspace, db: &'a Database) -> DatabaseJson<'a> {
                             place: place(s, &e.location),
                             json: e.json.to_plain(),
                             properties: properties_json(&e.properties),
+                            output: e
+                                .query
+                                .and_then(|u| outputs.output(u))
+                                .filter(|t| !(t.open && t.columns.is_empty()))
+                                .map(output_json),
                         })
                         .collect(),
                     commands: t.update_policy.commands.iter().map(|c| place(s, c)).collect(),
@@ -365,7 +400,8 @@ fn database<'a>(w: &'a Workspace, db: &'a Database) -> DatabaseJson<'a> {
 }
 
 /// Writes the model as JSON (pretty-printed, ending with a newline).
-pub fn write_json(out: &mut dyn Write, workspace: &Workspace) -> std::io::Result<()> {
+/// Each update policy entry carries the output schema `outputs` gives its `Query`.
+pub fn write_json(out: &mut dyn Write, workspace: &Workspace, outputs: &Outputs) -> std::io::Result<()> {
     let files = workspace
         .scripts
         .iter()
@@ -388,7 +424,7 @@ pub fn write_json(out: &mut dyn Write, workspace: &Workspace) -> std::io::Result
             .map(|c| ClusterJson {
                 name: c.name.as_deref(),
                 managed_identity: identity_policy(&workspace.sources, &c.managed_identity),
-                databases: c.databases.values().map(|d| database(workspace, d)).collect(),
+                databases: c.databases.values().map(|d| database(workspace, outputs, d)).collect(),
             })
             .collect(),
     };

@@ -18,7 +18,7 @@ mod row_level_security_without_identity;
 pub mod sources;
 mod unverifiable_system_identity;
 
-use crate::diagnostic::{Code, Diagnostic, Label, Severity};
+use crate::diagnostic::{Code, Diagnostic, Label, Severity, Subject};
 use crate::model::{Cluster, Database, IdentityEntry, Location, UpdatePolicyEntry, same_database};
 use crate::resolve::{Access, AccessKind, Resolution};
 use crate::script::command::{Principal, PrincipalKind};
@@ -412,6 +412,22 @@ impl<'a> Context<'a> {
         Context { workspace, settings, policies, outputs: typecheck::check(workspace) }
     }
 
+    /// The update policy entry whose text holds `label`, as a diagnostic's subject.
+    pub fn subject_at(&self, label: &Label) -> Option<Subject> {
+        let view = self.policies.iter().find(|v| {
+            let at = v.entry.location;
+            at.file == label.file && at.span.start <= label.span.start && label.span.end <= at.span.end
+        })?;
+        let table = view.database.tables.get(view.table)?;
+        let index = table.update_policy.entries.iter().position(|e| std::ptr::eq(e, view.entry))?;
+        Some(Subject::UpdatePolicyEntry {
+            cluster: view.cluster.name.clone(),
+            database: view.database.name.clone(),
+            table: view.table.to_string(),
+            index,
+        })
+    }
+
     /// The managed identity policy entries that could allow `identity` for a policy of
     /// `database`: the cluster's and the database's (additive).
     pub fn identity_entries<'b>(&'b self, view: &'b PolicyView<'a>) -> impl Iterator<Item = &'b IdentityEntry> + 'b {
@@ -438,7 +454,11 @@ pub fn run(workspace: &Workspace, resolution: &Resolution, settings: &Settings) 
     let context = Context::new(workspace, resolution, settings);
     let mut diagnostics = Vec::new();
     for rule in RULES {
+        let start = diagnostics.len();
         rule.check(&context, &mut diagnostics);
+        for diagnostic in &mut diagnostics[start..] {
+            diagnostic.subject = diagnostic.subject.take().or_else(|| context.subject_at(&diagnostic.primary));
+        }
     }
     diagnostics
 }
