@@ -2,18 +2,59 @@
 
 use crate::context::{FALLBACK_DATABASE, Reason};
 use crate::diagnostic::Diagnostic;
-use crate::resolve;
+use serde::Serialize;
+
+use crate::resolve::{self, Resolution};
 use crate::rules::{self, Settings};
 use crate::workspace::Workspace;
+
+/// How many update policy entries in effect (and enabled) the check covered, and how many of
+/// them read something the project does not describe (what UP007 reports).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PolicyCounts {
+    pub total: usize,
+    pub fully_checked: usize,
+    pub unresolved: usize,
+}
+
+impl PolicyCounts {
+    pub fn of(workspace: &Workspace, resolution: &Resolution) -> PolicyCounts {
+        let mut counts = PolicyCounts::default();
+        let entries =
+            workspace.model.clusters.values().flat_map(|c| c.databases.values()).flat_map(|d| d.tables.values());
+        for entry in entries.flat_map(|t| &t.update_policy.entries).filter(|e| e.is_enabled()) {
+            counts.total += 1;
+            if entry.query.is_none_or(|unit| resolution.is_complete(unit)) {
+                counts.fully_checked += 1;
+            } else {
+                counts.unresolved += 1;
+            }
+        }
+        counts
+    }
+}
+
+/// The result of a check: the diagnostics and how completely the policies were checked.
+#[derive(Clone, Debug, Default)]
+pub struct Checked {
+    pub diagnostics: Vec<Diagnostic>,
+    pub policies: PolicyCounts,
+}
 
 /// Every diagnostic of a workspace: files that could not be read, commands and queries that do
 /// not parse, and every rule's findings, sorted by path, then position, then code.
 pub fn check(workspace: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
+    run(workspace, settings).diagnostics
+}
+
+/// [`check`], with the counts of policies checked fully and in part.
+pub fn run(workspace: &Workspace, settings: &Settings) -> Checked {
     let mut diagnostics = workspace.diagnostics.clone();
     for unit in &workspace.units {
         diagnostics.extend(unit.diagnostics());
     }
     let resolution = resolve::resolve(workspace);
+    let policies = PolicyCounts::of(workspace, &resolution);
     let mut found = rules::run(workspace, &resolution, settings);
     for diagnostic in &mut found {
         explain_default_database(workspace, diagnostic);
@@ -27,7 +68,7 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
             .then(a.code.code.cmp(b.code.code))
             .then(a.message.cmp(&b.message))
     });
-    diagnostics
+    Checked { diagnostics, policies }
 }
 
 /// A finding in a file that nothing maps to a database says how to map it: its commands ran

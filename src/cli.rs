@@ -301,14 +301,14 @@ fn check(args: &CheckArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<St
     };
     let config = args.inputs.config(cwd, overrides)?;
     let workspace = args.inputs.load(cwd, &config)?;
-    let found = crate::check::check(&workspace, &config.settings);
-    let diagnostics = crate::filter::apply(&config.rules, &workspace.sources, found);
+    let mut checked = crate::check::run(&workspace, &config.settings);
+    checked.diagnostics = crate::filter::apply(&config.rules, &workspace.sources, checked.diagnostics);
     match args.output.format {
-        Format::Json => render::check::write_json(stdout, &workspace, &diagnostics),
-        Format::Human => render::check::write_human(stdout, &workspace, &diagnostics),
+        Format::Json => render::check::write_json(stdout, &workspace, &checked),
+        Format::Human => render::check::write_human(stdout, &workspace, &checked),
     }
     .map_err(|e| format!("cannot write the output: {e}"))?;
-    let failed = diagnostics.iter().any(|d| d.severity == Severity::Error);
+    let failed = checked.diagnostics.iter().any(|d| d.severity == Severity::Error);
     Ok(if failed { Status::Failure } else { Status::Success })
 }
 

@@ -55,8 +55,9 @@
 //! * [`workspace`]: the loading stages together (discover, load, scripts, contexts, model,
 //!   units).
 //! * [`resolve`]: what each update policy entry reads, resolved against the model through every
-//!   stored function it calls (across databases, memoised, cycle-safe), with the chain of
-//!   locations that explains each read.
+//!   stored function it calls (across databases and database patterns, memoised, cycle-safe),
+//!   with the chain of locations that explains each read; what the project does not describe is
+//!   kept and marked [`resolve::Unresolved`].
 //! * [`typecheck`]: the output schema of each update policy entry's `Query`, typed by
 //!   [`kql::types`] through the stored functions it calls (arguments bound, memoised per
 //!   function and argument types), and its [`typecheck::Verdict`] against the target table's
@@ -67,7 +68,8 @@
 //!   uplint raises itself (`UP901`, `UP902`) have the same metadata and pages
 //!   ([`rules::builtin`]); [`rules::all_codes`] is every code uplint can print.
 //! * [`check`]: the whole check of a workspace: load problems, syntax errors, rule findings,
-//!   in a stable order; a finding in a file mapped to no database says how to map it.
+//!   in a stable order; a finding in a file mapped to no database says how to map it; and how
+//!   many policies were fully checked ([`check::PolicyCounts`]).
 //! * [`filter`]: `[rules]` (select, ignore, severities) and `[per-file-ignores]` applied to
 //!   the findings; renderers never know it ran.
 //! * [`diagnostic`]: problems as plain data (code, severity, labels, notes, help).

@@ -39,7 +39,12 @@ fn check_exits_one_on_errors_and_colours_like_refs() {
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(!stdout.contains('\u{1b}'));
-    assert!(stdout.ends_with("5 files checked: 5 errors, 1 warning\n"), "{stdout}");
+    assert!(
+        stdout.ends_with(
+            "5 files checked: 5 errors, 2 warnings; 7 update policies: 6 fully checked, 1 with unresolved references\n"
+        ),
+        "{stdout}"
+    );
     let coloured = uplint().args(["check", "fixtures/demo", "--color", "always"]).output().unwrap();
     assert!(String::from_utf8_lossy(&coloured.stdout).contains('\u{1b}'));
     let clean = uplint().args(["check", "fixtures/rules/UP001/clean/disabled_entry"]).output().unwrap();

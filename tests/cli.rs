@@ -129,7 +129,7 @@ fn check_demo_human_and_json() {
     let mut codes: Vec<&str> =
         value["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
     codes.sort();
-    assert_eq!(codes, ["UP001", "UP002", "UP003", "UP004", "UP005", "UP006"], "the demo shows each rule once");
+    assert_eq!(codes, ["UP001", "UP002", "UP003", "UP004", "UP005", "UP006", "UP007"], "the demo shows each rule once");
 }
 
 #[test]
@@ -137,7 +137,7 @@ fn check_exit_status_follows_errors() {
     // Warnings alone do not fail.
     let (status, out, _) = uplint(&["check", "fixtures/rules/UP005/fires/system_reads_another_database"]);
     assert_eq!(status, Status::Success, "{out}");
-    assert!(out.contains("0 errors, 1 warning"), "{out}");
+    assert!(out.contains("0 errors, 2 warnings"), "{out}");
     let (status, out, _) = uplint(&["check", "fixtures/rules/UP001/clean/disabled_entry"]);
     assert_eq!(status, Status::Success);
     assert!(out.contains("no problems"), "{out}");

@@ -114,7 +114,8 @@ fn one_folder_deployed_to_two_databases() {
     // says how to map the file.
     let (status, found) = findings(&["check", "--isolated", &project]);
     assert_eq!(status, Status::Failure);
-    assert_eq!(codes(&found), ["UP001"]);
+    // And Hub's function reads database Archive, which the project does not describe.
+    assert_eq!(codes(&found), ["UP001", "UP007"]);
     let (_, out, _) = uplint(&["check", "--isolated", &project, "--format", "json"]);
     let document: Value = serde_json::from_str(&out).unwrap();
     let notes = document["diagnostics"][0]["notes"].to_string();
@@ -155,8 +156,10 @@ fn markdown_runbook() {
     let project = format!("{LAYOUTS}/markdown-runbook");
     let (status, found) = findings(&["check", &project]);
     assert_eq!(status, Status::Failure);
-    // The finding points into the Markdown file, at the policy's line.
-    assert_eq!(found, [("UP001".to_string(), format!("{project}/docs/runbook.md"), 24)]);
+    // The findings point into the Markdown file, at the policy's line (the runbook does not
+    // describe database Reference: UP007).
+    let at = |code: &str| (code.to_string(), format!("{project}/docs/runbook.md"), 24);
+    assert_eq!(found, [at("UP001"), at("UP007")]);
     let (_, human, _) = uplint(&["check", &project]);
     insta::assert_snapshot!("layout_markdown_runbook", human);
     // Markdown is read only when asked.
@@ -183,10 +186,10 @@ fn excluded_template_folder() {
 }
 
 #[test]
-fn the_demo_still_finds_six_problems() {
+fn the_demo_still_finds_its_problems() {
     let (status, found) = findings(&["check", "fixtures/demo"]);
     assert_eq!(status, Status::Failure);
-    assert_eq!(codes(&found), ["UP001", "UP002", "UP005", "UP003", "UP004", "UP006"]);
+    assert_eq!(codes(&found), ["UP001", "UP002", "UP005", "UP003", "UP004", "UP006", "UP007"]);
 }
 
 /// A project written into a fresh folder.
@@ -234,6 +237,8 @@ const POLICIES: &str = "\
 .alter-merge cluster policy managed_identity ```[{\"ObjectId\": \"system\", \"AllowedUsages\": \"AutomatedFlows\"}]```
 .create-merge table A (x:string)
 .alter table A policy update @'[{\"Source\": \"A\", \"Query\": \"database(''Other'').T\", \"ManagedIdentity\": \"system\"}]'
+#connect database('Other')
+.create-merge table T (x:string)
 ";
 const BROKEN: &str = ".alter table A policy update @'[{'";
 
@@ -371,7 +376,7 @@ fn gitignored_and_hidden_files_are_not_read() {
 
 #[test]
 fn utf16_schema_exports_are_read() {
-    let text = "#connect database('Sales')\r\n.create-merge table A (x:string)\r\n.alter table A policy update @'[{\"Source\": \"A\", \"Query\": \"database(''Other'').T\"}]'\r\n";
+    let text = "#connect database('Sales')\r\n.create-merge table A (x:string)\r\n.alter table A policy update @'[{\"Source\": \"A\", \"Query\": \"database(''Other'').T\"}]'\r\n#connect database('Other')\r\n.create-merge table T (x:string)\r\n";
     let bytes: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
     let project = Project::new("utf16", &[]);
     std::fs::create_dir_all(&project.0).unwrap();

@@ -161,6 +161,13 @@ pub struct UpdatePolicyEntry {
     pub database_written: Option<String>,
 }
 
+impl UpdatePolicyEntry {
+    /// False when the entry is switched off (`"IsEnabled": false`); such entries never run.
+    pub fn is_enabled(&self) -> bool {
+        self.json.member("IsEnabled").and_then(|m| m.value.as_flag()).is_none_or(|f| f.value)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct RowLevelSecurity {
     pub enabled: bool,

@@ -6,30 +6,48 @@ use codespan_reporting::term::termcolor::{Color, ColorSpec, WriteColor};
 use serde::Serialize;
 
 use super::{RangeJson, emit_diagnostic};
+use crate::check::{Checked, PolicyCounts};
 use crate::diagnostic::{Diagnostic, Severity, Subject};
 use crate::workspace::Workspace;
 
 /// The version of the JSON format; bumped only on incompatible changes.
 pub const JSON_VERSION: u32 = 1;
 
-/// How many diagnostics of each severity.
+/// How many diagnostics of each severity, and how many policies were checked fully.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
     pub files: usize,
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Update policy entries in effect and enabled: all, those whose reads were all resolved,
+    /// those that read something the project does not describe.
+    pub policies: PolicyCounts,
 }
 
 impl Summary {
-    pub fn of(workspace: &Workspace, diagnostics: &[Diagnostic]) -> Summary {
+    pub fn of(workspace: &Workspace, diagnostics: &[Diagnostic], policies: PolicyCounts) -> Summary {
         let count = |s| diagnostics.iter().filter(|d| d.severity == s).count();
         Summary {
             files: workspace.sources.len(),
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),
+            policies,
         }
+    }
+}
+
+/// `; 3 update policies: 2 fully checked, 1 with unresolved references`.
+fn policies_text(policies: &PolicyCounts) -> String {
+    match policies.total {
+        0 => "; no update policies".to_string(),
+        1 if policies.unresolved == 0 => "; 1 update policy, fully checked".to_string(),
+        1 => "; 1 update policy, with unresolved references".to_string(),
+        n => format!(
+            "; {n} update policies: {} fully checked, {} with unresolved references",
+            policies.fully_checked, policies.unresolved
+        ),
     }
 }
 
@@ -38,11 +56,12 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 /// Every diagnostic with its source, then a one-line summary.
-pub fn write_human(out: &mut dyn WriteColor, workspace: &Workspace, diagnostics: &[Diagnostic]) -> std::io::Result<()> {
+pub fn write_human(out: &mut dyn WriteColor, workspace: &Workspace, checked: &Checked) -> std::io::Result<()> {
+    let diagnostics = &checked.diagnostics;
     for diagnostic in diagnostics {
         emit_diagnostic(out, &workspace.sources, diagnostic)?;
     }
-    let summary = Summary::of(workspace, diagnostics);
+    let summary = Summary::of(workspace, diagnostics, checked.policies);
     let clean = summary.errors + summary.warnings + summary.infos == 0;
     let color = if summary.errors > 0 {
         Color::Red
@@ -66,6 +85,7 @@ pub fn write_human(out: &mut dyn WriteColor, workspace: &Workspace, diagnostics:
             write!(out, ", {}", plural(summary.infos, "info"))?;
         }
     }
+    write!(out, "{}", policies_text(&summary.policies))?;
     out.reset()?;
     writeln!(out)
 }
@@ -102,8 +122,8 @@ struct LabelJson<'a> {
 }
 
 /// One JSON document (pretty-printed, ending with a newline).
-pub fn write_json(out: &mut dyn Write, workspace: &Workspace, diagnostics: &[Diagnostic]) -> std::io::Result<()> {
-    let sources = &workspace.sources;
+pub fn write_json(out: &mut dyn Write, workspace: &Workspace, checked: &Checked) -> std::io::Result<()> {
+    let (sources, diagnostics) = (&workspace.sources, &checked.diagnostics);
     let document = CheckJson {
         version: JSON_VERSION,
         diagnostics: diagnostics
@@ -130,7 +150,7 @@ pub fn write_json(out: &mut dyn Write, workspace: &Workspace, diagnostics: &[Dia
                 subject: d.subject.as_ref(),
             })
             .collect(),
-        summary: Summary::of(workspace, diagnostics),
+        summary: Summary::of(workspace, diagnostics, checked.policies),
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)

@@ -16,6 +16,7 @@ mod query_column_order;
 mod query_schema_mismatch;
 mod row_level_security_without_identity;
 pub mod sources;
+mod unresolved_reference;
 mod unverifiable_system_identity;
 
 use crate::diagnostic::{Code, Diagnostic, Label, Severity, Subject};
@@ -82,6 +83,7 @@ pub static RULES: &[&dyn Rule] = &[
     &missing_viewer_grant::MissingViewerGrant,
     &unverifiable_system_identity::UnverifiableSystemIdentity,
     &invalid_managed_identity::InvalidManagedIdentity,
+    &unresolved_reference::UnresolvedReference,
     &query_schema_mismatch::QuerySchemaMismatch,
     &query_column_order::QueryColumnOrder,
     &duplicate_column::DuplicateColumn,
@@ -227,7 +229,7 @@ pub struct PolicyView<'a> {
 impl PolicyView<'_> {
     /// True when the entry is switched off (`"IsEnabled": false`); such entries never run.
     pub fn is_disabled(&self) -> bool {
-        self.entry.json.member("IsEnabled").and_then(|m| m.value.as_flag()).is_some_and(|f| !f.value)
+        !self.entry.is_enabled()
     }
 
     /// The reads of other databases of the same cluster, one per database (the first met).
