@@ -286,7 +286,8 @@ pub enum Source {
 
 /// The nearest `uplint.toml` in `start` or a folder above it.
 pub fn find(start: &Path) -> Option<PathBuf> {
-    let start = if start.is_file() { start.parent()? } else { start };
+    let start: PathBuf = start.components().collect();
+    let start = if start.is_file() { start.parent()? } else { &start };
     start.ancestors().map(|dir| dir.join(FILE_NAME)).find(|candidate| candidate.is_file())
 }
 
@@ -308,12 +309,66 @@ pub fn load(source: &Source, paths: &[PathBuf], cwd: &Path, overrides: &Override
     Config::from_file(file, Some(path.clone()), &root, &text, overrides)
 }
 
-/// Parses the text of a configuration file (the error: its line, when known, and message).
+/// Parses the text of a configuration file (the error: its line, when known, and a message
+/// that names the key).
 pub fn parse(text: &str) -> Result<ConfigFile, (Option<usize>, String)> {
     toml::from_str(text).map_err(|e: toml::de::Error| {
         let line = e.span().map(|span| line_of(text, span.start));
-        (line, e.message().trim().to_string())
+        let message = e.message().trim().to_string();
+        let mut path = e.span().and_then(|span| key_path(text, span.start)).unwrap_or_default();
+        // `unknown field `x``: the message names the key already; give the table it is in.
+        if message.contains(&format!("`{}`", path.rsplit('.').next().unwrap_or_default())) {
+            path = path.rsplit_once('.').map(|(table, _)| table.to_string()).unwrap_or_default();
+        }
+        if path.is_empty() { (line, message) } else { (line, format!("`{path}`: {message}")) }
     })
+}
+
+/// The dotted path of the deepest key whose name or value holds byte `offset`
+/// (`databases[1].paths`).
+fn key_path(text: &str, offset: usize) -> Option<String> {
+    // Headers of tables and arrays of tables do not span their keys: those are searched too.
+    fn in_table(table: &toml::de::DeTable<'_>, offset: usize, path: &mut Vec<String>) -> bool {
+        for (key, value) in table.iter() {
+            let (k, v) = (key.span(), value.span());
+            let here = k.contains(&offset) || v.contains(&offset) || (k.start <= offset && offset < v.end);
+            let mut nested = vec![key.get_ref().to_string()];
+            if in_value(value.get_ref(), offset, &mut nested) || here {
+                path.extend(nested);
+                return true;
+            }
+        }
+        false
+    }
+    fn in_value(value: &toml::de::DeValue<'_>, offset: usize, path: &mut Vec<String>) -> bool {
+        match value {
+            toml::de::DeValue::Table(table) => in_table(table, offset, path),
+            toml::de::DeValue::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let inside = match item.get_ref() {
+                        toml::de::DeValue::Table(table) => {
+                            let mut nested = Vec::new();
+                            in_table(table, offset, &mut nested).then_some(nested)
+                        }
+                        _ => item.span().contains(&offset).then(Vec::new),
+                    };
+                    if let Some(nested) = inside {
+                        if let Some(last) = path.last_mut() {
+                            last.push_str(&format!("[{i}]"));
+                        }
+                        path.extend(nested);
+                        return true;
+                    }
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+    let (table, _) = toml::de::DeTable::parse_recoverable(text);
+    let mut path = Vec::new();
+    in_table(table.get_ref(), offset, &mut path);
+    (!path.is_empty()).then(|| path.join("."))
 }
 
 /// The 1-based line of byte `offset`.

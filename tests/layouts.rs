@@ -290,7 +290,7 @@ fn configuration_errors_name_the_file_and_line_and_exit_2() {
     let project = Project::new("errors", &[("a.kql", "T")]);
     let cases = [
         ("default-database = \"x\"\nunknown-key = 1\n", ":2: unknown field `unknown-key`"),
-        ("markdown = \"yes\"\n", ":1: invalid type: string \"yes\", expected a boolean"),
+        ("markdown = \"yes\"\n", ":1: `markdown`: invalid type: string \"yes\", expected a boolean"),
         ("\nexclude = [\"a/[b\"]\n", ":2: `exclude`: bad glob `a/[b`"),
         ("[rules]\nUP123 = \"error\"\n", ":2: unknown key `rules.UP123`"),
         ("[[databases]]\nname = \"X\"\n", "missing field `paths`"),

@@ -209,7 +209,7 @@ fn the_nearest_file_above_is_found() {
     let error = load(&Source::Path("a/other.toml".into()), &[], &root, &Overrides::default()).unwrap_err();
     assert_eq!(
         error.to_string(),
-        format!("{}:1: invalid type: integer `1`, expected a boolean", root.join("a/other.toml").display())
+        format!("{}:1: `markdown`: invalid type: integer `1`, expected a boolean", root.join("a/other.toml").display())
     );
     let error = load(&Source::Path("missing.toml".into()), &[], &root, &Overrides::default()).unwrap_err();
     assert!(error.to_string().contains("cannot read the file"), "{error}");
@@ -225,4 +225,16 @@ fn the_readme_example_is_a_valid_configuration() {
     assert_eq!(config.databases.len(), 2);
     assert!(config.exclude.is_match(Path::new("/repo/deploy/templates")));
     assert_eq!(config.settings.clusters.len(), 1);
+}
+
+#[test]
+fn errors_name_the_key() {
+    assert_eq!(error("markdown = \"yes\"\n").1, "`markdown`: invalid type: string \"yes\", expected a boolean");
+    let text = "[[databases]]\nname = \"a\"\npaths = []\n\n[[databases]]\nname = \"b\"\npaths = [1]\n";
+    let (_, message) = error(text);
+    assert!(message.starts_with("`databases[1].paths"), "{message}");
+    let (_, message) = error("[[clusters]]\nname = \"a\"\nsystem-identity = 5\n");
+    assert!(message.starts_with("`clusters[0].system-identity`: invalid type"), "{message}");
+    let (_, message) = error("[[databases]]\nname = \"a\"\npaths = []\nfolder = \"x\"\n");
+    assert!(message.contains("databases[0]") && message.contains("unknown field `folder`"), "{message}");
 }
