@@ -221,8 +221,10 @@ impl Builtin {
     pub fn signature(&self, arguments: &[Option<ScalarType>]) -> Option<&'static Signature> {
         let mut best: Option<(&'static Signature, usize)> = None;
         let mut fallback = None;
+        let mut candidates = 0;
         for signature in self.signatures {
             let Some(bound) = signature.bind(arguments.len()) else { continue };
+            candidates += 1;
             fallback.get_or_insert(signature);
             if let Some(score) = signature.fit(&bound, arguments) {
                 if best.is_none_or(|(_, s)| score > s) {
@@ -230,7 +232,14 @@ impl Builtin {
                 }
             }
         }
-        best.map(|(s, _)| s).or(fallback)
+        // As Kusto.Language: the only signature of that many arguments is taken whatever the
+        // types; among several, the known argument types must fit one, else the type is unknown
+        // (`avg` of a string).
+        match best {
+            Some((signature, _)) => Some(signature),
+            None if candidates == 1 || arguments.iter().all(Option::is_none) => fallback,
+            None => None,
+        }
     }
 
     /// The type a call with arguments of these types returns.

@@ -605,6 +605,23 @@ impl<'t, 'e> Inference<'t, 'e> {
                         let columns = input.columns.into_iter().filter(|c| Some(&c.name) != column.as_ref()).collect();
                         TableType { columns, open: true }
                     }
+                    "pivot" => {
+                        // `pivot(column[, aggregate][, key, ...])`: the keys (by default every
+                        // other column), then one column per value of the data.
+                        let name_of = |e: &Expr| match e {
+                            Expr::Name(n) => Some(n.text(self.text).to_string()),
+                            _ => None,
+                        };
+                        let pivot = plugin.arguments.first().and_then(name_of);
+                        let keys: Vec<std::string::String> =
+                            plugin.arguments.iter().skip(2).filter_map(name_of).collect();
+                        let columns = if keys.is_empty() {
+                            input.columns.into_iter().filter(|c| Some(&c.name) != pivot.as_ref()).collect()
+                        } else {
+                            keys.iter().filter_map(|k| input.column(k).cloned()).collect()
+                        };
+                        TableType { columns, open: true }
+                    }
                     _ => TableType::unknown(),
                 }
             }
@@ -661,13 +678,18 @@ impl<'t, 'e> Inference<'t, 'e> {
                 Expr::Name(name) => {
                     vec![(name.text(self.text).to_string(), self.scalar(&named.value, row), named.span)]
                 }
-                Expr::Parenthesized(names, _) => names
-                    .iter()
-                    .filter_map(|n| match n {
-                        Expr::Name(n) => Some((n.text(self.text).to_string(), None, named.span)),
-                        _ => None,
-                    })
-                    .collect(),
+                Expr::Parenthesized(names, _) => {
+                    // `(a, b) = series_decompose(x)`: the series functions return dynamic arrays.
+                    let series = matches!(&named.value, Expr::Call(c) if c.name.text(self.text).starts_with("series_"));
+                    let ty = series.then_some(ScalarType::Dynamic);
+                    names
+                        .iter()
+                        .filter_map(|n| match n {
+                            Expr::Name(n) => Some((n.text(self.text).to_string(), ty, named.span)),
+                            _ => None,
+                        })
+                        .collect()
+                }
                 _ => Vec::new(),
             },
             _ => {
@@ -780,6 +802,8 @@ impl<'t, 'e> Inference<'t, 'e> {
             let name = output.unique_name(&name);
             output.columns.push(Column { name, ty, origin: self.origin(span) });
         }
+        // Kusto.Language keeps the result of an open input open.
+        output.open = input.open;
         output
     }
 
@@ -871,7 +895,12 @@ impl<'t, 'e> Inference<'t, 'e> {
                         let name = aggregate.result_name(&names).unwrap_or_else(|| counter.next(input));
                         vec![(name, ty)]
                     }
-                    None => vec![(counter.next(input), self.scalar(expr, input))],
+                    // A scalar function over aggregates (`round(avg(x))`): named as an unnamed
+                    // expression is (after its aggregate, `avg_x`).
+                    None => {
+                        let ty = self.scalar(expr, input);
+                        vec![(self.expression_name(expr).unwrap_or_else(|| counter.next(input)), ty)]
+                    }
                 }
             }
         }
@@ -1081,18 +1110,19 @@ impl<'t, 'e> Inference<'t, 'e> {
         match expr {
             Expr::Literal(literal) => self.literal_type(literal),
             Expr::Name(name) => {
+                // A scalar `let` (or parameter) of that name wins over a column, as in
+                // Kusto.Language.
                 let text = name.text(self.text);
-                if let Some(column) = row.column(text) {
-                    return column.ty;
-                }
                 match self.lookup(text).cloned() {
-                    Some(Binding::Value(Value::Scalar(ty))) => ty,
-                    Some(Binding::Function(f)) if f.parameters.is_empty() => match self.call_let(f, &[]) {
-                        Some(Value::Scalar(ty)) => ty,
-                        _ => None,
-                    },
-                    _ => None,
+                    Some(Binding::Value(Value::Scalar(ty))) => return ty,
+                    Some(Binding::Function(f)) if f.parameters.is_empty() => {
+                        if let Some(Value::Scalar(ty)) = self.call_let(f, &[]) {
+                            return ty;
+                        }
+                    }
+                    _ => {}
                 }
+                row.column(text).and_then(|c| c.ty)
             }
             Expr::Call(call) => self.call_type(call, row),
             Expr::Path(path) => {
