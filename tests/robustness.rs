@@ -301,3 +301,41 @@ proptest! {
         check_project(&text);
     }
 }
+
+/// Markdown-ish text: fences, languages, indentation, list items, Kusto commands.
+fn markdown_soup() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("```kusto\n".to_string()),
+        Just("```kql\n".to_string()),
+        Just("~~~csl\n".to_string()),
+        Just("```\n".to_string()),
+        Just("~~~\n".to_string()),
+        Just("  ```KQL title\n".to_string()),
+        Just("- item\n".to_string()),
+        Just("> quote\n".to_string()),
+        Just("\n".to_string()),
+        Just(".alter table T policy update @'[{\"Source\": \"S\", \"Query\": \"database('X').T\"}]'\n".to_string()),
+        Just(".create function F() { T }\n".to_string()),
+        "\\PC{0,20}\n",
+    ];
+    proptest::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    #[test]
+    fn markdown_runbooks_never_panic_and_keep_offsets(text in markdown_soup()) {
+        let script = uplint::markdown::script_text(&text);
+        prop_assert_eq!(script.len(), text.len());
+        prop_assert_eq!(script.matches('\n').count(), text.matches('\n').count());
+        // Every byte kept is the file's own.
+        for (kept, original) in script.bytes().zip(text.bytes()) {
+            prop_assert!(kept == original || kept == b' ');
+        }
+        let parsed = uplint::script::parse_script(&script);
+        for error in &parsed.errors {
+            prop_assert!(error.span.end as usize <= text.len());
+        }
+    }
+}
