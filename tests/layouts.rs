@@ -384,3 +384,34 @@ fn utf16_schema_exports_are_read() {
     let (_, found) = project.check(&[]);
     assert_eq!(found, [("UP001".to_string(), "error".to_string(), "export.csl".to_string())]);
 }
+
+#[test]
+fn include_extensions_and_default_cluster() {
+    let files = [
+        (
+            "uplint.toml",
+            "include = [\"db/**\"]\nextensions = [\"kql\", \"txt\"]\ndefault-cluster = \"contoso\"\ndefault-database = \"Main\"\n",
+        ),
+        ("db/a.kql", ".create table A (x:int)"),
+        ("db/b.txt", ".create table B (x:int)"),
+        ("db/c.csl", ".create table C (x:int)"),
+        ("other/d.kql", ".create table D (x:int)"),
+    ];
+    let project = Project::new("include", &files);
+    let (status, out, err) = uplint_in(&project.0, &["model"]);
+    assert_eq!(status, Status::Success, "{err}");
+    let document: Value = serde_json::from_str(&out).unwrap();
+    let files: Vec<(&str, &str, &str)> = document["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap(), f["cluster"].as_str().unwrap(), f["cluster_reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        files,
+        [("db/a.kql", "contoso.kusto.windows.net", "config"), ("db/b.txt", "contoso.kusto.windows.net", "config")]
+    );
+    let clusters = document["clusters"].as_array().unwrap();
+    assert_eq!(clusters.len(), 1);
+    assert_eq!(clusters[0]["databases"][0]["name"], "Main");
+}

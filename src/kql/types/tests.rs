@@ -108,7 +108,10 @@ fn schemas_agree_with_kusto_language() {
         ("Unknown | extend x = 1", "x:long OPEN"),
         ("D | evaluate pivot(b)", "a:long, c:dynamic, ts:datetime OPEN"),
         ("D | summarize round(avg(a)) by b", "b:string, avg_a:real"),
-        ("let a = 5m; datatable(a:string, ts:datetime)[] | summarize count() by bin(ts, a)", "ts:datetime, count_:long"),
+        (
+            "let a = 5m; datatable(a:string, ts:datetime)[] | summarize count() by bin(ts, a)",
+            "ts:datetime, count_:long",
+        ),
         (
             "print x = long(1) + dynamic(1), y = dynamic(1) * 1micros, z = dynamic(1) + dynamic(2), w = datetime(2020-01-01) + dynamic(1), v = int(1) * int(2), u = real(1) + dynamic(1), s = dynamic(1) / 2, q = 1d / 2d, p = now() - dynamic(1)",
             "x:long, y:unknown, z:dynamic, w:datetime, v:long, u:real, s:long, q:real, p:timespan",
