@@ -40,7 +40,8 @@
 //!   trailing commas; `jsonc-parser`) with a map from every JSON value back to the file through
 //!   both layers of escaping.
 //! * [`model`]: the clusters and databases the scripts describe once run in path order, with
-//!   every definition's location; it also makes the [`unit`](mod@unit)s.
+//!   every definition's location and the history of the policy commands (what each `.alter`
+//!   replaced); it also makes the [`unit`](mod@unit)s.
 //! * [`unit`](mod@unit): the pieces of KQL to analyse (queries, function bodies, policy `Query`
 //!   strings, RLS and materialized-view queries), each with an offset map to its file.
 //! * [`kql`]: one query text in, references out. [`kql::lexer`] (nom) makes tokens with byte
@@ -54,10 +55,10 @@
 //!   stored functions.
 //! * [`workspace`]: the loading stages together (discover, load, scripts, contexts, model,
 //!   units).
-//! * [`resolve`]: what each update policy entry reads, resolved against the model through every
-//!   stored function it calls (across databases and database patterns, memoised, cycle-safe),
-//!   with the chain of locations that explains each read; what the project does not describe is
-//!   kept and marked [`resolve::Unresolved`].
+//! * [`resolve`]: what each update policy entry reads, and the plugins and external data it
+//!   runs, resolved against the model through every stored function it calls (across databases
+//!   and database patterns, memoised, cycle-safe), with the chain of locations that explains
+//!   each one; what the project does not describe is kept and marked [`resolve::Unresolved`].
 //! * [`typecheck`]: the output schema of each update policy entry's `Query`, typed by
 //!   [`kql::types`] through the stored functions it calls (arguments bound, memoised per
 //!   function and argument types), and its [`typecheck::Verdict`] against the target table's

@@ -1,5 +1,6 @@
-//! Resolution: what each update policy entry reads, through every function it calls, with the
-//! chain of locations that explains each read, and what could not be resolved.
+//! Resolution: what each update policy entry reads (and the plugins and external data it runs),
+//! through every function it calls, with the chain of locations that explains each one, and
+//! what could not be resolved.
 //!
 //! A name is resolved where it is written: names in a policy's `Query` in the policy's
 //! database, names in a stored function's body in the function's own database. A bare name (or
@@ -16,14 +17,16 @@
 //! marked [`Unresolved`]: it still counts as a read of its database (a call of an unknown
 //! function of another database reads that database), and UP007 reports it.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::kql::references::{EntityKind, Read};
-use crate::kql::{self, parser};
+use crate::kql::{self, Analysis, parser};
 use crate::model::{Database, Location, same_database};
+use crate::span::Span;
 use crate::unit::{Unit, UnitId, UnitKind};
 use crate::workspace::Workspace;
 
@@ -72,6 +75,8 @@ pub struct Access {
     pub unresolved: Option<Unresolved>,
     /// The database pattern written (`Archive*`) when `database` is one database it matched.
     pub pattern: Option<String>,
+    /// True when the reference names its database or cluster (`database('d').T`).
+    pub qualified: bool,
 }
 
 impl Access {
@@ -81,11 +86,49 @@ impl Access {
     }
 }
 
+/// What a policy runs besides reading tables.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EffectKind {
+    /// `evaluate plugin(...)`, by its name as written.
+    Plugin(String),
+    /// The `externaldata` operator (or `inline_external_table`).
+    ExternalData,
+}
+
+/// A plugin run or external data read by an update policy, with the chain that explains it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Effect {
+    pub kind: EffectKind,
+    /// From the policy's `Query` to the operator: calls, then the operator itself.
+    pub chain: Vec<Step>,
+}
+
+impl Effect {
+    /// Where the operator is written.
+    pub fn operator(&self) -> &Step {
+        self.chain.last().expect("a chain ends with the operator")
+    }
+}
+
 /// The resolution of every update policy entry in effect.
 #[derive(Clone, Debug, Default)]
 pub struct Resolution {
     /// Keyed by the policy's unit.
     pub policies: BTreeMap<UnitId, Vec<Access>>,
+    /// The plugins and external data of each policy, keyed by the policy's unit.
+    pub effects: BTreeMap<UnitId, Vec<Effect>>,
+    /// The policies whose text and every function they reach parse without error and name what
+    /// they read with constants (no `table(x)`/`database(x)`/`cluster(x)` of a variable `x`).
+    pub exact: BTreeSet<UnitId>,
+}
+
+/// What one unit reads and runs, resolved.
+#[derive(Debug)]
+struct Resolved {
+    reads: Vec<Access>,
+    effects: Vec<Effect>,
+    /// See [`Resolution::exact`].
+    exact: bool,
 }
 
 impl Resolution {
@@ -96,6 +139,15 @@ impl Resolution {
     /// True when everything the policy of `unit` reads was resolved.
     pub fn is_complete(&self, unit: UnitId) -> bool {
         self.reads(unit).iter().all(|a| a.unresolved.is_none())
+    }
+
+    pub fn effects(&self, unit: UnitId) -> &[Effect] {
+        self.effects.get(&unit).map_or(&[], Vec::as_slice)
+    }
+
+    /// See [`Resolution::exact`].
+    pub fn is_exact(&self, unit: UnitId) -> bool {
+        self.exact.contains(&unit)
     }
 }
 
@@ -109,8 +161,12 @@ pub fn resolve(workspace: &Workspace) -> Resolution {
             for table in database.tables.values() {
                 for entry in &table.update_policy.entries {
                     if let Some(unit) = entry.query {
-                        let reads = resolver.unit_reads(unit, &[]);
-                        resolution.policies.insert(unit, reads.to_vec());
+                        let resolved = resolver.unit_reads(unit, &[]);
+                        resolution.policies.insert(unit, resolved.reads.clone());
+                        resolution.effects.insert(unit, resolved.effects.clone());
+                        if resolved.exact {
+                            resolution.exact.insert(unit);
+                        }
                     }
                 }
             }
@@ -123,7 +179,7 @@ type MemoKey = (UnitId, Vec<Option<String>>);
 
 struct Resolver<'a> {
     workspace: &'a Workspace,
-    memo: FxHashMap<MemoKey, Rc<Vec<Access>>>,
+    memo: FxHashMap<MemoKey, Rc<Resolved>>,
     /// The function units being expanded, to stop cycles.
     in_progress: Vec<UnitId>,
     /// The tables each database is known to have ([`known_tables`]), by the database's address.
@@ -136,21 +192,23 @@ impl<'a> Resolver<'a> {
     }
 
     /// What a unit reads (a function's body for the given arguments), resolved.
-    fn unit_reads(&mut self, unit_id: UnitId, arguments: &[Option<String>]) -> Rc<Vec<Access>> {
+    fn unit_reads(&mut self, unit_id: UnitId, arguments: &[Option<String>]) -> Rc<Resolved> {
         let key = (unit_id, arguments.to_vec());
         if let Some(done) = self.memo.get(&key) {
             return done.clone();
         }
         if self.in_progress.contains(&unit_id) {
-            return Rc::new(Vec::new());
+            return Rc::new(Resolved { reads: Vec::new(), effects: Vec::new(), exact: true });
         }
         self.in_progress.push(unit_id);
         let workspace = self.workspace;
         let unit = workspace.unit(unit_id);
-        let reads = unit_reads_for(unit, arguments);
+        let analysis = analysis_for(unit, arguments);
         let mut accesses = Vec::new();
-        for read in &reads {
-            self.resolve_read(unit, read, &mut accesses);
+        let mut effects = own_effects(unit, &analysis);
+        let mut exact = unit.query.errors.is_empty() && analysis.dynamic_references.is_empty();
+        for read in &analysis.reads {
+            exact &= self.resolve_read(unit, read, &mut accesses, &mut effects);
         }
         self.in_progress.pop();
         // One chain per thing read at one place is enough to explain it; keeping every chain
@@ -159,18 +217,21 @@ impl<'a> Resolver<'a> {
         accesses.retain(|a: &Access| {
             seen.insert((a.kind, a.cluster.clone(), a.database.to_lowercase(), a.name.clone(), a.reference().location))
         });
-        let accesses = Rc::new(accesses);
-        self.memo.insert(key, accesses.clone());
-        accesses
+        let mut seen = FxHashSet::default();
+        effects.retain(|e: &Effect| seen.insert((e.kind.clone(), e.operator().location)));
+        let resolved = Rc::new(Resolved { reads: accesses, effects, exact });
+        self.memo.insert(key, resolved.clone());
+        resolved
     }
 
-    fn resolve_read(&mut self, unit: &Unit, read: &Read, out: &mut Vec<Access>) {
+    /// Resolves one read into `out` (and what the functions it calls run into `effects`); false
+    /// when a function it reaches is not exact (see [`Resolution::exact`]).
+    fn resolve_read(&mut self, unit: &Unit, read: &Read, out: &mut Vec<Access>, effects: &mut Vec<Effect>) -> bool {
         let entity = &read.entity;
         let cluster = entity.cluster.clone().or_else(|| unit.cluster.clone());
-        let Some(database_name) = entity.database.clone().or_else(|| unit.database.clone()) else { return };
+        let Some(database_name) = entity.database.clone().or_else(|| unit.database.clone()) else { return false };
         if !database_name.contains('*') {
-            self.resolve_in(unit, read, cluster.as_deref(), &database_name, None, out);
-            return;
+            return self.resolve_in(unit, read, cluster.as_deref(), &database_name, None, out, effects);
         }
         let matching: Vec<String> = self
             .workspace
@@ -182,8 +243,9 @@ impl<'a> Resolver<'a> {
             .into_iter()
             .flatten()
             .collect();
+        let mut exact = true;
         for name in &matching {
-            self.resolve_in(unit, read, cluster.as_deref(), name, Some(&database_name), out);
+            exact &= self.resolve_in(unit, read, cluster.as_deref(), name, Some(&database_name), out, effects);
         }
         // A pattern can match databases the project does not describe: when it matches none of
         // them but the reader's own, the pattern itself is read.
@@ -199,11 +261,15 @@ impl<'a> Resolver<'a> {
                 chain,
                 unresolved: Some(Unresolved::Database),
                 pattern: None,
+                qualified: true,
             });
         }
+        exact
     }
 
-    /// A read resolved in database `database_name` (one that `pattern` matched, if given).
+    /// A read resolved in database `database_name` (one that `pattern` matched, if given); false
+    /// when it calls a function that is not exact.
+    #[allow(clippy::too_many_arguments)]
     fn resolve_in(
         &mut self,
         unit: &Unit,
@@ -212,7 +278,8 @@ impl<'a> Resolver<'a> {
         database_name: &str,
         pattern: Option<&str>,
         out: &mut Vec<Access>,
-    ) {
+        effects: &mut Vec<Effect>,
+    ) -> bool {
         let workspace = self.workspace;
         let entity = &read.entity;
         let name = entity.name.as_str();
@@ -231,11 +298,12 @@ impl<'a> Resolver<'a> {
                 chain,
                 unresolved: if database.is_none() { Some(Unresolved::Database) } else { unresolved },
                 pattern: pattern.map(str::to_string),
+                qualified: entity.database.is_some() || entity.cluster.is_some(),
             }
         };
         let Some(db) = database else {
             out.push(read_here(plain_kind(entity.kind), None, prefix));
-            return;
+            return true;
         };
         let function = db.functions.get(name).and_then(|f| f.effective());
         let callable = |unit_id: UnitId, with_arguments: bool| {
@@ -251,18 +319,24 @@ impl<'a> Resolver<'a> {
                 if let Some(definition) = function.filter(|d| !table_first && callable(d.unit, with_arguments)) {
                     prefix.push(Step { location: here, calls: Some(name.to_string()) });
                     let expanded = self.unit_reads(definition.unit, &read.arguments);
-                    for access in expanded.iter() {
+                    for access in &expanded.reads {
                         let mut chain = prefix.clone();
                         chain.extend(access.chain.iter().cloned());
                         out.push(Access { chain, ..access.clone() });
                     }
-                    return;
+                    for effect in &expanded.effects {
+                        let mut chain = prefix.clone();
+                        chain.extend(effect.chain.iter().cloned());
+                        effects.push(Effect { kind: effect.kind.clone(), chain });
+                    }
+                    return expanded.exact;
                 }
                 let access = match entity.kind {
                     EntityKind::Function => read_here(AccessKind::UnknownFunction, missing(false), prefix),
                     _ if has_materialized_view(db, name) => read_here(AccessKind::MaterializedView, None, prefix),
                     _ => {
-                        let exists = self.table_exists(db, name);
+                        // `$source_table` stands for whichever table triggered a wildcard policy.
+                        let exists = name == SOURCE_TABLE || self.table_exists(db, name);
                         read_here(AccessKind::Table, missing(exists), prefix)
                     }
                 };
@@ -276,8 +350,12 @@ impl<'a> Resolver<'a> {
             }
             EntityKind::TablePattern => out.push(read_here(AccessKind::TablePattern, None, prefix)),
         }
+        true
     }
 }
+
+/// The symbol that stands for the triggering table in a wildcard update policy.
+pub const SOURCE_TABLE: &str = "$source_table";
 
 /// The let-function calls that lead to a read, as steps.
 fn via_steps(unit: &Unit, read: &Read) -> Vec<Step> {
@@ -305,10 +383,11 @@ fn is_function_named(unit: &Unit, database: &Database, name: &str) -> bool {
         && unit.database.as_deref().is_some_and(|d| same_database(d, &database.name))
 }
 
-/// The tables the project shows `database` to have: those a command creates or changes, and
-/// the sources of its update policies and materialized views (ADX requires a source to exist).
+/// The tables the project shows `database` to have: those a command creates, fills, maps or
+/// changes (even if a later command drops them), and the sources of its update policies and materialized views (ADX requires a source to exist).
 pub fn known_tables(database: &Database) -> FxHashSet<&str> {
     let mut tables: FxHashSet<&str> = database.tables.keys().map(String::as_str).collect();
+    tables.extend(database.known_tables.keys().map(String::as_str));
     let sources = database
         .tables
         .values()
@@ -344,13 +423,26 @@ fn has_materialized_view(database: &Database, name: &str) -> bool {
     database.materialized_views.contains_key(name)
 }
 
-/// The reads of a unit; a function's body is analysed again when constant arguments can change
-/// what it reads (`database(p).T`).
-fn unit_reads_for(unit: &Unit, arguments: &[Option<String>]) -> Vec<Read> {
+/// The analysis of a unit; a function's body is analysed again when constant arguments can
+/// change what it reads (`database(p).T`).
+fn analysis_for<'u>(unit: &'u Unit, arguments: &[Option<String>]) -> Cow<'u, Analysis> {
     let as_written = &unit.query.analysis;
     if arguments.iter().all(Option::is_none) || as_written.dynamic_references.is_empty() {
-        return as_written.reads.clone();
+        return Cow::Borrowed(as_written);
     }
     let parsed = parser::parse_function(&unit.text);
-    kql::analyze::analyze_function(&unit.text, &parsed.tokens, &parsed.function, arguments).reads
+    Cow::Owned(kql::analyze::analyze_function(&unit.text, &parsed.tokens, &parsed.function, arguments))
+}
+
+/// The plugins and external data a unit's own text runs (its let-function calls, then the
+/// operator).
+fn own_effects(unit: &Unit, analysis: &Analysis) -> Vec<Effect> {
+    let step = |span: Span| Step { location: Location { file: unit.file, span: unit.file_span(span) }, calls: None };
+    let plugins = analysis.plugins.iter().map(|plugin| Effect {
+        kind: EffectKind::Plugin(plugin.name.clone()),
+        chain: plugin.via.iter().chain([&plugin.span]).map(|span| step(*span)).collect(),
+    });
+    let external =
+        analysis.external_data.iter().map(|span| Effect { kind: EffectKind::ExternalData, chain: vec![step(*span)] });
+    plugins.chain(external).collect()
 }

@@ -138,7 +138,7 @@ fn check_exit_status_follows_errors() {
     let (status, out, _) = uplint(&["check", "fixtures/rules/UP005/fires/system_reads_another_database"]);
     assert_eq!(status, Status::Success, "{out}");
     assert!(out.contains("0 errors, 2 warnings"), "{out}");
-    let (status, out, _) = uplint(&["check", "fixtures/rules/UP001/clean/disabled_entry"]);
+    let (status, out, _) = uplint(&["check", "fixtures/rules/UP209/clean/enabled"]);
     assert_eq!(status, Status::Success);
     assert!(out.contains("no problems"), "{out}");
     let (status, _, _) = uplint(&["check", "fixtures/rules/UP001/fires/direct_reference"]);

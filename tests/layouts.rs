@@ -31,6 +31,7 @@ fn findings(args: &[&str]) -> (Status, Vec<(String, String, u64)>) {
         .as_array()
         .unwrap()
         .iter()
+        .filter(|d| about_context(d["code"].as_str().unwrap()))
         .map(|d| {
             (
                 d["code"].as_str().unwrap().to_string(),
@@ -40,6 +41,13 @@ fn findings(args: &[&str]) -> (Status, Vec<(String, String, u64)>) {
         })
         .collect();
     (status, found)
+}
+
+/// The codes a layout can change: the rules that read other databases, identities and grants
+/// (UP0xx) and the codes about files and syntax (UP9xx). The rules about a policy's own
+/// restrictions and structure (UP1xx, UP2xx) do not depend on where a file is deployed.
+fn about_context(code: &str) -> bool {
+    !(code.starts_with("UP1") || code.starts_with("UP2"))
 }
 
 fn codes(found: &[(String, String, u64)]) -> Vec<&str> {
@@ -217,6 +225,7 @@ impl Project {
             .as_array()
             .unwrap()
             .iter()
+            .filter(|d| about_context(d["code"].as_str().unwrap()))
             .map(|d| {
                 let text = |key: &str| d[key].as_str().unwrap().to_string();
                 (text("code"), text("severity"), text("path"))
@@ -236,7 +245,8 @@ const POLICIES: &str = "\
 #connect database('Sales')
 .alter-merge cluster policy managed_identity ```[{\"ObjectId\": \"system\", \"AllowedUsages\": \"AutomatedFlows\"}]```
 .create-merge table A (x:string)
-.alter table A policy update @'[{\"Source\": \"A\", \"Query\": \"database(''Other'').T\", \"ManagedIdentity\": \"system\"}]'
+.create-merge table Raw (x:string)
+.alter table A policy update @'[{\"IsEnabled\": true, \"Source\": \"Raw\", \"Query\": \"Raw | join kind=leftsemi (database(''Other'').T) on x\", \"IsTransactional\": true, \"ManagedIdentity\": \"system\"}]'
 #connect database('Other')
 .create-merge table T (x:string)
 ";

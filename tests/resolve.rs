@@ -23,7 +23,9 @@ fn reads(files: &[(&str, &str)]) -> Vec<String> {
 }
 
 fn policy(query: &str) -> String {
-    format!(".alter table Target policy update @'[{{\"Source\": \"S\", \"Query\": \"{query}\"}}]'\n")
+    format!(
+        ".alter table Target policy update @'[{{\"IsEnabled\": true, \"Source\": \"S\", \"Query\": \"{query}\", \"IsTransactional\": true}}]'\n"
+    )
 }
 
 #[test]

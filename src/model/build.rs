@@ -155,6 +155,7 @@ impl Builder<'_> {
                             .collect(),
                     };
                     let database = self.database_mut(context, None);
+                    database.known_tables.entry(schema.name.text.clone()).or_insert(location);
                     database.tables.entry(schema.name.text.clone()).or_default().definitions.push(definition);
                 }
             }
@@ -166,6 +167,7 @@ impl Builder<'_> {
                     .map(|t| t.columns().iter().map(|(n, t, _)| (n.to_string(), t.to_string())).collect())
                     .unwrap_or_default();
                 let definition = TableDefinition { location, name_span: name.span, columns, verb: TableVerb::Create };
+                database.known_tables.entry(name.text.clone()).or_insert(location);
                 database.tables.entry(name.text.clone()).or_default().definitions.push(definition);
             }
             CommandKind::DropTables { names } => {
@@ -177,6 +179,7 @@ impl Builder<'_> {
             CommandKind::RenameTables { renames } => {
                 let database = self.database_mut(context, None);
                 for (old, new) in renames {
+                    database.known_tables.entry(new.text.clone()).or_insert(location);
                     if let Some(table) = database.tables.remove(&old.text) {
                         database.tables.insert(new.text.clone(), table);
                     }
@@ -340,6 +343,10 @@ impl Builder<'_> {
                     .or_default()
                     .query_acceleration = acceleration;
             }
+            CommandKind::Ingest { table } => {
+                let database = self.database_mut(context, table.database.as_ref().map(|d| d.text.as_str()));
+                database.known_tables.entry(table.name.text.clone()).or_insert(location);
+            }
             CommandKind::ExecuteScript | CommandKind::Other => {}
         }
     }
@@ -360,7 +367,9 @@ impl Builder<'_> {
         };
         let mut entries = Vec::new();
         if let Some(payload) = payload {
-            for (index, json) in (first_index..).zip(payload.entries()) {
+            // An entry that is not an object is no entry (UP201 reports it).
+            let objects = payload.entries().into_iter().filter(|j| matches!(j.kind, JsonKind::Object(_)));
+            for (index, json) in (first_index..).zip(objects) {
                 let query = match json.member("Query").map(|m| &m.value.kind) {
                     Some(JsonKind::String { value, map }) => {
                         let origin =
@@ -382,6 +391,12 @@ impl Builder<'_> {
         }
         let database = self.database_mut(context, named_db.as_deref());
         let policy = &mut database.tables.entry(table.name.text.clone()).or_default().update_policy;
+        policy.history.push(UpdatePolicyChange {
+            verb,
+            location,
+            payload: payload.and_then(|p| p.json.as_ref().ok()).cloned(),
+            entries: entries.clone(),
+        });
         match verb {
             PolicyVerb::Alter => policy.entries = entries,
             PolicyVerb::AlterMerge => policy.entries.extend(entries),
@@ -435,6 +450,7 @@ fn apply_identity_policy(
     entries: Vec<IdentityEntry>,
     location: Location,
 ) {
+    policy.history.push(IdentityChange { verb, location, entries: entries.clone() });
     match verb {
         PolicyVerb::Alter => policy.entries = entries,
         PolicyVerb::Delete => policy.entries.clear(),

@@ -9,7 +9,7 @@ pub mod build;
 use std::collections::BTreeMap;
 
 use crate::kql::types::{Column, ScalarType, TableType};
-use crate::script::command::{FunctionVerb, Principal, Property, TableVerb};
+use crate::script::command::{FunctionVerb, PolicyVerb, Principal, Property, TableVerb};
 use crate::script::payload::JsonValue;
 use crate::source::FileId;
 use crate::span::Span;
@@ -79,6 +79,25 @@ pub struct Database {
     pub roles: BTreeMap<String, Vec<Grant>>,
     /// The database's retention soft-delete period.
     pub retention: Option<Retention>,
+    /// Every table name that a command of the project creates (`.create table`, `based-on`,
+    /// `.rename`), writes into (`.set`, `.append`, `.set-or-append`, `.set-or-replace`,
+    /// `.ingest into`) or gives an ingestion mapping, with the first such command, even when a
+    /// later command drops it: the tables the project knows to exist at some point.
+    pub known_tables: BTreeMap<String, Location>,
+}
+
+impl Database {
+    /// True when the project creates or fills any table of this database: only then can a table
+    /// name of this database be called unknown.
+    pub fn defines_tables(&self) -> bool {
+        !self.known_tables.is_empty()
+    }
+
+    /// True when some command of the project shows that table `name` exists: it creates or
+    /// fills it, or sets one of its policies.
+    pub fn knows_table(&self, name: &str) -> bool {
+        self.known_tables.contains_key(name) || self.tables.contains_key(name)
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -144,6 +163,21 @@ pub struct UpdatePolicy {
     pub entries: Vec<UpdatePolicyEntry>,
     /// The commands that shaped it (`.alter` replaces, `.alter-merge` appends, `.delete` clears).
     pub commands: Vec<Location>,
+    /// Those commands in the order they ran, with what each gave (replaying them gives
+    /// `entries`); commands whose JSON does not parse changed nothing and are left out.
+    pub history: Vec<UpdatePolicyChange>,
+}
+
+/// One `.alter`, `.alter-merge` or `.delete table T policy update` command.
+#[derive(Clone, Debug)]
+pub struct UpdatePolicyChange {
+    pub verb: PolicyVerb,
+    /// The command.
+    pub location: Location,
+    /// The payload's JSON as written (`None` for `.delete`).
+    pub payload: Option<JsonValue>,
+    /// The entries the command gave.
+    pub entries: Vec<UpdatePolicyEntry>,
 }
 
 /// One entry of an update policy.
@@ -264,6 +298,16 @@ pub struct QueryAcceleration {
 pub struct IdentityPolicy {
     pub entries: Vec<IdentityEntry>,
     pub commands: Vec<Location>,
+    /// Those commands in the order they ran, with the entries each gave.
+    pub history: Vec<IdentityChange>,
+}
+
+/// One `.alter`, `.alter-merge` or `.delete ... policy managed_identity` command.
+#[derive(Clone, Debug)]
+pub struct IdentityChange {
+    pub verb: PolicyVerb,
+    pub location: Location,
+    pub entries: Vec<IdentityEntry>,
 }
 
 /// One identity of a managed identity policy and its allowed usages.

@@ -75,6 +75,15 @@ struct DatabaseJson<'a> {
     managed_identity: IdentityPolicyJson<'a>,
     roles: Vec<RoleJson<'a>>,
     retention: Option<RetentionJson<'a>>,
+    /// Every table a command creates, fills or maps, even if dropped later (its first command).
+    known_tables: Vec<KnownTableJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct KnownTableJson<'a> {
+    name: &'a str,
+    #[serde(flatten)]
+    place: Place<'a>,
 }
 
 #[derive(Serialize)]
@@ -396,6 +405,11 @@ fn database<'a>(w: &'a Workspace, outputs: &Outputs, db: &'a Database) -> Databa
             })
             .collect(),
         retention: retention(s, &db.retention),
+        known_tables: db
+            .known_tables
+            .iter()
+            .map(|(name, location)| KnownTableJson { name, place: place(s, location) })
+            .collect(),
     }
 }
 

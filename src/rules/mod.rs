@@ -7,23 +7,42 @@
 //! [`builtin::CODES`]; [`all_codes`] is every code uplint can print.
 
 pub mod builtin;
+mod callout_plugin;
+mod cross_cluster_reference;
+mod cross_database_in_policy_query;
 mod cross_database_without_identity;
+mod disabled_policy;
 mod duplicate_column;
+mod external_data;
 mod identity_not_allowed;
+mod identity_policy_replaced;
 mod invalid_managed_identity;
+mod invalid_policy_json;
+mod materialized_view_over_target;
 mod missing_viewer_grant;
+mod non_transactional_policy;
+mod policy_replaced;
+mod qualified_source_reference;
 mod query_column_order;
 mod query_schema_mismatch;
+mod restricted_view_access_table;
 mod row_level_security_without_identity;
+mod source_not_referenced;
 pub mod sources;
+mod string_boolean;
+mod unknown_policy_property;
+mod unknown_source_table;
 mod unresolved_reference;
 mod unverifiable_system_identity;
+mod update_policy_cycle;
+mod wildcard_source_without_skipvalidation;
+mod zero_retention_non_transactional;
 
 use crate::diagnostic::{Code, Diagnostic, Label, Severity, Subject};
-use crate::model::{Cluster, Database, IdentityEntry, Location, UpdatePolicyEntry, same_database};
-use crate::resolve::{Access, AccessKind, Resolution};
-use crate::script::command::{Principal, PrincipalKind};
-use crate::script::payload::JsonKind;
+use crate::model::{Cluster, Database, IdentityEntry, Location, Retention, UpdatePolicyEntry, same_database};
+use crate::resolve::{Access, AccessKind, Effect, Resolution, Step};
+use crate::script::command::{Principal, PrincipalKind, property};
+use crate::script::payload::{Flag, JsonKind};
 use crate::span::Span;
 use crate::typecheck;
 use crate::unit::UnitId;
@@ -84,6 +103,25 @@ pub static RULES: &[&dyn Rule] = &[
     &unverifiable_system_identity::UnverifiableSystemIdentity,
     &invalid_managed_identity::InvalidManagedIdentity,
     &unresolved_reference::UnresolvedReference,
+    &cross_cluster_reference::CrossClusterReference,
+    &callout_plugin::CalloutPlugin,
+    &external_data::ExternalData,
+    &restricted_view_access_table::RestrictedViewAccessTable,
+    &qualified_source_reference::QualifiedSourceReference,
+    &cross_database_in_policy_query::CrossDatabaseInPolicyQuery,
+    &source_not_referenced::SourceNotReferenced,
+    &invalid_policy_json::InvalidPolicyJson,
+    &unknown_policy_property::UnknownPolicyProperty,
+    &unknown_source_table::UnknownSourceTable,
+    &update_policy_cycle::UpdatePolicyCycle,
+    &policy_replaced::PolicyReplaced,
+    &zero_retention_non_transactional::ZeroRetentionNonTransactional,
+    &non_transactional_policy::NonTransactionalPolicy,
+    &disabled_policy::DisabledPolicy,
+    &wildcard_source_without_skipvalidation::WildcardSourceWithoutSkipvalidation,
+    &string_boolean::StringBoolean,
+    &materialized_view_over_target::MaterializedViewOverTarget,
+    &identity_policy_replaced::IdentityPolicyReplaced,
     &query_schema_mismatch::QuerySchemaMismatch,
     &query_column_order::QueryColumnOrder,
     &duplicate_column::DuplicateColumn,
@@ -223,6 +261,11 @@ pub struct PolicyView<'a> {
     pub entry: &'a UpdatePolicyEntry,
     pub unit: Option<UnitId>,
     pub reads: &'a [Access],
+    /// The plugins and external data it runs.
+    pub effects: &'a [Effect],
+    /// True when everything it reads is known: resolved in the project, and no query or function
+    /// it reaches has a syntax error or a `table(x)`/`database(x)` whose name is not a constant.
+    pub reads_complete: bool,
     pub identity: Identity,
 }
 
@@ -230,6 +273,51 @@ impl PolicyView<'_> {
     /// True when the entry is switched off (`"IsEnabled": false`); such entries never run.
     pub fn is_disabled(&self) -> bool {
         !self.entry.is_enabled()
+    }
+
+    /// A boolean property (`true`, or a string spelling one).
+    pub fn flag(&self, name: &str) -> Option<Flag> {
+        self.entry.json.member(name).and_then(|m| m.value.as_flag())
+    }
+
+    /// The `Source` value and its span, when it is a string.
+    pub fn source(&self) -> Option<(&str, Span)> {
+        let member = self.entry.json.member("Source")?;
+        member.value.as_str().map(|s| (s, member.value.span))
+    }
+
+    /// True when `SourceIsWildCard` is true.
+    pub fn source_is_wildcard(&self) -> bool {
+        self.flag("SourceIsWildCard").is_some_and(|f| f.value)
+    }
+
+    /// True when the command that set the entry says `AllowUnreferencedSourceTable=true`.
+    pub fn allows_unreferenced_source(&self) -> bool {
+        property(&self.entry.properties, "AllowUnreferencedSourceTable").and_then(|p| p.as_bool()) == Some(true)
+    }
+
+    /// True when `cluster` (as an access names it) is another cluster than the policy's.
+    pub fn is_other_cluster(&self, cluster: Option<&str>) -> bool {
+        match (cluster, self.cluster.name.as_deref()) {
+            (None, _) => false,
+            (Some(named), Some(own)) => !named.eq_ignore_ascii_case(own),
+            (Some(_), None) => true,
+        }
+    }
+
+    /// Where a diagnostic about one property goes: its value, else the entry.
+    pub fn property_label(&self, name: &str, message: impl Into<String>) -> Label {
+        let span = self.entry.json.member(name).map_or(self.entry.location.span, |m| m.value.span);
+        Label::new(self.entry.location.file, span, message)
+    }
+
+    /// The source table's soft-delete period when the project sets it to 0 (at table level,
+    /// else at database level), with where.
+    pub fn zero_retention_source(&self) -> Option<&Retention> {
+        let (source, _) = self.source()?;
+        let table = self.database.tables.get(source);
+        let retention = table.and_then(|t| t.retention.as_ref()).or(self.database.retention.as_ref())?;
+        (retention.soft_delete_seconds == 0.0).then_some(retention)
     }
 
     /// The reads of other databases of the same cluster, one per database (the first met).
@@ -297,8 +385,13 @@ impl PolicyView<'_> {
     /// The primary label of a diagnostic about `access`: on the `Query` value, saying what it
     /// calls when the chain starts with a call written there.
     pub fn primary_for(&self, access: &Access, what: &str) -> Label {
+        self.primary_for_chain(&access.chain, what)
+    }
+
+    /// [`Self::primary_for`] for any chain of steps (an access's or an effect's).
+    pub fn primary_for_chain(&self, chain: &[Step], what: &str) -> Label {
         let label = self.primary("");
-        let first_call = access.chain.first().filter(|step| {
+        let first_call = chain.first().filter(|step| {
             step.calls.is_some()
                 && label.span.start <= step.location.span.start
                 && step.location.span.end <= label.span.end
@@ -362,8 +455,12 @@ pub fn partial_read_notes(view: &PolicyView<'_>, accesses: &[&Access]) -> Vec<St
 /// The secondary labels that explain an access: each call, then the reference, leaving out a
 /// step inside `primary` (the primary label already says it).
 pub fn chain_labels(access: &Access, reference: &str, primary: &Label) -> Vec<Label> {
-    access
-        .chain
+    step_labels(&access.chain, reference, primary)
+}
+
+/// [`chain_labels`] for any chain of steps (an access's or an effect's).
+pub fn step_labels(chain: &[Step], reference: &str, primary: &Label) -> Vec<Label> {
+    chain
         .iter()
         .filter(|step| {
             !(step.location.file == primary.file
@@ -398,6 +495,7 @@ impl<'a> Context<'a> {
                 for (table, t) in &database.tables {
                     for entry in &t.update_policy.entries {
                         let reads = entry.query.map_or(&[][..], |u| resolution.reads(u));
+                        let effects = entry.query.map_or(&[][..], |u| resolution.effects(u));
                         policies.push(PolicyView {
                             cluster,
                             database,
@@ -405,6 +503,10 @@ impl<'a> Context<'a> {
                             entry,
                             unit: entry.query,
                             reads,
+                            effects,
+                            reads_complete: entry
+                                .query
+                                .is_some_and(|u| resolution.is_exact(u) && resolution.is_complete(u)),
                             identity: Identity::of(entry),
                         });
                     }
@@ -449,6 +551,75 @@ impl<'a> Context<'a> {
     pub fn identity_policy_location(&self, view: &PolicyView<'_>) -> Option<Location> {
         view.database.managed_identity.commands.last().or(view.cluster.managed_identity.commands.last()).copied()
     }
+}
+
+/// The candidate nearest to `word` (case-insensitive edit distance), when it is near enough to
+/// be a typo: at most 1 edit for words up to 4 letters, 2 up to 8, 3 beyond. A candidate equal
+/// to `word` but for letter case is nearest.
+pub fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let word_lower = word.to_lowercase();
+    let limit = match word.chars().count() {
+        0..=4 => 1,
+        5..=8 => 2,
+        _ => 3,
+    };
+    candidates
+        .into_iter()
+        .filter(|c| *c != word)
+        .map(|c| (edit_distance(&word_lower, &c.to_lowercase()), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance over characters, with adjacent transpositions counted as one edit.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    // Names are short; bound the work on pathological input.
+    if a.len().abs_diff(b.len()) > 3 || a.len() > 256 || b.len() > 256 {
+        return usize::MAX;
+    }
+    let width = b.len() + 1;
+    let mut rows = vec![0usize; (a.len() + 1) * width];
+    for (j, cell) in rows.iter_mut().take(width).enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        rows[i * width] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[(i - 1) * width + j] + 1)
+                .min(rows[i * width + j - 1] + 1)
+                .min(rows[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[(i - 2) * width + j - 2] + 1);
+            }
+            rows[i * width + j] = best;
+        }
+    }
+    rows[a.len() * width + b.len()]
+}
+
+/// True when the table name `name` matches the wildcard `pattern` (`*` matches any run of
+/// characters; names compare case-sensitively).
+pub fn matches_wildcard(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == name;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !name.starts_with(first) || name.len() < first.len() + last.len() || !name.ends_with(last) {
+        return false;
+    }
+    let mut rest = &name[first.len()..name.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 /// Runs every rule and returns their diagnostics.

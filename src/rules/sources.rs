@@ -63,3 +63,42 @@ pub const ALTER_MERGE_TABLE: &str =
 pub const CREATE_TABLE: &str = "https://learn.microsoft.com/azure/data-explorer/kusto/management/create-table-command";
 /// Scalar data types and their aliases.
 pub const SCALAR_DATA_TYPES: &str = "https://learn.microsoft.com/azure/data-explorer/kusto/query/scalar-data-types/";
+/// `cluster()`: a reference to another cluster.
+pub const CLUSTER_FUNCTION: &str = "https://learn.microsoft.com/azure/data-explorer/kusto/query/cluster-function";
+/// The callout policy: the kinds of callouts (sql, webapi, sandbox artifacts...).
+pub const CALLOUT_POLICY: &str = "https://learn.microsoft.com/azure/data-explorer/kusto/management/callout-policy";
+/// The `sql_request` plugin, a callout.
+pub const SQL_REQUEST_PLUGIN: &str = "https://learn.microsoft.com/azure/data-explorer/kusto/query/sql-request-plugin";
+/// The `python` plugin, which runs in the sandbox.
+pub const PYTHON_PLUGIN: &str = "https://learn.microsoft.com/azure/data-explorer/kusto/query/python-plugin";
+/// Streaming ingestion and its limits on update policies (no python plugin).
+pub const STREAMING_INGESTION: &str = "https://learn.microsoft.com/azure/data-explorer/ingest-data-streaming";
+/// `external_table()`, and its use in update policy queries.
+pub const EXTERNAL_TABLE_FUNCTION: &str =
+    "https://learn.microsoft.com/azure/data-explorer/kusto/query/external-table-function";
+/// The query acceleration policy of external tables, and its use with update policies.
+pub const QUERY_ACCELERATION_POLICY: &str =
+    "https://learn.microsoft.com/azure/data-explorer/kusto/management/query-acceleration-policy";
+/// Update policies over external tables that fail, and why.
+pub const QUERY_ACCELERATION_TROUBLESHOOTING: &str =
+    "https://learn.microsoft.com/azure/data-explorer/kusto/management/query-acceleration-troubleshooting-guide";
+/// The `externaldata` operator.
+pub const EXTERNALDATA_OPERATOR: &str =
+    "https://learn.microsoft.com/azure/data-explorer/kusto/query/externaldata-operator";
+/// The restricted view access policy.
+pub const RESTRICTED_VIEW_ACCESS_POLICY: &str =
+    "https://learn.microsoft.com/azure/data-explorer/kusto/management/restricted-view-access-policy";
+/// Entity names: case-sensitive, except database names.
+pub const ENTITY_NAMES: &str =
+    "https://learn.microsoft.com/azure/data-explorer/kusto/query/schema-entities/entity-names";
+/// `.alter-merge table ... policy update`: appends entries, without de-duplicating.
+pub const ALTER_MERGE_TABLE_UPDATE_POLICY: &str =
+    "https://learn.microsoft.com/azure/data-explorer/kusto/management/alter-merge-table-update-policy-command";
+/// The retention policy (soft-delete period).
+pub const RETENTION_POLICY: &str = "https://learn.microsoft.com/azure/data-explorer/kusto/management/retention-policy";
+/// Materialized views.
+pub const MATERIALIZED_VIEWS: &str =
+    "https://learn.microsoft.com/azure/data-explorer/kusto/management/materialized-views/materialized-view-overview";
+/// `.alter ... policy managed_identity`: replaces the whole policy.
+pub const ALTER_MANAGED_IDENTITY_POLICY: &str =
+    "https://learn.microsoft.com/azure/data-explorer/kusto/management/alter-managed-identity-policy-command";

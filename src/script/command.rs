@@ -218,6 +218,12 @@ pub enum CommandKind {
     DropExternalTable { name: NameRef },
     /// `.alter external table E policy query_acceleration '{...}'`, `.delete`.
     QueryAcceleration { verb: PolicyVerb, table: NameRef, payload: Option<Payload> },
+    /// `.set|.append|.set-or-append|.set-or-replace [async] T [with (...)] <| query`,
+    /// `.ingest [async] [inline] into table T ...` (data written into a table, which the `.set`
+    /// forms and `.ingest` create when it does not exist), and `.create|.create-or-alter table T
+    /// ingestion <format> mapping ...` (a mapping of an existing table). The rest of the command
+    /// is skipped.
+    Ingest { table: QualifiedName },
     /// `.execute database|cluster script [with (...)] <|`: the commands that follow are its body.
     ExecuteScript,
     /// Any other command, recognised and skipped.

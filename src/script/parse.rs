@@ -461,7 +461,18 @@ impl<'a> CommandParser<'a> {
             "drop" => self.drop(),
             "delete" => self.delete(),
             "rename" => self.rename(),
+            "set" | "append" | "set-or-append" | "set-or-replace" if !self.at_role_scope() => self.ingest_into(),
             "add" | "set" => self.principals(if verb == "add" { RoleAction::Add } else { RoleAction::Set }),
+            "ingest" => {
+                self.eat_word("async");
+                self.eat_word("inline");
+                if !(self.eat_word("into") && self.eat_word("table")) {
+                    return None;
+                }
+                let table = self.qualified_name("a table name")?;
+                self.skip_to_blank_line();
+                Some(CommandKind::Ingest { table })
+            }
             "execute" => {
                 let _ = self.eat_word("database") || self.eat_word("cluster");
                 if !self.eat_word("script") {
@@ -604,6 +615,10 @@ impl<'a> CommandParser<'a> {
             let schema = self.schema(name.name)?;
             let properties = self.with_properties();
             return Some(CommandKind::Tables { verb, tables: vec![schema], properties });
+        }
+        if matches!(verb, "create" | "create-or-alter") && self.eat_word("ingestion") {
+            self.skip_to_blank_line();
+            return Some(CommandKind::Ingest { table: name });
         }
         if verb == "create" && self.eat_word("based-on") {
             let based_on = self.expect_name("a table name after `based-on`")?;
@@ -848,6 +863,24 @@ impl<'a> CommandParser<'a> {
             return Some(CommandKind::RenameTables { renames });
         }
         None
+    }
+
+    /// True at `database`, `table`... after `.set`: a role assignment, not an ingestion.
+    fn at_role_scope(&self) -> bool {
+        ["database", "table", "tables", "function", "materialized-view", "external", "cluster"]
+            .iter()
+            .any(|w| self.at_word(w))
+    }
+
+    /// After `.set`, `.append`, `.set-or-append`, `.set-or-replace`: `[async] T [with (...)] <|
+    /// query`; the query is skipped.
+    fn ingest_into(&mut self) -> Option<CommandKind> {
+        self.eat_word("async");
+        let table = self.qualified_name("a table name")?;
+        self.with_properties();
+        self.eat(TokenKind::InputPipe)?;
+        self.skip_to_blank_line();
+        Some(CommandKind::Ingest { table })
     }
 
     /// After `.add` or `.set`: `database [Db] Role (...)`, `table T Role (...)`...

@@ -92,7 +92,8 @@ fn tables() {
     assert_eq!(names.len(), 2);
     let CommandKind::RenameTables { renames } = one(".rename table A to B") else { panic!() };
     assert_eq!((renames[0].0.text.as_str(), renames[0].1.text.as_str()), ("A", "B"));
-    assert_eq!(one(".create table T ingestion csv mapping 'm' '[]'"), CommandKind::Other);
+    let CommandKind::Ingest { table } = one(".create table T ingestion csv mapping 'm' '[]'") else { panic!() };
+    assert_eq!(table.name.text, "T");
     assert_eq!(one(".ALTER TABLE T (a:string)"), CommandKind::Other);
 }
 
@@ -275,12 +276,27 @@ fn materialized_views_and_external_tables() {
 }
 
 #[test]
-fn other_commands_are_skipped() {
-    for text in [
-        ".show tables | where TableName has 'x'",
-        ".set-or-append T <| U | take 1",
-        ".alter table T policy caching hot = 1d",
+fn ingestion_commands_name_their_table() {
+    for (text, expected) in [
+        (".set-or-append T <| U | take 1", "T"),
+        (".set async Db.T with (folder='x') <| print 1", "T"),
+        (".append ['My T'] <| U", "My T"),
+        (".set-or-replace T <|\n    U\n    | take 1", "T"),
+        (".ingest async into table T (h'https://x') with (format='csv')", "T"),
+        (".ingest inline into table T <| a,b", "T"),
+        (".create-or-alter table T ingestion json mapping 'm' '[]'", "T"),
     ] {
+        let CommandKind::Ingest { table } = one(text) else { panic!("{text}") };
+        assert_eq!(table.name.text, expected, "{text}");
+    }
+    // `.set` of a role is a role assignment; `.append` without `<|` is not an ingestion.
+    assert!(matches!(one(".set database Db viewers ('aadapp=x')"), CommandKind::Principals { .. }));
+    assert_eq!(one(".append T"), CommandKind::Other);
+}
+
+#[test]
+fn other_commands_are_skipped() {
+    for text in [".show tables | where TableName has 'x'", ".alter table T policy caching hot = 1d"] {
         assert_eq!(one(text), CommandKind::Other, "{text}");
     }
 }

@@ -1,0 +1,71 @@
+//! UP104: an update policy reads a table whose restricted view access policy is on.
+
+use super::{Context, Rule, RuleMeta, chain_labels, sources};
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::resolve::AccessKind;
+
+pub struct RestrictedViewAccessTable;
+
+static META: RuleMeta = RuleMeta {
+    code: "UP104",
+    name: "restricted-view-access-table",
+    severity: Severity::Error,
+    summary: "An update policy reads a table whose restricted view access policy is enabled.",
+    doc: include_str!("../../rules/UP104-restricted-view-access-table.md"),
+    sources: &[sources::UPDATE_POLICY, sources::RESTRICTED_VIEW_ACCESS_POLICY],
+};
+
+impl Rule for RestrictedViewAccessTable {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        let model = &context.workspace.model;
+        for view in &context.policies {
+            if view.is_disabled() {
+                continue;
+            }
+            let mut reported: Vec<(String, String)> = Vec::new();
+            for access in view.reads.iter().filter(|a| a.kind == AccessKind::Table) {
+                let cluster = access.cluster.as_deref().or(view.cluster.name.as_deref());
+                let Some(table) = model.database(cluster, &access.database).and_then(|db| db.tables.get(&access.name))
+                else {
+                    continue;
+                };
+                let Some(rva) = table.restricted_view_access.as_ref().filter(|r| r.enabled) else { continue };
+                let key = (access.database.to_lowercase(), access.name.clone());
+                if reported.contains(&key) {
+                    continue;
+                }
+                reported.push(key);
+                let primary =
+                    view.primary_for(access, &format!("reads `{}`, which has restricted view access", access.name));
+                let mut diagnostic = META
+                    .diagnostic(
+                        format!(
+                            "the update policy of `{}` reads `{}.{}`, whose restricted view access policy is enabled",
+                            view.target(),
+                            access.database,
+                            access.name
+                        ),
+                        primary.clone(),
+                    )
+                    .with_label(Label::new(
+                        rva.location.file,
+                        rva.location.span,
+                        "restricted view access is enabled here",
+                    ));
+                diagnostic.labels.extend(chain_labels(access, &format!("reads `{}` here", access.name), &primary));
+                out.push(
+                    diagnostic
+                        .with_note(META.cite("an update policy's query has no read access to tables with the RestrictedViewAccess policy enabled, whatever its identity", sources::UPDATE_POLICY))
+                        .with_help(format!(
+                            "read a table without restricted view access, or turn it off: .alter table {} policy restricted_view_access false",
+                            super::qualified(&access.database, &access.name)
+                        )),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! UP211: a boolean property written as a string (`"True"`).
+
+use super::{Context, Rule, RuleMeta, sources};
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::script::payload::JsonKind;
+
+pub struct StringBoolean;
+
+static META: RuleMeta = RuleMeta {
+    code: "UP211",
+    name: "string-boolean",
+    severity: Severity::Info,
+    summary: "A boolean property of an update policy entry is written as a string (`\"True\"`).",
+    doc: include_str!("../../rules/UP211-string-boolean.md"),
+    sources: &[sources::UPDATE_POLICY],
+};
+
+const BOOLEANS: &[&str] = &["IsEnabled", "SourceIsWildCard", "IsTransactional", "PropagateIngestionProperties"];
+
+impl Rule for StringBoolean {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        for cluster in context.workspace.model.clusters.values() {
+            for database in cluster.databases.values() {
+                for (table, t) in &database.tables {
+                    for change in &t.update_policy.history {
+                        for entry in &change.entries {
+                            let JsonKind::Object(members) = &entry.json.kind else { continue };
+                            for member in members {
+                                let Some(name) = BOOLEANS.iter().find(|b| b.eq_ignore_ascii_case(&member.key)) else {
+                                    continue;
+                                };
+                                let Some(flag) = member.value.as_flag().filter(|f| f.from_string) else { continue };
+                                let written = member.value.as_str().unwrap_or_default();
+                                out.push(
+                                    META.diagnostic(
+                                        format!(
+                                            "`{name}` of an entry of the update policy of `{}.{table}` is the string \"{written}\"",
+                                            database.name
+                                        ),
+                                        Label::new(entry.location.file, member.value.span, "a string, not a boolean"),
+                                    )
+                                    .with_note(META.cite("the property is a JSON boolean; a string is read as one, but tools that read the policy back may not", sources::UPDATE_POLICY))
+                                    .with_help(format!("\"{name}\": {}", flag.value)),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
