@@ -153,7 +153,7 @@ const FUNCTIONS: &str = "#connect cluster('contoso').database('Sales')\n\
 const FIXED_FUNCTIONS: &str = "#connect cluster('contoso').database('Sales')\n\
 .create-or-alter function Enrich() {\n    RawOrders\n}\n";
 const POLICIES: &str = "#connect cluster('contoso').database('Sales')\n\
-.alter table Orders policy update\n@'[{\"IsEnabled\": true, \"Source\": \"RawOrders\", \"Query\": \"Enrich() | take 10\"}]'\n";
+.alter table Orders policy update\n@'[{\"IsEnabled\": true, \"IsTransactional\": true, \"Source\": \"RawOrders\", \"Query\": \"Enrich() | take 10\"}]'\n";
 const TABLES: &str = "#connect cluster('contoso').database('Sales')\n\
 .create table RawOrders (Country:string)\n.create table Orders (Country:string)\n\n\
 #connect cluster('contoso').database('Reference')\n.create table Countries (Country:string)\n";
