@@ -572,8 +572,9 @@ pub fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str
         .map(|(_, c)| c)
 }
 
-/// Levenshtein distance over characters, with adjacent transpositions counted as one edit.
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance over characters, with adjacent transpositions counted as one edit
+/// (`usize::MAX` for lengths more than 3 apart or beyond 256).
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     // Names are short; bound the work on pathological input.

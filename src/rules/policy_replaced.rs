@@ -85,7 +85,13 @@ fn replaced(
     dropped: &[&UpdatePolicyEntry],
     entries: &[UpdatePolicyEntry],
 ) -> Diagnostic {
-    let sources: Vec<String> = dropped.iter().map(|e| format!("`{}`", source(e).unwrap_or("?"))).collect();
+    let mut sources: Vec<String> = Vec::new();
+    for entry in dropped {
+        let name = format!("`{}`", source(entry).unwrap_or("?"));
+        if !sources.contains(&name) {
+            sources.push(name);
+        }
+    }
     let mut diagnostic = META.diagnostic(
         format!(
             "this `.alter` replaces the update policy of `{}.{table}` and drops the entr{} for Source {} set earlier",

@@ -36,13 +36,14 @@ impl Rule for UnknownSourceTable {
             }
             // A name near no table of the project may be a table made outside the scripts (an
             // Eventstream, a data connection, another repository): only a near miss is reported.
+            // The policy's own table is no candidate: a table that feeds itself is UP205's.
             let known = database
                 .known_tables
                 .keys()
-                .chain(database.tables.keys().filter(|t| !database.known_tables.contains_key(*t)));
-            let Some(name) =
-                did_you_mean(source, known.map(String::as_str)).filter(|name| !differ_in_digits_only(source, name))
-            else {
+                .chain(database.tables.keys().filter(|t| !database.known_tables.contains_key(*t)))
+                .map(String::as_str)
+                .filter(|name| *name != view.table);
+            let Some(name) = did_you_mean(source, known).filter(|name| is_typo(source, name)) else {
                 continue;
             };
             let mut diagnostic = META.diagnostic(
@@ -75,6 +76,16 @@ impl Rule for UnknownSourceTable {
             );
         }
     }
+}
+
+/// True when `written` is a typo of the table `name`: one edit (letter case, a letter missing,
+/// added, changed or two swapped; two for names longer than 8), and not a difference of digits
+/// only (`Events1`, `Events2` are distinct tables more often than a typo). `ActivityLogsRaw` and
+/// `ActivityLogs` are distinct tables, not a typo.
+fn is_typo(written: &str, name: &str) -> bool {
+    let limit = if written.chars().count() > 8 { 2 } else { 1 };
+    super::edit_distance(&written.to_lowercase(), &name.to_lowercase()) <= limit
+        && !differ_in_digits_only(written, name)
 }
 
 /// `Table1` and `Table2`: distinct tables more often than a typo.
