@@ -21,6 +21,20 @@ use crate::workspace::Workspace;
 #[derive(Clone, Debug, Default)]
 pub struct Outputs {
     pub entries: BTreeMap<UnitId, Option<TableType>>,
+    /// Names read as columns of rows whose columns are all known, which have no such column:
+    /// each place once, with the first policy entry (its `Query` unit) that reaches it.
+    pub unknown_columns: Vec<UnknownColumn>,
+}
+
+/// A column read where the row has no such column.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownColumn {
+    pub name: String,
+    pub location: Location,
+    /// The columns the row has.
+    pub available: Vec<String>,
+    /// The `Query` unit of the policy entry whose typing reached it.
+    pub policy: UnitId,
 }
 
 impl Outputs {
@@ -45,6 +59,8 @@ pub fn check(workspace: &Workspace) -> Outputs {
         in_progress: Vec::new(),
         contexts: Vec::new(),
         source_table: None,
+        policy: None,
+        unknown_columns: Vec::new(),
     };
     let mut outputs = Outputs::default();
     for cluster in workspace.model.clusters.values() {
@@ -53,11 +69,13 @@ pub fn check(workspace: &Workspace) -> Outputs {
                 for entry in &table.update_policy.entries {
                     let Some(unit) = entry.query else { continue };
                     env.source_table = source_schema(database, entry);
+                    env.policy = Some(unit);
                     outputs.entries.insert(unit, env.unit_output(unit, &[]).map(Value::into_table));
                 }
             }
         }
     }
+    outputs.unknown_columns = env.unknown_columns;
     outputs
 }
 
@@ -70,6 +88,8 @@ pub fn unit_output(workspace: &Workspace, unit: UnitId) -> Option<Value> {
         in_progress: Vec::new(),
         contexts: Vec::new(),
         source_table: None,
+        policy: None,
+        unknown_columns: Vec::new(),
     };
     env.unit_output(unit, &[])
 }
@@ -143,6 +163,9 @@ struct ModelEnvironment<'w> {
     /// The cluster and database of the code being typed (innermost last).
     contexts: Vec<(Option<String>, Option<String>)>,
     source_table: Option<TableType>,
+    /// The policy entry being typed, for reports.
+    policy: Option<UnitId>,
+    unknown_columns: Vec<UnknownColumn>,
 }
 
 /// A key for the arguments of a call: their schemas or types as text.
@@ -189,6 +212,19 @@ impl ModelEnvironment<'_> {
 }
 
 impl Environment for ModelEnvironment<'_> {
+    fn unknown_column(&mut self, name: &str, origin: Origin, row: &TableType) {
+        let (Some(policy), Some(location)) = (self.policy, origin_location(self.workspace, origin)) else { return };
+        // A text with syntax errors was parsed by recovery: what it reads is not certain.
+        if self.workspace.units.get(origin.source as usize).is_some_and(|u| !u.query.errors.is_empty()) {
+            return;
+        }
+        if self.unknown_columns.iter().any(|u| u.location == location) {
+            return;
+        }
+        let available = row.columns.iter().map(|c| c.name.clone()).collect();
+        self.unknown_columns.push(UnknownColumn { name: name.to_string(), location, available, policy });
+    }
+
     fn entity(&mut self, entity: &EntityRef<'_>) -> Option<Value> {
         if entity.name == "$source_table" && entity.database.is_none() {
             return self.source_table.clone().map(Value::Table);

@@ -30,6 +30,7 @@ mod row_level_security_without_identity;
 mod source_not_referenced;
 pub mod sources;
 mod string_boolean;
+mod unknown_column;
 mod unknown_policy_property;
 mod unknown_source_table;
 mod unresolved_reference;
@@ -124,6 +125,7 @@ pub static RULES: &[&dyn Rule] = &[
     &identity_policy_replaced::IdentityPolicyReplaced,
     &query_schema_mismatch::QuerySchemaMismatch,
     &query_column_order::QueryColumnOrder,
+    &unknown_column::UnknownColumn,
     &duplicate_column::DuplicateColumn,
 ];
 

@@ -58,6 +58,10 @@ pub struct EntityRef<'a> {
 /// functions. `None` when the name is not known.
 pub trait Environment {
     fn entity(&mut self, entity: &EntityRef<'_>) -> Option<Value>;
+
+    /// A bare name read as a column of a row whose columns are all known, which has no such
+    /// column and is no `let` or parameter either (at `origin`).
+    fn unknown_column(&mut self, _name: &str, _origin: Origin, _row: &TableType) {}
 }
 
 /// An environment that knows nothing.
@@ -457,9 +461,16 @@ impl<'t, 'e> Inference<'t, 'e> {
     fn operator(&mut self, operator: &'t Operator, input: TableType) -> TableType {
         use Kw::*;
         match (&operator.kind, operator.keyword) {
-            (OperatorKind::Rows(_), Where | Filter | Take | Limit | Sample | Sort | Order | Top | Render | Consume) => {
+            (OperatorKind::Rows(items), Where | Filter | Sort | Order | Top) => {
+                // Typed for what they read (an unknown column), not for what they make.
+                for item in items {
+                    if !matches!(item, Expr::Named(_)) {
+                        self.scalar(item, &input);
+                    }
+                }
                 input
             }
+            (OperatorKind::Rows(_), Take | Limit | Sample | Render | Consume) => input,
             (OperatorKind::Rows(items), Extend | Serialize) => self.extend(items, input),
             (OperatorKind::Rows(items), Project) => self.project(items, &input, false),
             (OperatorKind::Rows(items), Distinct) => {
@@ -1122,7 +1133,17 @@ impl<'t, 'e> Inference<'t, 'e> {
                     }
                     _ => {}
                 }
-                row.column(text).and_then(|c| c.ty)
+                match row.column(text) {
+                    Some(column) => column.ty,
+                    None => {
+                        let plain = !text.starts_with(['$', '{', '@']) && !text.is_empty();
+                        if plain && !row.open {
+                            let origin = Origin { source: self.source, span: name.span };
+                            self.env.unknown_column(text, origin, row);
+                        }
+                        None
+                    }
+                }
             }
             Expr::Call(call) => self.call_type(call, row),
             Expr::Path(path) => {
@@ -1207,7 +1228,19 @@ impl<'t, 'e> Inference<'t, 'e> {
                 Some(TokenKind::Plus | TokenKind::Minus | TokenKind::Star | TokenKind::Slash | TokenKind::Percent)
             )
         }) {
-            // A comparison, a string predicate, `in`, `between`, `and`/`or`: a boolean.
+            // A comparison, a string predicate, `in`, `between`, `and`/`or`: a boolean. Its
+            // operands are read (for unknown columns), except the list of `in` and `has_any`,
+            // which may name a table.
+            for (i, operand) in operands.iter().enumerate() {
+                let after_list_operator = i > 0
+                    && matches!(
+                        operators[i - 1],
+                        Some(TokenKind::Keyword(Kw::In | Kw::NotIn | Kw::InCi | Kw::NotInCi | Kw::HasAny | Kw::HasAll))
+                    );
+                if !after_list_operator {
+                    self.scalar(operand, row);
+                }
+            }
             return Some(ScalarType::Bool);
         }
         let mut current = self.scalar(&operands[0], row);
