@@ -37,6 +37,10 @@ impl Rule for UnresolvedReference {
             let mut seen: Vec<(Option<String>, String, String)> = Vec::new();
             for access in view.reads {
                 let Some(unresolved) = access.unresolved else { continue };
+                // Another cluster is never allowed: UP101 reports it as an error.
+                if view.is_other_cluster(access.cluster.as_deref()) {
+                    continue;
+                }
                 let key = (
                     access.cluster.as_ref().map(|c| c.to_lowercase()),
                     access.database.to_lowercase(),
