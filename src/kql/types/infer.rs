@@ -75,6 +75,9 @@ impl Environment for NoEnvironment {
 
 /// How deeply let-functions may call each other.
 const MAX_CALL_DEPTH: u32 = 24;
+/// How many let-function calls one inference expands in all (a chain of functions that each
+/// call the next twice would otherwise take exponential time); later calls are unknown.
+const MAX_CALLS: u32 = 4096;
 
 #[derive(Clone)]
 enum Binding<'t> {
@@ -90,13 +93,14 @@ pub struct Inference<'t, 'e> {
     env: &'e mut dyn Environment,
     scopes: Vec<FxHashMap<String, Binding<'t>>>,
     depth: u32,
+    calls: u32,
 }
 
 impl<'t, 'e> Inference<'t, 'e> {
     /// An engine over `text` (its `tokens` as the parser made them); columns it makes carry
     /// `source` in their origin.
     pub fn new(text: &'t str, tokens: &'t [Token], source: u32, env: &'e mut dyn Environment) -> Self {
-        Inference { text, tokens, source, env, scopes: vec![FxHashMap::default()], depth: 0 }
+        Inference { text, tokens, source, env, scopes: vec![FxHashMap::default()], depth: 0, calls: 0 }
     }
 
     /// The value of a query: its last expression statement.
@@ -262,10 +266,11 @@ impl<'t, 'e> Inference<'t, 'e> {
     }
 
     fn call_let(&mut self, function: &'t Function, arguments: &[Value]) -> Option<Value> {
-        if self.depth >= MAX_CALL_DEPTH {
+        if self.depth >= MAX_CALL_DEPTH || self.calls >= MAX_CALLS {
             return None;
         }
         self.depth += 1;
+        self.calls += 1;
         let result = self.function(function, arguments);
         self.depth -= 1;
         result
