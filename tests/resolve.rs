@@ -234,3 +234,51 @@ fn database_patterns_match_like_kusto() {
     assert!(matches_pattern("a*b*c", "aXbYc") && matches_pattern("a*", "a"));
     assert!(!matches_pattern("a*b", "ab_") && !matches_pattern("ab*ba", "aba") && !matches_pattern("x", "xy"));
 }
+
+#[test]
+fn plugins_and_external_data_are_followed_through_functions() {
+    let files = [
+        (
+            "functions.kql",
+            ".create-or-alter function Fetch() { evaluate http_request('https://x') }\n\
+             .create-or-alter function Load() { externaldata (a:string) [h'https://x/a.csv'] }\n\
+             .create-or-alter function Unused() { evaluate sql_request('c', 'q') }\n",
+        ),
+        ("policy.kql", &*policy("S | union Fetch(), Load() | evaluate bag_unpack(d)")),
+    ];
+    let w = workspace(&files);
+    let resolution = resolve(&w);
+    let unit = w.model.database(None, "default").unwrap().tables["Target"].update_policy.entries[0].query.unwrap();
+    let effects: Vec<(String, Vec<Option<String>>)> = resolution
+        .effects(unit)
+        .iter()
+        .map(|e| (format!("{:?}", e.kind), e.chain.iter().map(|s| s.calls.clone()).collect()))
+        .collect();
+    assert_eq!(
+        effects,
+        [
+            ("Plugin(\"bag_unpack\")".to_string(), vec![None]),
+            ("Plugin(\"http_request\")".to_string(), vec![Some("Fetch".to_string()), None]),
+            ("ExternalData".to_string(), vec![Some("Load".to_string()), None]),
+        ]
+    );
+}
+
+#[test]
+fn qualified_references_and_exact_policies() {
+    let text = format!(
+        ".create-or-alter function F(name:string) {{ table(name) }}\n{}{}",
+        policy("database(''default'').S | union S"),
+        policy("S | union F(strcat(''a'', ''b''))").replace("Target", "Other")
+    );
+    let w = workspace(&[("a.kql", &text)]);
+    let resolution = resolve(&w);
+    let db = w.model.database(None, "default").unwrap();
+    let unit = db.tables["Target"].update_policy.entries[0].query.unwrap();
+    let qualified: Vec<bool> = resolution.reads(unit).iter().map(|a| a.qualified).collect();
+    assert_eq!(qualified, [true, false]);
+    assert!(resolution.is_exact(unit));
+    // A table named at run time: what the policy reads is not exactly known.
+    let other = db.tables["Other"].update_policy.entries[0].query.unwrap();
+    assert!(!resolution.is_exact(other));
+}

@@ -638,3 +638,36 @@ pub fn run(workspace: &Workspace, resolution: &Resolution, settings: &Settings) 
     }
     diagnostics
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_swaps_as_one_edit() {
+        assert_eq!(edit_distance("ladning", "landing"), 1);
+        assert_eq!(edit_distance("istransactinal", "istransactional"), 1);
+        assert_eq!(edit_distance("abc", "abc"), 0);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("a", "abcde"), usize::MAX);
+    }
+
+    #[test]
+    fn did_you_mean_finds_near_misses_only() {
+        let known = ["IsEnabled", "IsTransactional", "ManagedIdentity"];
+        assert_eq!(did_you_mean("ManagedIdentiy", known), Some("ManagedIdentity"));
+        assert_eq!(did_you_mean("isenabled", known), Some("IsEnabled"));
+        assert_eq!(did_you_mean("Retention", known), None);
+        assert_eq!(did_you_mean("IsEnabled", known), None);
+    }
+
+    #[test]
+    fn wildcards_match_like_table_patterns() {
+        assert!(matches_wildcard("Raw*", "RawA"));
+        assert!(matches_wildcard("*Raw*", "MyRawTable"));
+        assert!(matches_wildcard("Raw", "Raw"));
+        assert!(!matches_wildcard("Raw*", "raw"));
+        assert!(!matches_wildcard("Raw*A", "RawB"));
+        assert!(!matches_wildcard("ab*ba", "aba"));
+    }
+}
