@@ -6,7 +6,6 @@ use lsp_types as lsp;
 
 use super::{COPY_FIX_COMMAND, Server, convert};
 use crate::model::UpdatePolicyEntry;
-use crate::resolve;
 use crate::rules::{Context, Identity};
 use crate::script::payload::JsonKind;
 use crate::span::Span;
@@ -49,22 +48,22 @@ impl Server {
     pub(super) fn code_actions(&mut self, params: lsp::CodeActionParams) -> Option<lsp::CodeActionResponse> {
         let path = convert::path(&params.text_document.uri)?;
         let index = self.project_of(&path)?;
-        let project = &self.projects[index];
-        let file = *project.ids.get(&path)?;
-        let source = project.workspace.sources.get(file);
+        let file = *self.projects[index].ids.get(&path)?;
+        let diagnostics = &self.projects[index].diagnostics.clone();
+        let (workspace, resolution, settings) = self.projects[index].resolved();
+        let source = workspace.sources.get(file);
         let start = convert::offset(&source.text, params.range.start, self.encoding);
         let end = convert::offset(&source.text, params.range.end, self.encoding);
-        let resolution = resolve::resolve(&project.workspace);
-        let context = Context::new(&project.workspace, &resolution, &project.settings);
+        let context = Context::new(workspace, resolution, settings);
         let mut actions = Vec::new();
         let mut edited = Vec::new();
-        for diagnostic in &project.diagnostics {
+        for diagnostic in diagnostics {
             let span = diagnostic.primary.span;
             if diagnostic.primary.file != file || (span.end as usize) < start || (span.start as usize) > end {
                 continue;
             }
             let page = self.pages.get(diagnostic.code.code).cloned();
-            let lsp_diagnostic = convert::diagnostic(&project.workspace.sources, diagnostic, page, self.encoding);
+            let lsp_diagnostic = convert::diagnostic(&workspace.sources, diagnostic, page, self.encoding);
             // The policy entry the diagnostic is about, when its identity is missing or invalid.
             let view = context.policies.iter().find(|v| {
                 v.entry.location.file == file

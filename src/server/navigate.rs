@@ -9,7 +9,7 @@ use super::Server;
 use super::convert;
 use crate::kql::references::{EntityKind, Reference};
 use crate::model::{Cluster, Database, Location, Model, UpdatePolicyEntry, same_database};
-use crate::resolve::{self, Access, AccessKind};
+use crate::resolve::{Access, AccessKind, Resolution};
 use crate::rules::{Context, Identity};
 use crate::source::FileId;
 use crate::span::Span;
@@ -190,21 +190,31 @@ fn describe_access(workspace: &Workspace, access: &Access) -> String {
 }
 
 /// The hover text of `target`, in Markdown.
-pub fn hover_text(workspace: &Workspace, settings: &crate::rules::Settings, target: &Target<'_>) -> Option<String> {
+pub fn hover_text(
+    workspace: &Workspace,
+    resolution: &Resolution,
+    settings: &crate::rules::Settings,
+    target: &Target<'_>,
+) -> Option<String> {
     match target {
-        Target::PolicyEntry { entry, .. } => policy_hover(workspace, settings, entry),
+        Target::PolicyEntry { entry, .. } => policy_hover(workspace, resolution, settings, entry),
         Target::FunctionName { .. } | Target::TableName { .. } | Target::Reference { .. } => {
             let name = target.name()?;
             let database = workspace.model.database(name.cluster.as_deref(), &name.database)?;
             match database.functions.get(&name.name).and_then(|f| f.effective()) {
-                Some(definition) => Some(function_hover(workspace, &name, definition)),
+                Some(definition) => Some(function_hover(workspace, resolution, &name, definition)),
                 None => table_hover(workspace, database, &name),
             }
         }
     }
 }
 
-fn function_hover(workspace: &Workspace, name: &Name, definition: &crate::model::FunctionDefinition) -> String {
+fn function_hover(
+    workspace: &Workspace,
+    resolution: &Resolution,
+    name: &Name,
+    definition: &crate::model::FunctionDefinition,
+) -> String {
     let unit = workspace.unit(definition.unit);
     let parameters: Vec<String> =
         unit.query.parameters.iter().map(|p| format!("{}:{}", p.name, p.type_text.trim())).collect();
@@ -216,7 +226,6 @@ fn function_hover(workspace: &Workspace, name: &Name, definition: &crate::model:
         place(workspace, definition.location)
     );
     // The policies whose resolution calls the function.
-    let resolution = resolve::resolve(workspace);
     let mut policies = Vec::new();
     for (unit_id, reads) in &resolution.policies {
         let calls = reads
@@ -260,9 +269,13 @@ fn table_hover(workspace: &Workspace, database: &Database, name: &Name) -> Optio
     Some(text)
 }
 
-fn policy_hover(workspace: &Workspace, settings: &crate::rules::Settings, entry: &UpdatePolicyEntry) -> Option<String> {
-    let resolution = resolve::resolve(workspace);
-    let context = Context::new(workspace, &resolution, settings);
+fn policy_hover(
+    workspace: &Workspace,
+    resolution: &Resolution,
+    settings: &crate::rules::Settings,
+    entry: &UpdatePolicyEntry,
+) -> Option<String> {
+    let context = Context::new(workspace, resolution, settings);
     let view = context.policies.iter().find(|v| std::ptr::eq(v.entry, entry))?;
     let mut text = format!("**update policy of `{}`**\n\n", view.target());
     if let Some(source) = entry.json.member("Source").and_then(|m| m.value.as_str()) {
@@ -368,9 +381,9 @@ impl Server {
 
     pub(super) fn hover(&mut self, params: lsp::HoverParams) -> Option<lsp::Hover> {
         let (index, file, offset) = self.locate(&params.text_document_position_params)?;
-        let project = &self.projects[index];
-        let target = target_at(&project.workspace, file, offset)?;
-        let text = hover_text(&project.workspace, &project.settings, &target)?;
+        let (workspace, resolution, settings) = self.projects[index].resolved();
+        let target = target_at(workspace, file, offset)?;
+        let text = hover_text(workspace, resolution, settings, &target)?;
         Some(lsp::Hover {
             contents: lsp::HoverContents::Markup(lsp::MarkupContent { kind: lsp::MarkupKind::Markdown, value: text }),
             range: None,

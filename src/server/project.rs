@@ -10,6 +10,7 @@ use crate::config::{self, Overrides, RuleSelection};
 use crate::diagnostic::Diagnostic;
 use crate::discover;
 use crate::filter;
+use crate::resolve::{self, Resolution};
 use crate::rules::Settings;
 use crate::source::FileId;
 use crate::workspace::{self, LoadOptions, Workspace};
@@ -30,6 +31,8 @@ pub struct Project {
     pub ids: FxHashMap<PathBuf, FileId>,
     /// The last check.
     pub diagnostics: Vec<Diagnostic>,
+    /// The resolution of the workspace as it is, once a request needed it.
+    resolution: Option<Resolution>,
 }
 
 impl Project {
@@ -58,6 +61,7 @@ impl Project {
             workspace: Workspace::default(),
             ids: FxHashMap::default(),
             diagnostics: Vec::new(),
+            resolution: None,
         }
     }
 
@@ -124,7 +128,15 @@ impl Project {
         self.check();
     }
 
+    /// The workspace with what every update policy entry reads (resolved once per version of
+    /// the workspace) and the settings.
+    pub fn resolved(&mut self) -> (&Workspace, &Resolution, &Settings) {
+        let resolution = self.resolution.get_or_insert_with(|| resolve::resolve(&self.workspace));
+        (&self.workspace, resolution, &self.settings)
+    }
+
     fn check(&mut self) {
+        self.resolution = None;
         let found = check::check(&self.workspace, &self.settings);
         self.diagnostics = filter::apply(&self.rules, &self.workspace.sources, found);
     }

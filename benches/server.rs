@@ -1,0 +1,281 @@
+//! `uplint server` driven over standard input and output on a generated 10,000-file project:
+//! the time from an edit (change and save) to the diagnostics it changes in another file.
+//!
+//! `cargo bench --bench server` prints the start-up check time and the latencies of re-checks
+//! after edits (median, 90th percentile, maximum), of hovers, and of a debounced change. The
+//! goal for a re-check is 50 ms. `UPLINT_BENCH_FILES` changes the project size.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const DATABASES: usize = 20;
+
+/// Writes the project: per database, files of tables, functions (in call chains), update
+/// policies and queries; `hot.kql` holds the function edited, `hot_policy.kql` the policy that
+/// calls it.
+fn generate(root: &Path, files: usize) -> (PathBuf, PathBuf) {
+    let per_database = files.div_ceil(DATABASES);
+    let mut written = 0;
+    for db in 0..DATABASES {
+        let dir = root.join(format!("db{db}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let connect = format!("#connect cluster('bench.westeurope').database('Db{db}')\n\n");
+        for j in 0..per_database {
+            if written == files - 2 {
+                break;
+            }
+            let group = j / 5 * 5;
+            let mut text = connect.clone();
+            match j % 5 {
+                0 => {
+                    for t in ["a", "b", "c", "d"] {
+                        text.push_str(&format!(".create-merge table T{group}_{t} (A:string, B:long, C:datetime)\n"));
+                    }
+                }
+                1 | 2 => {
+                    for k in 0..3 {
+                        let body = if group >= 5 && k == 0 {
+                            format!("F{}_{}_1() | where B > {k}", group - 5, j)
+                        } else {
+                            format!("T{group}_a | where A != \"x{k}\" | project A, B, C")
+                        };
+                        text.push_str(&format!(
+                            "// Function {k} of file {j}.\n.create-or-alter function with (folder = \"F\") F{group}_{j}_{k}() {{\n    {body}\n}}\n\n"
+                        ));
+                    }
+                }
+                3 => {
+                    for (k, t) in ["b", "c"].iter().enumerate() {
+                        text.push_str(&format!(
+                            ".alter table T{group}_{t} policy update\n@'[{{\"IsEnabled\": true, \"Source\": \"T{group}_a\", \"Query\": \"F{group}_{}_{k}() | project A, B, C\", \"IsTransactional\": false}}]'\n\n",
+                            group + 1 + k
+                        ));
+                    }
+                }
+                _ => {
+                    text.push_str(&format!(
+                        "T{group}_a\n| where C > ago(1d)\n| summarize count() by A\n| order by A\n\nT{group}_b | take 10\n"
+                    ));
+                }
+            }
+            std::fs::write(dir.join(format!("f{j:05}.kql")), text).unwrap();
+            written += 1;
+        }
+    }
+    let hot = root.join("db0/hot.kql");
+    std::fs::write(&hot, hot_function(false)).unwrap();
+    let policy = root.join("db0/hot_policy.kql");
+    std::fs::write(
+        &policy,
+        "#connect cluster('bench.westeurope').database('Db0')\n\n.create-merge table Sink (A:string, B:long, C:datetime)\n\
+         .alter table Sink policy update\n@'[{\"IsEnabled\": true, \"Source\": \"T0_a\", \"Query\": \"Hot()\", \"IsTransactional\": false}]'\n",
+    )
+    .unwrap();
+    (hot, policy)
+}
+
+/// The edited function: reading its own database, or another one (which the policy's missing
+/// identity makes an error).
+fn hot_function(cross_database: bool) -> String {
+    let source = if cross_database { "database('Db1').T0_a" } else { "T0_a" };
+    format!(
+        "#connect cluster('bench.westeurope').database('Db0')\n\n.create-or-alter function Hot() {{\n    {source}\n    | project A, B, C\n}}\n"
+    )
+}
+
+struct Server {
+    child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    next_id: i64,
+}
+
+impl Server {
+    fn start() -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_uplint"))
+            .arg("server")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (sender, messages) = channel();
+        std::thread::spawn(move || {
+            loop {
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    if stdout.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    if line.trim_end().is_empty() {
+                        break;
+                    }
+                    if let Some(n) = line.trim_end().strip_prefix("Content-Length: ") {
+                        length = n.parse().unwrap();
+                    }
+                }
+                let mut body = vec![0; length];
+                if stdout.read_exact(&mut body).is_err() || sender.send(serde_json::from_slice(&body).unwrap()).is_err()
+                {
+                    return;
+                }
+            }
+        });
+        Server { child, stdin, messages, next_id: 0 }
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.wait(|m| m["id"] == id && m.get("method").is_none())
+    }
+
+    fn wait(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            let message = self.messages.recv_timeout(Duration::from_secs(300)).expect("the server answers");
+            if wanted(&message) {
+                return message;
+            }
+        }
+    }
+
+    /// Waits for the diagnostics of `uri` and returns how many there are.
+    fn diagnostics(&mut self, uri: &str) -> usize {
+        let message = self.wait(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri);
+        message["params"]["diagnostics"].as_array().unwrap().len()
+    }
+}
+
+fn uri(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+/// The processor time the server's main thread (where it checks) has used, in milliseconds
+/// (Linux; `None` elsewhere). On a busy machine the wall-clock latency includes waiting for a
+/// core; this does not.
+fn cpu_ms(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/schedstat")).ok()?;
+    Some(stat.split_whitespace().next()?.parse::<f64>().ok()? / 1e6)
+}
+
+fn summary(name: &str, mut times: Vec<Duration>) {
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{name}: median {:.1} ms, p90 {:.1} ms, max {:.1} ms ({} runs)",
+        ms(times[times.len() / 2]),
+        ms(times[times.len() * 9 / 10]),
+        ms(*times.last().unwrap()),
+        times.len()
+    );
+}
+
+fn main() {
+    // `cargo test --benches` runs this once too: keep that quick.
+    let files: usize = std::env::var("UPLINT_BENCH_FILES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(if std::env::args().any(|a| a == "--bench") { 10_000 } else { 200 });
+    let root = std::env::temp_dir().join(format!("uplint-bench-server-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    let root = root.canonicalize().unwrap();
+    let (hot, policy) = generate(&root, files);
+    let bytes: u64 = walk_size(&root);
+    println!("project: {files} files, {:.1} MB", bytes as f64 / 1e6);
+
+    let mut server = Server::start();
+    let started = Instant::now();
+    server.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&root), "capabilities": {},
+               "workspaceFolders": [{"uri": uri(&root), "name": "bench"}]}),
+    );
+    server.notify("initialized", json!({}));
+    let (hot_uri, policy_uri) = (uri(&hot), uri(&policy));
+    server.wait(|m| m["method"] == "window/logMessage" && m["params"]["message"].as_str().unwrap().contains("checked"));
+    println!("start-up (load and check everything): {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
+
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": hot_uri, "languageId": "kusto", "version": 1, "text": hot_function(false)}}),
+    );
+    let runs = if files >= 1000 { 30 } else { 4 };
+    let mut recheck = Vec::new();
+    let mut cpu = Vec::new();
+    let pid = server.child.id();
+    for run in 0..runs {
+        let cpu_before = cpu_ms(pid);
+        let cross = run % 2 == 0;
+        let started = Instant::now();
+        server.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": hot_uri, "version": run + 2}, "contentChanges": [{"text": hot_function(cross)}]}),
+        );
+        server.notify("textDocument/didSave", json!({"textDocument": {"uri": hot_uri}}));
+        let count = server.diagnostics(&policy_uri);
+        recheck.push(started.elapsed());
+        if let (Some(before), Some(after)) = (cpu_before, cpu_ms(pid)) {
+            cpu.push(Duration::from_secs_f64((after - before) / 1000.0));
+        }
+        assert_eq!(count > 0, cross, "the policy's diagnostics follow the edit");
+    }
+    summary("edit, save -> diagnostics of the policy in another file (wall clock)", recheck);
+    if !cpu.is_empty() {
+        summary("the same, processor time of the server", cpu);
+    }
+
+    let mut hovers = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let hover = server.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": policy_uri}, "position": {"line": 4, "character": 60}}),
+        );
+        hovers.push(started.elapsed());
+        assert!(hover["result"]["contents"]["value"].as_str().unwrap().contains("update policy"), "{hover}");
+    }
+    summary("hover on the policy entry", hovers);
+
+    let started = Instant::now();
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": hot_uri, "version": 1000}, "contentChanges": [{"text": hot_function(runs % 2 == 0)}]}),
+    );
+    server.diagnostics(&policy_uri);
+    println!("edit (debounced, no save) -> diagnostics: {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
+
+    server.request("shutdown", Value::Null);
+    server.notify("exit", Value::Null);
+    let _ = server.child.wait();
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+fn walk_size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() { walk_size(&e.path()) } else { e.metadata().unwrap().len() }
+        })
+        .sum()
+}
