@@ -6,7 +6,7 @@
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Label};
 use crate::kql::{self, AnalyzedQuery, strings::OffsetMap};
 use crate::source::FileId;
 use crate::span::Span;
@@ -82,7 +82,12 @@ impl Unit {
         self.query
             .errors
             .iter()
-            .map(|e| Diagnostic::syntax_error(self.file, self.file_span(e.span), e.message.clone()))
+            .map(|e| {
+                e.labels.iter().fold(
+                    Diagnostic::syntax_error(self.file, self.file_span(e.span), e.message.clone()),
+                    |d, (span, message)| d.with_label(Label::new(self.file, self.file_span(*span), message.clone())),
+                )
+            })
             .collect()
     }
 

@@ -182,20 +182,31 @@ fn quoted_string(i: &str, obfuscated: bool) -> Res<'_, TokenKind> {
     let mut k = 0;
     while k < bytes.len() {
         match bytes[k] {
-            b'\\' => {
-                // Any escaped character is skipped (a lenient reading of invalid escapes),
-                // but never a line break.
-                match rest[k + 1..].chars().next() {
-                    Some(c) if c != '\n' && c != '\r' => k += 1 + c.len_utf8(),
-                    _ => k += 1,
-                }
-            }
+            b'\\' => match escape_len(&bytes[k + 1..]) {
+                Some(len) => k += 1 + len,
+                // Kusto ends the literal (unterminated) at an invalid escape sequence.
+                None => return Ok((&rest[k..], string_kind(StringForm::Plain, obfuscated, false))),
+            },
             b'\n' | b'\r' => return Ok((&rest[k..], string_kind(StringForm::Plain, obfuscated, false))),
             c if c == q => return Ok((&rest[k + 1..], string_kind(StringForm::Plain, obfuscated, true))),
             _ => k += 1,
         }
     }
     Ok((&rest[rest.len()..], string_kind(StringForm::Plain, obfuscated, false)))
+}
+
+/// The length of a valid escape sequence after a backslash: `\t \n \r \\ \' \" \a \b \f \v`,
+/// one to three octal digits, `\xHH`, `\uHHHH`, `\UHHHHHHHH`; `None` for any other.
+fn escape_len(after: &[u8]) -> Option<usize> {
+    let hex = |n: usize| (after.len() > n && after[1..=n].iter().all(u8::is_ascii_hexdigit)).then_some(n + 1);
+    match *after.first()? {
+        b't' | b'n' | b'r' | b'\\' | b'\'' | b'"' | b'a' | b'b' | b'f' | b'v' => Some(1),
+        b'0'..=b'7' => Some(after.iter().take(3).take_while(|c| matches!(c, b'0'..=b'7')).count()),
+        b'x' => hex(2),
+        b'u' => hex(4),
+        b'U' => hex(8),
+        _ => None,
+    }
 }
 
 /// `@'..'` / `@".."` (a doubled quote is a quote) or `@` before a multi-line string.
@@ -602,6 +613,15 @@ mod tests {
         assert_eq!(kinds("'it''s'"), vec![(PLAIN, "'it'"), (PLAIN, "'s'")]);
         // Look-alike text inside strings stays inside.
         assert_eq!(one("'a // b | c'"), PLAIN);
+        // An invalid escape ends the literal, unterminated, at its backslash (as Kusto does).
+        assert_eq!(
+            kinds(r#""a\E""#)[0],
+            (K::String { form: StringForm::Plain, obfuscated: false, terminated: false }, "\"a")
+        );
+        assert_eq!(kinds(r#""a\x4g""#)[0].1, "\"a");
+        for valid in [r#""\t\n\r\\\'\"\0\101\x41\u0041\U00000041\a\b\f\v""#, r"'\''"] {
+            assert_eq!(one(valid), PLAIN);
+        }
         assert_eq!(
             kinds("'abc\nd'")[0],
             (K::String { form: StringForm::Plain, obfuscated: false, terminated: false }, "'abc")

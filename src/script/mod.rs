@@ -78,7 +78,7 @@ pub fn parse_script(text: &str) -> Script {
                 push_queries(&mut script, &tokens, pos, limit, &blank_line_before);
             } else {
                 let span = tokens[pos].span.to(tokens[limit - 1].span);
-                script.errors.push(SyntaxError { span, message: "unexpected text after the command".to_string() });
+                script.errors.push(SyntaxError::new(span, "unexpected text after the command"));
             }
             pos = limit;
         }

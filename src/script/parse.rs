@@ -120,7 +120,7 @@ impl<'a> CommandParser<'a> {
     }
 
     fn error(&mut self, span: Span, message: impl Into<String>) {
-        self.errors.push(SyntaxError { span, message: message.into() });
+        self.errors.push(SyntaxError::new(span, message));
     }
 
     fn error_here(&mut self, message: impl Into<String>) {

@@ -12,35 +12,93 @@ impl Parser<'_> {
         }
         let start = self.peek().span;
         let first = self.unary();
-        if !self.binary_operator() {
+        let Some(operator) = self.binary_operator() else {
             self.leave();
             return first;
-        }
-        let mut operands = vec![first, self.unary()];
-        while self.binary_operator() {
-            operands.push(self.unary());
+        };
+        let mut operands = vec![first, self.right_operand(operator)];
+        while let Some(operator) = self.binary_operator() {
+            operands.push(self.right_operand(operator));
         }
         self.leave();
         Expr::Operation(Box::new(Operation { operands, span: self.span_from(start) }))
     }
 
+    /// The operand after a binary operator, checked against what the operator takes: a list in
+    /// `()` for `in`, `has_any`..., `(a .. b)` for `between`, a single value for the others.
+    fn right_operand(&mut self, operator: Token) -> Expr {
+        let kw = operator.keyword();
+        let takes_list = matches!(kw, Some(Kw::In | Kw::NotIn | Kw::InCi | Kw::NotInCi | Kw::HasAny | Kw::HasAll));
+        if matches!(kw, Some(Kw::Between | Kw::NotBetween)) {
+            return self.between_range(operator);
+        }
+        if self.at_terminator() || self.at(TokenKind::Comma) {
+            self.missing(format!("expected an expression after '{}'", operator.span.of(self.text)));
+            return Expr::Error(Span::empty(self.prev_end() as usize));
+        }
+        let at = self.pos;
+        self.tuple_ok = true;
+        let operand = self.unary();
+        self.tuple_ok = false;
+        if let Expr::Parenthesized(items, span) = &operand {
+            if items.len() > 1 && !takes_list && self.tokens[at].kind == TokenKind::LParen {
+                let text = operator.span.of(self.text);
+                let message = match kw {
+                    Some(Kw::Has | Kw::HasCs) => format!("'{text}' takes a single value; did you mean 'has_any'?"),
+                    Some(Kw::NotHas | Kw::NotHasCs) => {
+                        format!("'{text}' takes a single value; did you mean 'not(x has_any (...))'?")
+                    }
+                    None if operator.kind == TokenKind::EqEq => {
+                        format!("'{text}' takes a single value; did you mean 'in'?")
+                    }
+                    _ => format!("'{text}' takes a single value, not a list"),
+                };
+                let second = items[1].span();
+                let _ = span;
+                self.report(SyntaxError::new(second, message).with_label(operator.span, "this operator"));
+            }
+        }
+        operand
+    }
+
+    /// `(low .. high)` after `between`.
+    fn between_range(&mut self, operator: Token) -> Expr {
+        let text = operator.span.of(self.text);
+        let Some(open) = self.eat(TokenKind::LParen) else {
+            self.missing(format!("expected '(low .. high)' after '{text}'"));
+            return Expr::Error(Span::empty(self.prev_end() as usize));
+        };
+        let start = open.span;
+        let mut items = Vec::new();
+        if self.at(TokenKind::RParen) {
+            self.missing(format!("expected 'low .. high' in the '()' after '{text}'"));
+        } else {
+            items.push(self.unary());
+            if self.eat(TokenKind::DotDot).is_some() {
+                items.push(self.expr());
+            } else {
+                self.missing(format!("expected '..' between the bounds of '{text}'"));
+            }
+        }
+        self.expect_close(TokenKind::RParen, open.span);
+        Expr::Parenthesized(items, self.span_from(start))
+    }
+
     /// Consumes a binary operator if one is here.
-    pub(super) fn binary_operator(&mut self) -> bool {
+    pub(super) fn binary_operator(&mut self) -> Option<Token> {
         use TokenKind::*;
         let is_operator = match self.kind() {
             EqEq | BangEq | LtGt | Lt | LtEq | Gt | GtEq | Plus | Minus | Slash | Percent | EqTilde | BangTilde
             | DotDot => true,
             // In `parse` patterns `*` is a wildcard, never a product.
             Star => !self.parse_pattern,
+            Eq => self.eq_compares,
             // `Column:"text"` (search syntax for `has`); `x:type` declarations are not operators.
             Colon => self.peek_at(1).kind.is_literal(),
             Keyword(kw) => is_operator_keyword(kw),
             _ => false,
         };
-        if is_operator {
-            self.bump();
-        }
-        is_operator
+        is_operator.then(|| self.bump())
     }
 
     /// `-x`, `+x`, or a postfix expression.
@@ -122,9 +180,9 @@ impl Parser<'_> {
         }
     }
 
-    /// `( args )` of a call.
+    /// `( args )` of a call: scalar arguments, never a query without its own parentheses.
     pub(super) fn arguments(&mut self) -> Vec<Expr> {
-        match self.parenthesized() {
+        match self.group(false) {
             Expr::Parenthesized(items, _) => items,
             _ => Vec::new(),
         }
@@ -132,25 +190,54 @@ impl Parser<'_> {
 
     /// `( item, ... )`, each item a pipe expression or a declaration.
     pub(super) fn parenthesized(&mut self) -> Expr {
-        let start = self.bump().span;
+        self.group(true)
+    }
+
+    /// `( item, ... )`; items are pipe expressions when `pipes`.
+    fn group(&mut self, pipes: bool) -> Expr {
+        let open = self.bump().span;
         if !self.enter() {
             self.skip_until(|_| false);
             self.leave();
             self.eat(TokenKind::RParen);
-            return Expr::Error(self.span_from(start));
+            return Expr::Error(self.span_from(open));
         }
         let saved = std::mem::replace(&mut self.wildcards, false);
         let mut items = Vec::new();
         while !self.at(TokenKind::RParen) && !self.at(TokenKind::Eof) {
             let before = self.pos;
-            items.push(self.item(true));
+            if self.at(TokenKind::Comma) {
+                self.missing("expected an expression before ','");
+                self.bump();
+                continue;
+            }
+            items.push(self.item(pipes));
             if self.eat(TokenKind::Comma).is_some() {
+                if self.at_terminator() {
+                    self.missing("expected an expression after ','");
+                    if !self.at(TokenKind::RParen) {
+                        break;
+                    }
+                }
                 continue;
             }
             if !self.at(TokenKind::RParen) {
-                self.error_here("expected `,` or `)`");
-                self.skip_until(|t| t.kind == TokenKind::Comma);
-                self.eat(TokenKind::Comma);
+                let closes = self.at_terminator() || self.at_statement_keyword();
+                let message = if closes {
+                    "expected ')' to close this '('".to_string()
+                } else {
+                    format!("expected ',' or ')', found {}", self.describe())
+                };
+                let span = self.missing_span();
+                self.report(SyntaxError::new(span, message).with_label(open, "unclosed '('"));
+                if closes {
+                    // The `)` is missing: what follows belongs to the enclosing query.
+                    break;
+                }
+                self.skip_until(|t| matches!(t.kind, TokenKind::Comma | TokenKind::Pipe | TokenKind::Semicolon));
+                if self.eat(TokenKind::Comma).is_none() {
+                    break;
+                }
             }
             if self.pos == before {
                 self.bump();
@@ -158,8 +245,24 @@ impl Parser<'_> {
         }
         self.wildcards = saved;
         self.leave();
-        self.expect(TokenKind::RParen, "expected `)`");
-        Expr::Parenthesized(items, self.span_from(start))
+        self.expect_close(TokenKind::RParen, open);
+        Expr::Parenthesized(items, self.span_from(open))
+    }
+
+    /// True at `( ... ) =`: a parenthesized list of declared names.
+    pub(super) fn at_declared_tuple(&self) -> bool {
+        let close = self.tokens[self.pos..]
+            .iter()
+            .scan(0usize, |depth, t| {
+                match t.kind {
+                    TokenKind::LParen | TokenKind::LBracket | TokenKind::LBrace => *depth += 1,
+                    TokenKind::RParen | TokenKind::RBracket | TokenKind::RBrace => *depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+                Some(*depth)
+            })
+            .position(|d| d == 0);
+        close.is_some_and(|at| self.peek_at(at + 1).kind == TokenKind::Eq)
     }
 
     /// One string literal made of adjacent string tokens.
@@ -176,6 +279,7 @@ impl Parser<'_> {
     }
 
     pub(super) fn primary(&mut self) -> Expr {
+        let tuple_ok = std::mem::take(&mut self.tuple_ok);
         let token = self.peek();
         let literal = |kind| Expr::Literal(Literal { kind, span: token.span });
         match token.kind {
@@ -199,7 +303,33 @@ impl Parser<'_> {
                 }
                 literal(LiteralKind::Typed)
             }
-            TokenKind::LParen => self.parenthesized(),
+            TokenKind::LParen => {
+                let group = self.parenthesized();
+                if let Expr::Parenthesized(items, span) = &group {
+                    if items.is_empty() {
+                        let close = Span::new(span.end.saturating_sub(1) as usize, span.end as usize);
+                        self.error(close, "expected an expression in '()'");
+                    } else if items.len() > 1 && !tuple_ok {
+                        // `(a, b)` is a list only after `in`, `has_any`... and before `=`.
+                        let first_end = items[0].span().end;
+                        let comma = self.tokens.partition_point(|t| t.span.start < first_end);
+                        let comma = self.tokens[comma.min(self.tokens.len() - 1)].span;
+                        let span = if self.text[first_end as usize..comma.start as usize].contains(['\n', '\r']) {
+                            Span::empty(first_end as usize)
+                        } else {
+                            comma
+                        };
+                        self.report(
+                            SyntaxError::new(
+                                span,
+                                "expected ')': a list in '()' is only allowed after 'in', 'has_any' and the like",
+                            )
+                            .with_label(token.span, "this '('"),
+                        );
+                    }
+                }
+                group
+            }
             TokenKind::LBracket => {
                 if self.bracketed_name_len().is_some() {
                     self.name_or_call()
@@ -217,7 +347,11 @@ impl Parser<'_> {
                 Expr::Name(Name { span: token.span, decoded: None })
             }
             _ => {
-                self.error(token.span, "expected an expression");
+                if self.at_terminator() || self.at(TokenKind::Comma) {
+                    self.missing("expected an expression");
+                } else {
+                    self.error(token.span, format!("expected an expression, found {}", self.describe()));
+                }
                 if !self.at_terminator() && !self.at(TokenKind::Comma) {
                     self.bump();
                 }
@@ -241,11 +375,32 @@ impl Parser<'_> {
                 }
                 let inner = match self.parenthesized() {
                     Expr::Parenthesized(mut items, _) if items.len() == 1 => items.remove(0),
+                    Expr::Parenthesized(items, span) if items.is_empty() => {
+                        let close = Span::new(span.end.saturating_sub(1) as usize, span.end as usize);
+                        self.error(close, format!("expected a query in '{}()'", kw.text()));
+                        Expr::Parenthesized(items, span)
+                    }
                     other => other,
                 };
                 Expr::Subquery(Box::new(inner), self.span_from(start))
             }
-            Kw::Datatable | Kw::Dynamic | Kw::Typeof | Kw::UnderContextualDatatable if next == TokenKind::LParen => {
+            Kw::Dynamic if next == TokenKind::LParen => {
+                self.bump();
+                let open = self.bump().span;
+                if self.at(TokenKind::RParen) {
+                    self.error_here("expected a value in 'dynamic()': null, a number, a string, [...] or {...}");
+                } else {
+                    self.json_value();
+                }
+                self.expect_close(TokenKind::RParen, open);
+                Expr::Inline(self.span_from(start))
+            }
+            Kw::Datatable if next == TokenKind::LParen => {
+                self.bump();
+                self.datatable();
+                Expr::Inline(self.span_from(start))
+            }
+            Kw::Typeof | Kw::UnderContextualDatatable if next == TokenKind::LParen => {
                 self.bump();
                 self.skip_group();
                 if kw == Kw::Datatable && self.at(TokenKind::LBracket) {
@@ -259,7 +414,9 @@ impl Parser<'_> {
                 self.bump();
                 self.parameters();
                 if self.at(TokenKind::LParen) {
-                    self.skip_group();
+                    self.schema();
+                } else {
+                    self.missing(format!("expected the schema in '()' after '{}'", kw.text()));
                 }
                 let mut urls = Vec::new();
                 if self.eat(TokenKind::LBracket).is_some() {
@@ -281,7 +438,7 @@ impl Parser<'_> {
                 }
                 if self.at_kw(Kw::With) && self.peek_at(1).kind == TokenKind::LParen {
                     self.bump();
-                    self.skip_group();
+                    self.parenthesized();
                 }
                 Expr::ExternalData { urls, span: self.span_from(start) }
             }
@@ -316,8 +473,180 @@ impl Parser<'_> {
                 let operator = self.operator();
                 Expr::Pipe(Box::new(Pipe { head: None, operators: vec![operator], span: self.span_from(start) }))
             }
-            _ => self.name_or_call(),
+            _ => {
+                let typed_literal = kw.starts_typed_literal() && next == TokenKind::LParen;
+                if !kw.is_name_capable() && !typed_literal {
+                    self.keyword_as_name(kw);
+                }
+                self.name_or_call()
+            }
         }
+    }
+
+    /// A value of a `dynamic(...)` literal: JSON with KQL literals (`[1, "a", {"b": null}]`,
+    /// `datetime(...)`, `1d`).
+    pub(super) fn json_value(&mut self) {
+        if !self.enter() {
+            self.skip_too_deep();
+            self.leave();
+            return;
+        }
+        match self.kind() {
+            TokenKind::LBracket => {
+                let open = self.bump().span;
+                self.json_items(TokenKind::RBracket, |p| p.json_value());
+                self.expect_close(TokenKind::RBracket, open);
+            }
+            TokenKind::LBrace => {
+                let open = self.bump().span;
+                self.json_items(TokenKind::RBrace, |p| {
+                    if p.kind().is_string() {
+                        p.string_literal();
+                    } else {
+                        p.missing("expected a property name in quotes (\"name\": value)");
+                        return;
+                    }
+                    if p.eat(TokenKind::Colon).is_none() {
+                        p.missing("expected ':' after the property name");
+                        return;
+                    }
+                    p.json_value();
+                });
+                self.expect_close(TokenKind::RBrace, open);
+            }
+            _ => self.scalar_literal("a JSON value (null, a number, a string, [...] or {...})"),
+        }
+        self.leave();
+    }
+
+    /// Comma-separated items up to `close`: no empty item, no trailing comma.
+    fn json_items(&mut self, close: TokenKind, mut item: impl FnMut(&mut Self)) {
+        if self.at(close) {
+            return;
+        }
+        loop {
+            let before = self.pos;
+            item(self);
+            if self.eat(TokenKind::Comma).is_none() {
+                if !self.at(close) && !self.at_terminator() && self.pos != before {
+                    self.missing("missing ',' between values");
+                    self.skip_until(|t| t.kind == TokenKind::Comma);
+                    if self.eat(TokenKind::Comma).is_some() {
+                        continue;
+                    }
+                }
+                return;
+            }
+            if self.at(close) {
+                self.missing("expected a value after ','");
+                return;
+            }
+        }
+    }
+
+    /// A literal value (in `dynamic(...)` and `datatable(...)[...]`): a number, string, bool,
+    /// guid, timespan, typed literal, `null`, `-number` or a nested `dynamic(...)`.
+    fn scalar_literal(&mut self, what: &str) {
+        match self.kind() {
+            kind if kind.is_string() => {
+                self.string_literal();
+            }
+            TokenKind::Long
+            | TokenKind::Real
+            | TokenKind::Timespan
+            | TokenKind::Bool
+            | TokenKind::Guid
+            | TokenKind::Keyword(Kw::Null) => {
+                self.bump();
+            }
+            TokenKind::TypedLiteral { .. } => {
+                self.primary();
+            }
+            TokenKind::Minus
+                if matches!(self.peek_at(1).kind, TokenKind::Long | TokenKind::Real | TokenKind::Timespan) =>
+            {
+                self.pos += 2;
+            }
+            TokenKind::Keyword(Kw::Dynamic) if self.peek_at(1).kind == TokenKind::LParen => {
+                self.keyword_primary(Kw::Dynamic);
+            }
+            TokenKind::Keyword(kw) if kw.starts_typed_literal() && self.peek_at(1).kind == TokenKind::LParen => {
+                self.bump();
+                self.skip_group();
+            }
+            _ if self.at(TokenKind::Comma) || self.at_terminator() => self.missing(format!("expected {what}")),
+            _ => {
+                self.error_here(format!("expected {what}, found {}", self.describe()));
+                self.bump();
+            }
+        }
+    }
+
+    /// A schema `(name:type, ...)` (of `datatable`, `externaldata`, an `evaluate` output), at `(`.
+    pub(super) fn schema(&mut self) {
+        let open = self.bump().span;
+        while !self.at(TokenKind::RParen) && !self.at_terminator() {
+            if self.eat(TokenKind::Star).is_some() {
+                // `(*)`, `(*, a:long)`: any columns.
+                if self.eat(TokenKind::Comma).is_none() {
+                    break;
+                }
+                continue;
+            }
+            if self.at_name()
+                && self
+                    .peek()
+                    .keyword()
+                    .is_none_or(|kw| matches!(kw.class(), KeywordClass::Name | KeywordClass::Extended))
+            {
+                self.name();
+            } else if let Some(kw) = self.peek().keyword() {
+                self.keyword_as_name(kw);
+                break;
+            } else {
+                self.missing("expected a column name");
+                break;
+            }
+            if self.eat(TokenKind::Colon).is_none() {
+                self.missing("expected ':' and a type after the column name");
+                break;
+            }
+            if matches!(self.kind(), TokenKind::Ident | TokenKind::Keyword(_)) {
+                self.bump();
+            } else {
+                self.missing("expected a type after ':'");
+                break;
+            }
+            if self.eat(TokenKind::Comma).is_none() {
+                break;
+            }
+        }
+        self.expect_close(TokenKind::RParen, open);
+    }
+
+    /// After `datatable`: `(name:type, ...)[value, ...]` (a trailing comma is allowed in the values).
+    fn datatable(&mut self) {
+        self.schema();
+        let Some(open) = self.eat(TokenKind::LBracket) else {
+            self.missing("expected '[' and the values of the datatable");
+            return;
+        };
+        // A comma may lead the values (`[\n, "a", 1\n, "b", 2]`).
+        self.eat(TokenKind::Comma);
+        while !self.at(TokenKind::RBracket) && !self.at_terminator() {
+            let before = self.pos;
+            self.scalar_literal("a value");
+            if self.eat(TokenKind::Comma).is_none() {
+                if !self.at(TokenKind::RBracket) && self.pos != before {
+                    self.missing("missing ',' between values");
+                }
+                break;
+            }
+            if self.pos == before {
+                break;
+            }
+        }
+        self.expect_close(TokenKind::RBracket, open.span);
     }
 
     /// A name, or a call `name(args)`.

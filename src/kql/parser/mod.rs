@@ -16,7 +16,7 @@ mod operators;
 mod statements;
 
 use super::ast::*;
-use super::keywords::Kw;
+use super::keywords::{KeywordClass, Kw};
 use super::lexer;
 use super::strings;
 use super::token::{Token, TokenKind};
@@ -25,11 +25,25 @@ use crate::span::Span;
 /// How deeply expressions and statement blocks may nest.
 pub const MAX_DEPTH: u32 = 96;
 
-/// A syntax error: where and what.
+/// A syntax error: where the user must edit, what is wrong, and secondary places (the opening
+/// quote or bracket of something left unclosed).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxError {
     pub span: Span,
     pub message: String,
+    /// Secondary places with their messages (`unclosed '(' opened here`).
+    pub labels: Vec<(Span, String)>,
+}
+
+impl SyntaxError {
+    pub fn new(span: Span, message: impl Into<String>) -> SyntaxError {
+        SyntaxError { span, message: message.into(), labels: Vec::new() }
+    }
+
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> SyntaxError {
+        self.labels.push((span, message.into()));
+        self
+    }
 }
 
 /// A parsed query: its statements, tokens and syntax errors.
@@ -103,6 +117,17 @@ struct Parser<'a> {
     wildcards: bool,
     /// Set while parsing the pattern of `parse`, where `*` matches any text.
     parse_pattern: bool,
+    /// The operator being parsed (its clause keywords differ).
+    operator: Option<Kw>,
+    /// Set while the next operator has an input (it follows a `|`).
+    piped: bool,
+    /// Set right before a primary that may be a list `(a, b)` (after `in`, before `=`).
+    tuple_ok: bool,
+    /// Set while parsing a `where` predicate, where `=` compares (`where x = 1`).
+    eq_compares: bool,
+    /// Set after a syntax error until the parser steps over a `|`, `;` or closing bracket: the
+    /// errors in between only follow from the first (one error per mistake).
+    recovering: bool,
     errors: Vec<SyntaxError>,
 }
 
@@ -136,6 +161,29 @@ fn is_clause_keyword(kw: Kw) -> bool {
             | Kw::Optional
             | Kw::TopNested
     )
+}
+
+/// Keywords that name operator parameters (`kind=inner`, `hint.strategy=shuffle`,
+/// `withsource=T`, `bagexpansion=array`...).
+fn is_parameter_name(kw: Kw) -> bool {
+    let text = kw.text();
+    text.starts_with("hint.")
+        || text.starts_with("__")
+        || matches!(
+            kw,
+            Kw::Kind
+                | Kw::Withsource
+                | Kw::WithSource
+                | Kw::Isfuzzy
+                | Kw::Bagexpansion
+                | Kw::WithItemindex
+                | Kw::Flags
+                | Kw::Decodeblocks
+                | Kw::WithMatchId
+                | Kw::WithStepName
+                | Kw::Datascope
+                | Kw::Expandoutput
+        )
 }
 
 /// Binary operator keywords (string and set operators, `and`, `or`, `between`...).
@@ -265,6 +313,11 @@ impl<'a> Parser<'a> {
             too_deep_reported: false,
             wildcards: false,
             parse_pattern: false,
+            eq_compares: false,
+            tuple_ok: false,
+            operator: None,
+            piped: false,
+            recovering: false,
             errors: Vec::new(),
         }
     }
@@ -303,7 +356,40 @@ impl<'a> Parser<'a> {
         if token.kind != TokenKind::Eof {
             self.pos += 1;
         }
+        match token.kind {
+            TokenKind::Pipe | TokenKind::Semicolon | TokenKind::RParen | TokenKind::RBracket | TokenKind::RBrace => {
+                self.recovering = false;
+            }
+            TokenKind::String { terminated: false, .. } => self.unterminated_string(token),
+            _ => {}
+        }
         token
+    }
+
+    /// Reports a string literal without its closing quote (or cut at an invalid escape).
+    #[cold]
+    fn unterminated_string(&mut self, token: Token) {
+        let end = token.span.end as usize;
+        let error = if self.text[end..].starts_with('\\') {
+            let len = self.text[end + 1..].chars().next().map_or(0, char::len_utf8);
+            let escape = &self.text[end..end + 1 + len];
+            SyntaxError::new(
+                Span::new(end, end + 1 + len),
+                format!(
+                    "invalid escape sequence '{escape}' in a string literal (write '\\\\' for a backslash, or use a verbatim string @\"...\")"
+                ),
+            )
+        } else {
+            let opening = self.text[token.span.start as usize..]
+                .chars()
+                .take_while(|c| !matches!(c, '\'' | '"' | '`' | '~'))
+                .count();
+            let quote_at = token.span.start as usize + opening;
+            let quote_len = self.text[quote_at..].chars().next().map_or(1, char::len_utf8);
+            SyntaxError::new(Span::empty(end), "unterminated string literal")
+                .with_label(Span::new(token.span.start as usize, quote_at + quote_len), "the string starts here")
+        };
+        self.report(error);
     }
 
     fn eat(&mut self, kind: TokenKind) -> Option<Token> {
@@ -324,11 +410,17 @@ impl<'a> Parser<'a> {
     }
 
     fn error(&mut self, span: Span, message: impl Into<String>) {
-        // One error per position: recovery must not pile up duplicates.
-        if self.errors.last().is_some_and(|e| e.span.start == span.start) {
+        self.report(SyntaxError::new(span, message));
+    }
+
+    /// Records an error unless it only follows from the previous one (until the next `|`, `;` or
+    /// closing bracket) or sits where an error already is.
+    fn report(&mut self, error: SyntaxError) {
+        if self.recovering || self.errors.last().is_some_and(|e| e.span.start == error.span.start) {
             return;
         }
-        self.errors.push(SyntaxError { span, message: message.into() });
+        self.recovering = true;
+        self.errors.push(error);
     }
 
     fn error_here(&mut self, message: impl Into<String>) {
@@ -336,12 +428,64 @@ impl<'a> Parser<'a> {
         self.error(span, message);
     }
 
+    /// Where something missing must be written: the next token when it is on the same line,
+    /// otherwise right after the previous token.
+    fn missing_span(&self) -> Span {
+        let next = self.peek();
+        let end = self.prev_end();
+        if next.kind == TokenKind::Eof || self.text[end as usize..next.span.start as usize].contains(['\n', '\r']) {
+            Span::empty(end as usize)
+        } else {
+            next.span
+        }
+    }
+
+    /// Reports something missing before the next token.
+    fn missing(&mut self, message: impl Into<String>) {
+        let span = self.missing_span();
+        self.error(span, message);
+    }
+
     fn expect(&mut self, kind: TokenKind, message: &str) -> Span {
         match self.eat(kind) {
             Some(token) => token.span,
             None => {
-                self.error_here(message);
+                self.missing(message);
                 Span::empty(self.prev_end() as usize)
+            }
+        }
+    }
+
+    /// Expects the bracket that closes `open`; when it is missing, the error points where it
+    /// belongs and a secondary label at the opening bracket.
+    fn expect_close(&mut self, kind: TokenKind, open: Span) -> Span {
+        if let Some(token) = self.eat(kind) {
+            return token.span;
+        }
+        let (close, name) = match kind {
+            TokenKind::RParen => (")", "("),
+            TokenKind::RBracket => ("]", "["),
+            _ => ("}", "{"),
+        };
+        let message = match self.kind() {
+            TokenKind::Eof => format!("expected '{close}' to close this '{name}'"),
+            _ => format!("expected '{close}' to close this '{name}', found {}", self.describe()),
+        };
+        let span = self.missing_span();
+        self.report(SyntaxError::new(span, message).with_label(open, format!("unclosed '{name}'")));
+        Span::empty(self.prev_end() as usize)
+    }
+
+    /// The current token for a message: `'where'`, `the end of the query`.
+    fn describe(&self) -> String {
+        let token = self.peek();
+        match token.kind {
+            TokenKind::Eof => "the end of the query".to_string(),
+            TokenKind::String { .. } => "a string".to_string(),
+            _ => {
+                let text = token.span.of(self.text);
+                let short: String = text.chars().take(40).collect();
+                format!("'{short}'")
             }
         }
     }
@@ -362,6 +506,13 @@ impl<'a> Parser<'a> {
     /// Skips tokens, balancing brackets, until `stop` holds at nesting level 0, a closing bracket
     /// that closes an enclosing group, or the end.
     fn skip_until(&mut self, stop: impl Fn(&Token) -> bool) {
+        // Skipping is part of recovering: the tokens skipped do not end it.
+        let recovering = self.recovering;
+        self.skip_until_inner(stop);
+        self.recovering = recovering;
+    }
+
+    fn skip_until_inner(&mut self, stop: impl Fn(&Token) -> bool) {
         let mut depth = 0usize;
         loop {
             let token = self.peek();

@@ -53,7 +53,21 @@ impl Parser<'_> {
                 | TokenKind::Comma
                 | TokenKind::LParen
                 | TokenKind::LBracket
+                | TokenKind::EqEq
+                | TokenKind::BangEq
+                | TokenKind::LtGt
+                | TokenKind::Lt
+                | TokenKind::LtEq
+                | TokenKind::Gt
+                | TokenKind::GtEq
+                | TokenKind::EqTilde
+                | TokenKind::BangTilde
+                | TokenKind::Plus
+                | TokenKind::Slash
+                | TokenKind::Percent
+                | TokenKind::Eq
         ) && !self.peek_at(1).kind.is_string()
+            && !self.peek_at(1).keyword().is_some_and(is_operator_keyword)
     }
 
     /// A subquery whose input is implicit (`fork (where x | take 1)`): it may start with any
@@ -70,7 +84,9 @@ impl Parser<'_> {
     }
 
     pub(super) fn pipe_tail(&mut self, start: Span, head: Option<Expr>, mut operators: Vec<Operator>) -> Expr {
+        let piped = head.is_some() || !operators.is_empty();
         while self.eat(TokenKind::Pipe).is_some() {
+            self.piped = piped;
             operators.push(self.operator());
         }
         match head {
@@ -93,7 +109,10 @@ impl Parser<'_> {
             };
         };
         let keyword_span = self.bump().span;
+        let piped = std::mem::take(&mut self.piped);
+        let outer = self.operator.replace(keyword);
         if !self.enter() {
+            self.operator = outer;
             self.leave();
             self.skip_until(|t| matches!(t.kind, TokenKind::Pipe | TokenKind::Semicolon));
             return Operator {
@@ -104,7 +123,78 @@ impl Parser<'_> {
             };
         }
         let kind = match keyword {
-            Kw::Join | Kw::Lookup => self.join(),
+            Kw::Where | Kw::Filter => {
+                let saved = std::mem::replace(&mut self.eq_compares, true);
+                let predicate = self.required_expr(keyword);
+                self.eq_compares = saved;
+                OperatorKind::Rows(vec![predicate])
+            }
+            Kw::Extend => {
+                OperatorKind::Rows(self.list(keyword, "an expression", "expressions", true, &[], Self::declaration))
+            }
+            Kw::Project => OperatorKind::Rows(self.list(keyword, "a column", "columns", false, &[], Self::declaration)),
+            Kw::ProjectRename => {
+                OperatorKind::Rows(self.list(keyword, "a column", "columns", false, &[], Self::declaration))
+            }
+            Kw::Serialize => {
+                OperatorKind::Rows(self.list(keyword, "a column", "columns", false, &[], Self::declaration))
+            }
+            Kw::Print => {
+                OperatorKind::Source(self.list(keyword, "an expression", "expressions", true, &[], Self::declaration))
+            }
+            Kw::Take | Kw::Limit | Kw::Sample => {
+                let mut rows = self.parameters();
+                rows.push(self.required_expr(keyword));
+                OperatorKind::Rows(rows)
+            }
+            Kw::Summarize => {
+                let mut rows = self.parameters();
+                rows.extend(self.list(keyword, "an aggregate", "aggregates", false, &[Kw::By], Self::declaration));
+                if self.eat_kw(Kw::By).is_some() {
+                    rows.extend(self.list(Kw::By, "a column", "columns", true, &[], Self::declaration));
+                }
+                OperatorKind::Rows(rows)
+            }
+            Kw::Distinct => {
+                let mut rows = self.parameters();
+                rows.extend(self.list(keyword, "a column", "columns", true, &[], Self::declaration));
+                OperatorKind::Rows(rows)
+            }
+            Kw::Sort | Kw::Order => {
+                let mut rows = self.parameters();
+                if self.eat_kw(Kw::By).is_some() {
+                    rows.extend(self.list(Kw::By, "an expression", "expressions", true, &[], Self::sort_item));
+                } else {
+                    self.missing(format!("expected 'by' after '{}'", keyword.text()));
+                }
+                OperatorKind::Rows(rows)
+            }
+            Kw::Top => {
+                let mut rows = self.parameters();
+                rows.push(self.required_expr(keyword));
+                if self.eat_kw(Kw::By).is_some() {
+                    rows.extend(self.list(Kw::By, "an expression", "expressions", true, &[], Self::sort_item));
+                } else {
+                    self.missing("expected 'by' after the number of rows of 'top'");
+                }
+                OperatorKind::Rows(rows)
+            }
+            Kw::MvExpand | Kw::Mvexpand => {
+                let mut rows = self.parameters();
+                rows.extend(self.list(keyword, "a column", "columns", true, &[Kw::Limit], Self::mv_expand_item));
+                if self.eat_kw(Kw::Limit).is_some() {
+                    rows.push(self.required_expr(Kw::Limit));
+                }
+                OperatorKind::Rows(rows)
+            }
+            Kw::Count => {
+                if self.eat_kw(Kw::As).is_some() {
+                    self.expect_name("a column name after 'as'");
+                }
+                OperatorKind::Rows(Vec::new())
+            }
+            Kw::Render => self.render(),
+            Kw::Join | Kw::Lookup => self.join(keyword),
             Kw::Union => self.union(),
             Kw::As => {
                 let parameters = self.parameters();
@@ -117,28 +207,36 @@ impl Parser<'_> {
             Kw::Facet => self.facet(),
             Kw::Partition | Kw::UnderPartitionby => self.partition(),
             Kw::MvApply | Kw::Mvapply => self.mv_apply(),
-            Kw::Find | Kw::Search => self.search(keyword),
+            Kw::Find | Kw::Search => self.search(keyword, piped),
             Kw::MakeGraph => self.make_graph(),
             Kw::MacroExpand => self.macro_expand(),
             Kw::Scan => self.scan(),
-            Kw::Print | Kw::Range => OperatorKind::Source(self.clauses()),
-            Kw::Parse | Kw::ParseWhere => {
-                let saved = std::mem::replace(&mut self.parse_pattern, true);
-                let items = self.clauses_declaring(None, true);
-                self.parse_pattern = saved;
-                OperatorKind::Rows(items)
+            Kw::Range => OperatorKind::Source(self.clauses()),
+            Kw::Parse | Kw::ParseWhere => self.parse(keyword),
+            Kw::ParseKv => {
+                let mut rows = self.parameters();
+                rows.push(self.required_expr(keyword));
+                if self.eat_kw(Kw::As).is_some() && self.at(TokenKind::LParen) {
+                    self.schema();
+                } else {
+                    self.missing("expected 'as (name:type, ...)' after the expression of 'parse-kv'");
+                }
+                if self.eat_kw(Kw::With).is_some() {
+                    if self.at(TokenKind::LParen) {
+                        rows.push(self.parenthesized());
+                    } else {
+                        self.missing("expected '(' and the options after 'with'");
+                    }
+                }
+                OperatorKind::Rows(rows)
             }
             Kw::ProjectAway | Kw::ProjectKeep | Kw::ProjectReorder | Kw::UnderProjectAway => {
                 let saved = std::mem::replace(&mut self.wildcards, true);
-                let items = self.clauses();
+                let items = self.list(keyword, "a column", "columns", false, &[], Self::column_pattern);
                 self.wildcards = saved;
                 OperatorKind::Rows(items)
             }
-            Kw::GraphToTable => {
-                let mut declared = Vec::new();
-                let rows = self.clauses_declaring(Some(&mut declared), true);
-                OperatorKind::GraphToTable { rows, declared }
-            }
+            Kw::GraphToTable => self.graph_to_table(),
             Kw::GraphMatch | Kw::GraphShortestPaths => {
                 // The graph pattern declares names and reads nothing: skip it.
                 self.skip_until(|t| {
@@ -147,18 +245,57 @@ impl Parser<'_> {
                         TokenKind::Pipe | TokenKind::Semicolon | TokenKind::Keyword(Kw::Where | Kw::Project)
                     )
                 });
+                let mut rows = Vec::new();
+                if self.eat_kw(Kw::Where).is_some() {
+                    rows.push(self.required_expr(Kw::Where));
+                }
+                if self.eat_kw(Kw::Project).is_some() {
+                    rows.extend(self.list(Kw::Project, "a column", "columns", true, &[], Self::declaration));
+                }
+                OperatorKind::Rows(rows)
+            }
+            _ => {
+                if matches!(keyword, Kw::Getschema | Kw::UnderExecuteAndCache) {
+                    return self.finish_operator(start, keyword, keyword_span, outer, OperatorKind::Rows(Vec::new()));
+                }
+                if self.at_terminator() && keyword != Kw::Consume {
+                    self.missing(format!("expected the arguments of '{}'", keyword.text()));
+                }
                 OperatorKind::Rows(self.clauses())
             }
-            _ => OperatorKind::Rows(self.clauses()),
         };
+        self.finish_operator(start, keyword, keyword_span, outer, kind)
+    }
+
+    fn finish_operator(
+        &mut self,
+        start: Span,
+        keyword: Kw,
+        keyword_span: Span,
+        outer: Option<Kw>,
+        kind: OperatorKind,
+    ) -> Operator {
+        self.end_of_operator(keyword);
+        self.operator = outer;
         self.leave();
         Operator { keyword, keyword_span, kind, span: self.span_from(start) }
     }
 
     /// Operator parameters: `name=value` pairs right after the keyword (§3.5).
+    /// Their names are the parameter keywords (`kind`, `hint.strategy`, `withsource`...), so
+    /// `mv-expand x = y` declares `x`.
     pub(super) fn parameters(&mut self) -> Vec<Expr> {
+        self.parameters_named(is_parameter_name)
+    }
+
+    /// Parameters named by any keyword (`make-graph ... with_node_id=x`, `scan` steps' `output=`).
+    pub(super) fn keyword_parameters(&mut self) -> Vec<Expr> {
+        self.parameters_named(|_| true)
+    }
+
+    fn parameters_named(&mut self, accept: impl Fn(Kw) -> bool) -> Vec<Expr> {
         let mut parameters = Vec::new();
-        while self.at_named() && !self.at(TokenKind::LBracket) {
+        while self.at_named() && self.peek().keyword().is_some_and(&accept) {
             let start = self.peek().span;
             let target = Expr::Name(self.name());
             self.bump();
@@ -194,13 +331,29 @@ impl Parser<'_> {
     /// collected into `declared` if given.
     pub(super) fn clauses_declaring(&mut self, mut declared: Option<&mut Vec<Name>>, juxtaposed: bool) -> Vec<Expr> {
         let mut items = Vec::new();
-        let mut after_item = false;
+        let (mut after_item, mut after_parameter) = (false, false);
         while !self.at_terminator() {
             let before = self.pos;
             match self.kind() {
                 TokenKind::Comma => {
+                    if !after_item && !after_parameter {
+                        self.missing("expected an expression before ','");
+                    }
                     self.bump();
                     after_item = false;
+                    after_parameter = false;
+                    if self.at_terminator() {
+                        self.missing("expected an expression after ','");
+                    }
+                }
+                TokenKind::Keyword(Kw::Where | Kw::Project)
+                    if !matches!(
+                        self.operator,
+                        Some(Kw::Find | Kw::Search | Kw::GraphMatch | Kw::GraphShortestPaths)
+                    ) && !self.at_named()
+                        && !self.keyword_is_operand() =>
+                {
+                    break;
                 }
                 TokenKind::Keyword(Kw::Nulls)
                     if matches!(self.peek_at(1).kind, TokenKind::Keyword(Kw::First | Kw::Last)) =>
@@ -210,6 +363,7 @@ impl Parser<'_> {
                 TokenKind::Keyword(kw) if is_clause_keyword(kw) && !self.at_named() && !self.keyword_is_operand() => {
                     self.bump();
                     after_item = false;
+                    after_parameter = false;
                     if kw == Kw::As && self.at_name() {
                         if let Some(declared) = declared.as_deref_mut() {
                             declared.push(self.name());
@@ -218,6 +372,7 @@ impl Parser<'_> {
                     }
                     if kw == Kw::With && self.at(TokenKind::LParen) {
                         items.push(self.parenthesized());
+                        after_item = true;
                     }
                 }
                 _ => {
@@ -230,6 +385,7 @@ impl Parser<'_> {
                     let parameter = self.at_named() && matches!(self.kind(), TokenKind::Keyword(_));
                     items.push(self.item(false));
                     after_item = !parameter;
+                    after_parameter = parameter;
                 }
             }
             if self.pos == before {
@@ -273,6 +429,7 @@ impl Parser<'_> {
             let value = if pipes { self.pipe_expr() } else { self.expr() };
             return Expr::Named(Box::new(Named { target, value, span: self.span_from(start) }));
         }
+        self.tuple_ok = self.at(TokenKind::LParen) && self.at_declared_tuple();
         let expr = if pipes { self.pipe_expr() } else { self.expr() };
         if matches!(expr, Expr::Parenthesized(..)) && self.eat(TokenKind::Eq).is_some() {
             let value = if pipes { self.pipe_expr() } else { self.expr() };
@@ -291,14 +448,275 @@ impl Parser<'_> {
         expr
     }
 
-    pub(super) fn join(&mut self) -> OperatorKind {
+    /// After an operator: the next token must end it (`|`, `;`, a closing bracket, the end).
+    pub(super) fn end_of_operator(&mut self, keyword: Kw) {
+        if self.at_terminator() {
+            return;
+        }
+        match self.peek().keyword() {
+            Some(kw) if is_piped_operator(kw) && !self.keyword_is_operand() => {
+                self.missing(format!("expected '|' before '{}'", kw.text()));
+            }
+            _ if self.at_statement_keyword() => {
+                self.missing(format!(
+                    "expected ';' before '{}' (a statement ends with ';')",
+                    self.peek().span.of(self.text)
+                ));
+            }
+            _ => {
+                let message = format!("unexpected {} after the '{}' operator", self.describe(), keyword.text());
+                self.error_here(message);
+            }
+        }
+        self.skip_until(|t| matches!(t.kind, TokenKind::Pipe | TokenKind::Semicolon));
+    }
+
+    /// The expression an operator requires (`where`, `take`...).
+    pub(super) fn required_expr(&mut self, after: Kw) -> Expr {
+        if self.at_terminator() {
+            self.missing(format!("expected an expression after '{}'", after.text()));
+            return Expr::Error(Span::empty(self.prev_end() as usize));
+        }
+        self.expr()
+    }
+
+    /// True at the end of a list: the end of the operator or one of `ends` (a clause keyword).
+    fn at_list_end(&self, ends: &[Kw]) -> bool {
+        self.at_terminator() || self.peek().keyword().is_some_and(|kw| ends.contains(&kw) && !self.keyword_is_operand())
+    }
+
+    /// Items separated by commas after `after`, up to the end of the operator or a keyword of
+    /// `ends`. An empty item (`a,, b`), a trailing comma and two items side by side are errors;
+    /// `required` lists need one item.
+    pub(super) fn list(
+        &mut self,
+        after: Kw,
+        one: &str,
+        many: &str,
+        required: bool,
+        ends: &[Kw],
+        item: fn(&mut Self) -> Expr,
+    ) -> Vec<Expr> {
+        let mut items = Vec::new();
+        if self.at_list_end(ends) {
+            if required {
+                self.missing(format!("expected {one} after '{}'", after.text()));
+            }
+            return items;
+        }
+        loop {
+            let before = self.pos;
+            if self.at(TokenKind::Comma) {
+                self.missing(format!("expected {one} before ','"));
+                self.bump();
+                continue;
+            }
+            items.push(item(self));
+            if self.eat(TokenKind::Comma).is_some() {
+                if self.at_list_end(ends) {
+                    self.missing(format!("expected {one} after ','"));
+                    break;
+                }
+                continue;
+            }
+            if self.at_list_end(ends) || !self.starts_item() {
+                break;
+            }
+            self.missing(format!("missing ',' between {many}"));
+            if self.pos == before {
+                break;
+            }
+        }
+        items
+    }
+
+    /// True when the token here can start an expression (two items side by side).
+    pub(super) fn starts_item(&self) -> bool {
+        match self.kind() {
+            TokenKind::Keyword(kw) => {
+                let operator = is_piped_operator(kw) && !self.keyword_is_operand();
+                (!operator && !is_clause_keyword(kw)) || self.at_named()
+            }
+            TokenKind::Ident | TokenKind::LParen | TokenKind::LBracket | TokenKind::Star | TokenKind::At => true,
+            kind => kind.is_literal(),
+        }
+    }
+
+    /// An item that may declare a name: `name = expr`, `(a, b) = expr`, or an expression. A
+    /// declared name may be a keyword of the `Name` or `Extended` class only.
+    pub(super) fn declaration(&mut self) -> Expr {
+        if self.at_named() {
+            if let Some(kw) = self.peek().keyword() {
+                if !matches!(kw.class(), KeywordClass::Name | KeywordClass::Extended) {
+                    self.keyword_as_name(kw);
+                }
+            }
+        }
+        self.item(false)
+    }
+
+    /// Reports a keyword written where a name is needed.
+    pub(super) fn keyword_as_name(&mut self, kw: Kw) {
+        let text = kw.text();
+        self.error_here(format!("'{text}' is a keyword: write ['{text}'] to use it as a name"));
+    }
+
+    /// `expr [asc | desc] [nulls first | nulls last]`.
+    pub(super) fn sort_item(&mut self) -> Expr {
+        let expr = self.expr();
+        if self.at_kw(Kw::Asc) || self.at_kw(Kw::Desc) || self.at_kw(Kw::GrannyAsc) || self.at_kw(Kw::GrannyDesc) {
+            self.bump();
+        }
+        if self.at_kw(Kw::Nulls) && matches!(self.peek_at(1).kind, TokenKind::Keyword(Kw::First | Kw::Last)) {
+            self.pos += 2;
+        }
+        expr
+    }
+
+    /// `[name =] expr [to typeof(type)]`.
+    pub(super) fn mv_expand_item(&mut self) -> Expr {
+        let item = self.declaration();
+        if self.eat_kw(Kw::To).is_some() {
+            if self.at_kw(Kw::Typeof) && self.peek_at(1).kind == TokenKind::LParen {
+                self.bump();
+                self.skip_group();
+            } else {
+                self.missing("expected 'typeof(type)' after 'to'");
+            }
+        }
+        item
+    }
+
+    /// A column or a wildcard (`project-away`, `project-keep`, `project-reorder` with an
+    /// optional `asc`/`desc`): plain names, or keywords of the `Name` class.
+    pub(super) fn column_pattern(&mut self) -> Expr {
+        let expr = if let Some(span) = self.wildcard() {
+            Expr::Wildcard(span)
+        } else if self.at_name() {
+            if let Some(kw) = self.peek().keyword().filter(|kw| kw.class() != KeywordClass::Name) {
+                self.keyword_as_name(kw);
+            }
+            self.postfix()
+        } else {
+            self.missing("expected a column name");
+            if !self.at_terminator() && !self.at(TokenKind::Comma) {
+                self.bump();
+            }
+            Expr::Error(Span::empty(self.prev_end() as usize))
+        };
+        if self.operator == Some(Kw::ProjectReorder)
+            && matches!(self.kind(), TokenKind::Keyword(Kw::Asc | Kw::Desc | Kw::GrannyAsc | Kw::GrannyDesc))
+        {
+            self.bump();
+        }
+        expr
+    }
+
+    /// `parse [params] expr with pattern`: strings, `*` and columns (`name[:type]`); a column
+    /// followed by `=` (an assignment of a next operator without its `|`) is an error.
+    pub(super) fn parse(&mut self, keyword: Kw) -> OperatorKind {
+        let saved = std::mem::replace(&mut self.parse_pattern, true);
+        let mut rows = self.parameters();
+        rows.push(self.required_expr(keyword));
+        if self.eat_kw(Kw::With).is_none() {
+            self.missing(format!("expected 'with' and the pattern after the expression of '{}'", keyword.text()));
+            self.parse_pattern = saved;
+            return OperatorKind::Rows(rows);
+        }
+        let mut any = false;
+        loop {
+            match self.kind() {
+                kind if kind.is_string() => {
+                    self.string_literal();
+                }
+                TokenKind::Star => {
+                    self.bump();
+                }
+                TokenKind::Keyword(kw) if is_piped_operator(kw) && !kw.is_name_capable() => break,
+                _ if self.at_named() => {
+                    let found = self.describe();
+                    self.error_here(format!(
+                        "unexpected {found} in the pattern of '{}': is a '|' missing?",
+                        keyword.text()
+                    ));
+                    break;
+                }
+                _ if self.at_name() => {
+                    rows.push(Expr::Name(self.name()));
+                    if self.eat(TokenKind::Colon).is_some() {
+                        if matches!(self.kind(), TokenKind::Ident | TokenKind::Keyword(_)) {
+                            self.bump();
+                        } else {
+                            self.missing("expected a type after ':'");
+                        }
+                    }
+                }
+                _ => break,
+            }
+            any = true;
+        }
+        if !any {
+            self.missing("expected the pattern after 'with'");
+        }
+        self.parse_pattern = saved;
+        OperatorKind::Rows(rows)
+    }
+
+    /// `graph-to-table nodes|edges [as Name] [params], ...`.
+    pub(super) fn graph_to_table(&mut self) -> OperatorKind {
+        let (mut rows, mut declared) = (Vec::new(), Vec::new());
+        loop {
+            if self.at_kw(Kw::Nodes) || self.at_kw(Kw::Edges) {
+                self.bump();
+            } else {
+                self.missing("expected 'nodes' or 'edges' after 'graph-to-table'");
+                break;
+            }
+            if self.eat_kw(Kw::As).is_some() {
+                declared.push(self.expect_name("a name after 'as'"));
+            }
+            // `with_node_id=x`, `with_source_id=x`, `with_target_id=x`.
+            while self.at_named() {
+                let start = self.peek().span;
+                let target = Expr::Name(self.name());
+                self.bump();
+                let value = self.parameter_value();
+                rows.push(Expr::Named(Box::new(Named { target, value, span: self.span_from(start) })));
+            }
+            if self.eat(TokenKind::Comma).is_none() {
+                break;
+            }
+        }
+        OperatorKind::GraphToTable { rows, declared }
+    }
+
+    /// `render chart [with (properties)] [legacy properties]`.
+    pub(super) fn render(&mut self) -> OperatorKind {
+        if matches!(self.kind(), TokenKind::Ident | TokenKind::Keyword(_)) {
+            self.bump();
+        } else {
+            self.missing("expected a chart type after 'render' (timechart, barchart, table...)");
+            return OperatorKind::Rows(Vec::new());
+        }
+        OperatorKind::Rows(self.clauses())
+    }
+
+    /// `join|lookup [params] right [on conditions | where predicate]` (`on` is required by `lookup`).
+    pub(super) fn join(&mut self, keyword: Kw) -> OperatorKind {
         let parameters = self.parameters();
-        let right = self.unary();
+        let right = if self.at_terminator() || self.at_kw(Kw::On) {
+            self.missing(format!("expected the right side (a table or a query in '()') after '{}'", keyword.text()));
+            Expr::Error(Span::empty(self.prev_end() as usize))
+        } else {
+            self.unary()
+        };
         let mut conditions = Vec::new();
         if self.eat_kw(Kw::On).is_some() {
-            conditions = self.clauses();
-        } else if self.eat_kw(Kw::Where).is_some() {
-            conditions.push(self.expr());
+            conditions = self.list(Kw::On, "a join condition", "join conditions", true, &[], Self::declaration);
+        } else if keyword == Kw::Join && self.eat_kw(Kw::Where).is_some() {
+            conditions.push(self.required_expr(Kw::Where));
+        } else if keyword == Kw::Lookup {
+            self.missing("expected 'on' and the columns to match after the right side of 'lookup'");
         }
         OperatorKind::Join { parameters, right, conditions }
     }
@@ -373,8 +791,12 @@ impl Parser<'_> {
         }
         let plugin = Call { name, arguments, span: self.span_from(start) };
         // An output schema: `: (a:string, ...)`.
-        if self.eat(TokenKind::Colon).is_some() && self.at(TokenKind::LParen) {
-            self.skip_group();
+        if self.eat(TokenKind::Colon).is_some() {
+            if self.at(TokenKind::LParen) {
+                self.schema();
+            } else {
+                self.missing("expected the output schema in '()' after ':'");
+            }
         }
         OperatorKind::Evaluate { parameters, plugin }
     }
@@ -513,11 +935,23 @@ impl Parser<'_> {
 
     /// `find [params] [in (sources)] [where] predicate [project ...]` and
     /// `search [params] [in (sources)] predicate`.
-    pub(super) fn search(&mut self, keyword: Kw) -> OperatorKind {
+    /// A piped `search` searches its input only (its sources are then empty).
+    pub(super) fn search(&mut self, keyword: Kw, piped: bool) -> OperatorKind {
         let mut rows = self.parameters();
         let sources = if self.at_kw(Kw::In) && self.peek_at(1).kind == TokenKind::LParen {
             self.bump();
-            Some(self.wildcard_list())
+            let open = self.peek().span;
+            let sources = self.wildcard_list();
+            if sources.is_empty() {
+                let close = Span::new(self.prev_end().saturating_sub(1) as usize, self.prev_end() as usize);
+                self.report(
+                    SyntaxError::new(close, format!("expected a table in the '()' after '{} in'", keyword.text()))
+                        .with_label(open, "these parentheses"),
+                );
+            }
+            Some(sources)
+        } else if piped {
+            Some(Vec::new())
         } else {
             None
         };
@@ -552,7 +986,7 @@ impl Parser<'_> {
                     self.bump();
                     loop {
                         if self.at_named() {
-                            rows.extend(self.parameters());
+                            rows.extend(self.keyword_parameters());
                             break;
                         }
                         node_tables.push(self.unary());
@@ -573,7 +1007,7 @@ impl Parser<'_> {
                         subqueries.push(self.parenthesized_sub_pipe());
                     }
                 }
-                _ if self.at_named() => rows.extend(self.parameters()),
+                _ if self.at_named() => rows.extend(self.keyword_parameters()),
                 _ => {
                     self.error_here("unexpected token in `make-graph`");
                     self.bump();
@@ -631,7 +1065,7 @@ impl Parser<'_> {
                 self.expect_name("a step name");
                 self.eat_kw(Kw::Optional);
                 if self.at_named() {
-                    rows.extend(self.parameters());
+                    rows.extend(self.keyword_parameters());
                 }
                 self.expect(TokenKind::Colon, "expected `:` after the step name");
                 rows.push(self.expr());

@@ -32,7 +32,12 @@ impl Parser<'_> {
             if self.at(TokenKind::Eof) || close.is_some_and(|c| self.at(c)) {
                 break;
             }
-            self.error_here("expected `;` between statements");
+            if self.at_statement_keyword() || matches!(self.kind(), TokenKind::Ident | TokenKind::Keyword(_)) {
+                self.missing("expected ';' between statements");
+            } else {
+                let message = format!("unexpected {}", self.describe());
+                self.error_here(message);
+            }
             if !self.at_statement_keyword() {
                 self.skip_until(|t| t.kind == TokenKind::Semicolon);
                 self.eat(TokenKind::Semicolon);
@@ -109,6 +114,9 @@ impl Parser<'_> {
 
     pub(super) fn let_statement(&mut self) -> Statement {
         let start = self.bump().span;
+        if let Some(kw) = self.peek().keyword().filter(|kw| kw.class() != KeywordClass::Name) {
+            self.keyword_as_name(kw);
+        }
         let name = self.expect_name("a name after `let`");
         self.expect(TokenKind::Eq, "expected `=` after the let name");
         let value = if self.at_function_declaration() {

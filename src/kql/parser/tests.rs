@@ -117,3 +117,188 @@ fn deep_nesting_is_bounded() {
     let calls = format!("print {}1{}", "f(".repeat(50_000), ")".repeat(50_000));
     assert!(!parse_query(&calls).errors.is_empty());
 }
+
+/// The first error's span text and message.
+fn first_error(text: &str) -> Option<(String, String)> {
+    let parsed = parse_query(text);
+    parsed.errors.first().map(|e| (e.span.of(text).to_string(), e.message.clone()))
+}
+
+/// Verdicts of Kusto.Language 12.4.1 (the oracle) on queries whose grammar was in doubt: `true`
+/// when it accepts the query.
+const ORACLE_VERDICTS: &[(&str, bool)] = &[
+    // Operators that need something after them.
+    ("T | where", false),
+    ("T | extend", false),
+    ("T | take", false),
+    ("T | distinct", false),
+    ("T | order by", false),
+    ("T | sort by", false),
+    ("T | top 5", false),
+    ("T | top 5 by", false),
+    ("T | summarize count() by", false),
+    ("T | join (U) on", false),
+    ("T | mv-expand", false),
+    ("T | render", false),
+    ("T | make-series", false),
+    ("T | sample", false),
+    ("T | project", true),
+    ("T | project-away", true),
+    ("T | summarize", true),
+    ("T | count", true),
+    ("T | getschema", true),
+    ("T | consume", true),
+    ("T | serialize", true),
+    // Lists: empty items, trailing commas, missing commas.
+    ("T | project a,, b", false),
+    ("T | project a,", false),
+    ("T | extend a=1,", false),
+    ("T | summarize count() by a,", false),
+    ("print f(1,)", false),
+    ("print f(1,,2)", false),
+    ("T | summarize n = count() m = dcount(x)", false),
+    ("print a = 1 b = 2", false),
+    ("T | where x > 1 project y", false),
+    ("T | summarize count() where x > 1", false),
+    // Empty required parentheses.
+    ("T | where x in ()", false),
+    ("T | where x !in ()", false),
+    ("T | where x has_any ()", false),
+    ("T | where x between ()", false),
+    ("T | where x between (1)", false),
+    ("T | where x between (1 .. )", false),
+    ("print toscalar()", false),
+    ("T | union ()", false),
+    ("T | join () on a", false),
+    ("T | join (U)", true),
+    ("T | lookup (U)", false),
+    // Single values and lists.
+    ("T | where c has (\"a\", \"b\")", false),
+    ("T | where c == (\"a\", \"b\")", false),
+    ("T | where c has (\"a\")", true),
+    ("T | where x in ((1), 2)", true),
+    ("print (1, 2)", false),
+    ("print x = (1, y = 2)", false),
+    ("T | extend (a, b) = f(x)", true),
+    ("print f(T | count)", false),
+    ("print ago(1d | where x)", false),
+    ("print strcat(\"a\", (T | count))", true),
+    ("print toscalar((T | count))", true),
+    ("print (T | count)", true),
+    ("print f(x = 1)", true),
+    // dynamic and datatable literals.
+    ("print dynamic()", false),
+    ("print dynamic([1, 2,, 3])", false),
+    ("print dynamic([1, 2,])", false),
+    ("print dynamic({\"a\":1,})", false),
+    ("print dynamic({a:1})", false),
+    ("print dynamic([1 2])", false),
+    ("print dynamic(x)", false),
+    ("print dynamic(1+2)", false),
+    ("print dynamic(+1)", false),
+    ("print dynamic(null)", true),
+    ("print dynamic(-1)", true),
+    ("print dynamic({'a':1})", true),
+    ("print dynamic([dynamic(1)])", true),
+    ("print dynamic(datetime(2020-01-01))", true),
+    ("print dynamic([1, [2], {\"a\": [3]}, \"x\", true, null, 1.5, 1d])", true),
+    ("print dynamic([\"a\" \"b\"])", true),
+    ("datatable(a:int)[1,, 2]", false),
+    ("datatable(a:int)[1+2]", false),
+    ("datatable(a)[1]", false),
+    ("datatable(a:int)[1, 2,]", true),
+    ("datatable(a:int)[]", true),
+    ("datatable(a:int, b:string)[\n, 1, \"x\"]", true),
+    // Strings and escapes.
+    ("T | where s == \"abc | count", false),
+    ("print \"a\\E\"", false),
+    ("print \"a\\x4g\"", false),
+    ("print \"a\\?\"", false),
+    ("print \"a\\t\\n\\r\\\\\\'\\\"\\0\\101\\x41\\u0041\\U00000041\\a\\b\\f\\v\"", true),
+    ("print @\"a\\E\"", true),
+    // Keywords as names: `Name` class anywhere; `Extended` only where a name is declared;
+    // `Special` only as a reference; `Reserved` nowhere.
+    ("let count = 1; print count", true),
+    ("T | where on > 1", true),
+    ("T | extend where = 1", true),
+    ("T | summarize title = count()", true),
+    ("print x = 1, where = 2", true),
+    ("let f = (where:string) { 1 }; print 1", true),
+    ("T | where kind > 1", true),
+    ("T | project kind", true),
+    ("print iff(summarize == 1, 1, 2)", true),
+    ("let where = 1; print where", false),
+    ("let kind = 1; print kind", false),
+    ("T | where where > 1", false),
+    ("T | project a, where", false),
+    ("T | extend kind = 1", false),
+    ("T | extend in = 1", true),
+    ("T | summarize or = count()", false),
+    ("T | summarize by = count()", false),
+    ("T | project-away where", false),
+    ("print first(1)", false),
+    ("T | extend x = string", false),
+    ("print time(1)", true),
+    // Other forms met on real queries.
+    ("T | where x = 1", true),
+    ("T | take 1 | count as N", true),
+    ("T | parse a with * '/' x '/' *\nparse b with * 'c' y", true),
+    ("T | mv-expand bagexpansion=array x", true),
+    ("T | mv-expand x = y to typeof(string) limit 10", true),
+    ("T | render timechart kind=stacked", true),
+    ("T | render timechart with (title=\"x\")", true),
+];
+
+#[test]
+fn agrees_with_the_oracle_on_grammar_in_doubt() {
+    let mut wrong = Vec::new();
+    for &(text, ok) in ORACLE_VERDICTS {
+        let errs = errors(text);
+        if errs.is_empty() != ok {
+            wrong.push(format!("{text:?}: Kusto.Language {}, uplint {errs:?}", if ok { "accepts" } else { "rejects" }));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn messages_say_what_to_do() {
+    let cases = [
+        ("T | where", "expected an expression after 'where'"),
+        ("T | where c has (\"a\", \"b\")", "'has' takes a single value; did you mean 'has_any'?"),
+        ("T | summarize n = count() m = dcount(x)", "missing ',' between aggregates"),
+        ("T | extend project = 1", "'project' is a keyword: write ['project'] to use it as a name"),
+        ("T | where x > 1 project y", "expected '|' before 'project'"),
+        ("T | where s == \"abc | count", "unterminated string literal"),
+        ("T | project a,, b", "expected a column before ','"),
+        ("T | top 5", "expected 'by' after the number of rows of 'top'"),
+    ];
+    for (text, message) in cases {
+        assert_eq!(first_error(text).map(|e| e.1).as_deref(), Some(message), "{text:?}");
+    }
+}
+
+#[test]
+fn unclosed_strings_and_brackets_point_where_to_edit() {
+    let text = "T | where s == \"abc | count";
+    let error = &parse_query(text).errors[0];
+    assert_eq!(error.span, Span::empty(text.len()));
+    assert_eq!(error.labels, vec![(Span::new(15, 16), "the string starts here".to_string())]);
+
+    let text = "T | where f(1, 2 | count";
+    let error = &parse_query(text).errors[0];
+    assert_eq!(error.message, "expected ')' to close this '('");
+    assert_eq!(error.span.of(text), "|");
+    assert_eq!(error.labels[0].0.of(text), "(");
+
+    let text = "print \"a\\E\"";
+    assert_eq!(first_error(text).unwrap().0, "\\E");
+}
+
+#[test]
+fn one_error_per_mistake() {
+    // Errors that only follow from the first are not reported; the next operator is checked.
+    assert_eq!(errors("T | project a,, b c d e | where").len(), 2);
+    assert_eq!(errors("T | where f(x, | project a\n| extend b = 1"), vec!["|: expected an expression after ','"]);
+    assert_eq!(errors("T | where s == \"abc | count").len(), 1);
+}
