@@ -129,19 +129,31 @@ impl Parser<'_> {
                 self.eq_compares = saved;
                 OperatorKind::Rows(vec![predicate])
             }
-            Kw::Extend => {
-                OperatorKind::Rows(self.list(keyword, "an expression", "expressions", true, &[], Self::declaration))
+            Kw::Extend => OperatorKind::Rows(self.list(
+                keyword,
+                "an expression",
+                "expressions",
+                true,
+                &[],
+                Self::push_declaration,
+            )),
+            Kw::Project => {
+                OperatorKind::Rows(self.list(keyword, "a column", "columns", false, &[], Self::push_declaration))
             }
-            Kw::Project => OperatorKind::Rows(self.list(keyword, "a column", "columns", false, &[], Self::declaration)),
             Kw::ProjectRename => {
-                OperatorKind::Rows(self.list(keyword, "a column", "columns", false, &[], Self::declaration))
+                OperatorKind::Rows(self.list(keyword, "a column", "columns", false, &[], Self::push_declaration))
             }
             Kw::Serialize => {
-                OperatorKind::Rows(self.list(keyword, "a column", "columns", false, &[], Self::declaration))
+                OperatorKind::Rows(self.list(keyword, "a column", "columns", false, &[], Self::push_declaration))
             }
-            Kw::Print => {
-                OperatorKind::Source(self.list(keyword, "an expression", "expressions", true, &[], Self::declaration))
-            }
+            Kw::Print => OperatorKind::Source(self.list(
+                keyword,
+                "an expression",
+                "expressions",
+                true,
+                &[],
+                Self::push_declaration,
+            )),
             Kw::Take | Kw::Limit | Kw::Sample => {
                 let mut rows = self.parameters();
                 rows.push(self.required_expr(keyword));
@@ -149,21 +161,21 @@ impl Parser<'_> {
             }
             Kw::Summarize => {
                 let mut rows = self.parameters();
-                rows.extend(self.list(keyword, "an aggregate", "aggregates", false, &[Kw::By], Self::declaration));
+                rows.extend(self.list(keyword, "an aggregate", "aggregates", false, &[Kw::By], Self::push_declaration));
                 if self.eat_kw(Kw::By).is_some() {
-                    rows.extend(self.list(Kw::By, "a column", "columns", true, &[], Self::declaration));
+                    rows.extend(self.list(Kw::By, "a column", "columns", true, &[], Self::push_declaration));
                 }
                 OperatorKind::Rows(rows)
             }
             Kw::Distinct => {
                 let mut rows = self.parameters();
-                rows.extend(self.list(keyword, "a column", "columns", true, &[], Self::declaration));
+                rows.extend(self.list(keyword, "a column", "columns", true, &[], Self::push_declaration));
                 OperatorKind::Rows(rows)
             }
             Kw::Sort | Kw::Order => {
                 let mut rows = self.parameters();
                 if self.eat_kw(Kw::By).is_some() {
-                    rows.extend(self.list(Kw::By, "an expression", "expressions", true, &[], Self::sort_item));
+                    rows.extend(self.list(Kw::By, "an expression", "expressions", true, &[], Self::push_sort_item));
                 } else {
                     self.missing(format!("expected 'by' after '{}'", keyword.text()));
                 }
@@ -173,7 +185,7 @@ impl Parser<'_> {
                 let mut rows = self.parameters();
                 rows.push(self.required_expr(keyword));
                 if self.eat_kw(Kw::By).is_some() {
-                    rows.extend(self.list(Kw::By, "an expression", "expressions", true, &[], Self::sort_item));
+                    rows.extend(self.list(Kw::By, "an expression", "expressions", true, &[], Self::push_sort_item));
                 } else {
                     self.missing("expected 'by' after the number of rows of 'top'");
                 }
@@ -232,7 +244,7 @@ impl Parser<'_> {
             }
             Kw::ProjectAway | Kw::ProjectKeep | Kw::ProjectReorder | Kw::UnderProjectAway => {
                 let saved = std::mem::replace(&mut self.wildcards, true);
-                let items = self.list(keyword, "a column", "columns", false, &[], Self::column_pattern);
+                let items = self.list(keyword, "a column", "columns", false, &[], Self::push_column_pattern);
                 self.wildcards = saved;
                 OperatorKind::Rows(items)
             }
@@ -250,7 +262,7 @@ impl Parser<'_> {
                     rows.push(self.required_expr(Kw::Where));
                 }
                 if self.eat_kw(Kw::Project).is_some() {
-                    rows.extend(self.list(Kw::Project, "a column", "columns", true, &[], Self::declaration));
+                    rows.extend(self.list(Kw::Project, "a column", "columns", true, &[], Self::push_declaration));
                 }
                 OperatorKind::Rows(rows)
             }
@@ -495,7 +507,7 @@ impl Parser<'_> {
         many: &str,
         required: bool,
         ends: &[Kw],
-        item: fn(&mut Self) -> Expr,
+        item: fn(&mut Self, &mut Vec<Expr>),
     ) -> Vec<Expr> {
         let mut items = Vec::new();
         if self.at_list_end(ends) {
@@ -511,7 +523,7 @@ impl Parser<'_> {
                 self.bump();
                 continue;
             }
-            items.push(item(self));
+            item(self, &mut items);
             if self.eat(TokenKind::Comma).is_some() {
                 if self.at_list_end(ends) {
                     self.missing(format!("expected {one} after ','"));
@@ -555,6 +567,18 @@ impl Parser<'_> {
         self.item(false)
     }
 
+    fn push_declaration(&mut self, items: &mut Vec<Expr>) {
+        items.push(self.declaration());
+    }
+
+    fn push_sort_item(&mut self, items: &mut Vec<Expr>) {
+        items.push(self.sort_item());
+    }
+
+    fn push_column_pattern(&mut self, items: &mut Vec<Expr>) {
+        items.push(self.column_pattern());
+    }
+
     /// Reports a keyword written where a name is needed.
     pub(super) fn keyword_as_name(&mut self, kw: Kw) {
         let text = kw.text();
@@ -573,18 +597,18 @@ impl Parser<'_> {
         expr
     }
 
-    /// `[name =] expr [to typeof(type)]`.
-    pub(super) fn mv_expand_item(&mut self) -> Expr {
-        let item = self.declaration();
+    /// `[name =] expr [to typeof(type)]`: the item, then the `typeof(type)` as [`Expr::Inline`].
+    pub(super) fn mv_expand_item(&mut self, items: &mut Vec<Expr>) {
+        items.push(self.declaration());
         if self.eat_kw(Kw::To).is_some() {
             if self.at_kw(Kw::Typeof) && self.peek_at(1).kind == TokenKind::LParen {
-                self.bump();
+                let start = self.bump().span;
                 self.skip_group();
+                items.push(Expr::Inline(self.span_from(start)));
             } else {
                 self.missing("expected 'typeof(type)' after 'to'");
             }
         }
-        item
     }
 
     /// A column or a wildcard (`project-away`, `project-keep`, `project-reorder` with an
@@ -712,7 +736,7 @@ impl Parser<'_> {
         };
         let mut conditions = Vec::new();
         if self.eat_kw(Kw::On).is_some() {
-            conditions = self.list(Kw::On, "a join condition", "join conditions", true, &[], Self::declaration);
+            conditions = self.list(Kw::On, "a join condition", "join conditions", true, &[], Self::push_declaration);
         } else if keyword == Kw::Join && self.eat_kw(Kw::Where).is_some() {
             conditions.push(self.required_expr(Kw::Where));
         } else if keyword == Kw::Lookup {
