@@ -79,6 +79,13 @@ pub struct ConfigFile {
     /// Files larger than this many bytes are reported, not read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_file_size: Option<u64>,
+    /// The lowest severity that makes `uplint check` exit with 1: `error` (default), `warning`
+    /// or `info`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fail_on: Option<Severity>,
+    /// Suppression comments must give a reason (else `UP904`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub require_suppression_reason: Option<bool>,
 }
 
 /// One `[[databases]]` entry.
@@ -250,6 +257,10 @@ pub struct Config {
     pub extensions: Vec<String>,
     pub markdown: bool,
     pub max_file_size: u64,
+    /// The lowest severity that fails a run.
+    pub fail_on: Severity,
+    /// Suppression comments must give a reason.
+    pub require_suppression_reason: bool,
     pub settings: Settings,
     pub rules: RuleSelection,
 }
@@ -270,6 +281,8 @@ pub struct Overrides {
     pub system_identity: Option<String>,
     pub all_databases_viewers: Vec<String>,
     pub max_file_size: Option<u64>,
+    /// `--fail-on`.
+    pub fail_on: Option<Severity>,
 }
 
 /// Which configuration file to read.
@@ -429,6 +442,10 @@ impl Config {
             file.max_file_size = Some(size);
             origins.insert("max-file-size".into(), Origin::Flag("--max-file-size"));
         }
+        if let Some(level) = overrides.fail_on {
+            file.fail_on = Some(level);
+            origins.insert("fail-on".into(), Origin::Flag("--fail-on"));
+        }
 
         let databases = file
             .databases
@@ -545,6 +562,8 @@ impl Config {
             extensions,
             markdown: file.markdown.unwrap_or(false),
             max_file_size: file.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
+            fail_on: file.fail_on.unwrap_or(Severity::Error),
+            require_suppression_reason: file.require_suppression_reason.unwrap_or(false),
             settings,
             rules,
             file,
@@ -594,6 +613,8 @@ impl Config {
         effective.extensions.get_or_insert_with(|| DEFAULT_EXTENSIONS.iter().map(|e| e.to_string()).collect());
         effective.markdown.get_or_insert(false);
         effective.max_file_size.get_or_insert(DEFAULT_MAX_FILE_SIZE);
+        effective.fail_on.get_or_insert(Severity::Error);
+        effective.require_suppression_reason.get_or_insert(false);
         let value = toml::Value::try_from(&effective).unwrap_or(toml::Value::Table(Default::default()));
         let toml::Value::Table(table) = value else { return out };
         let origin_text = |key: &str| match self.origin(key) {

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::source::FileId;
 use crate::span::Span;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -35,6 +35,37 @@ pub struct Code {
 pub const SYNTAX_ERROR: Code = Code { code: "UP901", name: "syntax-error" };
 /// A file that could not be read: missing, unreadable, not UTF-8, too large.
 pub const UNREADABLE_FILE: Code = Code { code: "UP902", name: "unreadable-file" };
+
+/// A suppression comment that silenced nothing.
+pub const UNUSED_SUPPRESSION: Code = Code { code: "UP903", name: "unused-suppression" };
+/// A suppression comment that names an unknown code or is malformed.
+pub const INVALID_SUPPRESSION: Code = Code { code: "UP904", name: "invalid-suppression" };
+
+/// What a renderer may know about a code: its metadata, never how its diagnostics are found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeInfo {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// The default severity.
+    pub severity: Severity,
+    /// One line.
+    pub summary: &'static str,
+    /// The documentation page (Markdown), empty when there is none.
+    pub doc: &'static str,
+    /// A public page that explains the problem (the first of the code's sources).
+    pub help_uri: Option<&'static str>,
+}
+
+impl CodeInfo {
+    /// The text of the page's `## What it does` section, else the summary.
+    pub fn description(&self) -> String {
+        let Some(start) = self.doc.find("\n## What it does\n") else { return self.summary.to_string() };
+        let body = &self.doc[start + "\n## What it does\n".len()..];
+        let end = body.find("\n## ").unwrap_or(body.len());
+        let text = body[..end].split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.is_empty() { self.summary.to_string() } else { text }
+    }
+}
 
 /// A place in a file with a message.
 #[derive(Clone, Debug, PartialEq, Eq)]

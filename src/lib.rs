@@ -18,7 +18,9 @@
 //!                            resolve ─▶ what each policy entry reads, through functions
 //!                          typecheck ─▶ what each policy entry outputs (column types)
 //!                                                     │
-//!                 rules ─▶ Diagnostics ─filter─▶ Diagnostics ─▶ render ─▶ human | json
+//!                 rules ─▶ Diagnostics ─▶ suppress ─▶ filter ─▶ project focus ─▶ baseline
+//!                                                                                   │
+//!     render ─▶ human | concise | json | json-lines | sarif | github | gitlab | junit | checkstyle
 //! ```
 //!
 //! * [`config`]: `uplint.toml` found (walking up from the first path), parsed into typed
@@ -73,8 +75,17 @@
 //!   many policies were fully checked ([`check::PolicyCounts`]).
 //! * [`filter`]: `[rules]` (select, ignore, severities) and `[per-file-ignores]` applied to
 //!   the findings; renderers never know it ran.
-//! * [`diagnostic`]: problems as plain data (code, severity, labels, notes, help).
-//! * [`render`]: reports and diagnostics to text (codespan-reporting) and JSON.
+//! * [`suppress`]: `// uplint: allow(...)` and `allow-file(...)` comments remove the
+//!   diagnostics they cover and are themselves reported when unused (`UP903`) or invalid
+//!   (`UP904`); this runs before [`filter`].
+//! * [`project`]: when files are named, the project they belong to (the configuration's folder,
+//!   else the repository root through `.git`, else their common folder) is loaded and only the
+//!   diagnostics touching them are kept.
+//! * [`baseline`]: recorded findings keyed without line numbers, hidden on later runs.
+//! * [`diagnostic`]: problems as plain data (code, severity, labels, notes, help), and
+//!   [`diagnostic::CodeInfo`], the metadata of every code ([`rules::catalog`]) that renderers get.
+//! * [`render`]: a [`render::Report`] (files, diagnostics, code metadata) to each output format,
+//!   one file per format; renderers never know rules or how diagnostics were found.
 //! * [`server`]: `uplint server`, a language server (`lsp-server`, `lsp-types`) that keeps each
 //!   opened folder's workspace warm and runs the stages above again after an edit
 //!   ([`workspace::Workspace::set_texts`] parses only what changed); it holds no rule or parsing
@@ -92,6 +103,7 @@
 //!   the model knows nothing of rendering, renderers know nothing of how diagnostics were found.
 //! * Database names compare case-insensitively, every other name case-sensitively.
 
+pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -102,6 +114,7 @@ pub mod filter;
 pub mod kql;
 pub mod markdown;
 pub mod model;
+pub mod project;
 pub mod render;
 pub mod resolve;
 pub mod rules;
@@ -109,6 +122,7 @@ pub mod script;
 pub mod server;
 pub mod source;
 pub mod span;
+pub mod suppress;
 pub mod typecheck;
 pub mod unit;
 pub mod workspace;

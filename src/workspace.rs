@@ -116,15 +116,43 @@ impl std::fmt::Display for LoadError {
 /// Discovers and loads `paths` (relative to `cwd` for display) and analyses their units.
 /// A path that does not exist is reported like an unreadable file; the others are loaded.
 pub fn load(paths: &[PathBuf], cwd: &Path, options: &LoadOptions) -> Result<Workspace, LoadError> {
+    load_with(paths, &[], cwd, options)
+}
+
+/// As [`load`], with the text of some files given (`overrides`: an editor's unsaved buffer read
+/// from standard input). An overridden file is checked even when it is not on disk.
+pub fn load_with(
+    paths: &[PathBuf],
+    overrides: &[(PathBuf, String)],
+    cwd: &Path,
+    options: &LoadOptions,
+) -> Result<Workspace, LoadError> {
     let found = discover::discover(paths, &options.discovery);
-    let mut files = found.files;
-    files.extend(found.missing);
+    let mut files: Vec<PathBuf> =
+        found.files.iter().chain(&found.missing).map(|p| crate::project::normalize(p)).collect();
+    files.extend(overrides.iter().map(|(path, _)| crate::project::normalize(path)));
     files.sort();
+    files.dedup();
     if files.is_empty() {
         return Err(LoadError::NoInput);
     }
     let mut sources = SourceMap::default();
-    let (ids, problems) = source::load(&files, cwd, options.max_file_size, &mut sources);
+    let mut ids = Vec::with_capacity(files.len());
+    let mut problems = Vec::new();
+    for file in &files {
+        match overrides.iter().find(|(path, _)| crate::project::normalize(path) == *file) {
+            Some((_, text)) => {
+                let display = source::display_path(file, cwd);
+                ids.push(sources.add(source::SourceFile::new(file.clone(), display, text.clone())));
+            }
+            None => {
+                let (loaded, failed) =
+                    source::load(std::slice::from_ref(file), cwd, options.max_file_size, &mut sources);
+                ids.extend(loaded);
+                problems.extend(failed);
+            }
+        }
+    }
     Ok(analyse(sources, ids, problems, options))
 }
 

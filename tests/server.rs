@@ -426,3 +426,22 @@ fn saving_the_configuration_reloads_the_project() {
     client.shutdown();
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn suppression_comments_apply_in_the_editor() {
+    let root = project("suppress");
+    let policies = root.join("policies.kql");
+    let mut client = Client::start(&root, json!({}));
+    assert_eq!(codes(&client.diagnostics(&policies)), ["UP001"]);
+    let suppressed = POLICIES.replace(
+        ".alter table Orders",
+        "// uplint: allow(UP001) moved to an identity next release\n.alter table Orders",
+    );
+    open(&mut client, &policies, POLICIES);
+    change(&mut client, &policies, 2, &suppressed);
+    assert_eq!(client.diagnostics(&policies), Vec::<Value>::new());
+    change(&mut client, &policies, 3, &suppressed.replace("allow(UP001)", "allow(UP004)"));
+    assert_eq!(codes(&client.diagnostics(&policies)), ["UP903", "UP001"]);
+    client.shutdown();
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -147,9 +147,12 @@ fn flags_override_the_file() {
         system_identity: Some("00000000-0000-0000-0000-000000000001".into()),
         all_databases_viewers: vec!["aadapp=33333333-2222-3333-4444-555555555555".into()],
         max_file_size: Some(5),
+        fail_on: Some(Severity::Info),
     };
     let config = from_text_with(FULL, &overrides).unwrap();
     assert_eq!(config.default_database.as_deref(), Some("Flagged"));
+    assert_eq!(config.fail_on, Severity::Info);
+    assert_eq!(config.origin("fail-on"), Origin::Flag("--fail-on"));
     assert_eq!(config.max_file_size, 5);
     assert_eq!(config.origin("default-database"), Origin::Flag("--default-database"));
     // The flag's identity wins on every cluster.
@@ -237,4 +240,19 @@ fn errors_name_the_key() {
     assert!(message.starts_with("`clusters[0].system-identity`: invalid type"), "{message}");
     let (_, message) = error("[[databases]]\nname = \"a\"\npaths = []\nfolder = \"x\"\n");
     assert!(message.contains("databases[0]") && message.contains("unknown field `folder`"), "{message}");
+}
+
+#[test]
+fn exit_and_suppression_keys() {
+    let config = from_text("fail-on = \"warning\"\nrequire-suppression-reason = true\n").unwrap();
+    assert_eq!(config.fail_on, Severity::Warning);
+    assert!(config.require_suppression_reason);
+    assert_eq!(config.origin("fail-on"), Origin::File { line: 1 });
+    let defaults = from_text("").unwrap();
+    assert_eq!(defaults.fail_on, Severity::Error);
+    assert!(!defaults.require_suppression_reason);
+    assert!(from_text("fail-on = \"fatal\"\n").is_err());
+    let described = defaults.describe();
+    assert!(described.contains("fail-on = \"error\"  # default"), "{described}");
+    assert!(described.contains("require-suppression-reason = false  # default"), "{described}");
 }

@@ -1,18 +1,152 @@
-//! Renderers: reports to text for people (codespan-reporting) and to JSON for tools.
-//! They know the shape of reports and diagnostics, never how those were produced.
+//! Renderers: reports to text for people (codespan-reporting) and to the formats tools read.
+//! They know the shape of reports, diagnostics and the codes' metadata, never how diagnostics
+//! were found. `uplint check` output has one file per format; `refs` and `model` have theirs.
 
-pub mod check;
+pub mod checkstyle;
+pub mod concise;
+pub mod github;
+pub mod gitlab;
+pub mod human;
+pub mod json;
+pub mod json_lines;
+pub mod junit;
 pub mod model;
 pub mod refs;
+pub mod sarif;
 pub mod schema;
+
+use std::collections::HashMap;
 
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::term::{self, termcolor::WriteColor};
 use serde::Serialize;
 
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::source::{FileId, SourceMap};
+use crate::check::PolicyCounts;
+use crate::diagnostic::{CodeInfo, Diagnostic, Severity};
+use crate::source::{FileId, Position, SourceMap};
 use crate::span::Span;
+
+/// The output formats of `uplint check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Diagnostics with their source, then a summary.
+    Human,
+    /// `path:line:col: severity[CODE] message`, one line each.
+    Concise,
+    /// One JSON document (`docs/report.schema.json`).
+    Json,
+    /// One JSON diagnostic per line.
+    JsonLines,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// GitLab Code Quality report.
+    Gitlab,
+    /// JUnit XML.
+    Junit,
+    /// Checkstyle XML.
+    Checkstyle,
+}
+
+/// Everything a `check` renderer gets: the files, the diagnostics in order, and the metadata of
+/// every code uplint reports.
+pub struct Report<'a> {
+    pub sources: &'a SourceMap,
+    pub diagnostics: &'a [Diagnostic],
+    pub codes: &'a [CodeInfo],
+    /// How many files were checked.
+    pub files: usize,
+    /// How many update policy entries were checked, fully or with unresolved parts.
+    pub policies: PolicyCounts,
+}
+
+impl Report<'_> {
+    /// The path of a file as shown in output.
+    pub fn path(&self, file: FileId) -> &str {
+        &self.sources.get(file).display
+    }
+
+    /// The 1-based start and end of a span.
+    pub fn positions(&self, file: FileId, span: Span) -> (Position, Position) {
+        let file = self.sources.get(file);
+        (file.position(span.start as usize), file.position(span.end as usize))
+    }
+
+    pub fn code(&self, code: &str) -> Option<&CodeInfo> {
+        self.codes.iter().find(|c| c.code == code)
+    }
+
+    pub fn summary(&self) -> Summary {
+        let count = |s| self.diagnostics.iter().filter(|d| d.severity == s).count();
+        Summary {
+            files: self.files,
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            infos: count(Severity::Info),
+            policies: self.policies,
+        }
+    }
+
+    /// A fingerprint of every diagnostic, in order, that does not change when lines move: it
+    /// hashes the code, the path, the message and the text under the primary label (blanks
+    /// collapsed), and numbers diagnostics that agree on all of these.
+    pub fn fingerprints(&self) -> Vec<String> {
+        let mut seen: HashMap<u64, u32> = HashMap::new();
+        self.diagnostics
+            .iter()
+            .map(|d| {
+                let file = self.sources.get(d.primary.file);
+                let under = file.text.get(d.primary.span.range()).unwrap_or_default();
+                let under: Vec<&str> = under.split_whitespace().collect();
+                let key = stable_hash(&[d.code.code, &file.display, &d.message, &under.join(" ")]);
+                let n = seen.entry(key).or_insert(0);
+                *n += 1;
+                format!("{:016x}:{}", key, n)
+            })
+            .collect()
+    }
+}
+
+/// How many diagnostics of each severity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// Update policy entries in effect and enabled: all, those whose reads were all resolved,
+    /// those that read something the project does not describe.
+    pub policies: PolicyCounts,
+}
+
+/// Writes `report` in `format`. `out` gets colours only if it supports them.
+pub fn write(format: Format, out: &mut dyn WriteColor, report: &Report<'_>) -> std::io::Result<()> {
+    match format {
+        Format::Human => human::write(out, report),
+        Format::Concise => concise::write(out, report),
+        Format::Json => json::write(out, report),
+        Format::JsonLines => json_lines::write(out, report),
+        Format::Sarif => sarif::write(out, report),
+        Format::Github => github::write(out, report),
+        Format::Gitlab => gitlab::write(out, report),
+        Format::Junit => junit::write(out, report),
+        Format::Checkstyle => checkstyle::write(out, report),
+    }
+}
+
+/// FNV-1a (64 bits) over the parts, each followed by a zero byte: the same on every platform
+/// and in every version, unlike the standard library's hashers.
+pub fn stable_hash(parts: &[&str]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain([0]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    hash
+}
 
 /// A position in JSON output: 1-based line and column (in characters), and byte offset.
 #[derive(Serialize)]
@@ -63,5 +197,47 @@ pub fn emit_diagnostic(out: &mut dyn WriteColor, sources: &SourceMap, diagnostic
         .with_message(&diagnostic.message)
         .with_labels(labels)
         .with_notes(notes);
-    term::emit_to_write_style(&mut *out, &term::Config::default(), sources, &rendered).map_err(std::io::Error::other)
+    term::emit_to_write_style(&mut *out, &term::Config::default(), sources, &rendered).map_err(|e| match e {
+        codespan_reporting::files::Error::Io(e) => e,
+        other => std::io::Error::other(other),
+    })
+}
+
+/// Text for XML attributes and content.
+pub fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            // Characters XML 1.0 cannot hold at all.
+            c if (c as u32) < 0x20 => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stable_hash_is_fnv1a_and_separates_parts() {
+        // FNV-1a of "a" then the separator byte, computed by hand from the published constants.
+        assert_eq!(stable_hash(&[]), 0xcbf2_9ce4_8422_2325);
+        assert_ne!(stable_hash(&["ab", "c"]), stable_hash(&["a", "bc"]));
+        assert_eq!(stable_hash(&["x", "y"]), stable_hash(&["x", "y"]));
+    }
+
+    #[test]
+    fn xml_escape_covers_markup_and_control_characters() {
+        assert_eq!(xml_escape("a<b>&\"c'\n\u{1}"), "a&lt;b&gt;&amp;&quot;c&apos;&#10;");
+    }
 }

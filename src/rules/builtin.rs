@@ -7,7 +7,7 @@
 //! [`CODES`] (kept in code order).
 
 use super::{RuleMeta, sources};
-use crate::diagnostic::{SYNTAX_ERROR, Severity, UNREADABLE_FILE};
+use crate::diagnostic::{INVALID_SUPPRESSION, SYNTAX_ERROR, Severity, UNREADABLE_FILE, UNUSED_SUPPRESSION};
 
 /// `UP901`: a command, a query or a policy payload that does not parse.
 pub static SYNTAX_ERROR_META: RuleMeta = RuleMeta {
@@ -34,5 +34,26 @@ pub static UNREADABLE_FILE_META: RuleMeta = RuleMeta {
     sources: &[sources::EXECUTE_DATABASE_SCRIPT],
 };
 
+/// `UP903`: a suppression comment that silenced nothing.
+pub static UNUSED_SUPPRESSION_META: RuleMeta = RuleMeta {
+    code: UNUSED_SUPPRESSION.code,
+    name: UNUSED_SUPPRESSION.name,
+    severity: Severity::Warning,
+    summary: "A suppression comment (`// uplint: allow(...)`) silenced nothing.",
+    doc: include_str!("../../rules/UP903-unused-suppression.md"),
+    sources: &[sources::KQL_OVERVIEW, sources::ALTER_TABLE_UPDATE_POLICY],
+};
+
+/// `UP904`: a suppression comment that is malformed or names an unknown code.
+pub static INVALID_SUPPRESSION_META: RuleMeta = RuleMeta {
+    code: INVALID_SUPPRESSION.code,
+    name: INVALID_SUPPRESSION.name,
+    severity: Severity::Warning,
+    summary: "A suppression comment is malformed, names an unknown code, or lacks a required reason.",
+    doc: include_str!("../../rules/UP904-invalid-suppression.md"),
+    sources: &[sources::KQL_OVERVIEW],
+};
+
 /// Every code uplint raises itself, in code order.
-pub static CODES: &[&RuleMeta] = &[&SYNTAX_ERROR_META, &UNREADABLE_FILE_META];
+pub static CODES: &[&RuleMeta] =
+    &[&SYNTAX_ERROR_META, &UNREADABLE_FILE_META, &UNUSED_SUPPRESSION_META, &INVALID_SUPPRESSION_META];

@@ -39,7 +39,7 @@ mod update_policy_cycle;
 mod wildcard_source_without_skipvalidation;
 mod zero_retention_non_transactional;
 
-use crate::diagnostic::{Code, Diagnostic, Label, Severity, Subject};
+use crate::diagnostic::{Code, CodeInfo, Diagnostic, Label, Severity, Subject};
 use crate::model::{Cluster, Database, IdentityEntry, Location, Retention, UpdatePolicyEntry, same_database};
 use crate::resolve::{Access, AccessKind, Effect, Resolution, Step};
 use crate::script::command::{Principal, PrincipalKind, property};
@@ -128,6 +128,21 @@ pub static RULES: &[&dyn Rule] = &[
     &unknown_column::UnknownColumn,
     &duplicate_column::DuplicateColumn,
 ];
+
+/// The metadata of every code uplint reports, in code order, as renderers get it (SARIF's rule
+/// descriptions and help links come from here).
+pub fn catalog() -> Vec<CodeInfo> {
+    all_codes()
+        .map(|meta| CodeInfo {
+            code: meta.code,
+            name: meta.name,
+            severity: meta.severity,
+            summary: meta.summary,
+            doc: meta.doc,
+            help_uri: meta.sources.first().copied(),
+        })
+        .collect()
+}
 
 /// The rule with this code or name (case-insensitive).
 pub fn find(code_or_name: &str) -> Option<&'static dyn Rule> {

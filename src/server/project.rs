@@ -24,6 +24,8 @@ pub struct Project {
     pub options: LoadOptions,
     pub settings: Settings,
     pub rules: RuleSelection,
+    /// Suppression comments must give a reason (`require-suppression-reason`).
+    pub require_suppression_reason: bool,
     /// Why the configuration could not be read (the defaults are used meanwhile).
     pub config_error: Option<String>,
     pub workspace: Workspace,
@@ -57,6 +59,7 @@ impl Project {
             options: LoadOptions::default(),
             settings: Settings::default(),
             rules: RuleSelection::default(),
+            require_suppression_reason: false,
             config_error: None,
             workspace: Workspace::default(),
             ids: FxHashMap::default(),
@@ -96,6 +99,7 @@ impl Project {
                 self.options = config.load_options(false);
                 self.settings = config.settings;
                 self.rules = config.rules;
+                self.require_suppression_reason = config.require_suppression_reason;
                 self.config_error = None;
             }
             Err(error) => {
@@ -138,6 +142,8 @@ impl Project {
     fn check(&mut self) {
         self.resolution = None;
         let found = check::check(&self.workspace, &self.settings);
+        let options = crate::suppress::Options { require_reason: self.require_suppression_reason };
+        let found = crate::suppress::apply(&self.workspace, found, &crate::rules::catalog(), options);
         self.diagnostics = filter::apply(&self.rules, &self.workspace.sources, found);
     }
 }

@@ -1,0 +1,80 @@
+//! `human`: every diagnostic with its source (codespan-reporting), then a one-line summary.
+
+use std::collections::BTreeMap;
+
+use codespan_reporting::term::termcolor::{Color, ColorSpec, WriteColor};
+
+use super::{Report, emit_diagnostic};
+use crate::check::PolicyCounts;
+
+/// `; 3 update policies: 2 fully checked, 1 with unresolved references`.
+fn policies_text(policies: &PolicyCounts) -> String {
+    match policies.total {
+        0 => "; no update policies".to_string(),
+        1 if policies.unresolved == 0 => "; 1 update policy, fully checked".to_string(),
+        1 => "; 1 update policy, with unresolved references".to_string(),
+        n => format!(
+            "; {n} update policies: {} fully checked, {} with unresolved references",
+            policies.fully_checked, policies.unresolved
+        ),
+    }
+}
+
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}
+
+/// Every diagnostic with its source, then a one-line summary.
+pub fn write(out: &mut dyn WriteColor, report: &Report<'_>) -> std::io::Result<()> {
+    for diagnostic in report.diagnostics {
+        emit_diagnostic(out, report.sources, diagnostic)?;
+    }
+    write_summary(out, report)
+}
+
+/// The one-line summary: files checked and diagnostics per severity.
+pub fn write_summary(out: &mut dyn WriteColor, report: &Report<'_>) -> std::io::Result<()> {
+    let summary = report.summary();
+    let clean = summary.errors + summary.warnings + summary.infos == 0;
+    let color = if summary.errors > 0 {
+        Color::Red
+    } else if summary.warnings > 0 {
+        Color::Yellow
+    } else {
+        Color::Green
+    };
+    out.set_color(ColorSpec::new().set_fg(Some(color)).set_bold(true))?;
+    if clean {
+        write!(out, "{} checked: no problems", plural(summary.files, "file"))?;
+    } else {
+        write!(
+            out,
+            "{} checked: {}, {}",
+            plural(summary.files, "file"),
+            plural(summary.errors, "error"),
+            plural(summary.warnings, "warning")
+        )?;
+        if summary.infos > 0 {
+            write!(out, ", {}", plural(summary.infos, "info"))?;
+        }
+    }
+    write!(out, "{}", policies_text(&summary.policies))?;
+    out.reset()?;
+    writeln!(out)
+}
+
+/// `--statistics`: how many diagnostics of each code, most frequent first, then by code.
+pub fn write_statistics(out: &mut dyn WriteColor, report: &Report<'_>) -> std::io::Result<()> {
+    let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for d in report.diagnostics {
+        *counts.entry((d.code.code, d.code.name)).or_default() += 1;
+    }
+    let mut rows: Vec<_> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let width = rows.iter().map(|(_, n)| n.to_string().len()).max().unwrap_or(1);
+    for ((code, name), n) in rows {
+        let severity = report.code(code).map_or("", |c| c.severity.as_str());
+        writeln!(out, "{n:>width$}  {code}  {name:<38} [{severity}]")?;
+    }
+    write_summary(out, report)
+}

@@ -1,0 +1,156 @@
+//! `sarif`: SARIF 2.1.0 as GitHub code scanning reads it, built with the typed model of the
+//! `serde-sarif` crate. One run; the driver lists every code uplint reports with its metadata;
+//! each result has its primary location, the evidence as related locations, the fix in the
+//! message, and a fingerprint that does not change when lines move.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use serde_sarif::sarif::{
+    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag, Region,
+    ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
+};
+
+use super::Report;
+use crate::diagnostic::{CodeInfo, Label, Severity};
+
+/// The schema the document names.
+pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// The base of relative URIs: the folder uplint ran in (the repository root in CI).
+pub const SRCROOT: &str = "%SRCROOT%";
+/// The key of uplint's fingerprint in `partialFingerprints`.
+pub const FINGERPRINT_KEY: &str = "uplint/v1";
+
+fn level(severity: Severity) -> ResultLevel {
+    match severity {
+        Severity::Error => ResultLevel::Error,
+        Severity::Warning => ResultLevel::Warning,
+        Severity::Info => ResultLevel::Note,
+    }
+}
+
+fn level_json(severity: Severity) -> serde_json::Value {
+    serde_json::to_value(level(severity)).unwrap_or(serde_json::Value::Null)
+}
+
+fn rule(code: &CodeInfo) -> ReportingDescriptor {
+    let help_text = if code.doc.is_empty() { code.summary.to_string() } else { code.doc.to_string() };
+    let mut help = MultiformatMessageString::builder().text(help_text).build();
+    if !code.doc.is_empty() {
+        help.markdown = Some(code.doc.to_string());
+    }
+    let mut descriptor = ReportingDescriptor::builder()
+        .id(code.code)
+        .name(code.name)
+        .short_description(MultiformatMessageString::builder().text(code.summary).build())
+        .full_description(MultiformatMessageString::builder().text(code.description()).build())
+        .help(help)
+        .default_configuration(ReportingConfiguration::builder().level(level_json(code.severity)).build())
+        .properties(PropertyBag::builder().tags(vec!["kusto".to_string(), "update-policy".to_string()]).build())
+        .build();
+    descriptor.help_uri = code.help_uri.map(str::to_string);
+    descriptor
+}
+
+/// A URI for a displayed path: relative ones against `%SRCROOT%`, absolute ones as `file:`.
+fn artifact(path: &str) -> ArtifactLocation {
+    if path.starts_with('/') {
+        ArtifactLocation::builder().uri(format!("file://{}", percent_encode(path))).build()
+    } else {
+        ArtifactLocation::builder().uri(percent_encode(path)).uri_base_id(SRCROOT).build()
+    }
+}
+
+/// Percent-encodes what a URI path cannot hold as is.
+fn percent_encode(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn location(report: &Report<'_>, label: &Label, id: Option<i64>) -> Location {
+    let (start, end) = report.positions(label.file, label.span);
+    let region = Region::builder()
+        .start_line(start.line as i64)
+        .start_column(start.column as i64)
+        .end_line(end.line as i64)
+        .end_column(end.column as i64)
+        .build();
+    let physical =
+        PhysicalLocation::builder().artifact_location(artifact(report.path(label.file))).region(region).build();
+    let mut location = Location::builder().physical_location(physical).build();
+    location.id = id;
+    if !label.message.is_empty() {
+        location.message = Some(Message::builder().text(label.message.clone()).build());
+    }
+    location
+}
+
+/// The SARIF document of a report.
+pub fn document(report: &Report<'_>) -> Sarif {
+    let results: Vec<SarifResult> = report
+        .diagnostics
+        .iter()
+        .zip(report.fingerprints())
+        .map(|(d, fingerprint)| {
+            let mut text = d.message.clone();
+            if let Some(help) = &d.help {
+                text.push_str("\nFix: ");
+                text.push_str(help);
+            }
+            let related: Vec<Location> =
+                d.labels.iter().enumerate().map(|(i, l)| location(report, l, Some(i as i64 + 1))).collect();
+            let mut result = SarifResult::builder()
+                .rule_id(d.code.code)
+                .level(level(d.severity))
+                .message(Message::builder().text(text).build())
+                .locations(vec![location(report, &d.primary, None)])
+                .partial_fingerprints(BTreeMap::from([(FINGERPRINT_KEY.to_string(), fingerprint)]))
+                .build();
+            result.rule_index = report.codes.iter().position(|c| c.code == d.code.code).map(|i| i as i64);
+            if !related.is_empty() {
+                result.related_locations = Some(related);
+            }
+            result
+        })
+        .collect();
+    let mut driver = ToolComponent::builder()
+        .name("uplint")
+        .version(env!("CARGO_PKG_VERSION"))
+        .semantic_version(env!("CARGO_PKG_VERSION"))
+        .rules(report.codes.iter().map(rule).collect::<Vec<_>>())
+        .build();
+    let homepage = option_env!("CARGO_PKG_HOMEPAGE").or(option_env!("CARGO_PKG_REPOSITORY")).unwrap_or_default();
+    if !homepage.is_empty() {
+        driver.information_uri = Some(homepage.to_string());
+    }
+    let mut run = Run::builder().tool(Tool::builder().driver(driver).build()).results(results).build();
+    run.column_kind = Some(serde_json::Value::String("unicodeCodePoints".to_string()));
+    Sarif::builder().schema(SCHEMA).version(serde_json::Value::String("2.1.0".to_string())).runs(vec![run]).build()
+}
+
+/// The SARIF document, pretty-printed, ending with a newline.
+pub fn write(out: &mut dyn Write, report: &Report<'_>) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &document(report))?;
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_become_uris() {
+        assert_eq!(artifact("a b/c#.kql").uri.as_deref(), Some("a%20b/c%23.kql"));
+        assert_eq!(artifact("a/c.kql").uri_base_id.as_deref(), Some(SRCROOT));
+        let absolute = artifact("/tmp/x.kql");
+        assert_eq!(absolute.uri.as_deref(), Some("file:///tmp/x.kql"));
+        assert_eq!(absolute.uri_base_id, None);
+    }
+}
