@@ -286,6 +286,44 @@ pub struct PolicyView<'a> {
     pub identity: Identity,
 }
 
+impl<'a> PolicyView<'a> {
+    /// The view of `entry`, an entry of the update policy of `table` in `database`.
+    pub fn new(
+        cluster: &'a Cluster,
+        database: &'a Database,
+        table: &'a str,
+        entry: &'a UpdatePolicyEntry,
+        resolution: &'a Resolution,
+    ) -> PolicyView<'a> {
+        PolicyView {
+            cluster,
+            database,
+            table,
+            entry,
+            unit: entry.query,
+            reads: entry.query.map_or(&[][..], |u| resolution.reads(u)),
+            effects: entry.query.map_or(&[][..], |u| resolution.effects(u)),
+            reads_complete: entry.query.is_some_and(|u| resolution.is_exact(u) && resolution.is_complete(u)),
+            identity: Identity::of(entry),
+        }
+    }
+
+    /// The managed identity policy entries that could allow this policy's identity: the
+    /// cluster's and the database's (additive).
+    pub fn identity_entries(&self) -> impl Iterator<Item = &'a IdentityEntry> + 'a {
+        self.cluster.managed_identity.entries.iter().chain(self.database.managed_identity.entries.iter())
+    }
+
+    /// An identity that the project allows for `AutomatedFlows`, to suggest in a fix.
+    pub fn suggested_identity(&self) -> String {
+        self.identity_entries()
+            .find(|e| {
+                e.allows("AutomatedFlows") && (e.object_id.eq_ignore_ascii_case("system") || is_guid(&e.object_id))
+            })
+            .map_or_else(|| "system".to_string(), |e| e.object_id.clone())
+    }
+}
+
 impl PolicyView<'_> {
     /// True when the entry is switched off (`"IsEnabled": false`); such entries never run.
     pub fn is_disabled(&self) -> bool {
@@ -511,21 +549,7 @@ impl<'a> Context<'a> {
             for database in cluster.databases.values() {
                 for (table, t) in &database.tables {
                     for entry in &t.update_policy.entries {
-                        let reads = entry.query.map_or(&[][..], |u| resolution.reads(u));
-                        let effects = entry.query.map_or(&[][..], |u| resolution.effects(u));
-                        policies.push(PolicyView {
-                            cluster,
-                            database,
-                            table,
-                            entry,
-                            unit: entry.query,
-                            reads,
-                            effects,
-                            reads_complete: entry
-                                .query
-                                .is_some_and(|u| resolution.is_exact(u) && resolution.is_complete(u)),
-                            identity: Identity::of(entry),
-                        });
+                        policies.push(PolicyView::new(cluster, database, table, entry, resolution));
                     }
                 }
             }
@@ -552,16 +576,12 @@ impl<'a> Context<'a> {
     /// The managed identity policy entries that could allow `identity` for a policy of
     /// `database`: the cluster's and the database's (additive).
     pub fn identity_entries<'b>(&'b self, view: &'b PolicyView<'a>) -> impl Iterator<Item = &'b IdentityEntry> + 'b {
-        view.cluster.managed_identity.entries.iter().chain(view.database.managed_identity.entries.iter())
+        view.identity_entries()
     }
 
     /// An identity that the project allows for `AutomatedFlows`, to suggest in a fix.
     pub fn suggested_identity(&self, view: &PolicyView<'_>) -> String {
-        self.identity_entries(view)
-            .find(|e| {
-                e.allows("AutomatedFlows") && (e.object_id.eq_ignore_ascii_case("system") || is_guid(&e.object_id))
-            })
-            .map_or_else(|| "system".to_string(), |e| e.object_id.clone())
+        view.suggested_identity()
     }
 
     /// The location of a managed identity policy command, for evidence.

@@ -4,9 +4,10 @@
 
 use lsp_types as lsp;
 
+use super::navigate::{self, Target};
 use super::{COPY_FIX_COMMAND, Server, convert};
 use crate::model::UpdatePolicyEntry;
-use crate::rules::{Context, Identity};
+use crate::rules::{Identity, PolicyView};
 use crate::script::payload::JsonKind;
 use crate::span::Span;
 
@@ -49,30 +50,39 @@ impl Server {
         let path = convert::path(&params.text_document.uri)?;
         let index = self.project_of(&path)?;
         let file = *self.projects[index].ids.get(&path)?;
-        let diagnostics = &self.projects[index].diagnostics.clone();
-        let (workspace, resolution, settings) = self.projects[index].resolved();
+        let text = &self.projects[index].workspace.sources.get(file).text;
+        let start = convert::offset(text, params.range.start, self.encoding);
+        let end = convert::offset(text, params.range.end, self.encoding);
+        // Editors ask at every move of the cursor: nothing is resolved unless a diagnostic is there.
+        let diagnostics: Vec<_> = self.projects[index]
+            .diagnostics
+            .iter()
+            .filter(|d| {
+                let span = d.primary.span;
+                d.primary.file == file && (span.end as usize) >= start && (span.start as usize) <= end
+            })
+            .cloned()
+            .collect();
+        if diagnostics.is_empty() {
+            return Some(Vec::new());
+        }
+        let (workspace, resolution, _) = self.projects[index].resolved();
         let source = workspace.sources.get(file);
-        let start = convert::offset(&source.text, params.range.start, self.encoding);
-        let end = convert::offset(&source.text, params.range.end, self.encoding);
-        let context = Context::new(workspace, resolution, settings);
         let mut actions = Vec::new();
         let mut edited = Vec::new();
-        for diagnostic in diagnostics {
+        for diagnostic in &diagnostics {
             let span = diagnostic.primary.span;
-            if diagnostic.primary.file != file || (span.end as usize) < start || (span.start as usize) > end {
-                continue;
-            }
             let page = self.pages.get(diagnostic.code.code).cloned();
             let lsp_diagnostic = convert::diagnostic(&workspace.sources, diagnostic, page, self.encoding);
             // The policy entry the diagnostic is about, when its identity is missing or invalid.
-            let view = context.policies.iter().find(|v| {
-                v.entry.location.file == file
-                    && v.entry.location.span.start <= span.start
-                    && span.end <= v.entry.location.span.end
-                    && matches!(v.identity, Identity::Absent | Identity::Invalid { .. })
-            });
-            if let Some(view) = view {
-                let identity = context.suggested_identity(view);
+            let view = match navigate::policy_entry_at(workspace, file, span) {
+                Some(Target::PolicyEntry { cluster, database, table, entry }) => {
+                    Some(PolicyView::new(cluster, database, table, entry, resolution))
+                }
+                _ => None,
+            };
+            if let Some(view) = view.filter(|v| matches!(v.identity, Identity::Absent | Identity::Invalid { .. })) {
+                let identity = view.suggested_identity();
                 if !edited.contains(&view.entry.location) {
                     if let Some(edit) = set_identity(&source.text, view.entry, &identity) {
                         edited.push(view.entry.location);

@@ -10,7 +10,7 @@ use super::convert;
 use crate::kql::references::{EntityKind, Reference};
 use crate::model::{Cluster, Database, Location, Model, UpdatePolicyEntry, same_database};
 use crate::resolve::{Access, AccessKind, Resolution};
-use crate::rules::{Context, Identity};
+use crate::rules::{Identity, PolicyView};
 use crate::source::FileId;
 use crate::span::Span;
 use crate::unit::Unit;
@@ -65,11 +65,17 @@ pub fn target_at(workspace: &Workspace, file: FileId, offset: usize) -> Option<T
             }
         }
     }
+    policy_entry_at(workspace, file, Span::empty(offset))
+}
+
+/// The update policy entry whose text holds `span` of `file`.
+pub fn policy_entry_at(workspace: &Workspace, file: FileId, span: Span) -> Option<Target<'_>> {
     for cluster in workspace.model.clusters.values() {
         for database in cluster.databases.values() {
             for (table, t) in &database.tables {
                 for entry in &t.update_policy.entries {
-                    if entry.location.file == file && contains(entry.location.span, offset) {
+                    let at = entry.location;
+                    if at.file == file && at.span.start <= span.start && span.end <= at.span.end {
                         return Some(Target::PolicyEntry { cluster, database, table, entry });
                     }
                 }
@@ -197,7 +203,9 @@ pub fn hover_text(
     target: &Target<'_>,
 ) -> Option<String> {
     match target {
-        Target::PolicyEntry { entry, .. } => policy_hover(workspace, resolution, settings, entry),
+        Target::PolicyEntry { cluster, database, table, entry } => {
+            Some(policy_hover(workspace, settings, &PolicyView::new(cluster, database, table, entry, resolution)))
+        }
         Target::FunctionName { .. } | Target::TableName { .. } | Target::Reference { .. } => {
             let name = target.name()?;
             let database = workspace.model.database(name.cluster.as_deref(), &name.database)?;
@@ -269,14 +277,8 @@ fn table_hover(workspace: &Workspace, database: &Database, name: &Name) -> Optio
     Some(text)
 }
 
-fn policy_hover(
-    workspace: &Workspace,
-    resolution: &Resolution,
-    settings: &crate::rules::Settings,
-    entry: &UpdatePolicyEntry,
-) -> Option<String> {
-    let context = Context::new(workspace, resolution, settings);
-    let view = context.policies.iter().find(|v| std::ptr::eq(v.entry, entry))?;
+fn policy_hover(workspace: &Workspace, settings: &crate::rules::Settings, view: &PolicyView<'_>) -> String {
+    let entry = view.entry;
     let mut text = format!("**update policy of `{}`**\n\n", view.target());
     if let Some(source) = entry.json.member("Source").and_then(|m| m.value.as_str()) {
         let _ = writeln!(text, "Source: `{source}`  ");
@@ -293,8 +295,8 @@ fn policy_hover(
         identity => {
             let written = identity.text().unwrap_or_default();
             let _ = writeln!(text, "Identity: `{written}`");
-            let allowing: Vec<String> = context
-                .identity_entries(view)
+            let allowing: Vec<String> = view
+                .identity_entries()
                 .filter(|e| identity.matches(e))
                 .map(|e| {
                     let usages: Vec<&str> = e.usages.iter().map(|(u, _)| u.as_str()).collect();
@@ -361,7 +363,7 @@ fn policy_hover(
             }
         }
     }
-    Some(text)
+    text
 }
 
 impl Server {
