@@ -605,7 +605,8 @@ pub fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str
         .filter(|c| *c != word)
         .map(|c| (edit_distance(&word_lower, &c.to_lowercase()), c))
         .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, c)| (*d, *c))
+        // Nearest ignoring case, then nearest with it (`landing` before `Landing` for `ladning`).
+        .min_by_key(|(d, c)| (*d, edit_distance(word, c), *c))
         .map(|(_, c)| c)
 }
 
@@ -694,6 +695,7 @@ mod tests {
         assert_eq!(did_you_mean("isenabled", known), Some("IsEnabled"));
         assert_eq!(did_you_mean("Retention", known), None);
         assert_eq!(did_you_mean("IsEnabled", known), None);
+        assert_eq!(did_you_mean("ladning", ["Landing", "landing"]), Some("landing"));
     }
 
     #[test]

@@ -78,13 +78,13 @@ impl Rule for UnknownSourceTable {
     }
 }
 
-/// True when `written` is a typo of the table `name`: one edit (letter case, a letter missing,
-/// added, changed or two swapped; two for names longer than 8), and not a difference of digits
-/// only (`Events1`, `Events2` are distinct tables more often than a typo). `ActivityLogsRaw` and
-/// `ActivityLogs` are distinct tables, not a typo.
+/// True when `written` is a typo of the table `name`: one edit (letter case aside: a letter
+/// missing, added or changed, or two letters swapped), in a name of at least 4 letters (`Q` and
+/// `A` are distinct tables), and not a difference of digits only (`Events1`, `Events2`).
+/// `ActivityLogsRaw` and `ActivityLogs`, `MyRawTable` and `rawTable`, are distinct tables.
 fn is_typo(written: &str, name: &str) -> bool {
-    let limit = if written.chars().count() > 8 { 2 } else { 1 };
-    super::edit_distance(&written.to_lowercase(), &name.to_lowercase()) <= limit
+    written.chars().count() >= 4
+        && super::edit_distance(&written.to_lowercase(), &name.to_lowercase()) <= 1
         && !differ_in_digits_only(written, name)
 }
 
