@@ -141,23 +141,47 @@ impl Unit {
 /// Analyses of earlier units, taken again by a unit of the same kind and the same text instead
 /// of parsing it again: rebuilding the model after an edit parses only the KQL that changed.
 /// Analysis is a function of the text alone, so a reused analysis is the one parsing would give.
+///
+/// Units are looked up first at their position in the earlier build (a rebuild of the same
+/// scripts, or one where an edit kept the number of units, agrees everywhere else at no cost),
+/// and once positions stop agreeing, by text.
 #[derive(Debug, Default)]
 pub struct AnalysisCache {
+    /// The earlier units in build order, each taken once.
+    in_order: Vec<Option<Unit>>,
+    /// The position of the unit being built (set by the model builder).
+    position: usize,
+    /// Consecutive misses by position; two in a row mean positions have shifted.
+    misses: usize,
+    /// What `in_order` held when positions shifted, by text.
     by_text: FxHashMap<String, Vec<(UnitKind, AnalyzedQuery)>>,
 }
 
 impl AnalysisCache {
-    /// The analyses of `units`, to reuse.
+    /// The analyses of `units` (in the order they were built), to reuse.
     pub fn from_units(units: Vec<Unit>) -> AnalysisCache {
-        let mut cache = AnalysisCache::default();
-        for unit in units {
-            cache.by_text.entry(unit.text).or_default().push((unit.kind, unit.query));
-        }
-        cache
+        AnalysisCache { in_order: units.into_iter().map(Some).collect(), ..AnalysisCache::default() }
+    }
+
+    /// The position in build order of the next unit looked up.
+    pub fn set_position(&mut self, position: usize) {
+        self.position = position;
     }
 
     /// The analysis of `text` as a unit of `kind`: a cached one when there is one, else `analyze`'s.
     fn analyze(&mut self, kind: UnitKind, text: &str, analyze: fn(&str) -> AnalyzedQuery) -> AnalyzedQuery {
+        if let Some(slot) = self.in_order.get_mut(self.position) {
+            if slot.as_ref().is_some_and(|u| u.kind == kind && u.text == text) {
+                self.misses = 0;
+                return slot.take().map(|u| u.query).unwrap_or_default();
+            }
+            self.misses += 1;
+            if self.misses >= 2 {
+                for unit in self.in_order.drain(..).flatten() {
+                    self.by_text.entry(unit.text).or_default().push((unit.kind, unit.query));
+                }
+            }
+        }
         let cached = if self.by_text.is_empty() { None } else { self.by_text.get_mut(text) };
         match cached.and_then(|c| c.iter().position(|(k, _)| *k == kind).map(|i| c.swap_remove(i).1)) {
             Some(query) => query,
@@ -184,9 +208,44 @@ mod tests {
         assert!(again.query.parameters.is_empty());
         let reused = Unit::function(origin(), text, Span::new(0, text.len()), &mut cache);
         assert_eq!(reused.query.parameters, function.query.parameters);
-        assert!(cache.by_text[text].is_empty());
+        assert!(cache.in_order.iter().all(Option::is_none) && cache.by_text.values().all(Vec::is_empty));
         // Once taken, the text is parsed again.
         let parsed = Unit::function(origin(), text, Span::new(0, text.len()), &mut cache);
         assert_eq!(parsed.query.parameters, function.query.parameters);
+    }
+
+    fn analysed_again(_: &str) -> AnalyzedQuery {
+        panic!("analysed again")
+    }
+
+    fn fresh(_: &str) -> AnalyzedQuery {
+        AnalyzedQuery::default()
+    }
+
+    fn cache_of(texts: &[&str]) -> AnalysisCache {
+        let origin = || Origin { file: FileId(0), name: None, cluster: None, database: None };
+        let units =
+            texts.iter().map(|t| Unit::query(origin(), t, Span::new(0, t.len()), &mut AnalysisCache::default()));
+        AnalysisCache::from_units(units.collect())
+    }
+
+    #[test]
+    fn units_are_found_at_their_position_or_by_text() {
+        // An edit that keeps the number of units: the others are found where they were.
+        let mut cache = cache_of(&["A", "B", "C"]);
+        for (position, text, analyze) in
+            [(0, "A", analysed_again as fn(&str) -> AnalyzedQuery), (1, "Y", fresh), (2, "C", analysed_again)]
+        {
+            cache.set_position(position);
+            cache.analyze(UnitKind::Query, text, analyze);
+        }
+        // A unit added in front: positions shift, texts still match.
+        let mut cache = cache_of(&["A", "B", "C"]);
+        cache.set_position(0);
+        cache.analyze(UnitKind::Query, "X", fresh);
+        for (position, text) in ["A", "B", "C"].iter().enumerate() {
+            cache.set_position(position + 1);
+            cache.analyze(UnitKind::Query, text, analysed_again);
+        }
     }
 }

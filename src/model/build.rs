@@ -98,6 +98,7 @@ impl Builder<'_> {
     /// Adds the unit `make` makes (taking analyses from the earlier build's).
     fn push_unit(&mut self, origin: Origin, make: impl FnOnce(Origin, &mut AnalysisCache) -> Unit) -> UnitId {
         let id = UnitId(self.units.len() as u32);
+        self.cache.set_position(self.units.len());
         let unit = make(origin, &mut self.cache);
         self.units.push(unit);
         id
