@@ -3,7 +3,7 @@
 
 use super::{Context, PolicyView, Rule, RuleMeta, chain_labels, sources};
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::model::{Cluster, Database, Location, Model, same_database};
 use crate::resolve::{Access, AccessKind, Unresolved, known_tables};
@@ -34,7 +34,7 @@ impl Rule for UnresolvedReference {
                 continue;
             }
             // One diagnostic per missing thing of a policy, at its first place.
-            let mut seen: Vec<(Option<String>, String, String)> = Vec::new();
+            let mut seen: FxHashSet<(Option<String>, String, &str)> = FxHashSet::default();
             for access in view.reads {
                 let Some(unresolved) = access.unresolved else { continue };
                 // Another cluster is never allowed: UP101 reports it as an error.
@@ -44,12 +44,11 @@ impl Rule for UnresolvedReference {
                 let key = (
                     access.cluster.as_ref().map(|c| c.to_lowercase()),
                     access.database.to_lowercase(),
-                    access.name.clone(),
+                    access.name.as_str(),
                 );
-                if seen.contains(&key) {
+                if !seen.insert(key) {
                     continue;
                 }
-                seen.push(key);
                 out.push(diagnostic(context, &definitions, view, access, unresolved));
             }
         }
