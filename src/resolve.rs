@@ -122,15 +122,6 @@ pub struct Resolution {
     pub exact: BTreeSet<UnitId>,
 }
 
-/// What one unit reads and runs, resolved.
-#[derive(Debug)]
-struct Resolved {
-    reads: Vec<Access>,
-    effects: Vec<Effect>,
-    /// See [`Resolution::exact`].
-    exact: bool,
-}
-
 impl Resolution {
     pub fn reads(&self, unit: UnitId) -> &[Access] {
         self.policies.get(&unit).map_or(&[], Vec::as_slice)
@@ -153,8 +144,7 @@ impl Resolution {
 
 /// Resolves the `Query` of every update policy entry in effect.
 pub fn resolve(workspace: &Workspace) -> Resolution {
-    let mut resolver =
-        Resolver { workspace, memo: FxHashMap::default(), in_progress: Vec::new(), tables: FxHashMap::default() };
+    let mut resolver = Resolver::new(workspace);
     let mut resolution = Resolution::default();
     for cluster in workspace.model.clusters.values() {
         for database in cluster.databases.values() {
@@ -162,8 +152,8 @@ pub fn resolve(workspace: &Workspace) -> Resolution {
                 for entry in &table.update_policy.entries {
                     if let Some(unit) = entry.query {
                         let resolved = resolver.unit_reads(unit, &[]);
-                        resolution.policies.insert(unit, resolved.reads.clone());
-                        resolution.effects.insert(unit, resolved.effects.clone());
+                        resolution.policies.insert(unit, resolved.reads.iter().map(Found::to_access).collect());
+                        resolution.effects.insert(unit, resolved.effects.iter().map(FoundEffect::to_effect).collect());
                         if resolved.exact {
                             resolution.exact.insert(unit);
                         }
@@ -177,61 +167,243 @@ pub fn resolve(workspace: &Workspace) -> Resolution {
 
 type MemoKey = (UnitId, Vec<Option<String>>);
 
+/// A chain of steps as a shared list: a function's reads keep the chain from its body to each
+/// reference, and a caller puts its own steps in front without copying the rest, so a call
+/// chain D deep costs O(D) and not O(D²).
+struct Link {
+    step: Step,
+    next: Option<Rc<Link>>,
+}
+
+impl Drop for Link {
+    /// Drops the tail iteratively: the default recursive drop of a list 20,000 long would
+    /// exhaust the stack.
+    fn drop(&mut self) {
+        let mut next = self.next.take();
+        while let Some(link) = next {
+            next = match Rc::try_unwrap(link) {
+                Ok(mut link) => link.next.take(),
+                Err(_) => break,
+            };
+        }
+    }
+}
+
+/// `steps` (at least one) in front of `tail`.
+fn prepend(steps: Vec<Step>, tail: Option<Rc<Link>>) -> Rc<Link> {
+    let mut steps = steps.into_iter().rev();
+    let last = steps.next().expect("a chain has at least one step");
+    let mut chain = Rc::new(Link { step: last, next: tail });
+    for step in steps {
+        chain = Rc::new(Link { step, next: Some(chain) });
+    }
+    chain
+}
+
+/// `prefix` in front of `chain` (the same list when `prefix` is empty).
+fn behind(prefix: &[Step], chain: &Rc<Link>) -> Rc<Link> {
+    if prefix.is_empty() { chain.clone() } else { prepend(prefix.to_vec(), Some(chain.clone())) }
+}
+
+/// The steps of a chain, first to last.
+fn steps(chain: &Rc<Link>) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let mut link = Some(chain);
+    while let Some(current) = link {
+        steps.push(current.step.clone());
+        link = current.next.as_ref();
+    }
+    steps
+}
+
+/// A read found in a unit: an [`Access`] whose chain is a shared list.
+#[derive(Clone)]
+struct Found {
+    kind: AccessKind,
+    cluster: Option<String>,
+    database: String,
+    name: String,
+    /// Where the name is written (the last step of the chain).
+    reference: Location,
+    chain: Rc<Link>,
+    unresolved: Option<Unresolved>,
+    pattern: Option<String>,
+    qualified: bool,
+}
+
+impl Found {
+    fn to_access(&self) -> Access {
+        Access {
+            kind: self.kind,
+            cluster: self.cluster.clone(),
+            database: self.database.clone(),
+            name: self.name.clone(),
+            chain: steps(&self.chain),
+            unresolved: self.unresolved,
+            pattern: self.pattern.clone(),
+            qualified: self.qualified,
+        }
+    }
+}
+
+/// A plugin or external data found in a unit: an [`Effect`] whose chain is a shared list.
+#[derive(Clone)]
+struct FoundEffect {
+    kind: EffectKind,
+    /// Where the operator is written (the last step of the chain).
+    operator: Location,
+    chain: Rc<Link>,
+}
+
+impl FoundEffect {
+    fn to_effect(&self) -> Effect {
+        Effect { kind: self.kind.clone(), chain: steps(&self.chain) }
+    }
+}
+
+/// What one unit reads and runs, resolved.
+struct Resolved {
+    reads: Vec<Found>,
+    effects: Vec<FoundEffect>,
+    /// See [`Resolution::exact`].
+    exact: bool,
+}
+
+/// What one read comes to: something read here, or a call of a stored function to expand.
+enum Outcome {
+    Found(Found),
+    Call { prefix: Vec<Step>, unit: UnitId, arguments: Vec<Option<String>> },
+}
+
+/// A unit being resolved: its reads, how far it got, and what it found so far.
+struct Frame {
+    key: MemoKey,
+    reads: Vec<Read>,
+    next: usize,
+    /// The outcomes of the read being handled, last first.
+    pending: Vec<Outcome>,
+    found: Resolved,
+    /// The steps in front of the call whose function is being resolved above this frame.
+    waiting: Vec<Step>,
+}
+
+impl Frame {
+    /// Takes over what a called function resolved to, behind the steps of the call.
+    fn absorb(&mut self, prefix: &[Step], done: &Resolved) {
+        self.found.reads.extend(done.reads.iter().map(|f| Found { chain: behind(prefix, &f.chain), ..f.clone() }));
+        self.found
+            .effects
+            .extend(done.effects.iter().map(|e| FoundEffect { chain: behind(prefix, &e.chain), ..e.clone() }));
+        self.found.exact &= done.exact;
+    }
+}
+
 struct Resolver<'a> {
     workspace: &'a Workspace,
     memo: FxHashMap<MemoKey, Rc<Resolved>>,
     /// The function units being expanded, to stop cycles.
-    in_progress: Vec<UnitId>,
+    in_progress: FxHashSet<UnitId>,
     /// The tables each database is known to have ([`known_tables`]), by the database's address.
     tables: FxHashMap<*const Database, FxHashSet<&'a str>>,
 }
 
 impl<'a> Resolver<'a> {
+    fn new(workspace: &'a Workspace) -> Resolver<'a> {
+        Resolver {
+            workspace,
+            memo: FxHashMap::default(),
+            in_progress: FxHashSet::default(),
+            tables: FxHashMap::default(),
+        }
+    }
+
     fn table_exists(&mut self, database: &'a Database, name: &str) -> bool {
         self.tables.entry(database as *const Database).or_insert_with(|| known_tables(database)).contains(name)
     }
 
-    /// What a unit reads (a function's body for the given arguments), resolved.
+    /// What a unit reads (a function's body for the given arguments), resolved. Calls are
+    /// followed with an explicit stack of frames, so no depth of calls exhausts the stack.
     fn unit_reads(&mut self, unit_id: UnitId, arguments: &[Option<String>]) -> Rc<Resolved> {
         let key = (unit_id, arguments.to_vec());
         if let Some(done) = self.memo.get(&key) {
             return done.clone();
         }
-        if self.in_progress.contains(&unit_id) {
-            return Rc::new(Resolved { reads: Vec::new(), effects: Vec::new(), exact: true });
+        let mut stack = vec![self.frame(key)];
+        loop {
+            let top = stack.last_mut().expect("the stack holds the unit being resolved");
+            if let Some(outcome) = top.pending.pop() {
+                match outcome {
+                    Outcome::Found(found) => top.found.reads.push(found),
+                    Outcome::Call { prefix, unit, arguments } => {
+                        let key = (unit, arguments);
+                        if let Some(done) = self.memo.get(&key) {
+                            top.absorb(&prefix, done);
+                        } else if !self.in_progress.contains(&unit) {
+                            top.waiting = prefix;
+                            let frame = self.frame(key);
+                            stack.push(frame);
+                        }
+                    }
+                }
+                continue;
+            }
+            if top.next < top.reads.len() {
+                let unit = self.workspace.unit(top.key.0);
+                let read = top.reads[top.next].clone();
+                top.next += 1;
+                let mut outcomes = Vec::new();
+                let exact = self.resolve_read(unit, &read, &mut outcomes);
+                outcomes.reverse();
+                let top = stack.last_mut().expect("the frame just read");
+                top.pending = outcomes;
+                top.found.exact &= exact;
+                continue;
+            }
+            let frame = stack.pop().expect("a frame to finish");
+            self.in_progress.remove(&frame.key.0);
+            let done = Rc::new(dedup(frame.found));
+            self.memo.insert(frame.key, done.clone());
+            match stack.last_mut() {
+                None => return done,
+                Some(caller) => {
+                    let prefix = std::mem::take(&mut caller.waiting);
+                    caller.absorb(&prefix, &done);
+                }
+            }
         }
-        self.in_progress.push(unit_id);
-        let workspace = self.workspace;
-        let unit = workspace.unit(unit_id);
-        let analysis = analysis_for(unit, arguments);
-        let mut accesses = Vec::new();
-        let mut effects = own_effects(unit, &analysis);
-        let mut exact = unit.query.errors.is_empty() && analysis.dynamic_references.is_empty();
-        for read in &analysis.reads {
-            exact &= self.resolve_read(unit, read, &mut accesses, &mut effects);
-        }
-        self.in_progress.pop();
-        // One chain per thing read at one place is enough to explain it; keeping every chain
-        // would grow exponentially with functions that call the same function twice.
-        let mut seen = FxHashSet::default();
-        accesses.retain(|a: &Access| {
-            seen.insert((a.kind, a.cluster.clone(), a.database.to_lowercase(), a.name.clone(), a.reference().location))
-        });
-        let mut seen = FxHashSet::default();
-        effects.retain(|e: &Effect| seen.insert((e.kind.clone(), e.operator().location)));
-        let resolved = Rc::new(Resolved { reads: accesses, effects, exact });
-        self.memo.insert(key, resolved.clone());
-        resolved
     }
 
-    /// Resolves one read into `out` (and what the functions it calls run into `effects`); false
-    /// when a function it reaches is not exact (see [`Resolution::exact`]).
-    fn resolve_read(&mut self, unit: &Unit, read: &Read, out: &mut Vec<Access>, effects: &mut Vec<Effect>) -> bool {
+    /// A frame for a unit about to be resolved, with the plugins and external data of its own
+    /// text already found.
+    fn frame(&mut self, key: MemoKey) -> Frame {
+        self.in_progress.insert(key.0);
+        let unit = self.workspace.unit(key.0);
+        let analysis = analysis_for(unit, &key.1);
+        let exact = unit.query.errors.is_empty() && analysis.dynamic_references.is_empty();
+        let effects = own_effects(unit, &analysis)
+            .into_iter()
+            .map(|e| FoundEffect { operator: e.operator().location, kind: e.kind, chain: prepend(e.chain, None) })
+            .collect();
+        let reads = analysis.into_owned().reads;
+        Frame {
+            key,
+            reads,
+            next: 0,
+            pending: Vec::new(),
+            found: Resolved { reads: Vec::new(), effects, exact },
+            waiting: Vec::new(),
+        }
+    }
+
+    /// Resolves one read into `out`; false when it cannot be resolved exactly (see
+    /// [`Resolution::exact`]; the functions it calls answer for themselves).
+    fn resolve_read(&mut self, unit: &Unit, read: &Read, out: &mut Vec<Outcome>) -> bool {
         let entity = &read.entity;
         let cluster = entity.cluster.clone().or_else(|| unit.cluster.clone());
         let Some(database_name) = entity.database.clone().or_else(|| unit.database.clone()) else { return false };
         if !database_name.contains('*') {
-            return self.resolve_in(unit, read, cluster.as_deref(), &database_name, None, out, effects);
+            self.resolve_in(unit, read, cluster.as_deref(), &database_name, None, out);
+            return true;
         }
         let matching: Vec<String> = self
             .workspace
@@ -243,33 +415,32 @@ impl<'a> Resolver<'a> {
             .into_iter()
             .flatten()
             .collect();
-        let mut exact = true;
         for name in &matching {
-            exact &= self.resolve_in(unit, read, cluster.as_deref(), name, Some(&database_name), out, effects);
+            self.resolve_in(unit, read, cluster.as_deref(), name, Some(&database_name), out);
         }
         // A pattern can match databases the project does not describe: when it matches none of
         // them but the reader's own, the pattern itself is read.
         let own = |name: &String| unit.database.as_deref().is_some_and(|own| same_database(own, name));
         if matching.iter().all(own) {
             let mut chain = via_steps(unit, read);
-            chain.push(Step { location: Location { file: unit.file, span: unit.file_span(read.span) }, calls: None });
-            out.push(Access {
+            let reference = Location { file: unit.file, span: unit.file_span(read.span) };
+            chain.push(Step { location: reference, calls: None });
+            out.push(Outcome::Found(Found {
                 kind: plain_kind(entity.kind),
                 cluster,
                 database: database_name,
                 name: entity.name.clone(),
-                chain,
+                reference,
+                chain: prepend(chain, None),
                 unresolved: Some(Unresolved::Database),
                 pattern: None,
                 qualified: true,
-            });
+            }));
         }
-        exact
+        true
     }
 
-    /// A read resolved in database `database_name` (one that `pattern` matched, if given); false
-    /// when it calls a function that is not exact.
-    #[allow(clippy::too_many_arguments)]
+    /// A read resolved in database `database_name` (one that `pattern` matched, if given).
     fn resolve_in(
         &mut self,
         unit: &Unit,
@@ -277,9 +448,8 @@ impl<'a> Resolver<'a> {
         cluster: Option<&str>,
         database_name: &str,
         pattern: Option<&str>,
-        out: &mut Vec<Access>,
-        effects: &mut Vec<Effect>,
-    ) -> bool {
+        out: &mut Vec<Outcome>,
+    ) {
         let workspace = self.workspace;
         let entity = &read.entity;
         let name = entity.name.as_str();
@@ -290,20 +460,21 @@ impl<'a> Resolver<'a> {
         let read_here = |kind: AccessKind, unresolved: Option<Unresolved>, mut chain: Vec<Step>| {
             chain.push(Step { location: here, calls: None });
             let database_name = database.map_or_else(|| database_name.to_string(), |db| db.name.clone());
-            Access {
+            Outcome::Found(Found {
                 kind,
                 cluster: cluster.map(str::to_string),
                 database: database_name,
                 name: name.to_string(),
-                chain,
+                reference: here,
+                chain: prepend(chain, None),
                 unresolved: if database.is_none() { Some(Unresolved::Database) } else { unresolved },
                 pattern: pattern.map(str::to_string),
                 qualified: entity.database.is_some() || entity.cluster.is_some(),
-            }
+            })
         };
         let Some(db) = database else {
             out.push(read_here(plain_kind(entity.kind), None, prefix));
-            return true;
+            return;
         };
         let function = db.functions.get(name).and_then(|f| f.effective());
         let callable = |unit_id: UnitId, with_arguments: bool| {
@@ -318,18 +489,8 @@ impl<'a> Resolver<'a> {
                 let table_first = read.table_call && (self.table_exists(db, name) || is_function_named(unit, db, name));
                 if let Some(definition) = function.filter(|d| !table_first && callable(d.unit, with_arguments)) {
                     prefix.push(Step { location: here, calls: Some(name.to_string()) });
-                    let expanded = self.unit_reads(definition.unit, &read.arguments);
-                    for access in &expanded.reads {
-                        let mut chain = prefix.clone();
-                        chain.extend(access.chain.iter().cloned());
-                        out.push(Access { chain, ..access.clone() });
-                    }
-                    for effect in &expanded.effects {
-                        let mut chain = prefix.clone();
-                        chain.extend(effect.chain.iter().cloned());
-                        effects.push(Effect { kind: effect.kind.clone(), chain });
-                    }
-                    return expanded.exact;
+                    out.push(Outcome::Call { prefix, unit: definition.unit, arguments: read.arguments.clone() });
+                    return;
                 }
                 let access = match entity.kind {
                     EntityKind::Function => read_here(AccessKind::UnknownFunction, missing(false), prefix),
@@ -350,8 +511,19 @@ impl<'a> Resolver<'a> {
             }
             EntityKind::TablePattern => out.push(read_here(AccessKind::TablePattern, None, prefix)),
         }
-        true
     }
+}
+
+/// One chain per thing read (or run) at one place is enough to explain it; keeping every chain
+/// would grow exponentially with functions that call the same function twice.
+fn dedup(mut resolved: Resolved) -> Resolved {
+    let mut seen = FxHashSet::default();
+    resolved
+        .reads
+        .retain(|f| seen.insert((f.kind, f.cluster.clone(), f.database.to_lowercase(), f.name.clone(), f.reference)));
+    let mut seen = FxHashSet::default();
+    resolved.effects.retain(|e| seen.insert((e.kind.clone(), e.operator)));
+    resolved
 }
 
 /// The symbol that stands for the triggering table in a wildcard update policy.

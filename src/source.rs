@@ -22,6 +22,10 @@ pub struct SourceFile {
     pub display: String,
     pub text: String,
     line_starts: Vec<usize>,
+    /// For every character of more than one byte: its byte offset and the extra bytes of it and
+    /// every such character before it. Columns count characters, and this turns a byte offset
+    /// into a column in O(log n) even on a line megabytes long (empty for ASCII text).
+    multibyte: Vec<(u32, u32)>,
 }
 
 /// A line and column, both 1-based; the column counts characters.
@@ -35,7 +39,21 @@ pub struct Position {
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: String) -> SourceFile {
         let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-        SourceFile { path, display, text, line_starts }
+        let mut multibyte = Vec::new();
+        if !text.is_ascii() {
+            let mut extra = 0u32;
+            for (offset, c) in text.char_indices().filter(|(_, c)| !c.is_ascii()) {
+                extra += c.len_utf8() as u32 - 1;
+                multibyte.push((offset as u32, extra));
+            }
+        }
+        SourceFile { path, display, text, line_starts, multibyte }
+    }
+
+    /// The extra bytes (beyond one per character) of the characters that start before `offset`.
+    fn extra_bytes_before(&self, offset: usize) -> usize {
+        let index = self.multibyte.partition_point(|&(at, _)| (at as usize) < offset);
+        index.checked_sub(1).map_or(0, |i| self.multibyte[i].1 as usize)
     }
 
     /// The 0-based line that holds byte `offset`.
@@ -59,7 +77,8 @@ impl SourceFile {
         }
         let line = self.line_index(offset);
         let start = self.line_starts[line];
-        Position { line: line + 1, column: self.text[start..offset].chars().count() + 1, offset }
+        let characters = (offset - start) - (self.extra_bytes_before(offset) - self.extra_bytes_before(start));
+        Position { line: line + 1, column: characters + 1, offset }
     }
 }
 
@@ -237,6 +256,17 @@ mod tests {
         assert_eq!(file.line_range(0), Some(0..2));
         // Inside a multi-byte character: snapped back to its start.
         assert_eq!(file.position(5).offset, 4);
+    }
+
+    #[test]
+    fn columns_agree_with_counting_characters() {
+        let text = "a\u{e7}\u{1F600}b\n\u{20AC}\u{20AC}x\r\ny\u{e7}z";
+        let file = SourceFile::new(PathBuf::from("a.kql"), "a.kql".into(), text.to_string());
+        for offset in (0..=text.len()).filter(|&o| text.is_char_boundary(o)) {
+            let line_start = text[..offset].rfind('\n').map_or(0, |at| at + 1);
+            let expected = text[line_start..offset].chars().count() + 1;
+            assert_eq!(file.position(offset).column, expected, "offset {offset}");
+        }
     }
 
     #[test]

@@ -3,11 +3,12 @@
 
 use super::*;
 use crate::context::{FileContext, Reason};
-use crate::script::command::{Command, CommandKind, PolicyScope, PolicyVerb, RoleAction, RoleScope};
+use crate::script::command::{Command, CommandKind, PolicyScope, PolicyVerb, PrincipalKind, RoleAction, RoleScope};
 use crate::script::payload::{JsonKind, Payload};
 use crate::script::{Item, Script};
 use crate::source::SourceFile;
 use crate::unit::{AnalysisCache, Origin, Unit, UnitKind};
+use rustc_hash::FxHashMap;
 
 /// Settings of the model.
 #[derive(Clone, Debug)]
@@ -49,6 +50,11 @@ pub fn build_in_contexts(
             None => Context::default(),
         };
         builder.script(*file, &source.text, script, start);
+    }
+    for database in builder.model.clusters.values_mut().flat_map(|c| c.databases.values_mut()) {
+        for grants in database.roles.values_mut() {
+            dedup_grants(grants);
+        }
     }
     (builder.model, builder.units)
 }
@@ -296,14 +302,10 @@ impl Builder<'_> {
                     .map(|p| Grant { principal: p.clone(), location: Location { file, span: p.span } });
                 match action {
                     RoleAction::Set => *grants = given.collect(),
-                    RoleAction::Add => {
-                        for grant in given {
-                            if !grants.iter().any(|g| same_principal(&g.principal, &grant.principal)) {
-                                grants.push(grant);
-                            }
-                        }
-                    }
-                    RoleAction::Drop => grants.retain(|g| !principals.iter().any(|p| same_principal(&g.principal, p))),
+                    // Duplicates are removed once, when the model is complete: a scan per added
+                    // principal would make N grants cost N².
+                    RoleAction::Add => grants.extend(given),
+                    RoleAction::Drop => drop_grants(grants, principals),
                 }
             }
             CommandKind::MaterializedView { name, source, body, .. } => {
@@ -475,3 +477,39 @@ fn apply_identity_policy(
 
 #[cfg(test)]
 mod tests;
+
+/// The key under which two principals can be the same one: [`same_principal`] compares kind,
+/// id and tenant, and a missing tenant agrees with any.
+fn principal_key(principal: &Principal) -> (PrincipalKind, String) {
+    (principal.kind, principal.id.to_ascii_lowercase())
+}
+
+/// Keeps the first of every set of grants to the same principal, in order. Only grants with
+/// the same kind and id are compared, so N grants cost O(N) and not O(N²).
+fn dedup_grants(grants: &mut Vec<Grant>) {
+    let mut kept: FxHashMap<(PrincipalKind, String), Vec<Option<String>>> = FxHashMap::default();
+    grants.retain(|grant| {
+        let tenants = kept.entry(principal_key(&grant.principal)).or_default();
+        let tenant = grant.principal.tenant.as_deref();
+        if tenants.iter().any(|t| tenants_agree(t.as_deref(), tenant)) {
+            return false;
+        }
+        tenants.push(grant.principal.tenant.clone());
+        true
+    });
+}
+
+/// Removes the grants to any of `principals`, comparing each grant only with the dropped
+/// principals of its kind and id.
+fn drop_grants(grants: &mut Vec<Grant>, principals: &[Principal]) {
+    let mut dropped: FxHashMap<(PrincipalKind, String), Vec<Option<&str>>> = FxHashMap::default();
+    for principal in principals {
+        dropped.entry(principal_key(principal)).or_default().push(principal.tenant.as_deref());
+    }
+    grants.retain(|grant| {
+        let tenant = grant.principal.tenant.as_deref();
+        !dropped
+            .get(&principal_key(&grant.principal))
+            .is_some_and(|tenants| tenants.iter().any(|&t| tenants_agree(t, tenant)))
+    });
+}

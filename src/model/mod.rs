@@ -337,9 +337,13 @@ pub struct Grant {
 /// True when two principal strings name the same principal: same kind, same id
 /// (case-insensitive), and the same tenant when both name one.
 pub fn same_principal(a: &Principal, b: &Principal) -> bool {
-    let tenants_agree = match (&a.tenant, &b.tenant) {
+    a.kind == b.kind && a.id.eq_ignore_ascii_case(&b.id) && tenants_agree(a.tenant.as_deref(), b.tenant.as_deref())
+}
+
+/// Two tenants agree when they are equal (case-insensitively) or either is absent.
+pub(crate) fn tenants_agree(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
         (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
         _ => true,
-    };
-    a.kind == b.kind && a.id.eq_ignore_ascii_case(&b.id) && tenants_agree
+    }
 }

@@ -414,9 +414,23 @@ impl PolicyView<'_> {
     /// `identity` as this entry's `ManagedIdentity`.
     pub fn alter_with_identity(&self, identity: &str) -> String {
         let table = self.database.tables.get(self.table);
-        let entries: Vec<serde_json::Value> = table
-            .map(|t| t.update_policy.entries.as_slice())
-            .unwrap_or_default()
+        let all = table.map(|t| t.update_policy.entries.as_slice()).unwrap_or_default();
+        if all.len() > MAX_ENTRIES_IN_HELP {
+            // The whole command would repeat every entry in the help of each of them: name the
+            // one entry to change instead, so N entries give output of size O(N), not O(N²).
+            let mut plain = self.entry.json.to_plain();
+            if let serde_json::Value::Object(members) = &mut plain {
+                members.retain(|k, _| !k.eq_ignore_ascii_case("ManagedIdentity"));
+                members.insert("ManagedIdentity".to_string(), serde_json::Value::String(identity.to_string()));
+            }
+            let index = all.iter().position(|e| std::ptr::eq(e, self.entry)).unwrap_or_default();
+            return format!(
+                "in entry {index} (counting from 0) of the update policy of {}, add \"ManagedIdentity\": {}: {plain}",
+                bracketed(self.table),
+                serde_json::Value::String(identity.to_string())
+            );
+        }
+        let entries: Vec<serde_json::Value> = all
             .iter()
             .map(|e| {
                 let mut plain = e.json.to_plain();
@@ -507,6 +521,14 @@ pub fn partial_read_notes(view: &PolicyView<'_>, accesses: &[&Access]) -> Vec<St
     notes
 }
 
+/// A policy with more entries than this gets help that names the entry to change rather than
+/// the whole corrected `.alter` command.
+pub const MAX_ENTRIES_IN_HELP: usize = 8;
+
+/// A chain longer than this many steps shows its first and last steps and says how many calls
+/// it leaves out, so that a call chain thousands deep gives a readable, linear-size diagnostic.
+pub const MAX_CHAIN_LABELS: usize = 10;
+
 /// The secondary labels that explain an access: each call, then the reference, leaving out a
 /// step inside `primary` (the primary label already says it).
 pub fn chain_labels(access: &Access, reference: &str, primary: &Label) -> Vec<Label> {
@@ -515,7 +537,7 @@ pub fn chain_labels(access: &Access, reference: &str, primary: &Label) -> Vec<La
 
 /// [`chain_labels`] for any chain of steps (an access's or an effect's).
 pub fn step_labels(chain: &[Step], reference: &str, primary: &Label) -> Vec<Label> {
-    chain
+    let steps: Vec<&Step> = chain
         .iter()
         .filter(|step| {
             !(step.location.file == primary.file
@@ -523,11 +545,21 @@ pub fn step_labels(chain: &[Step], reference: &str, primary: &Label) -> Vec<Labe
                 && step.location.span.end <= primary.span.end
                 && step.calls.is_some())
         })
-        .map(|step| {
-            let message = match &step.calls {
+        .collect();
+    let half = MAX_CHAIN_LABELS / 2;
+    let omitted = steps.len().saturating_sub(MAX_CHAIN_LABELS);
+    steps
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| omitted == 0 || *i < half || *i >= steps.len() - half)
+        .map(|(i, step)| {
+            let mut message = match &step.calls {
                 Some(function) => format!("calls `{function}`"),
                 None => reference.to_string(),
             };
+            if omitted > 0 && i + 1 == half {
+                message.push_str(&format!(", then {omitted} more calls not shown"));
+            }
             Label::new(step.location.file, step.location.span, message)
         })
         .collect()

@@ -114,7 +114,7 @@ pub enum RoleScope {
 }
 
 /// The kind of principal a principal string names (§4.3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PrincipalKind {
     /// `aadapp=`: an application, including managed identities.

@@ -121,8 +121,13 @@ fn is_item_start(text: &str, tokens: &[Token], i: usize) -> bool {
     if !matches!(token.kind, TokenKind::Dot | TokenKind::Directive) {
         return false;
     }
-    let line_start = text[..token.span.start as usize].rfind(['\n', '\r']).map_or(0, |at| at + 1);
-    let first_on_line = text[line_start..token.span.start as usize].chars().all(lexer::is_whitespace);
+    // Only the text since the previous token can hold a line break (a comment runs to the end
+    // of its line), so looking no further back keeps a line of many tokens linear.
+    let before = if i == 0 { &text[..token.span.start as usize] } else { gap(text, tokens, i) };
+    let first_on_line = match before.rfind(['\n', '\r']) {
+        Some(at) => before[at + 1..].chars().all(lexer::is_whitespace),
+        None => i == 0 && before.chars().all(lexer::is_whitespace),
+    };
     let next = tokens.get(i + 1).copied();
     first_on_line
         && (token.kind == TokenKind::Directive
