@@ -82,7 +82,17 @@ fn diagnostic(
         _ => String::new(),
     };
     let calls: Vec<&str> = access.chain.iter().filter_map(|step| step.calls.as_deref()).collect();
-    let through = if calls.is_empty() { String::new() } else { format!(" through `{}`", calls.join("` → `")) };
+    let through = match calls.len() {
+        0 => String::new(),
+        // A chain thousands deep names its ends, as the labels do.
+        n if n > super::MAX_CHAIN_LABELS => format!(
+            " through `{}` → … ({} more calls) → `{}`",
+            calls[..3].join("` → `"),
+            n - 5,
+            calls[n - 2..].join("` → `")
+        ),
+        _ => format!(" through `{}`", calls.join("` → `")),
+    };
     let verb = if access.kind == AccessKind::UnknownFunction { "calls" } else { "reads" };
     let (message, reference) = match unresolved {
         Unresolved::Database if access.database.contains('*') => (
