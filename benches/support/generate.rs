@@ -183,7 +183,7 @@ pub fn deep_chain(depth: usize) -> Vec<File> {
         };
         let _ = writeln!(text, ".create-or-alter function F{i}() {{ {body} }}\n");
     }
-    text.push_str(".alter table Target policy update @'[{\"Source\": \"Source\", \"Query\": \"F0()\", \"IsTransactional\": true}]'\n");
+    text.push_str(".alter table Target policy update @'[{\"IsEnabled\": true, \"Source\": \"Source\", \"Query\": \"F0()\", \"IsTransactional\": true}]'\n");
     vec![("chain.kql".to_string(), text)]
 }
 
@@ -198,7 +198,7 @@ pub fn many_entries(entries: usize) -> Vec<File> {
         }
         let _ = write!(
             text,
-            "{{\"Source\": \"Source\", \"Query\": \"Source | join (database(\\\"Other\\\").T{i}) on a\", \"IsTransactional\": true}}"
+            "{{\"IsEnabled\": true, \"Source\": \"Source\", \"Query\": \"Source | join (database(\\\"Other\\\").T{i}) on a\", \"IsTransactional\": true}}"
         );
     }
     text.push_str("]'\n");
