@@ -357,6 +357,22 @@ mod tests {
     }
 
     #[test]
+    fn column_commands_reshape_the_table_in_script_order() {
+        let script = r#"
+.create table T (a:long, b:string, c:int, d:real)
+.drop column T.b
+.rename column T.c to cc
+.alter column ['T'].d type = string
+.create-merge table T (e:datetime)
+.drop table T columns (e)
+.rename columns a2 = T.a
+"#;
+        let workspace = from_texts(&[("a.kql", script)], &LoadOptions::default());
+        let table = &workspace.model.database(None, "default").unwrap().tables["T"];
+        assert_eq!(table.schema().unwrap().describe(), "(a2:long, cc:int, d:string)");
+    }
+
+    #[test]
     fn verdicts_never_guess() {
         let t = |s: &str| TableType::parse(s);
         assert_eq!(verdict(Some(&t("(a:long)")), Some(&t("(b:int64)"))), Verdict::Match);

@@ -350,8 +350,30 @@ impl Builder<'_> {
                 let database = self.database_mut(context, table.database.as_ref().map(|d| d.text.as_str()));
                 database.known_tables.entry(table.name.text.clone()).or_insert(location);
             }
+            CommandKind::DropColumns { table, columns } => {
+                let kinds = columns.iter().map(|c| ColumnChangeKind::Drop(c.text.clone())).collect();
+                self.column_changes(context, &table.text, location, kinds);
+            }
+            CommandKind::RenameColumns { renames } => {
+                for (table, old, new) in renames {
+                    let kind = ColumnChangeKind::Rename { old: old.text.clone(), new: new.text.clone() };
+                    self.column_changes(context, &table.text, location, vec![kind]);
+                }
+            }
+            CommandKind::AlterColumnType { table, column, type_name } => {
+                let kind = ColumnChangeKind::Retype { column: column.text.clone(), type_name: type_name.text.clone() };
+                self.column_changes(context, &table.text, location, vec![kind]);
+            }
             CommandKind::ExecuteScript | CommandKind::Other => {}
         }
+    }
+
+    /// Column commands on a table the scripts define (others change nothing uplint knows).
+    fn column_changes(&mut self, context: &Context, table: &str, location: Location, kinds: Vec<ColumnChangeKind>) {
+        let database = self.database_mut(context, None);
+        let Some(table) = database.tables.get_mut(table) else { return };
+        let after = table.definitions.len();
+        table.column_changes.extend(kinds.into_iter().map(|kind| ColumnChange { location, after, kind }));
     }
 
     /// `.alter`, `.alter-merge` or `.delete table T policy update`.

@@ -104,6 +104,9 @@ impl Database {
 pub struct Table {
     /// Every `.create`/`.create-merge`/`.alter` of the table, in order.
     pub definitions: Vec<TableDefinition>,
+    /// `.drop column`, `.rename column`, `.alter column type`, in order, each placed after the
+    /// definitions that came before it.
+    pub column_changes: Vec<ColumnChange>,
     pub update_policy: UpdatePolicy,
     pub row_level_security: Option<RowLevelSecurity>,
     pub restricted_view_access: Option<RestrictedViewAccess>,
@@ -120,13 +123,53 @@ pub struct TableDefinition {
     pub verb: TableVerb,
 }
 
+/// Applies the column changes made after `after` definitions.
+fn apply_changes<'a>(
+    changes: &'a [ColumnChange],
+    columns: &mut Vec<(&'a str, &'a str, &'a TableDefinition)>,
+    after: usize,
+) {
+    for change in changes.iter().filter(|c| c.after == after) {
+        match &change.kind {
+            ColumnChangeKind::Drop(name) => columns.retain(|(n, _, _)| n != name),
+            ColumnChangeKind::Rename { old, new } => {
+                for column in columns.iter_mut().filter(|(n, _, _)| n == old) {
+                    column.0 = new;
+                }
+            }
+            ColumnChangeKind::Retype { column, type_name } => {
+                for c in columns.iter_mut().filter(|(n, _, _)| n == column) {
+                    c.1 = type_name;
+                }
+            }
+        }
+    }
+}
+
+/// A change of one column by a command of its own.
+#[derive(Clone, Debug)]
+pub struct ColumnChange {
+    pub location: Location,
+    /// How many definitions the table had when the command ran.
+    pub after: usize,
+    pub kind: ColumnChangeKind,
+}
+
+#[derive(Clone, Debug)]
+pub enum ColumnChangeKind {
+    Drop(String),
+    Rename { old: String, new: String },
+    Retype { column: String, type_name: String },
+}
+
 impl Table {
     /// The table's columns once every definition has run, in order: `.create`/`.alter`
     /// replace the columns, `.create-merge`/`.alter-merge` append those the table lacks.
     /// Each column comes with the definition that added it. Empty when no definition has columns.
     pub fn columns(&self) -> Vec<(&str, &str, &TableDefinition)> {
         let mut columns: Vec<(&str, &str, &TableDefinition)> = Vec::new();
-        for definition in &self.definitions {
+        apply_changes(&self.column_changes, &mut columns, 0);
+        for (index, definition) in self.definitions.iter().enumerate() {
             match definition.verb {
                 TableVerb::Create | TableVerb::Alter => {
                     columns = definition.columns.iter().map(|(n, t)| (n.as_str(), t.as_str(), definition)).collect();
@@ -142,6 +185,7 @@ impl Table {
                     }
                 }
             }
+            apply_changes(&self.column_changes, &mut columns, index + 1);
         }
         columns
     }

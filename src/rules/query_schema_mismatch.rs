@@ -4,7 +4,7 @@
 use super::{Context, PolicyView, Rule, RuleMeta, bracketed, sources};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::kql::types::{ScalarType, TableType};
-use crate::model::Table;
+use crate::model::{ColumnChangeKind, Table};
 use crate::typecheck::{self, Verdict};
 
 pub struct QuerySchemaMismatch;
@@ -82,6 +82,17 @@ pub(super) fn corrected_project(output: &TableType, target: &TableType) -> Optio
 
 /// Where the table defines its columns (the last definition that added one).
 fn definition_label(table: &Table, column: Option<&str>, message: String) -> Option<Label> {
+    // A later `.alter column ... type` or `.rename column` made it what it is.
+    let changed = column.and_then(|name| {
+        table.column_changes.iter().rev().find(|c| match &c.kind {
+            ColumnChangeKind::Retype { column, .. } => column == name,
+            ColumnChangeKind::Rename { new, .. } => new == name,
+            ColumnChangeKind::Drop(_) => false,
+        })
+    });
+    if let Some(change) = changed {
+        return Some(Label::new(change.location.file, change.location.span, message));
+    }
     let columns = table.columns();
     let definition = match column {
         Some(name) => columns.iter().find(|(n, _, _)| *n == name).map(|(_, _, d)| *d),

@@ -224,6 +224,12 @@ pub enum CommandKind {
     /// ingestion <format> mapping ...` (a mapping of an existing table). The rest of the command
     /// is skipped.
     Ingest { table: QualifiedName },
+    /// `.drop column T.C`, `.drop table T columns (C1, C2)`.
+    DropColumns { table: NameRef, columns: Vec<NameRef> },
+    /// `.rename column T.Old to New`, `.rename columns New = T.Old, ...`: (table, old, new).
+    RenameColumns { renames: Vec<(NameRef, NameRef, NameRef)> },
+    /// `.alter column T.C type = string`.
+    AlterColumnType { table: NameRef, column: NameRef, type_name: NameRef },
     /// `.execute database|cluster script [with (...)] <|`: the commands that follow are its body.
     ExecuteScript,
     /// Any other command, recognised and skipped.

@@ -280,6 +280,19 @@ impl<'a> CommandParser<'a> {
         Some(StringLiteral::from_tokens(self.text, &self.tokens[start..self.pos]))
     }
 
+    /// `[Db.]T.C`: the table and the column (a database, if written, is dropped: column
+    /// commands act on the table of the context's database or the one named).
+    fn table_column(&mut self, what: &str) -> Option<(NameRef, NameRef)> {
+        let mut names = vec![self.expect_name(what)?];
+        while names.len() < 3 && self.at(TokenKind::Dot) {
+            self.bump();
+            names.push(self.expect_name(what)?);
+        }
+        let column = names.pop()?;
+        let table = names.pop()?;
+        Some((table, column))
+    }
+
     /// `( item, ... )` of names.
     fn name_list(&mut self, what: &str) -> Vec<NameRef> {
         let mut names = Vec::new();
@@ -502,6 +515,15 @@ impl<'a> CommandParser<'a> {
         }
         let (object, _) = self.any_word()?;
         match object.as_str() {
+            "column" if verb == "alter" => {
+                let (table, column) = self.table_column("a column `Table.Column`")?;
+                if !(self.eat_word("type") && self.eat(TokenKind::Eq).is_some()) {
+                    self.error_here("expected `type = ` and the new type");
+                    return None;
+                }
+                let type_name = self.expect_name("a type")?;
+                Some(CommandKind::AlterColumnType { table, column, type_name })
+            }
             "table" => self.table_command(verb),
             "tables" => {
                 if self.eat_word("policy") || self.at(TokenKind::LParen) {
@@ -785,6 +807,11 @@ impl<'a> CommandParser<'a> {
     fn drop(&mut self) -> Option<CommandKind> {
         let (object, _) = self.any_word()?;
         match object.as_str() {
+            "column" => {
+                let (table, column) = self.table_column("a column `Table.Column`")?;
+                self.eat_word("ifexists");
+                Some(CommandKind::DropColumns { table, columns: vec![column] })
+            }
             "table" | "function" | "materialized-view" => {
                 let name = self.qualified_name("a name")?;
                 if self.peek_word().is_some_and(|(w, _, _)| ROLES.contains(&w.as_str())) {
@@ -796,7 +823,12 @@ impl<'a> CommandParser<'a> {
                     return self.role_assignment(RoleAction::Drop, scope);
                 }
                 if self.at(TokenKind::Ident) && self.at_word("columns") {
-                    return None;
+                    self.bump();
+                    if object != "table" {
+                        return None;
+                    }
+                    let columns = self.name_list("a column name");
+                    return Some(CommandKind::DropColumns { table: name.name, columns });
                 }
                 self.eat_word("ifexists");
                 let name = name.name;
@@ -836,6 +868,31 @@ impl<'a> CommandParser<'a> {
     }
 
     fn rename(&mut self) -> Option<CommandKind> {
+        if self.eat_word("column") {
+            let (table, old) = self.table_column("a column `Table.Column`")?;
+            if !self.eat_word("to") {
+                self.error_here("expected `to` and the new name");
+                return None;
+            }
+            let new = self.expect_name("the new column name")?;
+            return Some(CommandKind::RenameColumns { renames: vec![(table, old, new)] });
+        }
+        if self.eat_word("columns") {
+            let mut renames = Vec::new();
+            loop {
+                let new = self.expect_name("the new column name")?;
+                if self.eat(TokenKind::Eq).is_none() {
+                    self.error_here("expected `=` and the current `Table.Column`");
+                    return None;
+                }
+                let (table, old) = self.table_column("a column `Table.Column`")?;
+                renames.push((table, old, new));
+                if self.eat(TokenKind::Comma).is_none() {
+                    break;
+                }
+            }
+            return Some(CommandKind::RenameColumns { renames });
+        }
         if self.eat_word("table") {
             let old = self.expect_name("a table name")?;
             if !self.eat_word("to") {
