@@ -9,7 +9,8 @@ use crate::rules::{self, Settings};
 use crate::workspace::Workspace;
 
 /// How many update policy entries in effect (and enabled) the check covered, and how many of
-/// them read something the project does not describe (what UP007 reports).
+/// them could be checked only in part: they read something the project does not describe (what
+/// UP007 reports), a name computed at run time, or text that does not parse.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PolicyCounts {
     pub total: usize,
@@ -24,7 +25,9 @@ impl PolicyCounts {
             workspace.model.clusters.values().flat_map(|c| c.databases.values()).flat_map(|d| d.tables.values());
         for entry in entries.flat_map(|t| &t.update_policy.entries).filter(|e| e.is_enabled()) {
             counts.total += 1;
-            if entry.query.is_none_or(|unit| resolution.is_complete(unit)) {
+            // Fully checked: everything it reads is in the project, and every text on the way
+            // parses and names what it reads with constants.
+            if entry.query.is_none_or(|unit| resolution.is_complete(unit) && resolution.is_exact(unit)) {
                 counts.fully_checked += 1;
             } else {
                 counts.unresolved += 1;

@@ -7,14 +7,14 @@ use codespan_reporting::term::termcolor::{Color, ColorSpec, WriteColor};
 use super::{Report, emit_diagnostic};
 use crate::check::PolicyCounts;
 
-/// `; 3 update policies: 2 fully checked, 1 with unresolved references`.
+/// `; 3 update policies: 2 fully checked, 1 with unresolved parts`.
 fn policies_text(policies: &PolicyCounts) -> String {
     match policies.total {
         0 => "; no update policies".to_string(),
         1 if policies.unresolved == 0 => "; 1 update policy, fully checked".to_string(),
-        1 => "; 1 update policy, with unresolved references".to_string(),
+        1 => "; 1 update policy, with unresolved parts".to_string(),
         n => format!(
-            "; {n} update policies: {} fully checked, {} with unresolved references",
+            "; {n} update policies: {} fully checked, {} with unresolved parts",
             policies.fully_checked, policies.unresolved
         ),
     }
