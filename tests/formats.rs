@@ -361,3 +361,19 @@ fn a_closed_pipe_ends_quietly_with_the_usual_status() {
     let mut stderr = NoColor::new(Vec::new());
     assert_eq!(run(["uplint", "check", CLEAN], root(), &mut ClosedPipe, &mut stderr), Status::Success);
 }
+
+#[test]
+fn github_says_how_many_diagnostics_are_beyond_its_annotation_limit() {
+    let dir = std::env::temp_dir().join(format!("uplint-annotations-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // Twelve queries that do not parse: twelve errors.
+    std::fs::write(dir.join("bad.kql"), "T | where x ==\n\n".repeat(12)).unwrap();
+    let (status, out, _) = uplint_in(&dir, &["check", ".", "--format", "github"]);
+    assert_eq!(status, Status::Failure);
+    assert_eq!(out.lines().filter(|l| l.starts_with("::error ")).count(), 12);
+    assert!(out.ends_with("::notice title=uplint::GitHub shows 10 error and 10 warning annotations per step: 2 of 12 diagnostics are not annotated; the report and SARIF (code scanning) have them all\n"), "{out}");
+    let (_, demo, _) = uplint(&["check", "fixtures/demo", "--format", "github"]);
+    assert!(!demo.contains("::notice"), "{demo}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,11 +1,16 @@
 //! `github`: GitHub Actions workflow commands, one annotation per diagnostic:
 //! `::error file=P,line=L,endLine=L,col=C,endColumn=C,title=uplint (UP001)::message`.
 //! Columns are given only when the range is on one line (GitHub misplaces them otherwise).
+//! GitHub shows 10 error and 10 warning annotations per step; a notice says how many more
+//! there are.
 
 use std::io::Write;
 
 use super::Report;
 use crate::diagnostic::Severity;
+
+/// How many error and how many warning annotations GitHub shows for one step.
+pub const ANNOTATIONS_PER_STEP: usize = 10;
 
 /// Escapes a message: `%`, carriage return and line feed.
 pub fn escape_data(text: &str) -> String {
@@ -47,6 +52,19 @@ pub fn write(out: &mut dyn Write, report: &Report<'_>) -> std::io::Result<()> {
             message.push_str(&format!("\nhelp: {help}"));
         }
         writeln!(out, "::{command} {properties}::{}", escape_data(&message))?;
+    }
+    let count = |s| report.diagnostics.iter().filter(|d| d.severity == s).count();
+    let beyond = count(Severity::Error).saturating_sub(ANNOTATIONS_PER_STEP)
+        + count(Severity::Warning).saturating_sub(ANNOTATIONS_PER_STEP);
+    if beyond > 0 {
+        writeln!(
+            out,
+            "::notice title=uplint::{}",
+            escape_data(&format!(
+                "GitHub shows {ANNOTATIONS_PER_STEP} error and {ANNOTATIONS_PER_STEP} warning annotations per step: {beyond} of {} diagnostics are not annotated; the report and SARIF (code scanning) have them all",
+                report.diagnostics.len()
+            ))
+        )?;
     }
     Ok(())
 }
