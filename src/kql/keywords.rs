@@ -343,6 +343,11 @@ pub fn lookup(text: &str) -> Option<Kw> {
     }
 }
 
+/// Every keyword.
+pub fn all() -> &'static [Kw] {
+    ALL
+}
+
 impl Kw {
     /// True when the keyword may stand for a name in a reference position
     /// (`Name` and `Special` classes).

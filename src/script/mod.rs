@@ -11,6 +11,7 @@ pub mod command;
 pub mod parse;
 pub mod payload;
 
+use crate::kql::keywords::Kw;
 use crate::kql::lexer;
 use crate::kql::parser::SyntaxError;
 use crate::kql::references::normalize_cluster;
@@ -71,7 +72,9 @@ pub fn parse_script(text: &str) -> Script {
         }
         let parsed = parse::parse_command(text, &tokens, pos, limit, &blank_line_before);
         script.errors.extend(parsed.errors);
+        let query = input_query(text, &tokens, pos, parsed.end, &parsed.command);
         script.items.push(Item::Command(Box::new(parsed.command)));
+        script.items.extend(query.map(Item::Query));
         pos = parsed.end.max(pos + 1);
         if pos < limit {
             if blank_line_before(pos) {
@@ -86,7 +89,38 @@ pub fn parse_script(text: &str) -> Script {
     script
 }
 
-/// Query text from token `from` to `to`, one query per block between blank lines.
+/// The query a command reads after `<|` (`.set`, `.append`, `.set-or-append`,
+/// `.set-or-replace`, `.export`, `.set stored_query_result`...), from token `from` (its `.`) to
+/// `to`: none when what follows `<|` is a command (`.drop extents <| .show ...`), the commands
+/// of `.execute ... script <|`, or the inline data of `.ingest inline`.
+fn input_query(text: &str, tokens: &[Token], from: usize, to: usize, command: &Command) -> Option<Span> {
+    if matches!(command.kind, CommandKind::ExecuteScript)
+        || tokens.get(from + 1).is_some_and(|t| matches!(t.span.of(text), "ingest" | "execute"))
+    {
+        return None;
+    }
+    let mut depth = 0usize;
+    let pipe = (from + 1..to).find(|&i| {
+        match tokens[i].kind {
+            TokenKind::LParen | TokenKind::LBracket | TokenKind::LBrace => depth += 1,
+            TokenKind::RParen | TokenKind::RBracket | TokenKind::RBrace => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        depth == 0 && tokens[i].kind == TokenKind::InputPipe
+    })?;
+    let first = pipe + 1;
+    let last = (first..to).rev().find(|&i| tokens[i].kind != TokenKind::Semicolon || i == first)?;
+    // `.replace extents <| {query}, {query}` takes queries in braces (of extents), not a query.
+    if first >= to || matches!(tokens[first].kind, TokenKind::Dot | TokenKind::LBrace | TokenKind::Eof) {
+        return None;
+    }
+    Some(tokens[first].span.to(tokens[last].span))
+}
+
+/// Query text from token `from` to `to`, one query per block between blank lines (as Kusto's
+/// editors cut it), except that a blank line inside brackets does not end a query, and a block
+/// made only of `let`, `declare`, `set`, `alias` and `restrict` statements continues into the
+/// next block.
 fn push_queries(
     script: &mut Script,
     tokens: &[Token],
@@ -95,10 +129,33 @@ fn push_queries(
     blank_line_before: &dyn Fn(usize) -> bool,
 ) {
     let mut start = from;
-    for i in from + 1..=to {
-        if i == to || blank_line_before(i) {
+    let mut depth = 0usize;
+    // Whether every statement of the block so far starts with a statement keyword, and whether
+    // the next token starts a statement.
+    let (mut only_statements, mut statement_start) = (true, true);
+    for i in from..=to {
+        if i == to || (i > start && depth == 0 && blank_line_before(i) && !only_statements) {
             script.items.push(Item::Query(tokens[start].span.to(tokens[i - 1].span)));
             start = i;
+            only_statements = true;
+            statement_start = true;
+        }
+        if i == to {
+            break;
+        }
+        let token = tokens[i];
+        match token.kind {
+            TokenKind::LParen | TokenKind::LBracket | TokenKind::LBrace => depth += 1,
+            TokenKind::RParen | TokenKind::RBracket | TokenKind::RBrace => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth == 0 && token.kind == TokenKind::Semicolon {
+            statement_start = true;
+        } else if statement_start && token.kind != TokenKind::Directive {
+            statement_start = false;
+            only_statements &= token
+                .keyword()
+                .is_some_and(|kw| matches!(kw, Kw::Let | Kw::Declare | Kw::Set | Kw::Alias | Kw::Restrict));
         }
     }
 }

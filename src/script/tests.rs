@@ -57,6 +57,45 @@ fn query_text_is_cut_at_blank_lines() {
     assert_eq!(parse_script(text).items.len(), 1);
 }
 
+fn queries(text: &str) -> Vec<&str> {
+    parse_script(text)
+        .items
+        .iter()
+        .filter_map(|i| if let Item::Query(span) = i { Some(span.of(text)) } else { None })
+        .collect()
+}
+
+#[test]
+fn blank_lines_inside_brackets_and_after_statements_do_not_cut() {
+    // A blank line inside `join ( ... )` does not end the query.
+    let text = "T\n| join (\n    U\n\n    | where a > 1\n) on a\n\nV";
+    assert_eq!(queries(text), ["T\n| join (\n    U\n\n    | where a > 1\n) on a", "V"]);
+    // A block of `let`, `declare` and `set` statements continues into the next block.
+    let text = "let x = 1;\nset notruncation;\n\nlet f = (a:long) { a + x };\n\nT | extend b = f(c)\n\nU";
+    assert_eq!(
+        queries(text),
+        ["let x = 1;\nset notruncation;\n\nlet f = (a:long) { a + x };\n\nT | extend b = f(c)", "U"]
+    );
+}
+
+#[test]
+fn queries_after_input_pipes_are_query_text() {
+    assert_eq!(queries(".set-or-append T <| U | where a > 1"), ["U | where a > 1"]);
+    assert_eq!(queries(".append async T with (tags='[\"x\"]') <| U\n| take 1;"), ["U\n| take 1"]);
+    assert_eq!(queries(".set-or-replace T <|\nU | project a\n\nV"), ["U | project a", "V"]);
+    assert_eq!(queries(".set T <| print a = 1"), ["print a = 1"]);
+    assert_eq!(
+        queries(".export async to csv (h@'https://x/y;key') with (includeHeaders='all') <| T | take 10"),
+        ["T | take 10"]
+    );
+    assert_eq!(queries(".set stored_query_result R <| T | count"), ["T | count"]);
+    // Not queries: commands after `<|`, inline data, script bodies.
+    assert!(queries(".drop extents <| .show table T extents | where MaxCreatedOn < ago(1d)").is_empty());
+    assert!(queries(".ingest inline into table T <| 1,a\n2,b").is_empty());
+    assert!(queries(".execute database script <|\n.create table T (a:long)").is_empty());
+    assert!(queries(".replace extents in table T <|\n{ T | take 1 },\n{ .show table U extents }").is_empty());
+}
+
 #[test]
 fn text_glued_to_a_command_is_an_error() {
     assert_eq!(errors(".drop table T\nU | count"), ["U | count: unexpected text after the command"]);

@@ -156,6 +156,11 @@ fn search_find_evaluate() {
     assert_eq!(reads("find in (A, B*) where x"), ["pattern B*", "table A"]);
     assert_eq!(reads("search 'x'"), ["pattern *"]);
     assert_eq!(reads("search in (A) 'x'"), ["table A"]);
+    // A piped `search` searches its input only.
+    assert_eq!(reads("T | search 'x'"), ["table T"]);
+    assert_eq!(reads("T | where a > 1 | search kind=case_sensitive 'x'"), ["table T"]);
+    // `bagexpansion=array` is a parameter, not a call of a function `array`.
+    assert_eq!(refs("T | mv-expand bagexpansion=array (X)"), ["table T @T"]);
     assert_eq!(reads("T | evaluate ipv4_lookup(Bar, a, b)"), ["table Bar", "table T"]);
     let analysis = run("T | evaluate sql_request('cs', 'q')");
     assert_eq!(analysis.plugins[0].name, "sql_request");

@@ -99,7 +99,8 @@ impl Parser<'_> {
     pub(super) fn operator(&mut self) -> Operator {
         let start = self.peek().span;
         let Some(keyword) = self.peek().keyword().filter(|&kw| is_piped_operator(kw)) else {
-            self.error_here("expected a query operator");
+            let message = self.unknown_operator_message();
+            self.error_here(message);
             self.skip_until(|t| matches!(t.kind, TokenKind::Pipe | TokenKind::Semicolon));
             return Operator {
                 keyword: Kw::Where,
@@ -460,12 +461,43 @@ impl Parser<'_> {
         expr
     }
 
+    /// What to say at a token that should be an operator: `unknown operator 'wher'; did you
+    /// mean 'where'?` for a near spelling (another case, a letter dropped, added, changed or two
+    /// swapped, `_` for `-`).
+    fn unknown_operator_message(&self) -> String {
+        let token = self.peek();
+        if !matches!(token.kind, TokenKind::Ident | TokenKind::Keyword(_)) {
+            return format!("expected a query operator after '|', found {}", self.describe());
+        }
+        // `project_away`, `mv-expand` spelt with `_`: the lexer made several tokens of some.
+        let word = token.span.of(self.text);
+        let best = crate::kql::keywords::all()
+            .iter()
+            .filter(|kw| is_piped_operator(**kw))
+            .map(|kw| (edit_distance(&word.to_ascii_lowercase(), &kw.text().replace('-', "_")), *kw))
+            .chain(
+                crate::kql::keywords::all()
+                    .iter()
+                    .filter(|kw| is_piped_operator(**kw))
+                    .map(|kw| (edit_distance(word, kw.text()), *kw)),
+            )
+            .filter(|(d, _)| *d <= 2)
+            .min_by_key(|(d, kw)| (*d, kw.text().len()));
+        match best {
+            Some((_, kw)) => format!("unknown operator '{word}'; did you mean '{}'?", kw.text()),
+            None => format!("unknown operator '{word}': expected a query operator after '|'"),
+        }
+    }
+
     /// After an operator: the next token must end it (`|`, `;`, a closing bracket, the end).
     pub(super) fn end_of_operator(&mut self, keyword: Kw) {
         if self.at_terminator() {
             return;
         }
         match self.peek().keyword() {
+            Some(Kw::Print) if !self.keyword_is_operand() => {
+                self.missing("expected ';' before 'print' (a statement ends with ';')");
+            }
             Some(kw) if is_piped_operator(kw) && !self.keyword_is_operand() => {
                 self.missing(format!("expected '|' before '{}'", kw.text()));
             }
@@ -1109,4 +1141,29 @@ impl Parser<'_> {
         }
         OperatorKind::Rows(rows)
     }
+}
+
+/// The Damerau-Levenshtein distance (adjacent swaps count one) between two short words.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) > 2 || a.len() > 40 || b.len() > 40 {
+        return usize::MAX;
+    }
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
 }

@@ -272,6 +272,10 @@ fn messages_say_what_to_do() {
         ("T | where s == \"abc | count", "unterminated string literal"),
         ("T | project a,, b", "expected a column before ','"),
         ("T | top 5", "expected 'by' after the number of rows of 'top'"),
+        ("T | wher x > 1", "unknown operator 'wher'; did you mean 'where'?"),
+        ("T | Where x > 1", "unknown operator 'Where'; did you mean 'where'?"),
+        ("T | sumarize count()", "unknown operator 'sumarize'; did you mean 'summarize'?"),
+        ("T | extned x = 1", "unknown operator 'extned'; did you mean 'extend'?"),
     ];
     for (text, message) in cases {
         assert_eq!(first_error(text).map(|e| e.1).as_deref(), Some(message), "{text:?}");
