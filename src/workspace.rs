@@ -127,6 +127,9 @@ pub fn load_with(
     cwd: &Path,
     options: &LoadOptions,
 ) -> Result<Workspace, LoadError> {
+    // Paths are normalised (`a/../b` is `b`), so the working directory they are shown relative
+    // to must be too.
+    let cwd = &crate::project::normalize(cwd);
     let found = discover::discover(paths, &options.discovery);
     let mut files: Vec<PathBuf> =
         found.files.iter().chain(&found.missing).map(|p| crate::project::normalize(p)).collect();
@@ -269,5 +272,21 @@ mod tests {
         assert!(workspace.diagnostics.is_empty());
         assert!(workspace.model.database(None, "default").unwrap().functions.contains_key("G"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod display_tests {
+    use super::*;
+
+    /// A working directory written with `..` (as tests derive `../shared` from the crate's
+    /// folder) shows paths relative to it, not absolute.
+    #[test]
+    fn paths_show_relative_to_a_working_directory_with_dot_dot() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let cwd = root.join("src/../fixtures/demo");
+        let workspace = load(std::slice::from_ref(&cwd), &cwd, &LoadOptions::default()).unwrap();
+        let shown: Vec<&str> = workspace.sources.files().map(|(_, f)| f.display.as_str()).collect();
+        assert!(shown.contains(&"sales/policies.kql"), "{shown:?}");
     }
 }
