@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use codespan_reporting::term::termcolor::{ColorChoice, NoColor, StandardStream, WriteColor};
+use codespan_reporting::term::termcolor::{BufferedStandardStream, ColorChoice, NoColor, StandardStream, WriteColor};
 
 use crate::baseline::Baseline;
 use crate::config::{self, Config, Overrides};
@@ -276,14 +276,25 @@ pub fn main() -> std::process::ExitCode {
     let var = |name: &str| std::env::var(name).ok();
     let parsed = parse(std::env::args_os(), &var);
     let color = color_choice(parsed.as_ref().ok(), &var, std::io::stdout().is_terminal());
-    let mut stdout = StandardStream::stdout(color);
+    // One buffer over standard output: a report is many small writes, and a system call for
+    // each made large outputs slow.
+    let mut stdout = BufferedStandardStream::stdout(color);
     let mut stderr = StandardStream::stderr(color);
     let mut stdin = std::io::stdin();
     let mut env = Env { var: &var, stdin: &mut stdin };
-    let status = match parsed {
+    let mut status = match parsed {
         Ok(cli) => execute(cli, &cwd, &mut env, &mut stdout, &mut stderr),
         Err(error) => usage_error(error, &mut stdout, &mut stderr),
     };
+    if let Err(e) = std::io::Write::flush(&mut stdout) {
+        // A closed pipe (`uplint check | head`) ends quietly, as it does while writing.
+        // (A run that already failed to write has said so.)
+        if e.kind() != std::io::ErrorKind::BrokenPipe && status != Status::Error {
+            let _ =
+                std::io::Write::write_fmt(&mut stderr, format_args!("uplint: error: cannot write the output: {e}\n"));
+            status = Status::Error;
+        }
+    }
     std::process::ExitCode::from(status as u8)
 }
 

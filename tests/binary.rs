@@ -50,3 +50,22 @@ fn check_exits_one_on_errors_and_colours_like_refs() {
     let clean = uplint().args(["check", "fixtures/rules/UP001/clean/disabled_entry"]).output().unwrap();
     assert_eq!(clean.status.code(), Some(0));
 }
+
+/// Standard output is buffered and flushed at the end: an output that cannot be written
+/// (a full disk) is one error and exit status 2, however small the report.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unwritable_output_is_one_error_and_status_two() {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    for format in ["human", "concise"] {
+        let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("uplint"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["check", "fixtures/demo", "--format", format])
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{format}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.matches("cannot write the output").count(), 1, "{format}: {stderr}");
+    }
+}
