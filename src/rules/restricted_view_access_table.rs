@@ -26,19 +26,9 @@ impl Rule for RestrictedViewAccessTable {
             if view.is_disabled() {
                 continue;
             }
-            let mut reported: Vec<(String, String)> = Vec::new();
-            for access in view.reads.iter().filter(|a| a.kind == AccessKind::Table) {
-                let cluster = access.cluster.as_deref().or(view.cluster.name.as_deref());
-                let Some(table) = model.database(cluster, &access.database).and_then(|db| db.tables.get(&access.name))
-                else {
-                    continue;
-                };
+            for access in view.distinct_reads(AccessKind::Table) {
+                let Some(table) = view.read_table(model, access) else { continue };
                 let Some(rva) = table.restricted_view_access.as_ref().filter(|r| r.enabled) else { continue };
-                let key = (access.database.to_lowercase(), access.name.clone());
-                if reported.contains(&key) {
-                    continue;
-                }
-                reported.push(key);
                 let primary =
                     view.primary_for(access, &format!("reads `{}`, which has restricted view access", access.name));
                 let mut diagnostic = META

@@ -30,19 +30,9 @@ impl Rule for RowLevelSecurityWithoutIdentity {
             if view.is_disabled() || view.identity != Identity::Absent {
                 continue;
             }
-            let mut reported: Vec<(String, String)> = Vec::new();
-            for access in view.reads.iter().filter(|a| a.kind == AccessKind::Table) {
-                let cluster = access.cluster.as_deref().or(view.cluster.name.as_deref());
-                let Some(table) = model.database(cluster, &access.database).and_then(|db| db.tables.get(&access.name))
-                else {
-                    continue;
-                };
+            for access in view.distinct_reads(AccessKind::Table) {
+                let Some(table) = view.read_table(model, access) else { continue };
                 let Some(rls) = table.row_level_security.as_ref().filter(|r| r.enabled) else { continue };
-                let key = (access.database.to_lowercase(), access.name.clone());
-                if reported.contains(&key) {
-                    continue;
-                }
-                reported.push(key);
                 let primary = view.primary_for(access, &format!("reads `{}` without a managed identity", access.name));
                 let mut diagnostic = META
                     .diagnostic(
