@@ -7,17 +7,19 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use serde_sarif::sarif::{
-    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag, Region,
+    ArtifactLocation, Location, LogicalLocation, Message, MultiformatMessageString, PhysicalLocation, PropertyBag, Region,
     ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
 };
 
 use super::Report;
-use crate::diagnostic::{CodeInfo, Label, Severity};
+use crate::diagnostic::{CodeInfo, Label, Severity, Subject};
 
 /// The schema the document names.
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The base of relative URIs: the folder uplint ran in (the repository root in CI).
 pub const SRCROOT: &str = "%SRCROOT%";
+/// Where uplint lives (the `repository` of Cargo.toml): `tool.driver.informationUri`.
+pub const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
 /// The key of uplint's fingerprint in `partialFingerprints`.
 pub const FINGERPRINT_KEY: &str = "uplint/v1";
 
@@ -92,6 +94,26 @@ fn location(report: &Report<'_>, label: &Label, id: Option<i64>) -> Location {
     location
 }
 
+/// The entity a result is about, named without line numbers (so code scanning can group results
+/// by it): entry `index` of a table's update policy is `[cluster/]database/table/update-policy/index`.
+fn logical_location(subject: &Subject) -> LogicalLocation {
+    match subject {
+        Subject::UpdatePolicyEntry { cluster, database, table, index } => {
+            let mut qualified = String::new();
+            if let Some(cluster) = cluster {
+                qualified.push_str(cluster);
+                qualified.push('/');
+            }
+            qualified.push_str(&format!("{database}/{table}/update-policy/{index}"));
+            LogicalLocation::builder()
+                .name(format!("update policy entry {index} of {table}"))
+                .fully_qualified_name(qualified)
+                .kind("object")
+                .build()
+        }
+    }
+}
+
 /// The SARIF document of a report.
 pub fn document(report: &Report<'_>) -> Sarif {
     let results: Vec<SarifResult> = report
@@ -106,11 +128,15 @@ pub fn document(report: &Report<'_>) -> Sarif {
             }
             let related: Vec<Location> =
                 d.labels.iter().enumerate().map(|(i, l)| location(report, l, Some(i as i64 + 1))).collect();
+            let mut primary = location(report, &d.primary, None);
+            if let Some(subject) = &d.subject {
+                primary.logical_locations = Some(vec![logical_location(subject)]);
+            }
             let mut result = SarifResult::builder()
                 .rule_id(d.code.code)
                 .level(level(d.severity))
                 .message(Message::builder().text(text).build())
-                .locations(vec![location(report, &d.primary, None)])
+                .locations(vec![primary])
                 .partial_fingerprints(BTreeMap::from([(FINGERPRINT_KEY.to_string(), fingerprint)]))
                 .build();
             result.rule_index = report.codes.iter().position(|c| c.code == d.code.code).map(|i| i as i64);
@@ -126,10 +152,7 @@ pub fn document(report: &Report<'_>) -> Sarif {
         .semantic_version(env!("CARGO_PKG_VERSION"))
         .rules(report.codes.iter().map(rule).collect::<Vec<_>>())
         .build();
-    let homepage = option_env!("CARGO_PKG_HOMEPAGE").or(option_env!("CARGO_PKG_REPOSITORY")).unwrap_or_default();
-    if !homepage.is_empty() {
-        driver.information_uri = Some(homepage.to_string());
-    }
+    driver.information_uri = Some(INFORMATION_URI.to_string());
     let mut run = Run::builder().tool(Tool::builder().driver(driver).build()).results(results).build();
     run.column_kind = Some(serde_json::Value::String("unicodeCodePoints".to_string()));
     Sarif::builder().schema(SCHEMA).version(serde_json::Value::String("2.1.0".to_string())).runs(vec![run]).build()
@@ -152,5 +175,27 @@ mod tests {
         let absolute = artifact("/tmp/x.kql");
         assert_eq!(absolute.uri.as_deref(), Some("file:///tmp/x.kql"));
         assert_eq!(absolute.uri_base_id, None);
+    }
+
+    #[test]
+    fn subjects_become_logical_locations() {
+        let subject =
+            Subject::UpdatePolicyEntry { cluster: None, database: "Sales".into(), table: "Orders".into(), index: 1 };
+        let location = logical_location(&subject);
+        assert_eq!(location.fully_qualified_name.as_deref(), Some("Sales/Orders/update-policy/1"));
+        assert_eq!(location.name.as_deref(), Some("update policy entry 1 of Orders"));
+        let subject = Subject::UpdatePolicyEntry {
+            cluster: Some("help".into()),
+            database: "Sales".into(),
+            table: "Orders".into(),
+            index: 0,
+        };
+        let location = logical_location(&subject);
+        assert_eq!(location.fully_qualified_name.as_deref(), Some("help/Sales/Orders/update-policy/0"));
+    }
+
+    #[test]
+    fn the_driver_names_where_uplint_lives() {
+        assert!(INFORMATION_URI.starts_with("https://"), "{INFORMATION_URI}");
     }
 }
