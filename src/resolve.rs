@@ -120,6 +120,10 @@ pub struct Resolution {
     /// The policies whose text and every function they reach parse without error and name what
     /// they read with constants (no `table(x)`/`database(x)`/`cluster(x)` of a variable `x`).
     pub exact: BTreeSet<UnitId>,
+    /// What the query of each materialized view definition reads through the functions it
+    /// calls, keyed by the definition's unit (a policy that reads a view over its own target is
+    /// UP212's).
+    pub views: BTreeMap<UnitId, Vec<Access>>,
 }
 
 impl Resolution {
@@ -140,6 +144,11 @@ impl Resolution {
     pub fn is_exact(&self, unit: UnitId) -> bool {
         self.exact.contains(&unit)
     }
+
+    /// What the materialized view defined by `unit` reads (see [`Resolution::views`]).
+    pub fn view_reads(&self, unit: UnitId) -> &[Access] {
+        self.views.get(&unit).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// Resolves the `Query` of every update policy entry in effect.
@@ -158,6 +167,12 @@ pub fn resolve(workspace: &Workspace) -> Resolution {
                             resolution.exact.insert(unit);
                         }
                     }
+                }
+            }
+            for view in database.materialized_views.values() {
+                for definition in &view.definitions {
+                    let resolved = resolver.unit_reads(definition.unit, &[]);
+                    resolution.views.insert(definition.unit, resolved.reads.iter().map(Found::to_access).collect());
                 }
             }
         }

@@ -54,16 +54,8 @@ impl Rule for ExternalData {
                         .with_help("ingest the external data into a table of this database and read that table"),
                 );
             }
-            let mut reported: Vec<(String, String)> = Vec::new();
-            for access in view.reads.iter().filter(|a| a.kind == AccessKind::ExternalTable) {
-                let key = (access.database.to_lowercase(), access.name.clone());
-                if reported.contains(&key) {
-                    continue;
-                }
-                if let Some(diagnostic) = external_table(context, view, access) {
-                    reported.push(key);
-                    out.push(diagnostic);
-                }
+            for access in view.distinct_reads(AccessKind::ExternalTable) {
+                out.extend(external_table(context, view, access));
             }
         }
     }

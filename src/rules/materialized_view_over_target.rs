@@ -1,8 +1,8 @@
 //! UP212: an update policy reads a materialized view whose query reads the policy's target.
 
-use super::{Context, Rule, RuleMeta, chain_labels, sources};
+use super::{Context, PolicyView, Rule, RuleMeta, chain_labels, sources};
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::model::{Location, same_database};
+use crate::model::{MaterializedViewDefinition, same_database};
 use crate::resolve::AccessKind;
 
 pub struct MaterializedViewOverTarget;
@@ -27,8 +27,7 @@ impl Rule for MaterializedViewOverTarget {
             if view.is_disabled() {
                 continue;
             }
-            let mut reported: Vec<(String, String)> = Vec::new();
-            for access in view.reads.iter().filter(|a| a.kind == AccessKind::MaterializedView) {
+            for access in view.distinct_reads(AccessKind::MaterializedView) {
                 if view.is_other_cluster(access.cluster.as_deref()) {
                     continue;
                 }
@@ -38,42 +37,18 @@ impl Rule for MaterializedViewOverTarget {
                 else {
                     continue;
                 };
-                let key = (access.database.to_lowercase(), access.name.clone());
-                if reported.contains(&key) {
-                    continue;
-                }
-                let in_target_database = same_database(&database.name, &view.database.name);
-                let unit = workspace.unit(definition.unit);
-                // The view's source table, else a read of the target in its query.
-                let evidence = if in_target_database && definition.source == view.table {
-                    Some(definition.location)
-                } else {
-                    unit.query.analysis.reads.iter().find_map(|read| {
-                        let db = read.entity.database.as_deref().unwrap_or(&database.name);
-                        (read.entity.name == view.table
-                            && read.entity.cluster.is_none()
-                            && same_database(db, &view.database.name))
-                        .then(|| Location { file: unit.file, span: unit.file_span(read.span) })
-                    })
-                };
-                let Some(evidence) = evidence else { continue };
-                reported.push(key);
+                let Some(evidence) = evidence(context, view, &database.name, definition) else { continue };
                 let primary = view.primary_for(access, &format!("reads materialized view `{}`", access.name));
-                let mut diagnostic = META
-                    .diagnostic(
-                        format!(
-                            "the update policy of `{}` reads materialized view `{}`, whose query reads `{}` itself",
-                            view.target(),
-                            access.name,
-                            view.table
-                        ),
-                        primary.clone(),
-                    )
-                    .with_label(Label::new(
-                        evidence.file,
-                        evidence.span,
-                        format!("the view reads `{}` here", view.table),
-                    ));
+                let mut diagnostic = META.diagnostic(
+                    format!(
+                        "the update policy of `{}` reads materialized view `{}`, whose query reads `{}` itself",
+                        view.target(),
+                        access.name,
+                        view.table
+                    ),
+                    primary.clone(),
+                );
+                diagnostic.labels.extend(evidence);
                 diagnostic.labels.extend(chain_labels(access, &format!("reads `{}` here", access.name), &primary));
                 out.push(
                     diagnostic
@@ -83,4 +58,44 @@ impl Rule for MaterializedViewOverTarget {
             }
         }
     }
+}
+
+/// Where the view's definition reads the policy's target table: its source table, else a read of
+/// the target in its query or in a function that query calls (with the calls on the way).
+fn evidence(
+    context: &Context<'_>,
+    view: &PolicyView<'_>,
+    view_database: &str,
+    definition: &MaterializedViewDefinition,
+) -> Option<Vec<Label>> {
+    let target = view.table;
+    if same_database(view_database, &view.database.name) && definition.source == target {
+        let at = definition.location;
+        return Some(vec![Label::new(at.file, at.span, format!("the view is built from `{target}` here"))]);
+    }
+    let read = context.resolution.view_reads(definition.unit).iter().find(|read| {
+        read.kind == AccessKind::Table
+            && read.name == target
+            && same_database(&read.database, &view.database.name)
+            && !view.is_other_cluster(read.cluster.as_deref())
+    })?;
+    let first = &read.chain[0];
+    let calls: Vec<String> =
+        read.chain.iter().filter_map(|step| step.calls.as_ref()).map(|f| format!("`{f}`")).collect();
+    if calls.is_empty() {
+        return Some(vec![Label::new(
+            first.location.file,
+            first.location.span,
+            format!("the view reads `{target}` here"),
+        )]);
+    }
+    let reference = read.reference().location;
+    Some(vec![
+        Label::new(
+            first.location.file,
+            first.location.span,
+            format!("the view reads `{target}` through {}", calls.join(" -> ")),
+        ),
+        Label::new(reference.file, reference.span, format!("`{target}` is read here")),
+    ])
 }

@@ -583,6 +583,8 @@ pub fn step_labels(chain: &[Step], reference: &str, primary: &Label) -> Vec<Labe
 pub struct Context<'a> {
     pub workspace: &'a Workspace,
     pub settings: &'a Settings,
+    /// What every policy entry and materialized view reads.
+    pub resolution: &'a Resolution,
     pub policies: Vec<PolicyView<'a>>,
     /// The output schema of every policy entry's `Query`.
     pub outputs: typecheck::Outputs,
@@ -600,7 +602,7 @@ impl<'a> Context<'a> {
                 }
             }
         }
-        Context { workspace, settings, policies, outputs: typecheck::check(workspace) }
+        Context { workspace, settings, resolution, policies, outputs: typecheck::check(workspace) }
     }
 
     /// The update policy entry whose text holds `label`, as a diagnostic's subject.

@@ -27,7 +27,8 @@ impl Rule for QualifiedSourceReference {
             if view.is_disabled() || view.source_is_wildcard() {
                 continue;
             }
-            let mut reported = Vec::new();
+            // Each place that names the Source is reported once, however many chains reach it.
+            let mut reported = rustc_hash::FxHashSet::default();
             for access in view.reads {
                 let names_source = access.kind == AccessKind::Table
                     && access.qualified
@@ -35,10 +36,9 @@ impl Rule for QualifiedSourceReference {
                     && same_database(&access.database, &view.database.name)
                     && !view.is_other_cluster(access.cluster.as_deref());
                 let at = access.reference().location;
-                if !names_source || reported.contains(&at) {
+                if !names_source || !reported.insert(at) {
                     continue;
                 }
-                reported.push(at);
                 let primary = view.primary_for(access, &format!("names the Source table `{source}` with its database"));
                 let mut diagnostic = META.diagnostic(
                     format!(
