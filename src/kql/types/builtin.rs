@@ -129,61 +129,218 @@ pub fn aggregate(name: &str) -> Option<&'static Builtin> {
     AGGREGATES.binary_search_by(|f| f.name.cmp(name)).ok().map(|i| &AGGREGATES[i])
 }
 
+/// How well an argument fits a parameter, worst to best (Kusto.Language's order: a more
+/// specific match is better).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Match {
+    None,
+    Unknown,
+    Promoted,
+    NotType,
+    OneOfMany,
+    Scalar,
+    Summable,
+    Orderable,
+    Number,
+    Integer,
+    Exact,
+}
+
+fn is_summable(ty: ScalarType) -> bool {
+    ty.is_numeric() || matches!(ty, ScalarType::DateTime | ScalarType::TimeSpan)
+}
+
+fn is_orderable(ty: ScalarType) -> bool {
+    is_summable(ty) || ty == ScalarType::String
+}
+
+/// `wide` can hold every value of `narrow` (Kusto's promotions: int < long < real < decimal,
+/// and dynamic to string).
+fn is_wider(wide: ScalarType, narrow: ScalarType) -> bool {
+    (wide != narrow && narrow.is_numeric() && wide.is_numeric() && wide.wider(narrow) == wide)
+        || (wide == ScalarType::String && narrow == ScalarType::Dynamic)
+}
+
+/// The common type of two known types, if they have one: equal types, the wider of two
+/// promotable ones, dynamic with anything when `to_dynamic` allows it or one side is dynamic.
+fn common_pair(a: ScalarType, b: ScalarType, to_dynamic: bool) -> Option<ScalarType> {
+    if a == b {
+        Some(a)
+    } else if a == ScalarType::Dynamic || b == ScalarType::Dynamic {
+        Some(ScalarType::Dynamic)
+    } else if is_wider(b, a) {
+        Some(b)
+    } else if is_wider(a, b) {
+        Some(a)
+    } else if to_dynamic {
+        Some(ScalarType::Dynamic)
+    } else {
+        None
+    }
+}
+
+/// The result of folding argument types into a common type.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Common {
+    /// No argument took part yet.
+    Empty,
+    /// An argument of unknown type took part: the common type is unknown.
+    Unknown,
+    Type(ScalarType),
+    /// Two arguments have no common type.
+    Conflict,
+}
+
+impl Common {
+    fn add(self, ty: Option<ScalarType>, to_dynamic: bool) -> Common {
+        match (self, ty) {
+            (Common::Conflict, _) => Common::Conflict,
+            (_, None) | (Common::Unknown, _) => Common::Unknown,
+            (Common::Empty, Some(t)) => Common::Type(t),
+            (Common::Type(c), Some(t)) => common_pair(c, t, to_dynamic).map_or(Common::Conflict, Common::Type),
+        }
+    }
+}
+
 impl Signature {
-    /// Which parameter each of `count` arguments binds to, or `None` when the count does not fit.
-    fn bind(&self, count: usize) -> Option<Vec<usize>> {
+    /// The parameter each of `count` arguments binds to (positionally, repeated parameters taking
+    /// as many as they may); `None` for arguments beyond the parameters.
+    fn bind(&self, count: usize) -> Vec<Option<usize>> {
         let mut bound = Vec::with_capacity(count);
         let mut remaining = count;
         for (index, param) in self.params.iter().enumerate() {
             let later_min: usize = self.params[index + 1..].iter().map(|p| p.min as usize).sum();
             let available = remaining.saturating_sub(later_min);
-            let take = available.min(param.max as usize);
-            if take < param.min as usize {
-                return None;
-            }
-            bound.extend(std::iter::repeat_n(index, take));
+            let take = available.min(param.max as usize).max((param.min as usize).min(remaining));
+            bound.extend(std::iter::repeat_n(Some(index), take));
             remaining -= take;
         }
-        (remaining == 0).then_some(bound)
+        bound.resize(count, None);
+        bound
     }
 
-    /// How well the arguments fit: `None` when one known argument cannot fit its parameter,
-    /// else the number of exact matches.
-    fn fit(&self, bound: &[usize], arguments: &[Option<ScalarType>]) -> Option<usize> {
-        let mut exact = 0;
-        for (&param, argument) in bound.iter().zip(arguments) {
-            let Some(ty) = argument else { continue };
-            let param = &self.params[param];
-            let fits = match param.kind {
-                ParamKind::Declared => {
-                    if param.types.contains(ty) {
-                        exact += 1;
-                        true
-                    } else {
-                        // Kusto converts int to long, and numbers to real, implicitly.
-                        param.types.iter().any(|t| t.is_numeric() && ty.is_numeric() && t.wider(*ty) == *t)
-                    }
-                }
-                ParamKind::Integer => matches!(ty, ScalarType::Int | ScalarType::Long | ScalarType::Dynamic),
-                ParamKind::RealOrDecimal => matches!(ty, ScalarType::Real | ScalarType::Decimal | ScalarType::Dynamic),
-                ParamKind::Number | ParamKind::CommonNumber => ty.is_numeric() || *ty == ScalarType::Dynamic,
-                ParamKind::StringOrDynamic => matches!(ty, ScalarType::String | ScalarType::Dynamic),
-                ParamKind::DynamicArray | ParamKind::DynamicBag => *ty == ScalarType::Dynamic,
-                ParamKind::NotDynamic => *ty != ScalarType::Dynamic,
-                ParamKind::NotBool => *ty != ScalarType::Bool,
-                _ => true,
+    fn min_arguments(&self) -> usize {
+        self.params.iter().map(|p| p.min as usize).sum()
+    }
+
+    fn max_arguments(&self) -> usize {
+        self.params.iter().map(|p| p.max as usize).fold(0, usize::saturating_add)
+    }
+
+    fn accepts(&self, count: usize) -> bool {
+        (self.min_arguments()..=self.max_arguments()).contains(&count)
+    }
+
+    /// The common type of the arguments bound to `Common*` parameters (`to_dynamic`: any two
+    /// scalars meet in dynamic, as for `CommonScalarOrDynamic`), skipping dynamic arguments when
+    /// `skip_dynamic` and some other argument takes part.
+    fn common_argument_type(
+        &self,
+        bound: &[Option<usize>],
+        arguments: &[Option<ScalarType>],
+        skip_dynamic: bool,
+    ) -> Common {
+        let mut common = Common::Empty;
+        for (param, &ty) in bound.iter().zip(arguments) {
+            let Some(param) = param.map(|p| &self.params[p]) else { continue };
+            if skip_dynamic && ty == Some(ScalarType::Dynamic) {
+                continue;
+            }
+            let takes_part = match (param.kind, ty) {
+                (_, None) => param.kind.is_common(),
+                (ParamKind::CommonScalar | ParamKind::CommonScalarOrDynamic, _) => true,
+                (ParamKind::CommonNumber, Some(t)) => t.is_numeric(),
+                (ParamKind::CommonSummable, Some(t)) => is_summable(t),
+                (ParamKind::CommonOrderable, Some(t)) => is_orderable(t),
+                _ => false,
             };
-            if !fits {
-                return None;
+            if takes_part {
+                common = common.add(ty, param.kind == ParamKind::CommonScalarOrDynamic);
             }
         }
-        Some(exact)
+        if skip_dynamic && common == Common::Empty {
+            return self.common_argument_type(bound, arguments, false);
+        }
+        common
     }
 
-    /// The return type for arguments of these types (`None` where a type is unknown).
+    /// How the argument at `index` fits its parameter.
+    fn match_kind(&self, bound: &[Option<usize>], arguments: &[Option<ScalarType>], index: usize) -> Match {
+        let Some(param) = bound[index].map(|p| &self.params[p]) else { return Match::None };
+        let Some(ty) = arguments[index] else { return Match::Unknown };
+        let kind = match param.kind {
+            ParamKind::Parameter0 | ParamKind::Parameter1 | ParamKind::Parameter2 => {
+                let target = match param.kind {
+                    ParamKind::Parameter0 => 0,
+                    ParamKind::Parameter1 => 1,
+                    _ => 2,
+                };
+                // Typed as the argument of that parameter.
+                return match bound.iter().position(|p| *p == Some(target)).and_then(|i| arguments[i]) {
+                    None => Match::Unknown,
+                    Some(other) if other == ty => Match::Exact,
+                    Some(other) if is_wider(other, ty) => Match::Promoted,
+                    Some(_) => Match::None,
+                };
+            }
+            kind => kind,
+        };
+        let fits = |ok: bool, m: Match| if ok { m } else { Match::None };
+        match kind {
+            ParamKind::Any => Match::Unknown,
+            ParamKind::Declared => {
+                if param.types.contains(&ty) {
+                    if param.types.len() == 1 { Match::Exact } else { Match::OneOfMany }
+                } else if param.types.iter().any(|&t| is_wider(t, ty)) {
+                    Match::Promoted
+                } else {
+                    Match::None
+                }
+            }
+            ParamKind::Scalar => Match::Scalar,
+            ParamKind::Integer => fits(matches!(ty, ScalarType::Int | ScalarType::Long), Match::Integer),
+            ParamKind::RealOrDecimal => fits(matches!(ty, ScalarType::Real | ScalarType::Decimal), Match::OneOfMany),
+            ParamKind::StringOrDynamic | ParamKind::StringOrArray => {
+                fits(matches!(ty, ScalarType::String | ScalarType::Dynamic), Match::OneOfMany)
+            }
+            ParamKind::IntegerOrArray => {
+                fits(matches!(ty, ScalarType::Int | ScalarType::Long | ScalarType::Dynamic), Match::OneOfMany)
+            }
+            ParamKind::DynamicArray | ParamKind::DynamicBag => fits(ty == ScalarType::Dynamic, Match::OneOfMany),
+            ParamKind::Number => fits(ty.is_numeric(), Match::Number),
+            ParamKind::NumberOrBool => fits(ty.is_numeric() || ty == ScalarType::Bool, Match::Number),
+            ParamKind::Summable => fits(is_summable(ty), Match::Summable),
+            ParamKind::Orderable => fits(is_orderable(ty), Match::Orderable),
+            ParamKind::NotBool => fits(ty != ScalarType::Bool, Match::NotType),
+            ParamKind::NotRealOrBool => fits(!matches!(ty, ScalarType::Real | ScalarType::Bool), Match::NotType),
+            ParamKind::NotDynamic => fits(ty != ScalarType::Dynamic, Match::NotType),
+            ParamKind::Tabular | ParamKind::Database | ParamKind::Cluster => Match::None,
+            ParamKind::CommonScalar
+            | ParamKind::CommonNumber
+            | ParamKind::CommonSummable
+            | ParamKind::CommonOrderable
+            | ParamKind::CommonScalarOrDynamic => match self.common_argument_type(bound, arguments, false) {
+                Common::Type(common) if common == ty => Match::Exact,
+                Common::Type(common) if is_wider(common, ty) => Match::Promoted,
+                Common::Type(_) if param.kind == ParamKind::CommonScalarOrDynamic && ty == ScalarType::Dynamic => {
+                    Match::Exact
+                }
+                Common::Unknown => Match::Unknown,
+                _ => Match::None,
+            },
+            ParamKind::Parameter0 | ParamKind::Parameter1 | ParamKind::Parameter2 => Match::None,
+        }
+    }
+
+    fn matches(&self, arguments: &[Option<ScalarType>]) -> Vec<Match> {
+        let bound = self.bind(arguments.len());
+        (0..arguments.len()).map(|i| self.match_kind(&bound, arguments, i)).collect()
+    }
+
+    /// The return type for arguments of these types (`None` where it is unknown).
     pub fn return_type(&self, arguments: &[Option<ScalarType>]) -> Option<ScalarType> {
-        let bound = self.bind(arguments.len()).unwrap_or_default();
-        let argument_of = |param: usize| bound.iter().position(|&p| p == param).and_then(|i| arguments[i]);
+        let bound = self.bind(arguments.len());
+        let argument_of = |param: usize| bound.iter().position(|&p| p == Some(param)).and_then(|i| arguments[i]);
         match self.ret {
             Return::Declared(ty) | Return::Probed(ty) => Some(ty),
             Return::Parameter(index) => argument_of(index as usize),
@@ -192,59 +349,89 @@ impl Signature {
                 ScalarType::Int | ScalarType::Bool => Some(ScalarType::Long),
                 ty => Some(ty),
             },
-            Return::Common | Return::CommonNonDynamic | Return::Widest => {
-                let mut common: Option<ScalarType> = None;
-                for (i, &param) in bound.iter().enumerate() {
-                    let kind = self.params[param].kind;
-                    if self.ret != Return::Widest && !kind.is_common() {
-                        continue;
-                    }
-                    let ty = arguments[i]?;
-                    common = Some(match common {
-                        None => ty,
-                        Some(c) if c == ty => c,
-                        Some(c) if c.is_numeric() && ty.is_numeric() => c.wider(ty),
-                        Some(_) if ty == ScalarType::Dynamic => ScalarType::Dynamic,
-                        Some(c) => c,
-                    });
+            Return::Common | Return::CommonNonDynamic => {
+                match self.common_argument_type(&bound, arguments, self.ret == Return::CommonNonDynamic) {
+                    Common::Type(ty) => Some(ty),
+                    _ => None,
                 }
-                common.or_else(|| arguments.first().copied().flatten())
+            }
+            Return::Widest => {
+                let mut widest: Option<ScalarType> = None;
+                for ty in arguments.iter().flatten().filter(|t| t.is_numeric()) {
+                    widest = Some(widest.map_or(*ty, |w| w.wider(*ty)));
+                }
+                widest.map(|w| if w == ScalarType::Int { ScalarType::Long } else { w })
             }
             Return::Unknown | Return::Tabular => None,
         }
     }
 }
 
+/// Whether `a` fits the arguments better than `b` (positive), worse (negative) or neither (0),
+/// given each one's match kinds: one that fits every argument beats one that does not; then the
+/// better worst match, the better best match, the more matching arguments.
+fn compare(a: &[Match], b: &[Match]) -> i64 {
+    let count = |m: &[Match]| m.iter().filter(|k| **k != Match::None).count() as i64;
+    let (count_a, count_b) = (count(a), count(b));
+    let all = a.len() as i64;
+    if count_a == all && count_b < all {
+        return count_a - count_b;
+    }
+    let worst = |m: &[Match]| m.iter().copied().min().unwrap_or(Match::Exact);
+    let best = |m: &[Match]| m.iter().copied().max().unwrap_or(Match::None);
+    match worst(a).cmp(&worst(b)).then(best(a).cmp(&best(b))) {
+        std::cmp::Ordering::Greater => 1,
+        std::cmp::Ordering::Less => -1,
+        std::cmp::Ordering::Equal => count_a - count_b,
+    }
+}
+
 impl Builtin {
-    /// The signature that fits these arguments best (the first of the best), if any fits their
-    /// count.
-    pub fn signature(&self, arguments: &[Option<ScalarType>]) -> Option<&'static Signature> {
-        let mut best: Option<(&'static Signature, usize)> = None;
-        let mut fallback = None;
-        let mut candidates = 0;
-        for signature in self.signatures {
-            let Some(bound) = signature.bind(arguments.len()) else { continue };
-            candidates += 1;
-            fallback.get_or_insert(signature);
-            if let Some(score) = signature.fit(&bound, arguments) {
-                if best.is_none_or(|(_, s)| score > s) {
-                    best = Some((signature, score));
-                }
+    /// The signatures that fit these arguments best, as Kusto.Language chooses them: those that
+    /// take that many arguments (else those that take the most), then those with the most
+    /// matching arguments, then the one that is better than every other; when none is, all of
+    /// the tied ones (the call's type is then theirs if they agree).
+    pub fn signatures_for(&self, arguments: &[Option<ScalarType>]) -> Vec<&'static Signature> {
+        let all = self.signatures;
+        if all.len() <= 1 {
+            return all.iter().collect();
+        }
+        let mut candidates: Vec<&'static Signature> = all.iter().filter(|s| s.accepts(arguments.len())).collect();
+        if candidates.is_empty() {
+            let most = all.iter().map(Signature::max_arguments).max().unwrap_or(0);
+            candidates = all.iter().filter(|s| s.accepts(most)).collect();
+        }
+        if candidates.len() <= 1 {
+            return candidates;
+        }
+        let matches: Vec<Vec<Match>> = candidates.iter().map(|s| s.matches(arguments)).collect();
+        let count = |m: &[Match]| m.iter().filter(|k| **k != Match::None).count();
+        let most = matches.iter().map(|m| count(m)).max().unwrap_or(0);
+        let kept: Vec<usize> = (0..candidates.len()).filter(|&i| count(&matches[i]) == most).collect();
+        if kept.len() == 1 {
+            return vec![candidates[kept[0]]];
+        }
+        let mut best = kept[0];
+        for &i in &kept[1..] {
+            match compare(&matches[i], &matches[best]) {
+                c if c > 0 => best = i,
+                0 => return kept.iter().map(|&i| candidates[i]).collect(),
+                _ => {}
             }
         }
-        // As Kusto.Language: the only signature of that many arguments is taken whatever the
-        // types; among several, the known argument types must fit one, else the type is unknown
-        // (`avg` of a string).
-        match best {
-            Some((signature, _)) => Some(signature),
-            None if candidates == 1 || arguments.iter().all(Option::is_none) => fallback,
-            None => None,
+        if kept.iter().any(|&i| i != best && compare(&matches[best], &matches[i]) <= 0) {
+            return kept.iter().map(|&i| candidates[i]).collect();
         }
+        vec![candidates[best]]
     }
 
-    /// The type a call with arguments of these types returns.
+    /// The type a call with arguments of these types returns: its best signature's, or the one
+    /// type all the tied signatures return (else unknown).
     pub fn return_type(&self, arguments: &[Option<ScalarType>]) -> Option<ScalarType> {
-        self.signature(arguments)?.return_type(arguments)
+        let signatures = self.signatures_for(arguments);
+        let (first, rest) = signatures.split_first()?;
+        let ty = first.return_type(arguments);
+        rest.iter().all(|s| s.return_type(arguments) == ty).then_some(ty).flatten()
     }
 
     /// The name Kusto gives an unnamed call, from the names of its arguments (`None` for an

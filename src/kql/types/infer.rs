@@ -94,13 +94,15 @@ pub struct Inference<'t, 'e> {
     scopes: Vec<FxHashMap<String, Binding<'t>>>,
     depth: u32,
     calls: u32,
+    /// The rows a subquery without a head reads (`mv-apply ... on (subquery)`).
+    implicit: Option<TableType>,
 }
 
 impl<'t, 'e> Inference<'t, 'e> {
     /// An engine over `text` (its `tokens` as the parser made them); columns it makes carry
     /// `source` in their origin.
     pub fn new(text: &'t str, tokens: &'t [Token], source: u32, env: &'e mut dyn Environment) -> Self {
-        Inference { text, tokens, source, env, scopes: vec![FxHashMap::default()], depth: 0, calls: 0 }
+        Inference { text, tokens, source, env, scopes: vec![FxHashMap::default()], depth: 0, calls: 0, implicit: None }
     }
 
     /// The value of a query: its last expression statement.
@@ -284,7 +286,7 @@ impl<'t, 'e> Inference<'t, 'e> {
             Expr::Pipe(pipe) => {
                 let mut current = match &pipe.head {
                     Some(head) => self.table(head),
-                    None => TableType::unknown(),
+                    None => self.implicit.take().unwrap_or_else(TableType::unknown),
                 };
                 for operator in &pipe.operators {
                     current = self.operator(operator, current);
@@ -515,7 +517,12 @@ impl<'t, 'e> Inference<'t, 'e> {
                 for item in items {
                     let Expr::Named(named) = item else { continue };
                     let (Expr::Name(new), Expr::Name(old)) = (&named.target, &named.value) else { continue };
-                    let old = old.text(self.text);
+                    let (old, new_name) = (old.text(self.text), new.text(self.text));
+                    // A new name the row already has is an error (the column is declared
+                    // already): Kusto.Language leaves that column as it was.
+                    if new_name != old && output.column(new_name).is_some() {
+                        continue;
+                    }
                     if let Some(i) = output.position(old) {
                         output.columns[i].name = new.text(self.text).to_string();
                         output.columns[i].origin = self.origin(named.span);
@@ -531,10 +538,19 @@ impl<'t, 'e> Inference<'t, 'e> {
                 Column::new("DataType", Some(ScalarType::String)),
                 Column::new("ColumnType", Some(ScalarType::String)),
             ]),
-            (OperatorKind::Rows(items), MvExpand | Mvexpand) => self.mv_expand(operator, items, input),
+            (OperatorKind::Rows(items), MvExpand | Mvexpand) => self.mv_expand(operator, items, input).0,
+            (OperatorKind::Nested { rows, subqueries }, MvApply | Mvapply) => {
+                self.mv_apply(operator, rows, subqueries, input)
+            }
+            (OperatorKind::Rows(_), Reduce) => TableType::closed(vec![
+                Column::new("Pattern", Some(ScalarType::String)),
+                Column::new("Count", Some(ScalarType::Long)),
+                Column::new("Representative", Some(ScalarType::String)),
+            ]),
             (OperatorKind::Rows(items), Parse | ParseWhere) => self.parse(operator, items, input),
             (OperatorKind::Rows(_), ParseKv) => self.parse_kv(operator, input),
             (OperatorKind::Rows(items), MakeSeries) => self.make_series(operator, items, &input),
+            (OperatorKind::Rows(items), TopNested) => self.top_nested(operator, items, &input),
             (OperatorKind::Source(items), Print) => self.print(items),
             (OperatorKind::Source(items), Range) => {
                 let mut columns = Vec::new();
@@ -557,14 +573,27 @@ impl<'t, 'e> Inference<'t, 'e> {
             (OperatorKind::Join { right, conditions, .. }, Lookup) => {
                 let right = self.table(right);
                 let mut keys = Vec::new();
+                let member = |e: Option<&Expr>| match e {
+                    Some(Expr::Path(p)) => match p.segments.last() {
+                        Some(Segment::Member(m)) => Some(m.text(self.text).to_string()),
+                        _ => None,
+                    },
+                    _ => None,
+                };
                 for condition in conditions {
                     match condition {
                         Expr::Name(n) => keys.push(n.text(self.text).to_string()),
                         Expr::Operation(o) => {
-                            if let Some(Expr::Path(p)) = o.operands.get(1) {
-                                if let Some(Segment::Member(m)) = p.segments.last() {
-                                    keys.push(m.text(self.text).to_string());
-                                }
+                            let (Some(left_key), Some(right_key)) =
+                                (member(o.operands.first()), member(o.operands.get(1)))
+                            else {
+                                continue;
+                            };
+                            // Keys of two known, different types (an error) keep the right one.
+                            let left_ty = input.column(&left_key).and_then(|c| c.ty);
+                            let right_ty = right.column(&right_key).and_then(|c| c.ty);
+                            if left_ty.is_none() || right_ty.is_none() || left_ty == right_ty {
+                                keys.push(right_key);
                             }
                         }
                         _ => {}
@@ -593,6 +622,24 @@ impl<'t, 'e> Inference<'t, 'e> {
                 }
                 output
             }
+            // `[T |] search [in (sources)] predicate`: `$table`, then the columns of what it
+            // searches (every table without `in`: unknown).
+            (OperatorKind::Search { sources: Some(sources), .. }, Search) => {
+                let tables = if sources.is_empty() {
+                    vec![input]
+                } else {
+                    sources
+                        .iter()
+                        .map(|s| match s {
+                            Expr::Wildcard(_) => TableType::unknown(),
+                            other => self.table(other),
+                        })
+                        .collect()
+                };
+                let mut output = union_outer(tables);
+                output.columns.insert(0, Column::new("$table", Some(ScalarType::String)));
+                output
+            }
             (OperatorKind::As { name, .. }, As) => {
                 let name = name.text(self.text).to_string();
                 self.bind(name, Binding::Value(Value::Table(input.clone())));
@@ -610,36 +657,103 @@ impl<'t, 'e> Inference<'t, 'e> {
                     _ => self.entity(EntityKind::Call, None, None, name, &arguments),
                 }
             }
-            (OperatorKind::Evaluate { plugin, .. }, Evaluate) => {
-                let name = plugin.name.text(self.text);
-                match name {
-                    "bag_unpack" => {
-                        let column = plugin.arguments.first().and_then(|a| match a {
-                            Expr::Name(n) => Some(n.text(self.text).to_string()),
-                            _ => None,
-                        });
-                        let columns = input.columns.into_iter().filter(|c| Some(&c.name) != column.as_ref()).collect();
-                        TableType { columns, open: true }
-                    }
-                    "pivot" => {
-                        // `pivot(column[, aggregate][, key, ...])`: the keys (by default every
-                        // other column), then one column per value of the data.
-                        let name_of = |e: &Expr| match e {
-                            Expr::Name(n) => Some(n.text(self.text).to_string()),
-                            _ => None,
-                        };
-                        let pivot = plugin.arguments.first().and_then(name_of);
-                        let keys: Vec<std::string::String> =
-                            plugin.arguments.iter().skip(2).filter_map(name_of).collect();
-                        let columns = if keys.is_empty() {
-                            input.columns.into_iter().filter(|c| Some(&c.name) != pivot.as_ref()).collect()
-                        } else {
-                            keys.iter().filter_map(|k| input.column(k).cloned()).collect()
-                        };
-                        TableType { columns, open: true }
-                    }
-                    _ => TableType::unknown(),
+            (OperatorKind::Evaluate { plugin, .. }, Evaluate) => self.evaluate(operator, plugin, input),
+            _ => TableType::unknown(),
+        }
+    }
+
+    /// `evaluate plugin(args) [: (schema)]`: the declared schema, or what Kusto.Language
+    /// gives the plugin (data-dependent columns make an open table).
+    fn evaluate(&mut self, operator: &Operator, plugin: &'t Call, input: TableType) -> TableType {
+        if let Some(colon) = self.tokens.get(self.token_index(plugin.span.end)).filter(|t| t.kind == TokenKind::Colon) {
+            return self.schema_after_keyword(Span::new(colon.span.start as usize, operator.span.end as usize));
+        }
+        let name_of = |e: &Expr| match e {
+            Expr::Name(n) => Some(n.text(self.text).to_string()),
+            _ => None,
+        };
+        let long = |name: &str| Column::new(name, Some(ScalarType::Long));
+        let real = |name: &str| Column::new(name, Some(ScalarType::Real));
+        let arguments = &plugin.arguments;
+        match plugin.name.text(self.text) {
+            "bag_unpack" => {
+                let column = arguments.first().and_then(name_of);
+                let columns = input.columns.into_iter().filter(|c| Some(&c.name) != column.as_ref()).collect();
+                TableType { columns, open: true }
+            }
+            "pivot" => {
+                // `pivot(column[, aggregate][, key, ...])`: the keys (by default every column
+                // that neither the pivot nor the aggregate reads), then one column per value of
+                // the data.
+                let pivot = arguments.first().and_then(name_of);
+                let keys: Vec<String> = arguments.iter().skip(2).filter_map(name_of).collect();
+                let mut read = Vec::new();
+                if let Some(aggregate) = arguments.get(1) {
+                    names_read(aggregate, self.text, &mut read);
                 }
+                let columns = if keys.is_empty() {
+                    input
+                        .columns
+                        .into_iter()
+                        .filter(|c| Some(&c.name) != pivot.as_ref() && !read.contains(&c.name))
+                        .collect()
+                } else {
+                    keys.iter().filter_map(|k| input.column(k).cloned()).collect()
+                };
+                TableType { columns, open: true }
+            }
+            // Segments, then every column of the input.
+            "autocluster" | "basket" => {
+                let mut columns = vec![long("SegmentId"), long("Count"), real("Percent")];
+                columns.extend(input.columns);
+                TableType { columns, open: input.open }
+            }
+            "diffpatterns" => {
+                let mut columns = vec![
+                    long("SegmentId"),
+                    long("CountA"),
+                    long("CountB"),
+                    real("PercentA"),
+                    real("PercentB"),
+                    real("PercentDiffAB"),
+                ];
+                columns.extend(input.columns);
+                TableType { columns, open: input.open }
+            }
+            "narrow" => TableType::closed(vec![
+                long("Row"),
+                Column::new("Column", Some(ScalarType::String)),
+                Column::new("Value", Some(ScalarType::String)),
+            ]),
+            // `sequence_detect(timestamp, step, span, name = predicate, ..., dimension, ...)`:
+            // the dimensions, each event's timestamp (`<name>_<timestamp>`), the duration.
+            "sequence_detect" => {
+                let Some(timestamp) = arguments.first().and_then(name_of) else { return TableType::unknown() };
+                let mut columns = Vec::new();
+                let mut events = Vec::new();
+                for argument in arguments.iter().skip(3) {
+                    match argument {
+                        Expr::Named(named) => {
+                            if let Some(event) = name_of(&named.target) {
+                                events.push(Column::new(format!("{event}_{timestamp}"), Some(ScalarType::DateTime)));
+                            }
+                        }
+                        other => {
+                            let Some(name) = name_of(other) else { return TableType::unknown() };
+                            columns.push(Column::new(name.clone(), input.column(&name).and_then(|c| c.ty)));
+                        }
+                    }
+                }
+                columns.extend(events);
+                columns.push(Column::new("Duration", Some(ScalarType::TimeSpan)));
+                TableType::closed(columns)
+            }
+            // `ipv4_lookup(LookupTable, key, lookup_key, ...)`: the input's columns, then the
+            // lookup table's (renamed where they collide, as a join's).
+            "ipv4_lookup" | "ipv6_lookup" => {
+                let Some(table) = arguments.first() else { return TableType::unknown() };
+                let lookup = self.table(table);
+                join_columns(input, lookup, &[])
             }
             _ => TableType::unknown(),
         }
@@ -795,15 +909,21 @@ impl<'t, 'e> Inference<'t, 'e> {
             };
             let columns = self.aggregate(value, input, &key_columns, &mut counter);
             match target {
+                // `x = arg_max(a, *)`, `(x, y) = arg_max(a, *)`: the names given rename the first
+                // columns; the others keep theirs.
                 Some(Expr::Name(name)) => {
-                    let ty = columns.first().and_then(|c| c.1);
+                    let mut columns = columns.into_iter();
+                    let ty = columns.next().and_then(|c| c.1);
                     aggregate_columns.push((name.text(self.text).to_string(), ty, span, true));
+                    aggregate_columns.extend(columns.map(|(name, ty)| (name, ty, span, false)));
                 }
                 Some(Expr::Parenthesized(names, _)) => {
-                    for (i, n) in names.iter().enumerate() {
-                        if let Expr::Name(n) = n {
-                            let ty = columns.get(i).and_then(|c| c.1);
-                            aggregate_columns.push((n.text(self.text).to_string(), ty, span, true));
+                    for (i, (column_name, ty)) in columns.into_iter().enumerate() {
+                        match names.get(i) {
+                            Some(Expr::Name(n)) => {
+                                aggregate_columns.push((n.text(self.text).to_string(), ty, span, true))
+                            }
+                            _ => aggregate_columns.push((column_name, ty, span, false)),
                         }
                     }
                 }
@@ -841,8 +961,8 @@ impl<'t, 'e> Inference<'t, 'e> {
         let name = call.name.text(self.text);
         let arguments: Vec<&'t Expr> = call.arguments.iter().collect();
         match name {
-            "arg_max" | "arg_min" | "argmax" | "argmin" | "take_any" | "any" | "take_anyif" | "anyif" => {
-                let skip_last = matches!(name, "take_anyif" | "anyif");
+            "arg_max" | "arg_min" | "argmax" | "argmin" | "take_any" | "any" | "take_anyif" => {
+                let skip_last = name == "take_anyif";
                 let list =
                     if skip_last && !arguments.is_empty() { &arguments[..arguments.len() - 1] } else { &arguments[..] };
                 if matches!(name, "any") && list.len() == 1 && !matches!(list[0], Expr::Star(_)) {
@@ -858,6 +978,8 @@ impl<'t, 'e> Inference<'t, 'e> {
                         _ => None,
                     })
                     .collect();
+                // The deprecated `any` names every column `any_<name>`.
+                let prefix = if matches!(name, "any") { "any_" } else { "" };
                 for argument in list {
                     match argument {
                         Expr::Star(_) => {
@@ -866,7 +988,7 @@ impl<'t, 'e> Inference<'t, 'e> {
                             }
                             for column in &input.columns {
                                 if !explicit.contains(&column.name) && !keys.contains(&column.name) {
-                                    columns.push((column.name.clone(), column.ty));
+                                    columns.push((format!("{prefix}{}", column.name), column.ty));
                                 }
                             }
                         }
@@ -878,7 +1000,7 @@ impl<'t, 'e> Inference<'t, 'e> {
                         other => {
                             let ty = self.scalar(other, input);
                             let name = self.expression_name(other).unwrap_or_else(|| counter.next(input));
-                            columns.push((name, ty));
+                            columns.push((format!("{prefix}{name}"), ty));
                         }
                     }
                 }
@@ -922,13 +1044,44 @@ impl<'t, 'e> Inference<'t, 'e> {
         }
     }
 
-    /// `mv-expand [params] [name =] expr [to typeof(t)], ... [limit n]`.
-    fn mv_expand(&mut self, operator: &Operator, items: &'t [Expr], input: TableType) -> TableType {
+    /// `mv-apply [params] [name =] expr [to typeof(t)], ... on (subquery)`: the subquery runs
+    /// over the expanded rows; the output is the input's columns but the expanded ones, with
+    /// the subquery's columns (the subquery's type where a name is in both).
+    fn mv_apply(
+        &mut self,
+        operator: &Operator,
+        rows: &'t [Expr],
+        subqueries: &'t [Expr],
+        input: TableType,
+    ) -> TableType {
+        let Some(subquery) = subqueries.first() else { return TableType::unknown() };
+        let (expanded, names) = self.mv_expand(operator, rows, input.clone());
+        let saved = self.implicit.replace(expanded);
+        let inner = self.table(subquery);
+        self.implicit = saved;
+        let mut output = TableType {
+            columns: input.columns.into_iter().filter(|c| !names.contains(&c.name)).collect(),
+            open: input.open || inner.open,
+        };
+        for column in inner.columns {
+            match output.position(&column.name) {
+                Some(i) => output.columns[i] = column,
+                None => output.columns.push(column),
+            }
+        }
+        output
+    }
+
+    /// `mv-expand [params] [name =] expr [to typeof(t)], ... [limit n]`: the output and the
+    /// names of the columns it expanded in place (and the item index).
+    fn mv_expand(&mut self, operator: &Operator, items: &'t [Expr], input: TableType) -> (TableType, Vec<String>) {
         let mut output = input;
         let marks = self.keywords_at_top(operator.keyword_span.end, operator.span.end, &[Kw::To, Kw::Limit]);
         let limit = marks.iter().find(|(k, _)| *k == Kw::Limit).map(|(_, at)| *at);
         let mut index_column = None;
         let mut expanded: Vec<usize> = Vec::new();
+        // Columns expanded under their own name (`mv-expand d`), not into a new one (`x = d`).
+        let mut expanded_in_place: Vec<usize> = Vec::new();
         for item in items {
             if limit.is_some_and(|at| item.span().start > at) {
                 break;
@@ -966,21 +1119,27 @@ impl<'t, 'e> Inference<'t, 'e> {
                 },
             };
             let column = Column { name, ty: Some(ScalarType::Dynamic), origin: self.origin(span) };
-            match output.position(&column.name) {
+            let index = match output.position(&column.name) {
                 Some(i) => {
                     output.columns[i] = column;
-                    expanded.push(i);
+                    i
                 }
                 None => {
                     output.columns.push(column);
-                    expanded.push(output.columns.len() - 1);
+                    output.columns.len() - 1
                 }
+            };
+            expanded.push(index);
+            if !matches!(item, Expr::Named(_)) {
+                expanded_in_place.push(index);
             }
         }
+        let mut names: Vec<String> = expanded_in_place.iter().map(|&i| output.columns[i].name.clone()).collect();
         if let Some((name, span)) = index_column {
+            names.push(name.clone());
             output.columns.push(Column { name, ty: Some(ScalarType::Long), origin: self.origin(span) });
         }
-        output
+        (output, names)
     }
 
     /// `typeof(t)`.
@@ -1078,12 +1237,72 @@ impl<'t, 'e> Inference<'t, 'e> {
         output
     }
 
+    /// `top-nested [n] of expr [with others = v] by aggregate [asc|desc], top-nested ...`: per
+    /// clause, the value (named as an unnamed expression, `bin(t, 1d)` as `t`) and the
+    /// aggregate (`aggregated_<value>` unless named).
+    fn top_nested(&mut self, operator: &Operator, items: &'t [Expr], input: &TableType) -> TableType {
+        let mut marks = vec![(Kw::TopNested, operator.keyword_span.start)];
+        marks.extend(self.keywords_at_top(
+            operator.keyword_span.end,
+            operator.span.end,
+            &[Kw::TopNested, Kw::Of, Kw::By],
+        ));
+        let mut output = TableType::closed(Vec::new());
+        let mut counter = ColumnCounter::default();
+        for (i, &(kw, at)) in marks.iter().enumerate() {
+            if kw != Kw::TopNested {
+                continue;
+            }
+            let end = marks[i + 1..].iter().find(|(k, _)| *k == Kw::TopNested).map_or(operator.span.end, |(_, at)| *at);
+            let of = marks.iter().find(|(k, a)| *k == Kw::Of && *a > at && *a < end).map(|(_, a)| *a);
+            let by = marks.iter().find(|(k, a)| *k == Kw::By && *a > at && *a < end).map(|(_, a)| *a);
+            let (Some(of), Some(by)) = (of, by) else { return TableType::unknown() };
+            let value = items.iter().find(|e| e.span().start > of && e.span().start < by);
+            let aggregate = items.iter().find(|e| e.span().start > by && e.span().start < end);
+            let (Some(value), Some(aggregate)) = (value, aggregate) else { return TableType::unknown() };
+            let (name, ty) = match value {
+                Expr::Named(named) => match &named.target {
+                    Expr::Name(n) => (n.text(self.text).to_string(), self.scalar(&named.value, input)),
+                    _ => return TableType::unknown(),
+                },
+                Expr::Call(call) if call.name.text(self.text) == "bin" && !call.arguments.is_empty() => {
+                    let name = self.expression_name(&call.arguments[0]).unwrap_or_else(|| counter.next(input));
+                    (name, self.scalar(value, input))
+                }
+                other => {
+                    (self.expression_name(other).unwrap_or_else(|| counter.next(input)), self.scalar(other, input))
+                }
+            };
+            let (aggregate_name, aggregate_value) = match aggregate {
+                Expr::Named(named) => match &named.target {
+                    Expr::Name(n) => (n.text(self.text).to_string(), &named.value),
+                    _ => return TableType::unknown(),
+                },
+                other => (format!("aggregated_{name}"), other),
+            };
+            let aggregate_ty = self.aggregate(aggregate_value, input, &[], &mut counter).first().and_then(|c| c.1);
+            output.columns.push(Column { name, ty, origin: self.origin(value.span()) });
+            output.columns.push(Column {
+                name: aggregate_name,
+                ty: aggregate_ty,
+                origin: self.origin(aggregate.span()),
+            });
+        }
+        output.open = input.open;
+        output
+    }
+
     // ------------------------------------------------------------------ scalars
 
     /// The name Kusto gives an unnamed expression, if it gives one (`None`: `ColumnN`).
     pub fn expression_name(&self, expr: &Expr) -> Option<String> {
         match expr {
             Expr::Name(n) => Some(n.text(self.text).to_string()),
+            // `tostring(x = make_list(a))`: the argument's name.
+            Expr::Named(named) => match &named.target {
+                Expr::Name(n) => Some(n.text(self.text).to_string()),
+                _ => None,
+            },
             Expr::Parenthesized(items, _) if items.len() == 1 => self.expression_name(&items[0]),
             Expr::Path(path) => {
                 let mut name = self.expression_name(&path.base)?;
@@ -1126,9 +1345,12 @@ impl<'t, 'e> Inference<'t, 'e> {
         match expr {
             Expr::Literal(literal) => self.literal_type(literal),
             Expr::Name(name) => {
-                // A scalar `let` (or parameter) of that name wins over a column, as in
+                // A column wins over a scalar `let` (or parameter) of that name, as in
                 // Kusto.Language.
                 let text = name.text(self.text);
+                if let Some(column) = row.column(text) {
+                    return column.ty;
+                }
                 match self.lookup(text).cloned() {
                     Some(Binding::Value(Value::Scalar(ty))) => return ty,
                     Some(Binding::Function(f)) if f.parameters.is_empty() => {
@@ -1283,6 +1505,20 @@ fn arithmetic(op: TokenKind, left: ScalarType, right: ScalarType) -> Option<Scal
         },
         _ => return None,
     })
+}
+
+/// The bare names an expression reads (`sum(c)` reads `c`).
+fn names_read(expr: &Expr, text: &str, names: &mut Vec<String>) {
+    match expr {
+        Expr::Name(n) => names.push(n.text(text).to_string()),
+        Expr::Call(call) => call.arguments.iter().for_each(|a| names_read(a, text, names)),
+        Expr::Operation(o) => o.operands.iter().for_each(|a| names_read(a, text, names)),
+        Expr::Parenthesized(items, _) => items.iter().for_each(|a| names_read(a, text, names)),
+        Expr::Unary(inner, _) => names_read(inner, text, names),
+        Expr::Named(named) => names_read(&named.value, text, names),
+        Expr::Path(path) => names_read(&path.base, text, names),
+        _ => {}
+    }
 }
 
 /// Joined columns: the left's, then the right's except `drop`, renamed where they collide.

@@ -116,6 +116,52 @@ fn schemas_agree_with_kusto_language() {
             "print x = long(1) + dynamic(1), y = dynamic(1) * 1micros, z = dynamic(1) + dynamic(2), w = datetime(2020-01-01) + dynamic(1), v = int(1) * int(2), u = real(1) + dynamic(1), s = dynamic(1) / 2, q = 1d / 2d, p = now() - dynamic(1)",
             "x:long, y:unknown, z:dynamic, w:datetime, v:long, u:real, s:long, q:real, p:timespan",
         ),
+        // Overloads, common types, renames onto taken names, any(*), mv-apply, plugins,
+        // top-nested, lookup keys of two types, search.
+        ("let BinSize = 1d; D | extend BinSize = 2 | summarize count() by bin(ts, BinSize)", "ts:unknown, count_:long"),
+        (
+            "D | extend x = coalesce(a, b), y = coalesce(a, 1.5), z = iff(true, a, b), w = bin(ts, b), v = max_of(a, b)",
+            "a:long, b:string, c:dynamic, ts:datetime, x:unknown, y:real, z:dynamic, w:datetime, v:unknown",
+        ),
+        ("D | project-rename b = a, x = c", "a:long, b:string, x:dynamic, ts:datetime"),
+        (
+            "D | summarize tostring(y = make_list(a)), any(*) by b",
+            "b:string, y:string, any_a:long, any_c:dynamic, any_ts:datetime",
+        ),
+        (
+            "D | summarize x = arg_max(a, *), anyif(b, a > 1) by ts",
+            "ts:datetime, x:long, b:string, c:dynamic, anyif_b:string",
+        ),
+        (
+            "D | mv-apply e = c to typeof(long) on (summarize s = sum(e))",
+            "a:long, b:string, c:dynamic, ts:datetime, s:long",
+        ),
+        ("D | mv-apply c on (extend a = \"x\" | project a, c)", "a:string, b:string, ts:datetime, c:dynamic"),
+        ("D | mv-apply with_itemindex = i c on (take 1)", "a:long, b:string, ts:datetime, c:dynamic, i:long"),
+        ("D | evaluate pivot(b, sum(a))", "c:dynamic, ts:datetime OPEN"),
+        ("D | evaluate pivot(b) : (x:long, y:string)", "x:long, y:string"),
+        (
+            "D | evaluate autocluster()",
+            "SegmentId:long, Count:long, Percent:real, a:long, b:string, c:dynamic, ts:datetime",
+        ),
+        (
+            "D | evaluate sequence_detect(ts, 5d, 5d, x = (a == 1), y = (a == 2), b)",
+            "b:string, x_ts:datetime, y_ts:datetime, Duration:timespan",
+        ),
+        (
+            "D | evaluate ipv4_lookup(D, b, b)",
+            "a:long, b:string, c:dynamic, ts:datetime, a1:long, b1:string, c1:dynamic, ts1:datetime",
+        ),
+        ("D | reduce by b", "Pattern:string, Count:long, Representative:string"),
+        (
+            "D | top-nested 2 of b by sum(a), top-nested of bin(ts, 1d) by m = max(a) asc",
+            "b:string, aggregated_b:long, ts:datetime, m:long",
+        ),
+        ("D | search \"x\"", "$table:string, a:long, b:string, c:dynamic, ts:datetime"),
+        (
+            "D | as E | lookup (E | project ts, x = 1) on $left.b == $right.ts",
+            "a:long, b:string, c:dynamic, ts:datetime, ts1:datetime, x:long",
+        ),
     ];
     let mut failures = Vec::new();
     for (query, expected) in cases {
