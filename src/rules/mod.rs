@@ -488,6 +488,26 @@ impl PolicyView<'_> {
 }
 
 /// `Db.T`, bracketing names that are not plain identifiers.
+/// Every property of every update policy entry as a command of the project wrote it (also
+/// entries a later command replaced: ADX checks each command's JSON when it runs), with the
+/// policy's table as `database.table`.
+pub fn written_policy_members(
+    model: &crate::model::Model,
+) -> impl Iterator<Item = (String, &UpdatePolicyEntry, &crate::script::payload::JsonMember)> {
+    let tables =
+        model.clusters.values().flat_map(|c| c.databases.values()).flat_map(|d| d.tables.iter().map(move |t| (d, t)));
+    tables.flat_map(|(database, (table, t))| {
+        let entries = t.update_policy.history.iter().flat_map(|change| &change.entries);
+        entries.flat_map(move |entry| {
+            let members = match &entry.json.kind {
+                JsonKind::Object(members) => members.as_slice(),
+                _ => &[],
+            };
+            members.iter().map(move |member| (format!("{}.{table}", database.name), entry, member))
+        })
+    })
+}
+
 pub fn qualified(database: &str, name: &str) -> String {
     format!("{}.{}", bracketed(database), bracketed(name))
 }

@@ -1,8 +1,7 @@
 //! UP211: a boolean property written as a string (`"True"`).
 
-use super::{Context, Rule, RuleMeta, sources};
+use super::{Context, Rule, RuleMeta, sources, written_policy_members};
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::script::payload::JsonKind;
 
 pub struct StringBoolean;
 
@@ -23,34 +22,18 @@ impl Rule for StringBoolean {
     }
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for cluster in context.workspace.model.clusters.values() {
-            for database in cluster.databases.values() {
-                for (table, t) in &database.tables {
-                    for change in &t.update_policy.history {
-                        for entry in &change.entries {
-                            let JsonKind::Object(members) = &entry.json.kind else { continue };
-                            for member in members {
-                                let Some(name) = BOOLEANS.iter().find(|b| b.eq_ignore_ascii_case(&member.key)) else {
-                                    continue;
-                                };
-                                let Some(flag) = member.value.as_flag().filter(|f| f.from_string) else { continue };
-                                let written = member.value.as_str().unwrap_or_default();
-                                out.push(
-                                    META.diagnostic(
-                                        format!(
-                                            "`{name}` of an entry of the update policy of `{}.{table}` is the string \"{written}\"",
-                                            database.name
-                                        ),
-                                        Label::new(entry.location.file, member.value.span, "a string, not a boolean"),
-                                    )
-                                    .with_note(META.cite("the property is a JSON boolean; a string is read as one, but tools that read the policy back may not", sources::UPDATE_POLICY))
-                                    .with_help(format!("\"{name}\": {}", flag.value)),
-                                );
-                            }
-                        }
-                    }
-                }
-            }
+        for (target, entry, member) in written_policy_members(&context.workspace.model) {
+            let Some(name) = BOOLEANS.iter().find(|b| b.eq_ignore_ascii_case(&member.key)) else { continue };
+            let Some(flag) = member.value.as_flag().filter(|f| f.from_string) else { continue };
+            let written = member.value.as_str().unwrap_or_default();
+            out.push(
+                META.diagnostic(
+                    format!("`{name}` of an entry of the update policy of `{target}` is the string \"{written}\""),
+                    Label::new(entry.location.file, member.value.span, "a string, not a boolean"),
+                )
+                .with_note(META.cite("the property is a JSON boolean; a string is read as one, but tools that read the policy back may not", sources::UPDATE_POLICY))
+                .with_help(format!("\"{name}\": {}", flag.value)),
+            );
         }
     }
 }
