@@ -6,8 +6,9 @@
 //! error, except for the queries listed in `tests/corpus-known-differences.txt` with a reason.
 //! Set `UPLINT_CORPUS_VERBOSE=1` to print every disagreement.
 
+mod common;
+use common::{corpus_dir, known_kinded_differences};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 use serde_json::Value;
 use uplint::kql::{self, references::EntityKind};
@@ -20,12 +21,6 @@ struct Answer {
     tables: BTreeSet<Triple>,
     databases: BTreeSet<Pair>,
     clusters: BTreeSet<String>,
-}
-
-fn corpus_dir() -> PathBuf {
-    std::env::var_os("UPLINT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
 }
 
 fn opt(v: &Value) -> Option<String> {
@@ -60,35 +55,11 @@ fn uplint_answer(analysis: &kql::Analysis) -> Answer {
     answer
 }
 
-/// `kind | id | reason` lines; `kind` is `syntax` (uplint reports a syntax error Kusto does not)
-/// or `reads` (the answers differ and uplint's is believed right).
-fn known_differences() -> BTreeMap<(String, String), String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus-known-differences.txt");
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    let mut known = BTreeMap::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-        let parts: Vec<&str> = line.splitn(3, " | ").collect();
-        assert!(
-            parts.len() == 3 && !parts[2].trim().is_empty(),
-            "malformed known difference (kind | id | reason): {line}"
-        );
-        assert!(parts[0] == "syntax" || parts[0] == "reads", "unknown kind in: {line}");
-        known.insert((parts[0].to_string(), parts[1].to_string()), parts[2].to_string());
-    }
-    known
-}
-
 #[test]
 fn agrees_with_kusto_language_on_the_corpus() {
+    let Some(expected_path) = common::corpus_path("expected/queries.jsonl") else { return };
     let dir = corpus_dir();
-    let expected_path = dir.join("expected/queries.jsonl");
-    if !expected_path.exists() {
-        // Required when named explicitly (as `.ci/run` does), optional otherwise.
-        assert!(std::env::var_os("UPLINT_CORPUS").is_none(), "UPLINT_CORPUS names no corpus: {}", dir.display());
-        eprintln!("corpus not found at {}: skipped (set UPLINT_CORPUS)", dir.display());
-        return;
-    }
-    let verbose = std::env::var_os("UPLINT_CORPUS_VERBOSE").is_some();
+    let verbose = common::verbose();
     let mut expected = BTreeMap::new();
     for line in std::fs::read_to_string(&expected_path).unwrap().lines() {
         let v: Value = serde_json::from_str(line).unwrap();
@@ -103,7 +74,7 @@ fn agrees_with_kusto_language_on_the_corpus() {
             queries.push((v["id"].as_str().unwrap().to_string(), v["query"].as_str().unwrap().to_string()));
         }
     }
-    let known = known_differences();
+    let known = known_kinded_differences("corpus-known-differences.txt", &["syntax", "reads"]);
     let mut seen_known = BTreeSet::new();
     let (mut accepted, mut agree, mut panics) = (0usize, 0usize, Vec::new());
     let mut false_errors = Vec::new();
@@ -231,24 +202,6 @@ fn first_syntax_error(query: &str) -> Option<(usize, String)> {
         .map(|d| (original_offset(d.primary.span.start as usize, &inserted), d.message))
 }
 
-/// `kind | id | reason` lines; `missed` (Kusto.Language reports an error, uplint none) or
-/// `false-alarm` (uplint reports one, Kusto.Language none).
-fn mutant_known_differences() -> BTreeMap<(String, String), String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/mutants-known-differences.txt");
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    let mut known = BTreeMap::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-        let parts: Vec<&str> = line.splitn(3, " | ").collect();
-        assert!(
-            parts.len() == 3 && !parts[2].trim().is_empty(),
-            "malformed known difference (kind | id | reason): {line}"
-        );
-        assert!(parts[0] == "missed" || parts[0] == "false-alarm", "unknown kind in: {line}");
-        known.insert((parts[0].to_string(), parts[1].to_string()), parts[2].to_string());
-    }
-    known
-}
-
 #[derive(Default)]
 struct Tally {
     n: usize,
@@ -283,14 +236,8 @@ impl Tally {
 
 #[test]
 fn reports_the_syntax_errors_kusto_language_reports() {
-    let dir = corpus_dir();
-    let path = dir.join("expected/mutants.jsonl");
-    if !path.exists() {
-        assert!(std::env::var_os("UPLINT_CORPUS").is_none(), "UPLINT_CORPUS has no mutants: {}", path.display());
-        eprintln!("mutants not found at {}: skipped (set UPLINT_CORPUS)", path.display());
-        return;
-    }
-    let verbose = std::env::var_os("UPLINT_CORPUS_VERBOSE").is_some();
+    let Some(path) = common::corpus_path("expected/mutants.jsonl") else { return };
+    let verbose = common::verbose();
     let mut mutants = Vec::new();
     for line in std::fs::read_to_string(&path).unwrap().lines().filter(|l| !l.trim().is_empty()) {
         let v: Value = serde_json::from_str(line).unwrap();
@@ -305,7 +252,7 @@ fn reports_the_syntax_errors_kusto_language_reports() {
             kusto_first: if v["ok"] == Value::Bool(true) { None } else { kusto_first.or(Some(0)) },
         });
     }
-    let known = mutant_known_differences();
+    let known = known_kinded_differences("mutants-known-differences.txt", &["missed", "false-alarm"]);
     let mut seen_known = BTreeSet::new();
     let mut unexplained = Vec::new();
     let mut per_kind: BTreeMap<String, Tally> = BTreeMap::new();

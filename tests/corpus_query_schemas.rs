@@ -7,16 +7,12 @@
 //! `tests/corpus-query-schemas-known-differences.txt` may list differences with their reason
 //! (at most 2%).
 
+mod common;
+use common::known_differences;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use uplint::kql::types::{EntityKind, EntityRef, Environment, ScalarType, TableType, Value, query_schema};
-
-fn corpus_dir() -> PathBuf {
-    std::env::var_os("UPLINT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
-}
 
 struct Tables(BTreeMap<String, TableType>);
 
@@ -29,21 +25,6 @@ impl Environment for Tables {
     }
 }
 
-/// `id | reason` lines.
-fn known_differences() -> BTreeMap<String, String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus-query-schemas-known-differences.txt");
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|line| {
-            let (id, reason) = line.split_once(" | ").unwrap_or_else(|| panic!("malformed line (id | reason): {line}"));
-            assert!(!reason.trim().is_empty(), "no reason given: {line}");
-            (id.trim().to_string(), reason.trim().to_string())
-        })
-        .collect()
-}
-
 fn describe(columns: &[(String, Option<ScalarType>)], open: bool) -> String {
     let mut parts: Vec<String> = columns.iter().map(|(n, t)| format!("{n}:{}", t.map_or("?", |t| t.name()))).collect();
     if open {
@@ -54,13 +35,7 @@ fn describe(columns: &[(String, Option<ScalarType>)], open: bool) -> String {
 
 #[test]
 fn query_output_schemas_agree_with_kusto_language() {
-    let corpus = corpus_dir();
-    let dir = corpus.join("queries");
-    if !dir.exists() {
-        assert!(std::env::var_os("UPLINT_CORPUS").is_none(), "UPLINT_CORPUS names no corpus: {}", corpus.display());
-        eprintln!("corpus not found at {}: skipped", corpus.display());
-        return;
-    }
+    let Some(dir) = common::corpus_path("queries") else { return };
     let mut texts = BTreeMap::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
@@ -70,7 +45,7 @@ fn query_output_schemas_agree_with_kusto_language() {
         }
     }
     let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/query-schemas.jsonl");
-    let known = known_differences();
+    let known = known_differences("corpus-query-schemas-known-differences.txt");
     let (mut total, mut equal) = (0, 0);
     let mut differences = Vec::new();
     let mut known_seen = BTreeSet::new();

@@ -3,18 +3,13 @@
 //! a repository), without a panic. Prints how many diagnostics of each code the corpus raises
 //! (`cargo test --test corpus_rules -- --nocapture`); `UPLINT_CORPUS_VERBOSE=1` prints them.
 
+mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use uplint::check::check;
 use uplint::rules::Settings;
 use uplint::workspace::{LoadOptions, load};
-
-fn corpus_dir() -> PathBuf {
-    std::env::var_os("UPLINT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
-}
 
 /// The diagnostics of the project at `dir` per code, or the panic message.
 fn run(dir: &Path, verbose: bool) -> Result<BTreeMap<&'static str, usize>, String> {
@@ -47,13 +42,8 @@ fn show(counts: &BTreeMap<&'static str, usize>) -> String {
 
 #[test]
 fn every_rule_runs_on_the_corpus_without_panicking() {
-    let dir = corpus_dir().join("scripts");
-    if !dir.exists() {
-        assert!(std::env::var_os("UPLINT_CORPUS").is_none(), "UPLINT_CORPUS names no corpus: {}", dir.display());
-        eprintln!("corpus not found at {}: skipped", dir.display());
-        return;
-    }
-    let verbose = std::env::var_os("UPLINT_CORPUS_VERBOSE").is_some();
+    let Some(dir) = common::corpus_path("scripts") else { return };
+    let verbose = common::verbose();
     let mut panics = Vec::new();
     let mut folders: Vec<PathBuf> =
         std::fs::read_dir(&dir).unwrap().filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect();

@@ -7,33 +7,13 @@
 //! where Kusto.Language says the schemas match, except the entries listed with their reason in
 //! `tests/corpus-schemas-known-differences.txt`.
 
+mod common;
+use common::{corpus_dir, known_differences};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 use uplint::kql::types::{ScalarType, TableType};
 use uplint::typecheck::{self, Verdict};
 use uplint::workspace::{self, LoadOptions};
-
-fn corpus_dir() -> PathBuf {
-    std::env::var_os("UPLINT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
-}
-
-/// `id | reason` lines.
-fn known_differences() -> BTreeMap<String, String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus-schemas-known-differences.txt");
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|line| {
-            let (id, reason) = line.split_once(" | ").unwrap_or_else(|| panic!("malformed line (id | reason): {line}"));
-            assert!(!reason.trim().is_empty(), "no reason given: {line}");
-            (id.trim().to_string(), reason.trim().to_string())
-        })
-        .collect()
-}
 
 /// A schema as the oracle writes it: `[{name, type}]`.
 fn oracle_schema(value: &serde_json::Value) -> Option<Vec<(String, Option<ScalarType>)>> {
@@ -69,14 +49,9 @@ struct Ours {
 
 #[test]
 fn policy_output_schemas_agree_with_kusto_language() {
+    let Some(expected_path) = common::corpus_path("expected/policy-schemas.jsonl") else { return };
     let corpus = corpus_dir();
-    let expected_path = corpus.join("expected/policy-schemas.jsonl");
-    if !expected_path.exists() {
-        assert!(std::env::var_os("UPLINT_CORPUS").is_none(), "UPLINT_CORPUS names no corpus: {}", corpus.display());
-        eprintln!("corpus not found at {}: skipped", corpus.display());
-        return;
-    }
-    let verbose = std::env::var_os("UPLINT_CORPUS_VERBOSE").is_some();
+    let verbose = common::verbose();
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(&expected_path)
         .unwrap()
         .lines()
@@ -112,7 +87,7 @@ fn policy_output_schemas_agree_with_kusto_language() {
             }
         }
     }
-    let known = known_differences();
+    let known = known_differences("corpus-schemas-known-differences.txt");
     let (mut schema_known, mut schema_equal, mut verdict_known, mut verdict_equal, mut false_mismatch) =
         (0, 0, 0, 0, 0);
     let mut in_effect = 0;

@@ -3,18 +3,14 @@
 //! written in the files is found, its JSON parsed, and the `Query` of each entry parsed without
 //! a syntax error, except the files listed in `tests/corpus-scripts-known-differences.txt`.
 
+mod common;
+use common::known_differences;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use uplint::script::command::{CommandKind, PolicyVerb};
 use uplint::script::payload::JsonKind;
 use uplint::script::{Item, parse_script};
-
-fn corpus_dir() -> PathBuf {
-    std::env::var_os("UPLINT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
-}
 
 /// Update policy commands as a plain reading of the text counts them: lines that start with
 /// `.alter`, `.alter-merge` or `.delete` `table` and say `policy update`.
@@ -26,22 +22,6 @@ fn written_policy_commands(text: &str) -> usize {
                 && line.split_whitespace().collect::<Vec<_>>().windows(2).any(|w| w == ["policy", "update"])
         })
         .count()
-}
-
-/// `path | reason` lines.
-fn known_differences() -> BTreeMap<String, String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus-scripts-known-differences.txt");
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|line| {
-            let (path, reason) =
-                line.split_once(" | ").unwrap_or_else(|| panic!("malformed line (path | reason): {line}"));
-            assert!(!reason.trim().is_empty(), "no reason given: {line}");
-            (path.to_string(), reason.to_string())
-        })
-        .collect()
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {
@@ -57,14 +37,9 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn finds_and_parses_every_update_policy_of_the_corpus() {
-    let dir = corpus_dir().join("scripts");
-    if !dir.exists() {
-        assert!(std::env::var_os("UPLINT_CORPUS").is_none(), "UPLINT_CORPUS names no corpus: {}", dir.display());
-        eprintln!("corpus not found at {}: skipped", dir.display());
-        return;
-    }
-    let verbose = std::env::var_os("UPLINT_CORPUS_VERBOSE").is_some();
-    let known = known_differences();
+    let Some(dir) = common::corpus_path("scripts") else { return };
+    let verbose = common::verbose();
+    let known = known_differences("corpus-scripts-known-differences.txt");
     let (mut written, mut found, mut entries, mut queries_ok) = (0, 0, 0, 0);
     let mut problems = BTreeMap::new();
     let mut panics = Vec::new();
