@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 
 use crate::kql::parser;
 use crate::kql::types::{EntityKind, EntityRef, Environment, Inference, Origin, TableType, Value};
-use crate::model::{Database, Location, UpdatePolicyEntry};
+use crate::model::{Location, Table, UpdatePolicyEntry};
 use crate::script::payload::JsonKind;
 use crate::unit::UnitId;
 use crate::workspace::Workspace;
@@ -68,7 +68,8 @@ pub fn check(workspace: &Workspace) -> Outputs {
             for table in database.tables.values() {
                 for entry in &table.update_policy.entries {
                     let Some(unit) = entry.query else { continue };
-                    env.source_table = source_schema(database, entry);
+                    env.source_table =
+                        source_name(entry).and_then(|name| database.tables.get(name)).and_then(|t| env.table_schema(t));
                     env.policy = Some(unit);
                     outputs.entries.insert(unit, env.unit_output(unit, &[]).map(Value::into_table));
                 }
@@ -147,11 +148,29 @@ pub fn locate(workspace: &Workspace, target: &str) -> Option<Located> {
     found
 }
 
-/// The `Source` table's schema, for `$source_table`.
-fn source_schema(database: &Database, entry: &UpdatePolicyEntry) -> Option<TableType> {
+/// The `Source` table's name.
+fn source_name(entry: &UpdatePolicyEntry) -> Option<&str> {
     let member = entry.json.member("Source")?;
     let JsonKind::String { value, .. } = &member.value.kind else { return None };
-    database.tables.get(value.as_str())?.schema()
+    Some(value.as_str())
+}
+
+/// A table's schema, the output of the query that made it (`.set T <| query`) typed when it
+/// needs one.
+pub fn table_schema(workspace: &Workspace, table: &Table) -> Option<TableType> {
+    if table.definitions.iter().all(|d| d.query.is_none()) {
+        return table.schema();
+    }
+    let mut env = ModelEnvironment {
+        workspace,
+        memo: FxHashMap::default(),
+        in_progress: Vec::new(),
+        contexts: Vec::new(),
+        source_table: None,
+        policy: None,
+        unknown_columns: Vec::new(),
+    };
+    env.table_schema(table)
 }
 
 type MemoKey = (UnitId, Vec<String>);
@@ -254,18 +273,23 @@ impl Environment for ModelEnvironment<'_> {
                 if let Some(view) = database.materialized_views.get(entity.name) {
                     return self.materialized_view(view);
                 }
-                database.tables.get(entity.name)?.schema().map(Value::Table)
+                self.table_schema(database.tables.get(entity.name)?).map(Value::Table)
             }
             EntityKind::MaterializedView => {
                 let view = database.materialized_views.get(entity.name)?;
                 self.materialized_view(view)
             }
-            EntityKind::ExternalTable => None,
+            EntityKind::ExternalTable => database.external_tables.get(entity.name)?.schema().map(Value::Table),
         }
     }
 }
 
 impl ModelEnvironment<'_> {
+    /// A table's schema, typing the query that made it if a query did.
+    fn table_schema(&mut self, table: &Table) -> Option<TableType> {
+        table.schema_with(&mut |unit| self.unit_output(unit, &[]).map(Value::into_table))
+    }
+
     fn materialized_view(&mut self, view: &crate::model::MaterializedView) -> Option<Value> {
         let definition = view.definitions.last()?;
         self.unit_output(definition.unit, &[])
@@ -370,6 +394,53 @@ mod tests {
         let workspace = from_texts(&[("a.kql", script)], &LoadOptions::default());
         let table = &workspace.model.database(None, "default").unwrap().tables["T"];
         assert_eq!(table.schema().unwrap().describe(), "(a2:long, cc:int, d:string)");
+    }
+
+    #[test]
+    fn set_commands_make_a_table_from_their_query_when_it_does_not_exist() {
+        let script = r#"
+.create table Raw (Data:dynamic)
+.set-or-append Made <| Raw | project Id = tolong(Data.id), Name = tostring(Data.n)
+.create-merge table Made (Extra:datetime)
+.create table Kept (a:string)
+.set-or-replace Kept <| Raw | project x = 1
+.append Appended <| Raw | project y = 1
+.set Read <| Made | extend z = 1.5
+.set Copy <| Raw
+"#;
+        let workspace = from_texts(&[("a.kql", script)], &LoadOptions::default());
+        let database = workspace.model.database(None, "default").unwrap();
+        let schema = |name: &str| table_schema(&workspace, &database.tables[name]).map(|t| t.describe());
+        assert_eq!(schema("Made").as_deref(), Some("(Id:long, Name:string, Extra:datetime)"));
+        assert_eq!(schema("Kept").as_deref(), Some("(a:string)"), "an existing table keeps its columns");
+        assert!(!database.tables.contains_key("Appended"), ".append needs the table to exist");
+        assert_eq!(schema("Read").as_deref(), Some("(Id:long, Name:string, Extra:datetime, z:real)"));
+        assert_eq!(schema("Copy").as_deref(), Some("(Data:dynamic)"), "the query reads the command's database");
+        // Without typing, the model alone does not know a schema made by a query.
+        assert!(database.tables["Made"].schema().is_none());
+    }
+
+    #[test]
+    fn external_tables_have_the_columns_their_command_gives() {
+        let script = r#"
+.create external table Ext (Id:string, Size:long) kind=storage dataformat=csv (h@'https://example.blob.core.windows.net/c;impersonate')
+.create-or-alter external table Lake kind=delta (h@'https://example.blob.core.windows.net/d;impersonate')
+.create table Src (a:long)
+.create table Out (Id:string, Size:long)
+.create table Out2 (a:long)
+.alter table Out policy update @'[{"Source": "Src", "Query": "Src | join kind=inner (external_table(\"Ext\")) on $left.a == $right.Size | project Id, Size", "IsEnabled": true}]'
+.alter table Out2 policy update @'[{"Source": "Src", "Query": "external_table(\"Lake\") | project a", "IsEnabled": true}]'
+"#;
+        let workspace = from_texts(&[("a.kql", script)], &LoadOptions::default());
+        let outputs = check(&workspace);
+        let database = workspace.model.database(None, "default").unwrap();
+        let output = |table: &str| {
+            let unit = database.tables[table].update_policy.entries[0].query.unwrap();
+            outputs.output(unit).map(|t| t.describe())
+        };
+        assert_eq!(output("Out").as_deref(), Some("(Id:string, Size:long)"));
+        // A delta table's columns come from its files: unknown.
+        assert_eq!(output("Out2").as_deref(), Some("(a:?)"));
     }
 
     #[test]

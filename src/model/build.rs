@@ -77,6 +77,7 @@ struct Context {
 impl Builder<'_> {
     fn script(&mut self, file: FileId, text: &str, script: &Script, start: Context) {
         let mut context = start.clone();
+        let mut creating: Option<&Command> = None;
         for item in &script.items {
             match item {
                 // `#connect database('d')` keeps the cluster; a `#connect` without a database
@@ -88,15 +89,27 @@ impl Builder<'_> {
                     };
                 }
                 Item::Query(span) => {
+                    let input_of = creating.take().filter(|c| c.span.start <= span.start && span.end <= c.span.end);
                     let origin = Origin {
                         file,
                         name: None,
                         cluster: context.cluster.clone(),
-                        database: context.database.clone(),
+                        // The query of a `.set` command runs in the command's database.
+                        database: match input_of {
+                            Some(_) => Some(self.database_name(&context, None)),
+                            None => context.database.clone(),
+                        },
                     };
-                    self.push_unit(origin, |origin, cache| Unit::query(origin, text, *span, cache));
+                    let unit = self.push_unit(origin, |origin, cache| Unit::query(origin, text, *span, cache));
+                    if let Some(command) = input_of {
+                        self.table_from_query(file, &context, command, unit);
+                    }
                 }
-                Item::Command(command) => self.command(file, text, &context, command),
+                Item::Command(command) => {
+                    self.command(file, text, &context, command);
+                    // `.set T <| query`: the query item follows the command.
+                    creating = matches!(command.kind, CommandKind::Ingest { creates: true, .. }).then_some(&**command);
+                }
             }
         }
     }
@@ -160,6 +173,7 @@ impl Builder<'_> {
                             .iter()
                             .map(|c| (c.name.text.clone(), c.type_name.text.clone()))
                             .collect(),
+                        query: None,
                     };
                     let database = self.database_mut(context, None);
                     database.known_tables.entry(schema.name.text.clone()).or_insert(location);
@@ -171,9 +185,10 @@ impl Builder<'_> {
                 let columns = database
                     .tables
                     .get(&based_on.text)
-                    .map(|t| t.columns().iter().map(|(n, t, _)| (n.to_string(), t.to_string())).collect())
+                    .map(|t| t.columns().into_iter().map(|(n, t, _)| (n, t)).collect())
                     .unwrap_or_default();
-                let definition = TableDefinition { location, name_span: name.span, columns, verb: TableVerb::Create };
+                let definition =
+                    TableDefinition { location, name_span: name.span, columns, verb: TableVerb::Create, query: None };
                 database.known_tables.entry(name.text.clone()).or_insert(location);
                 database.tables.entry(name.text.clone()).or_default().definitions.push(definition);
             }
@@ -318,8 +333,14 @@ impl Builder<'_> {
             CommandKind::DropMaterializedView { name } => {
                 self.database_mut(context, None).materialized_views.remove(&name.text);
             }
-            CommandKind::ExternalTable { name, kind } => {
-                let definition = ExternalTableDefinition { location, kind: kind.as_ref().map(|k| k.text.clone()) };
+            CommandKind::ExternalTable { name, kind, columns } => {
+                let definition = ExternalTableDefinition {
+                    location,
+                    kind: kind.as_ref().map(|k| k.text.clone()),
+                    columns: columns
+                        .as_ref()
+                        .map(|c| c.iter().map(|c| (c.name.text.clone(), c.type_name.text.clone())).collect()),
+                };
                 let database = self.database_mut(context, None);
                 database.external_tables.entry(name.text.clone()).or_default().definitions.push(definition);
             }
@@ -346,7 +367,7 @@ impl Builder<'_> {
                     .or_default()
                     .query_acceleration = acceleration;
             }
-            CommandKind::Ingest { table } => {
+            CommandKind::Ingest { table, .. } => {
                 let database = self.database_mut(context, table.database.as_ref().map(|d| d.text.as_str()));
                 database.known_tables.entry(table.name.text.clone()).or_insert(location);
             }
@@ -366,6 +387,25 @@ impl Builder<'_> {
             }
             CommandKind::ExecuteScript | CommandKind::Other => {}
         }
+    }
+
+    /// `.set`/`.set-or-append`/`.set-or-replace T <| query` creates `T` with the query's schema
+    /// when `T` does not exist at that point of the scripts.
+    fn table_from_query(&mut self, file: FileId, context: &Context, command: &Command, unit: UnitId) {
+        let CommandKind::Ingest { table, .. } = &command.kind else { return };
+        let database = self.database_mut(context, table.database.as_ref().map(|d| d.text.as_str()));
+        // A table the scripts already know (created, or given a policy, which needs it to exist)
+        // keeps its columns: the query's rows are appended to it.
+        if database.tables.contains_key(&table.name.text) {
+            return;
+        }
+        database.tables.entry(table.name.text.clone()).or_default().definitions.push(TableDefinition {
+            location: Location { file, span: command.span },
+            name_span: table.name.span,
+            columns: Vec::new(),
+            verb: TableVerb::Create,
+            query: Some(unit),
+        });
     }
 
     /// Column commands on a table the scripts define (others change nothing uplint knows).

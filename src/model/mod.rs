@@ -121,25 +121,27 @@ pub struct TableDefinition {
     pub columns: Vec<(String, String)>,
     /// How the command changes the columns (`.create ... based-on` counts as `.create`).
     pub verb: TableVerb,
+    /// `.set`/`.set-or-append`/`.set-or-replace T <| query` that created the table: its columns
+    /// are the query's output (`columns` is empty).
+    pub query: Option<UnitId>,
 }
 
+/// A column of a table: name, type as written, the definition that added it.
+pub type TableColumn<'a> = (String, String, &'a TableDefinition);
+
 /// Applies the column changes made after `after` definitions.
-fn apply_changes<'a>(
-    changes: &'a [ColumnChange],
-    columns: &mut Vec<(&'a str, &'a str, &'a TableDefinition)>,
-    after: usize,
-) {
+fn apply_changes(changes: &[ColumnChange], columns: &mut Vec<TableColumn<'_>>, after: usize) {
     for change in changes.iter().filter(|c| c.after == after) {
         match &change.kind {
-            ColumnChangeKind::Drop(name) => columns.retain(|(n, _, _)| n != name),
+            ColumnChangeKind::Drop(name) => columns.retain(|c| c.0 != *name),
             ColumnChangeKind::Rename { old, new } => {
-                for column in columns.iter_mut().filter(|(n, _, _)| n == old) {
-                    column.0 = new;
+                for column in columns.iter_mut().filter(|c| c.0 == *old) {
+                    column.0.clone_from(new);
                 }
             }
             ColumnChangeKind::Retype { column, type_name } => {
-                for c in columns.iter_mut().filter(|(n, _, _)| n == column) {
-                    c.1 = type_name;
+                for c in columns.iter_mut().filter(|c| c.0 == *column) {
+                    c.1.clone_from(type_name);
                 }
             }
         }
@@ -165,39 +167,64 @@ pub enum ColumnChangeKind {
 impl Table {
     /// The table's columns once every definition has run, in order: `.create`/`.alter`
     /// replace the columns, `.create-merge`/`.alter-merge` append those the table lacks.
-    /// Each column comes with the definition that added it. Empty when no definition has columns.
-    pub fn columns(&self) -> Vec<(&str, &str, &TableDefinition)> {
-        let mut columns: Vec<(&str, &str, &TableDefinition)> = Vec::new();
+    /// Each column comes with the definition that added it. Empty when no definition has columns
+    /// or when a query made the table (see [`Table::columns_with`]).
+    pub fn columns(&self) -> Vec<TableColumn<'_>> {
+        self.columns_with(&mut |_| None).unwrap_or_default()
+    }
+
+    /// As [`Table::columns`], the columns of a table made by a query (`.set T <| query`) being
+    /// that query's output as `query_output` gives it; `None` when that output is not fully
+    /// known (open, or not known at all).
+    pub fn columns_with(
+        &self,
+        query_output: &mut dyn FnMut(UnitId) -> Option<TableType>,
+    ) -> Option<Vec<TableColumn<'_>>> {
+        let mut columns: Vec<TableColumn<'_>> = Vec::new();
         apply_changes(&self.column_changes, &mut columns, 0);
         for (index, definition) in self.definitions.iter().enumerate() {
-            match definition.verb {
-                TableVerb::Create | TableVerb::Alter => {
-                    columns = definition.columns.iter().map(|(n, t)| (n.as_str(), t.as_str(), definition)).collect();
+            match (definition.verb, definition.query) {
+                (_, Some(unit)) => {
+                    let output = query_output(unit).filter(|t| !t.open)?;
+                    columns = output
+                        .columns
+                        .into_iter()
+                        .map(|c| (c.name, c.ty.map_or("unknown", ScalarType::name).to_string(), definition))
+                        .collect();
                 }
-                TableVerb::CreateMerge | TableVerb::AlterMerge => {
+                (TableVerb::Create | TableVerb::Alter, None) => {
+                    columns = definition.columns.iter().map(|(n, t)| (n.clone(), t.clone(), definition)).collect();
+                }
+                (TableVerb::CreateMerge | TableVerb::AlterMerge, None) => {
                     // Names the table had before this command; a name written twice in the
                     // command stays twice (ADX rejects that; UP304 reports it).
                     let before = columns.len();
                     for (name, ty) in &definition.columns {
                         if !columns[..before].iter().any(|(n, _, _)| n == name) {
-                            columns.push((name, ty, definition));
+                            columns.push((name.clone(), ty.clone(), definition));
                         }
                     }
                 }
             }
             apply_changes(&self.column_changes, &mut columns, index + 1);
         }
-        columns
+        Some(columns)
     }
 
     /// The table's schema (`None` when no definition gives columns); a type name ADX would not
     /// accept gives a column of unknown type.
     pub fn schema(&self) -> Option<TableType> {
-        let columns = self.columns();
+        self.schema_with(&mut |_| None)
+    }
+
+    /// As [`Table::schema`], with the output of the query that made the table (see
+    /// [`Table::columns_with`]).
+    pub fn schema_with(&self, query_output: &mut dyn FnMut(UnitId) -> Option<TableType>) -> Option<TableType> {
+        let columns = self.columns_with(query_output)?;
         if columns.is_empty() {
             return None;
         }
-        Some(TableType::closed(columns.iter().map(|(n, t, _)| Column::new(*n, ScalarType::parse(t))).collect()))
+        Some(TableType::closed(columns.iter().map(|(n, t, _)| Column::new(n.as_str(), ScalarType::parse(t))).collect()))
     }
 }
 
@@ -328,6 +355,17 @@ pub struct ExternalTableDefinition {
     pub location: Location,
     /// `storage`, `delta`, `sql`...
     pub kind: Option<String>,
+    /// `(name, type)` as written; `None` when the command gives no schema (a delta table's
+    /// comes from its files).
+    pub columns: Option<Vec<(String, String)>>,
+}
+
+impl ExternalTable {
+    /// The schema of the definition in effect (the last), when it gives one.
+    pub fn schema(&self) -> Option<TableType> {
+        let columns = self.definitions.last()?.columns.as_ref()?;
+        Some(TableType::closed(columns.iter().map(|(n, t)| Column::new(n.as_str(), ScalarType::parse(t))).collect()))
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -29,7 +29,11 @@ impl Rule for QueryColumnOrder {
             }
             let Some(unit) = view.unit else { continue };
             let Some(table) = view.database.tables.get(view.table) else { continue };
-            let (Some(output), Some(target)) = (context.outputs.output(unit), table.schema()) else { continue };
+            let (Some(output), Some(target)) =
+                (context.outputs.output(unit), typecheck::table_schema(context.workspace, table))
+            else {
+                continue;
+            };
             if typecheck::verdict(Some(output), Some(&target)) != Verdict::Match {
                 continue;
             }

@@ -15,7 +15,13 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     summary: "An update policy's query output differs from the target table in column count or in a column's type.",
     doc: include_str!("../../rules/UP301-query-schema-mismatch.md"),
-    sources: &[sources::UPDATE_POLICY, sources::CREATE_MERGE_TABLE, sources::ALTER_MERGE_TABLE, sources::ERROR_CODES],
+    sources: &[
+        sources::UPDATE_POLICY,
+        sources::CREATE_MERGE_TABLE,
+        sources::ALTER_MERGE_TABLE,
+        sources::ERROR_CODES,
+        sources::INGEST_FROM_QUERY,
+    ],
 };
 
 /// `1st`, `2nd`, `3rd`, `4th`...
@@ -97,7 +103,9 @@ fn definition_label(table: &Table, column: Option<&str>, message: String) -> Opt
     let definition = match column {
         Some(name) => columns.iter().find(|(n, _, _)| *n == name).map(|(_, _, d)| *d),
         None => columns.last().map(|(_, _, d)| *d),
-    }?;
+    }
+    // A table made by `.set T <| query`: that command.
+    .or_else(|| table.definitions.iter().rev().find(|d| d.query.is_some()))?;
     Some(Label::new(definition.location.file, definition.name_span, message))
 }
 
@@ -113,7 +121,11 @@ impl Rule for QuerySchemaMismatch {
             }
             let Some(unit) = view.unit else { continue };
             let Some(table) = view.database.tables.get(view.table) else { continue };
-            let (Some(output), Some(target)) = (context.outputs.output(unit), table.schema()) else { continue };
+            let (Some(output), Some(target)) =
+                (context.outputs.output(unit), typecheck::table_schema(context.workspace, table))
+            else {
+                continue;
+            };
             match typecheck::verdict(Some(output), Some(&target)) {
                 Verdict::CountMismatch => out.push(count_mismatch(context, view, table, output, &target)),
                 Verdict::TypeMismatch(i) => out.push(type_mismatch(context, view, table, output, &target, i)),

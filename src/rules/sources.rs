@@ -102,3 +102,7 @@ pub const MATERIALIZED_VIEWS: &str =
 /// `.alter ... policy managed_identity`: replaces the whole policy.
 pub const ALTER_MANAGED_IDENTITY_POLICY: &str =
     "https://learn.microsoft.com/azure/data-explorer/kusto/management/alter-managed-identity-policy-command";
+
+/// `.set`, `.append`, `.set-or-append`, `.set-or-replace`: which create the table.
+pub const INGEST_FROM_QUERY: &str =
+    "https://learn.microsoft.com/azure/data-explorer/kusto/management/data-ingestion/ingest-from-query";

@@ -212,8 +212,9 @@ pub enum CommandKind {
     MaterializedView { name: NameRef, source: NameRef, source_is_view: bool, properties: Vec<Property>, body: Span },
     /// `.drop materialized-view V`.
     DropMaterializedView { name: NameRef },
-    /// `.create|.alter|.create-or-alter external table E (...) kind=...`.
-    ExternalTable { name: NameRef, kind: Option<NameRef> },
+    /// `.create|.alter|.create-or-alter external table E (...) kind=...`; `columns` when the
+    /// command gives a schema (a delta table's is inferred from its files).
+    ExternalTable { name: NameRef, kind: Option<NameRef>, columns: Option<Vec<Column>> },
     /// `.drop external table E`.
     DropExternalTable { name: NameRef },
     /// `.alter external table E policy query_acceleration '{...}'`, `.delete`.
@@ -222,8 +223,9 @@ pub enum CommandKind {
     /// `.ingest [async] [inline] into table T ...` (data written into a table, which the `.set`
     /// forms and `.ingest` create when it does not exist), and `.create|.create-or-alter table T
     /// ingestion <format> mapping ...` (a mapping of an existing table). The rest of the command
-    /// is skipped.
-    Ingest { table: QualifiedName },
+    /// is skipped. `creates`: `.set`, `.set-or-append` or `.set-or-replace`, which create the
+    /// table with the schema of their query when it does not exist.
+    Ingest { table: QualifiedName, creates: bool },
     /// `.drop column T.C`, `.drop table T columns (C1, C2)`.
     DropColumns { table: NameRef, columns: Vec<NameRef> },
     /// `.rename column T.Old to New`, `.rename columns New = T.Old, ...`: (table, old, new).

@@ -474,7 +474,7 @@ impl<'a> CommandParser<'a> {
             "drop" => self.drop(),
             "delete" => self.delete(),
             "rename" => self.rename(),
-            "set" | "append" | "set-or-append" | "set-or-replace" if !self.at_role_scope() => self.ingest_into(),
+            "set" | "append" | "set-or-append" | "set-or-replace" if !self.at_role_scope() => self.ingest_into(&verb),
             "add" | "set" => self.principals(if verb == "add" { RoleAction::Add } else { RoleAction::Set }),
             "ingest" => {
                 self.eat_word("async");
@@ -484,7 +484,7 @@ impl<'a> CommandParser<'a> {
                 }
                 let table = self.qualified_name("a table name")?;
                 self.skip_to_blank_line();
-                Some(CommandKind::Ingest { table })
+                Some(CommandKind::Ingest { table, creates: false })
             }
             "execute" => {
                 let _ = self.eat_word("database") || self.eat_word("cluster");
@@ -593,7 +593,12 @@ impl<'a> CommandParser<'a> {
                         payload,
                     });
                 }
-                // The definition: `(schema) kind = storage ...`; only the kind is kept.
+                // The definition: `(schema) kind = storage ...`: the columns and the kind.
+                let columns = if self.at(TokenKind::LParen) {
+                    self.schema(name.clone()).map(|schema| schema.columns)
+                } else {
+                    None
+                };
                 let mut kind = None;
                 while !self.at_end() {
                     if self.peek().is(Kw::Kind) && self.peek_at(1).kind == TokenKind::Eq {
@@ -604,7 +609,7 @@ impl<'a> CommandParser<'a> {
                     self.bump();
                 }
                 self.skip_to_blank_line();
-                Some(CommandKind::ExternalTable { name, kind })
+                Some(CommandKind::ExternalTable { name, kind, columns })
             }
             "database" | "cluster" => {
                 let scope = if object == "cluster" {
@@ -640,7 +645,7 @@ impl<'a> CommandParser<'a> {
         }
         if matches!(verb, "create" | "create-or-alter") && self.eat_word("ingestion") {
             self.skip_to_blank_line();
-            return Some(CommandKind::Ingest { table: name });
+            return Some(CommandKind::Ingest { table: name, creates: false });
         }
         if verb == "create" && self.eat_word("based-on") {
             let based_on = self.expect_name("a table name after `based-on`")?;
@@ -931,13 +936,13 @@ impl<'a> CommandParser<'a> {
 
     /// After `.set`, `.append`, `.set-or-append`, `.set-or-replace`: `[async] T [with (...)] <|
     /// query`; the query is skipped.
-    fn ingest_into(&mut self) -> Option<CommandKind> {
+    fn ingest_into(&mut self, verb: &str) -> Option<CommandKind> {
         self.eat_word("async");
         let table = self.qualified_name("a table name")?;
         self.with_properties();
         self.eat(TokenKind::InputPipe)?;
         self.skip_to_blank_line();
-        Some(CommandKind::Ingest { table })
+        Some(CommandKind::Ingest { table, creates: verb != "append" })
     }
 
     /// After `.add` or `.set`: `database [Db] Role (...)`, `table T Role (...)`...

@@ -131,7 +131,7 @@ fn tables() {
     assert_eq!(names.len(), 2);
     let CommandKind::RenameTables { renames } = one(".rename table A to B") else { panic!() };
     assert_eq!((renames[0].0.text.as_str(), renames[0].1.text.as_str()), ("A", "B"));
-    let CommandKind::Ingest { table } = one(".create table T ingestion csv mapping 'm' '[]'") else { panic!() };
+    let CommandKind::Ingest { table, .. } = one(".create table T ingestion csv mapping 'm' '[]'") else { panic!() };
     assert_eq!(table.name.text, "T");
     assert_eq!(one(".ALTER TABLE T (a:string)"), CommandKind::Other);
 }
@@ -305,8 +305,14 @@ fn materialized_views_and_external_tables() {
     assert_eq!((name.text.as_str(), source.text.as_str()), ("V", "T"));
     assert_eq!(body.of(text), "{ T | summarize count() by a }");
     let text = ".create external table E (a:string) kind=storage dataformat=csv ( h@'https://x;secret' )";
-    let CommandKind::ExternalTable { name, kind } = one(text) else { panic!() };
+    let CommandKind::ExternalTable { name, kind, columns } = one(text) else { panic!() };
     assert_eq!((name.text.as_str(), kind.unwrap().text.as_str()), ("E", "storage"));
+    let columns: Vec<(&str, &str)> =
+        columns.iter().flatten().map(|c| (c.name.text.as_str(), c.type_name.text.as_str())).collect();
+    assert_eq!(columns, [("a", "string")]);
+    let text = ".create-or-alter external table D kind=delta ( h@'https://x;secret' )";
+    let CommandKind::ExternalTable { columns, .. } = one(text) else { panic!() };
+    assert_eq!(columns, None, "a delta table's schema comes from its files");
     let text = ".alter external table E policy query_acceleration '{\"IsEnabled\": true, \"Hot\": \"36500.00:00:00\"}'";
     let CommandKind::QueryAcceleration { payload, .. } = one(text) else { panic!() };
     let payload = payload.unwrap();
@@ -316,17 +322,19 @@ fn materialized_views_and_external_tables() {
 
 #[test]
 fn ingestion_commands_name_their_table() {
-    for (text, expected) in [
-        (".set-or-append T <| U | take 1", "T"),
-        (".set async Db.T with (folder='x') <| print 1", "T"),
-        (".append ['My T'] <| U", "My T"),
-        (".set-or-replace T <|\n    U\n    | take 1", "T"),
-        (".ingest async into table T (h'https://x') with (format='csv')", "T"),
-        (".ingest inline into table T <| a,b", "T"),
-        (".create-or-alter table T ingestion json mapping 'm' '[]'", "T"),
+    // `creates`: the `.set` forms create the table from their query's schema; `.append` and
+    // `.ingest` need it to exist.
+    for (text, expected, creates) in [
+        (".set-or-append T <| U | take 1", "T", true),
+        (".set async Db.T with (folder='x') <| print 1", "T", true),
+        (".append ['My T'] <| U", "My T", false),
+        (".set-or-replace T <|\n    U\n    | take 1", "T", true),
+        (".ingest async into table T (h'https://x') with (format='csv')", "T", false),
+        (".ingest inline into table T <| a,b", "T", false),
+        (".create-or-alter table T ingestion json mapping 'm' '[]'", "T", false),
     ] {
-        let CommandKind::Ingest { table } = one(text) else { panic!("{text}") };
-        assert_eq!(table.name.text, expected, "{text}");
+        let CommandKind::Ingest { table, creates: c } = one(text) else { panic!("{text}") };
+        assert_eq!((table.name.text.as_str(), c), (expected, creates), "{text}");
     }
     // `.set` of a role is a role assignment; `.append` without `<|` is not an ingestion.
     assert!(matches!(one(".set database Db viewers ('aadapp=x')"), CommandKind::Principals { .. }));
