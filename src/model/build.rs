@@ -333,13 +333,14 @@ impl Builder<'_> {
             CommandKind::DropMaterializedView { name } => {
                 self.database_mut(context, None).materialized_views.remove(&name.text);
             }
-            CommandKind::ExternalTable { name, kind, columns } => {
+            CommandKind::ExternalTable { name, kind, columns, impersonation } => {
                 let definition = ExternalTableDefinition {
                     location,
                     kind: kind.as_ref().map(|k| k.text.clone()),
                     columns: columns
                         .as_ref()
                         .map(|c| c.iter().map(|c| (c.name.text.clone(), c.type_name.text.clone())).collect()),
+                    impersonation: *impersonation,
                 };
                 let database = self.database_mut(context, None);
                 database.external_tables.entry(name.text.clone()).or_default().definitions.push(definition);

@@ -358,6 +358,8 @@ pub struct ExternalTableDefinition {
     /// `(name, type)` as written; `None` when the command gives no schema (a delta table's
     /// comes from its files).
     pub columns: Option<Vec<(String, String)>>,
+    /// A connection string authenticates with `;impersonate` (the reader's identity).
+    pub impersonation: bool,
 }
 
 impl ExternalTable {

@@ -225,6 +225,7 @@ struct ExternalTableDefinitionJson<'a> {
     #[serde(flatten)]
     place: Place<'a>,
     kind: Option<&'a str>,
+    impersonation: bool,
 }
 
 #[derive(Serialize)]
@@ -386,7 +387,11 @@ fn database<'a>(w: &'a Workspace, outputs: &Outputs, db: &'a Database) -> Databa
                 definitions: e
                     .definitions
                     .iter()
-                    .map(|d| ExternalTableDefinitionJson { place: place(s, &d.location), kind: d.kind.as_deref() })
+                    .map(|d| ExternalTableDefinitionJson {
+                        place: place(s, &d.location),
+                        kind: d.kind.as_deref(),
+                        impersonation: d.impersonation,
+                    })
                     .collect(),
                 query_acceleration: e.query_acceleration.as_ref().map(|q| QueryAccelerationJson {
                     enabled: q.enabled,

@@ -1,9 +1,9 @@
 //! UP103: an update policy reads external data, or an external table that is not accelerated
 //! over all its data.
 
-use super::{Context, PolicyView, Rule, RuleMeta, chain_labels, sources, step_labels};
+use super::{Context, Identity, PolicyView, Rule, RuleMeta, chain_labels, sources, step_labels};
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::model::ExternalTable;
+use crate::model::{ExternalTable, ExternalTableDefinition};
 use crate::resolve::{Access, AccessKind, EffectKind};
 
 pub struct ExternalData;
@@ -87,7 +87,7 @@ fn external_table(context: &Context<'_>, view: &PolicyView<'_>, access: &Access)
         Some(qa) => {
             let hot = qa.hot_seconds?;
             if hot >= HOT_SECONDS_NEEDED {
-                return None;
+                return impersonation_without_identity(context, view, access, definition?);
             }
             (
                 format!("is accelerated over {} days only", format_days(hot)),
@@ -110,6 +110,37 @@ fn external_table(context: &Context<'_>, view: &PolicyView<'_>, access: &Access)
                 ".alter external table {} policy query_acceleration '{{\"IsEnabled\": true, \"Hot\": \"36500.00:00:00\"}}'",
                 super::bracketed(&access.name)
             )),
+    )
+}
+
+/// An accelerated external table that authenticates with `;impersonate` runs the query as the
+/// policy's identity: without a `ManagedIdentity` there is none to impersonate.
+fn impersonation_without_identity(
+    context: &Context<'_>,
+    view: &PolicyView<'_>,
+    access: &Access,
+    definition: &ExternalTableDefinition,
+) -> Option<Diagnostic> {
+    if !definition.impersonation || view.identity != Identity::Absent {
+        return None;
+    }
+    let primary = view.primary_for(access, &format!("reads `{}` without a managed identity", access.name));
+    let at = definition.location;
+    let mut diagnostic = META
+        .diagnostic(
+            format!(
+                "the update policy of `{}` reads external table `{}`, which authenticates by impersonation, but has no ManagedIdentity",
+                view.target(),
+                access.name
+            ),
+            primary.clone(),
+        )
+        .with_label(Label::new(at.file, at.span, "defined here with an `;impersonate` connection string"));
+    diagnostic.labels.extend(chain_labels(access, &format!("reads `{}` here", access.name), &primary));
+    Some(
+        diagnostic
+            .with_note(META.cite("an update policy may read an accelerated external table that uses impersonation only with a ManagedIdentity, which also needs access to the underlying storage (uplint cannot check that access)", sources::UPDATE_POLICY))
+            .with_help(view.alter_with_identity(&context.suggested_identity(view))),
     )
 }
 

@@ -213,8 +213,9 @@ pub enum CommandKind {
     /// `.drop materialized-view V`.
     DropMaterializedView { name: NameRef },
     /// `.create|.alter|.create-or-alter external table E (...) kind=...`; `columns` when the
-    /// command gives a schema (a delta table's is inferred from its files).
-    ExternalTable { name: NameRef, kind: Option<NameRef>, columns: Option<Vec<Column>> },
+    /// command gives a schema (a delta table's is inferred from its files); `impersonation`
+    /// when a connection string authenticates with `;impersonate`.
+    ExternalTable { name: NameRef, kind: Option<NameRef>, columns: Option<Vec<Column>>, impersonation: bool },
     /// `.drop external table E`.
     DropExternalTable { name: NameRef },
     /// `.alter external table E policy query_acceleration '{...}'`, `.delete`.

@@ -608,8 +608,13 @@ impl<'a> CommandParser<'a> {
                     }
                     self.bump();
                 }
+                let rest = self.pos;
                 self.skip_to_blank_line();
-                Some(CommandKind::ExternalTable { name, kind, columns })
+                // Connection strings that end in `;impersonate` run with the caller's identity.
+                let impersonation = self.tokens[rest..self.pos].iter().filter(|t| t.kind.is_string()).any(|token| {
+                    strings::decode_token(self.text, token).value.to_ascii_lowercase().contains(";impersonate")
+                });
+                Some(CommandKind::ExternalTable { name, kind, columns, impersonation })
             }
             "database" | "cluster" => {
                 let scope = if object == "cluster" {

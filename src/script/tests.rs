@@ -305,14 +305,20 @@ fn materialized_views_and_external_tables() {
     assert_eq!((name.text.as_str(), source.text.as_str()), ("V", "T"));
     assert_eq!(body.of(text), "{ T | summarize count() by a }");
     let text = ".create external table E (a:string) kind=storage dataformat=csv ( h@'https://x;secret' )";
-    let CommandKind::ExternalTable { name, kind, columns } = one(text) else { panic!() };
+    let CommandKind::ExternalTable { name, kind, columns, impersonation } = one(text) else { panic!() };
     assert_eq!((name.text.as_str(), kind.unwrap().text.as_str()), ("E", "storage"));
     let columns: Vec<(&str, &str)> =
         columns.iter().flatten().map(|c| (c.name.text.as_str(), c.type_name.text.as_str())).collect();
     assert_eq!(columns, [("a", "string")]);
+    assert!(!impersonation);
     let text = ".create-or-alter external table D kind=delta ( h@'https://x;secret' )";
     let CommandKind::ExternalTable { columns, .. } = one(text) else { panic!() };
     assert_eq!(columns, None, "a delta table's schema comes from its files");
+    let text = ".create external table E (a:string) kind=storage dataformat=csv ( h@'https://x/c;Impersonate' )";
+    assert!(matches!(one(text), CommandKind::ExternalTable { impersonation: true, .. }));
+    // A later command is not part of the definition.
+    let text = ".create external table E (a:string) kind=sql ( h@'Server=x' )\n\n.show version 'a;impersonate'";
+    assert!(matches!(commands(text).remove(0).kind, CommandKind::ExternalTable { impersonation: false, .. }));
     let text = ".alter external table E policy query_acceleration '{\"IsEnabled\": true, \"Hot\": \"36500.00:00:00\"}'";
     let CommandKind::QueryAcceleration { payload, .. } = one(text) else { panic!() };
     let payload = payload.unwrap();
