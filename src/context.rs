@@ -113,104 +113,127 @@ fn command_databases(kind: &CommandKind) -> Vec<&str> {
     }
 }
 
-/// The database names the project states: `#connect`s, qualified commands, `database('X')`
-/// references of its queries, and the configuration.
-pub fn named_databases(
-    scripts: &[(FileId, &SourceFile, &Script)],
-    units: &[Unit],
-    options: &ContextOptions,
-) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    let mut seen: FxHashSet<String> = FxHashSet::default();
-    let mut add = |name: &str| {
-        if !name.is_empty() && !name.contains('*') && seen.insert(name.to_lowercase()) {
-            names.push(name.to_string());
-        }
-    };
-    for (_, _, script) in scripts {
-        for item in &script.items {
-            match item {
-                Item::Connect(connect) => connect.database.iter().for_each(|d| add(d)),
-                Item::Command(command) => command_databases(&command.kind).into_iter().for_each(&mut add),
-                Item::Query(_) => {}
+/// The database and cluster names one file states: its `#connect`s, its qualified commands and
+/// the `database('X')` references of its queries, as written, in order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stated {
+    /// By `#connect`s and commands.
+    databases: Vec<String>,
+    /// By queries (which come second when the project spells a name two ways).
+    referenced: Vec<String>,
+    clusters: Vec<String>,
+}
+
+/// The names `script` states; `units` are its units.
+pub fn stated<'u>(script: &Script, units: impl IntoIterator<Item = &'u Unit>) -> Stated {
+    let mut stated = Stated::default();
+    for item in &script.items {
+        match item {
+            Item::Connect(connect) => {
+                stated.databases.extend(connect.database.iter().cloned());
+                stated.clusters.extend(connect.cluster.iter().cloned());
             }
+            Item::Command(command) => {
+                stated.databases.extend(command_databases(&command.kind).into_iter().map(str::to_string));
+            }
+            Item::Query(_) => {}
         }
     }
     for unit in units {
         for reference in &unit.query.analysis.references {
             if let Some(database) = &reference.entity.database {
-                add(database);
+                stated.referenced.push(database.clone());
             }
         }
     }
-    options.default_database.iter().for_each(|d| add(d));
-    options.databases.iter().for_each(|d| add(&d.name));
-    names
+    stated
 }
 
-/// The cluster names the project states: `#connect`s and the configuration.
-fn named_clusters(scripts: &[(FileId, &SourceFile, &Script)], options: &ContextOptions) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    let connects = scripts.iter().flat_map(|(_, _, script)| &script.items).filter_map(|item| match item {
-        Item::Connect(connect) => connect.cluster.clone(),
-        _ => None,
-    });
-    let configured = options.clusters.iter().cloned().chain(options.databases.iter().filter_map(|d| d.cluster.clone()));
-    let mut seen: FxHashSet<String> = FxHashSet::default();
-    for name in connects.chain(options.default_cluster.clone()).chain(configured) {
-        if seen.insert(name.to_lowercase()) {
-            names.push(name);
+/// What the whole project names, which decides the contexts of files that name nothing
+/// themselves: the databases (lower-case name -> the name as first written) that folders can
+/// stand for, and the only cluster named, if only one is.
+#[derive(Clone, Debug, Default)]
+pub struct Names {
+    databases: FxHashMap<String, String>,
+    only_cluster: Option<String>,
+}
+
+impl Names {
+    /// The names stated by every file (in path order) and by the configuration.
+    pub fn of(stated: &[Stated], options: &ContextOptions) -> Names {
+        let mut databases: FxHashMap<String, String> = FxHashMap::default();
+        let mut add = |name: &str| {
+            if !name.is_empty() && !name.contains('*') {
+                databases.entry(name.to_lowercase()).or_insert_with(|| name.to_string());
+            }
+        };
+        stated.iter().flat_map(|s| &s.databases).for_each(|d| add(d));
+        stated.iter().flat_map(|s| &s.referenced).for_each(|d| add(d));
+        options.default_database.iter().for_each(|d| add(d));
+        options.databases.iter().for_each(|d| add(&d.name));
+        let connects = stated.iter().flat_map(|s| &s.clusters).cloned();
+        let configured =
+            options.clusters.iter().cloned().chain(options.databases.iter().filter_map(|d| d.cluster.clone()));
+        let mut clusters: FxHashSet<String> = FxHashSet::default();
+        let mut first = None;
+        for name in connects.chain(options.default_cluster.clone()).chain(configured) {
+            if clusters.insert(name.to_lowercase()) && first.is_none() {
+                first = Some(name);
+            }
         }
+        Names { databases, only_cluster: if clusters.len() == 1 { first } else { None } }
     }
-    names
 }
 
-/// The context each file starts in, in the order of `scripts`.
+/// The context each file starts in, in the order of `scripts`; `units` are the units of the
+/// scripts (any order).
 pub fn assign(
     scripts: &[(FileId, &SourceFile, &Script)],
     units: &[Unit],
     options: &ContextOptions,
 ) -> Vec<FileContext> {
-    // Lower-case name -> the name as first written.
-    let databases: FxHashMap<String, String> =
-        named_databases(scripts, units, options).into_iter().rev().map(|name| (name.to_lowercase(), name)).collect();
-    let clusters = named_clusters(scripts, options);
-    let only_cluster = if clusters.len() == 1 { clusters.first().cloned() } else { None };
-    scripts
+    let mut by_file: FxHashMap<FileId, Vec<&Unit>> = FxHashMap::default();
+    for unit in units {
+        by_file.entry(unit.file).or_default().push(unit);
+    }
+    let stated: Vec<Stated> =
+        scripts.iter().map(|(id, _, script)| stated(script, by_file.get(id).into_iter().flatten().copied())).collect();
+    let names = Names::of(&stated, options);
+    scripts.iter().map(|(_, source, script)| file_context(source, script, &names, options)).collect()
+}
+
+/// The context one file starts in, given what the project names.
+pub fn file_context(source: &SourceFile, script: &Script, names: &Names, options: &ContextOptions) -> FileContext {
+    let connects: Vec<_> = script
+        .items
         .iter()
-        .map(|(_, source, script)| {
-            let connects: Vec<_> = script
-                .items
-                .iter()
-                .filter_map(|item| match item {
-                    Item::Connect(connect) => Some(connect),
-                    _ => None,
-                })
-                .collect();
-            let mapping = options.databases.iter().find(|m| m.paths.is_match(&source.path));
-            let (database, database_reason) = if let Some(database) = connects.iter().find_map(|c| c.database.clone()) {
-                (database, Reason::Connect)
-            } else if let Some(mapping) = mapping {
-                (mapping.name.clone(), Reason::Config)
-            } else if let Some(folder) = folder_database(&source.path, &options.root, &databases) {
-                (folder, Reason::Folder)
-            } else if let Some(database) = &options.default_database {
-                (database.clone(), Reason::Config)
-            } else {
-                (FALLBACK_DATABASE.to_string(), Reason::Default)
-            };
-            let (cluster, cluster_reason) = if let Some(cluster) = connects.iter().find_map(|c| c.cluster.clone()) {
-                (Some(cluster), Reason::Connect)
-            } else if let Some(cluster) = mapping.and_then(|m| m.cluster.clone()) {
-                (Some(cluster), Reason::Config)
-            } else if let Some(cluster) = &options.default_cluster {
-                (Some(cluster.clone()), Reason::Config)
-            } else {
-                (only_cluster.clone(), Reason::Default)
-            };
-            FileContext { database, database_reason, cluster, cluster_reason }
+        .filter_map(|item| match item {
+            Item::Connect(connect) => Some(connect),
+            _ => None,
         })
-        .collect()
+        .collect();
+    let mapping = options.databases.iter().find(|m| m.paths.is_match(&source.path));
+    let (database, database_reason) = if let Some(database) = connects.iter().find_map(|c| c.database.clone()) {
+        (database, Reason::Connect)
+    } else if let Some(mapping) = mapping {
+        (mapping.name.clone(), Reason::Config)
+    } else if let Some(folder) = folder_database(&source.path, &options.root, &names.databases) {
+        (folder, Reason::Folder)
+    } else if let Some(database) = &options.default_database {
+        (database.clone(), Reason::Config)
+    } else {
+        (FALLBACK_DATABASE.to_string(), Reason::Default)
+    };
+    let (cluster, cluster_reason) = if let Some(cluster) = connects.iter().find_map(|c| c.cluster.clone()) {
+        (Some(cluster), Reason::Connect)
+    } else if let Some(cluster) = mapping.and_then(|m| m.cluster.clone()) {
+        (Some(cluster), Reason::Config)
+    } else if let Some(cluster) = &options.default_cluster {
+        (Some(cluster.clone()), Reason::Config)
+    } else {
+        (names.only_cluster.clone(), Reason::Default)
+    };
+    FileContext { database, database_reason, cluster, cluster_reason }
 }
 
 /// The database named like the nearest folder holding `path` (below `root`).

@@ -10,10 +10,10 @@
 //!
 //! paths ─discover─▶ files ─source::load─▶ SourceMap ─script::parse_script─▶ Scripts
 //!                                                                             │
-//!                     context::assign ─▶ the database and cluster of every file
-//!                                   model::build ─▶ Model (clusters ▸ databases ▸ tables,
-//!                                        │           functions, policies, identities, grants)
-//!                                        └────────▶ Units (every piece of KQL, analysed by kql)
+//!                  model::units_of ─▶ Units (each file's pieces of KQL, analysed by kql)
+//!                  context::assign ─▶ the database and cluster of every file
+//!                     model::build ─▶ Model (clusters ▸ databases ▸ tables, functions,
+//!                                     policies, identities, grants; units placed in it)
 //!                                                     │
 //!                            resolve ─▶ what each policy entry reads, through functions
 //!                          typecheck ─▶ what each policy entry outputs (column types)
@@ -43,7 +43,9 @@
 //!   both layers of escaping.
 //! * [`model`]: the clusters and databases the scripts describe once run in path order, with
 //!   every definition's location and the history of the policy commands (what each `.alter`
-//!   replaced); it also makes the [`unit`](mod@unit)s.
+//!   replaced). It also makes each file's [`unit`](mod@unit)s, before contexts are decided (what
+//!   a unit reads depends on its text alone; contexts depend on the databases queries name), and
+//!   the build places them (name, cluster, database), so the model is built once.
 //! * [`unit`](mod@unit): the pieces of KQL to analyse (queries, function bodies, policy `Query`
 //!   strings, RLS and materialized-view queries), each with an offset map to its file.
 //! * [`kql`]: one query text in, references out. [`kql::lexer`] (nom) makes tokens with byte
@@ -55,8 +57,11 @@
 //!   generated from Kusto.Language (`tools/gen_builtin_types.js`), and the output schema of a
 //!   query (open or unknown where it cannot be known), asking an environment for tables and
 //!   stored functions.
-//! * [`workspace`]: the loading stages together (discover, load, scripts, contexts, model,
-//!   units).
+//! * [`workspace`]: the loading stages together (discover, load, scripts, units, contexts,
+//!   model). After a change of some files' text ([`workspace::Workspace::set_texts`]) only those
+//!   files are parsed and their units made again; contexts are decided again only when what the
+//!   project names changed, else only the changed files'; the model is replayed from the kept
+//!   scripts and units (no parsing).
 //! * [`resolve`]: what each update policy entry reads, and the plugins and external data it
 //!   runs, resolved against the model through every stored function it calls (across databases
 //!   and database patterns, memoised, cycle-safe), with the chain of locations that explains

@@ -1,6 +1,7 @@
 //! The first stages of every command: discover files, load them, parse their scripts, decide
 //! each file's database and cluster, build the model and its units.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use crate::context::{self, ContextOptions, FileContext};
@@ -10,7 +11,7 @@ use crate::markdown;
 use crate::model::{self, BuildOptions, Model};
 use crate::script::{self, Script};
 use crate::source::{self, FileId, SourceFile, SourceMap};
-use crate::unit::{Unit, UnitId};
+use crate::unit::{AnalysisCache, Unit, UnitId};
 
 /// Settings of the loading stages.
 #[derive(Clone, Debug)]
@@ -45,7 +46,13 @@ pub struct Workspace {
     /// The context each script's file starts in, in the order of `scripts`.
     pub contexts: Vec<FileContext>,
     pub model: Model,
+    /// The units of every script, script after script (see [`Workspace::script_units`]).
     pub units: Vec<Unit>,
+    /// Where each script's units lie in `units`, in the order of `scripts`.
+    unit_ranges: Vec<Range<usize>>,
+    /// The names each script states, in the order of `scripts`, and what they add up to.
+    stated: Vec<context::Stated>,
+    names: context::Names,
     /// Files that could not be read (`UP902`) and commands that do not parse (`UP901`).
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -56,9 +63,13 @@ impl Workspace {
     }
 
     /// Replaces the text of files (an editor's unsaved buffers, files changed on disk) and
-    /// analyses the workspace again: the scripts of those files and the KQL whose text changed
-    /// are parsed again; contexts, model and units are rebuilt.
+    /// analyses the workspace again: the scripts of those files are parsed again, and of their
+    /// KQL only the texts that changed; the other files' units are kept as they are. Contexts
+    /// and the model are rebuilt from the scripts and units.
     pub fn set_texts(&mut self, changes: Vec<(FileId, String)>, options: &LoadOptions) {
+        // Whether what the project names changed: then every file's context is decided again.
+        let mut names_changed = false;
+        let mut changed = Vec::new();
         for (id, text) in changes {
             self.sources.set_text(id, text);
             self.diagnostics.retain(|d| d.primary.file != id);
@@ -67,27 +78,87 @@ impl Workspace {
                 self.diagnostics.push(Diagnostic::syntax_error(id, error.span, error.message.clone()));
             }
             // Scripts stay in the order of their ids, which is the path order they run in.
-            match self.scripts.binary_search_by_key(&id, |(i, _)| *i) {
-                Ok(index) => self.scripts[index].1 = script,
-                Err(index) => self.scripts.insert(index, (id, script)),
+            let index = match self.scripts.binary_search_by_key(&id, |(i, _)| *i) {
+                Ok(index) => {
+                    self.scripts[index].1 = script;
+                    index
+                }
+                Err(index) => {
+                    self.scripts.insert(index, (id, script));
+                    let start = self.unit_ranges.get(index).map_or(self.units.len(), |r| r.start);
+                    self.unit_ranges.insert(index, start..start);
+                    self.stated.insert(index, context::Stated::default());
+                    self.contexts.insert(index, FileContext::fallback());
+                    names_changed = true;
+                    index
+                }
+            };
+            let range = self.unit_ranges[index].clone();
+            let mut cache = AnalysisCache::from_units(self.units.drain(range.clone()).collect());
+            let units = model::units_of(id, &self.sources.get(id).text, &self.scripts[index].1, &mut cache);
+            let end = range.start + units.len();
+            self.units.splice(range.start..range.start, units);
+            self.unit_ranges[index] = range.start..end;
+            for later in &mut self.unit_ranges[index + 1..] {
+                *later = later.start - range.end + end..later.end - range.end + end;
+            }
+            let stated = context::stated(&self.scripts[index].1, &self.units[range.start..end]);
+            names_changed |= stated != self.stated[index];
+            self.stated[index] = stated;
+            changed.push(id);
+        }
+        if names_changed {
+            self.assign_contexts(options);
+        } else {
+            // Only the changed files' own contexts can change.
+            for id in changed {
+                let Ok(index) = self.scripts.binary_search_by_key(&id, |(i, _)| *i) else { continue };
+                let (source, script) = (self.sources.get(id), &self.scripts[index].1);
+                self.contexts[index] = context::file_context(source, script, &self.names, &options.contexts);
             }
         }
-        let previous = std::mem::take(&mut self.units);
-        self.build(previous, options);
+        self.build_model(options);
     }
 
-    /// Decides each file's context and builds the model and units of the scripts, taking the
-    /// analyses of `previous` units whose text has not changed.
-    fn build(&mut self, previous: Vec<Unit>, options: &LoadOptions) {
+    /// Decides every file's context from what the whole project names (the databases the
+    /// queries mention: the units say, made before the model and independent of contexts).
+    fn assign_contexts(&mut self, options: &LoadOptions) {
+        self.names = context::Names::of(&self.stated, &options.contexts);
+        self.contexts = self
+            .scripts
+            .iter()
+            .map(|(id, script)| context::file_context(self.sources.get(*id), script, &self.names, &options.contexts))
+            .collect();
+    }
+
+    /// Builds the model of the scripts (their units made, their contexts decided).
+    fn build_model(&mut self, options: &LoadOptions) {
         let inputs: Vec<_> = self.scripts.iter().map(|(id, script)| (*id, self.sources.get(*id), script)).collect();
-        // Which database a folder stands for depends on the names the queries mention: a first
-        // build gives the units; the second, in context, takes their analyses over.
-        let (_, first) = model::build_in_contexts(&inputs, &[], previous, &options.model);
-        let contexts = context::assign(&inputs, &first, &options.contexts);
-        let (model, units) = model::build_in_contexts(&inputs, &contexts, first, &options.model);
-        self.contexts = contexts;
-        self.model = model;
-        self.units = units;
+        self.model = model::build_in_contexts(&inputs, &self.contexts, &mut self.units, &options.model);
+    }
+
+    /// Makes the units of every script (none made yet), decides contexts and builds the model.
+    fn build_all(&mut self, options: &LoadOptions) {
+        self.units.clear();
+        self.unit_ranges.clear();
+        self.stated.clear();
+        for (id, script) in &self.scripts {
+            let start = self.units.len();
+            let units = model::units_of(*id, &self.sources.get(*id).text, script, &mut AnalysisCache::default());
+            self.stated.push(context::stated(script, &units));
+            self.units.extend(units);
+            self.unit_ranges.push(start..self.units.len());
+        }
+        self.assign_contexts(options);
+        self.build_model(options);
+    }
+
+    /// The units of the script of `file`, in order (none for a file that could not be read).
+    pub fn script_units(&self, file: FileId) -> &[Unit] {
+        match self.scripts.binary_search_by_key(&file, |(id, _)| *id) {
+            Ok(index) => &self.units[self.unit_ranges[index].clone()],
+            Err(_) => &[],
+        }
     }
 
     /// The context `file` starts in (`None` for a file that could not be read).
@@ -213,7 +284,7 @@ fn analyse(sources: SourceMap, ids: Vec<FileId>, mut problems: Vec<Diagnostic>, 
         workspace.scripts.push((id, script));
     }
     workspace.diagnostics = problems;
-    workspace.build(Vec::new(), options);
+    workspace.build_all(options);
     workspace
 }
 
@@ -257,6 +328,71 @@ mod tests {
         assert_eq!(check(&workspace), expected);
         workspace.set_texts(vec![(FileId(1), policy.to_string())], &options);
         assert_eq!(check(&workspace), check(&fresh));
+    }
+
+    /// Texts each file of a small project can take: functions that read other databases or
+    /// not, policies, `#connect`s and `database('X')` references that change which database a
+    /// folder stands for, units added and removed, syntax errors, an empty file.
+    const VARIANTS: [&[&str]; 4] = [
+        &[
+            ".create function F() { database('Other').T }\n.create function G() { T | where",
+            ".create function F() { T }",
+            ".create function G() { T }\n.create function F() { G() }\n\nT | take 1",
+            "#connect cluster('c').database('Sales')\n.create function F() { database('reference').X }",
+            "",
+        ],
+        &[
+            ".alter table A policy update @'[{\"Source\": \"S\", \"Query\": \"F() | take 1\"}]'",
+            ".alter-merge table A policy update @'[{\"Source\": \"S\", \"Query\": \"F()\"}, {\"Source\": \"S\", \"Query\": \"G()\", \"ManagedIdentity\": \"system\"}]'",
+            ".alter table A policy update @'[{\"Source\"",
+            ".create table A (x:long)\n.create table S (x:long)\n.alter table A policy update @'[{\"Source\": \"S\", \"Query\": \"S | project x\", \"Sourc\": 1}]'",
+        ],
+        &[
+            ".create table T (a:string)\n.create table X (b:long)",
+            "database('Reference').X | take 1",
+            "#connect cluster('c').database('Other')\n.create table T (a:string)",
+            ".create table T (a:string)\n.create-or-alter function H() { database('Sales').T }",
+        ],
+        &[
+            ".alter-merge database Sales policy managed_identity ```[{\"ObjectId\": \"system\", \"AllowedUsages\": \"AutomatedFlows\"}]```",
+            ".create table S (x:long)\n.alter table A policy update @'[{\"Source\": \"S\", \"Query\": \"H()\"}]'",
+            "",
+        ],
+    ];
+    const PATHS: [&str; 4] = ["sales/functions.kql", "sales/policies.kql", "reference/tables.kql", "z.kql"];
+
+    /// What a check shows, and what the model and units are, as text.
+    fn state(workspace: &Workspace) -> String {
+        let units: Vec<_> = workspace
+            .units
+            .iter()
+            .map(|u| (u.file, u.kind, &u.name, &u.cluster, &u.database, &u.text, &u.query.analysis.reads))
+            .collect();
+        format!("{:#?}\n{:#?}\n{:#?}\n{:#?}", check(workspace), workspace.contexts, units, workspace.model)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+        /// Any sequence of edits, each re-checked incrementally, gives what loading the texts
+        /// afresh gives.
+        #[test]
+        fn incremental_rechecks_agree_with_fresh_loads(
+            start in proptest::collection::vec(0usize..8, 4),
+            edits in proptest::collection::vec((0usize..4, 0usize..8), 1..12),
+        ) {
+            let options = LoadOptions::default();
+            let text = |file: usize, variant: usize| VARIANTS[file][variant % VARIANTS[file].len()];
+            let mut texts: Vec<&str> = (0..4).map(|f| text(f, start[f])).collect();
+            let files = |texts: &[&'static str]| PATHS.iter().copied().zip(texts.iter().copied()).collect::<Vec<_>>();
+            let mut workspace = from_texts(&files(&texts), &options);
+            for (file, variant) in edits {
+                texts[file] = text(file, variant);
+                workspace.set_texts(vec![(FileId(file as u32), texts[file].to_string())], &options);
+                let fresh = from_texts(&files(&texts), &options);
+                proptest::prop_assert_eq!(state(&workspace), state(&fresh));
+            }
+        }
     }
 
     #[test]

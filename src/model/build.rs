@@ -26,22 +26,94 @@ impl Default for BuildOptions {
 /// Builds the model and the units of `scripts` (each with its file), in the order given, every
 /// file in the unnamed cluster and `options.default_database` unless it says otherwise.
 pub fn build(scripts: &[(FileId, &SourceFile, &Script)], options: &BuildOptions) -> (Model, Vec<Unit>) {
-    build_in_contexts(scripts, &[], Vec::new(), options)
+    let mut units = Vec::new();
+    for (file, source, script) in scripts {
+        units.extend(units_of(*file, &source.text, script, &mut AnalysisCache::default()));
+    }
+    let model = build_in_contexts(scripts, &[], &mut units, options);
+    (model, units)
+}
+
+/// The units of one file's script, analysed, in the order the model builder takes them. What a
+/// unit is and reads depends on its text alone, not on the file's context, so units are made
+/// before contexts are decided (which look at the databases queries name) and are kept from one
+/// build to the next while their file is unchanged. Their origin (name, cluster, database) is
+/// filled in by [`build_in_contexts`]. `cache` holds earlier analyses to take over by text.
+pub fn units_of(file: FileId, text: &str, script: &Script, cache: &mut AnalysisCache) -> Vec<Unit> {
+    let mut units = Vec::new();
+    let origin = || Origin { file, name: None, cluster: None, database: None };
+    for item in &script.items {
+        cache.set_position(units.len());
+        match item {
+            Item::Connect(_) => {}
+            Item::Query(span) => units.push(Unit::query(origin(), text, *span, cache)),
+            Item::Command(command) => match &command.kind {
+                CommandKind::Function { declaration, .. } => {
+                    units.push(Unit::function(origin(), text, *declaration, cache));
+                }
+                CommandKind::MaterializedView { body, .. } => {
+                    units.push(Unit::materialized_view(origin(), text, *body, cache));
+                }
+                CommandKind::RowLevelSecurity { .. } => {
+                    if let Some(literal) = row_level_security_query(&command.kind) {
+                        let (value, map) = (literal.decoded.value.clone(), literal.decoded.map.clone());
+                        units.push(Unit::decoded(origin(), UnitKind::RowLevelSecurity, value, map, cache));
+                    }
+                }
+                CommandKind::UpdatePolicy { payload: Some(payload), .. } => {
+                    for json in policy_objects(payload) {
+                        if let Some((value, map)) = entry_query(json) {
+                            cache.set_position(units.len());
+                            let (value, map) = (value.clone(), map.clone());
+                            units.push(Unit::decoded(origin(), UnitKind::UpdatePolicy, value, map, cache));
+                        }
+                    }
+                }
+                _ => {}
+            },
+        }
+    }
+    units
+}
+
+/// The entries of an update policy payload that the model keeps: its objects (ADX rejects a
+/// payload whose JSON does not parse: then none).
+fn policy_objects(payload: &Payload) -> impl Iterator<Item = &JsonValue> {
+    payload.entries().into_iter().filter(|j| matches!(j.kind, JsonKind::Object(_)))
+}
+
+/// The `Query` of an update policy entry, when it is a string: its text and map to the file.
+fn entry_query(json: &JsonValue) -> Option<(&String, &crate::kql::strings::OffsetMap)> {
+    match json.member("Query").map(|m| &m.value.kind) {
+        Some(JsonKind::String { value, map }) => Some((value, map)),
+        _ => None,
+    }
+}
+
+/// The query literal of a row level security command that sets one on a table or a view.
+fn row_level_security_query(kind: &CommandKind) -> Option<&crate::script::payload::StringLiteral> {
+    match kind {
+        CommandKind::RowLevelSecurity {
+            verb: PolicyVerb::Alter | PolicyVerb::AlterMerge,
+            scope: PolicyScope::Table(_) | PolicyScope::MaterializedView(_),
+            query,
+            ..
+        } => query.as_ref(),
+        _ => None,
+    }
 }
 
 /// Builds the model with each file starting in its context (`contexts[i]` for `scripts[i]`;
-/// missing ones start as [`build()`] does). `previous` are the units of an earlier build: a unit
-/// of the same kind and text takes its analysis over instead of analysing the text again (the
-/// second build of a load, a rebuild after an edit).
+/// missing ones start as [`build()`] does). `units` are the units of the scripts, in order
+/// ([`units_of`] of each); their names, clusters and databases are set here.
 pub fn build_in_contexts(
     scripts: &[(FileId, &SourceFile, &Script)],
     contexts: &[FileContext],
-    previous: Vec<Unit>,
+    units: &mut [Unit],
     options: &BuildOptions,
-) -> (Model, Vec<Unit>) {
-    let mut builder =
-        Builder { model: Model::default(), units: Vec::new(), cache: AnalysisCache::from_units(previous), options };
-    for (i, (file, source, script)) in scripts.iter().enumerate() {
+) -> Model {
+    let mut builder = Builder { model: Model::default(), units, next: 0, options };
+    for (i, (file, _, script)) in scripts.iter().enumerate() {
         let start = match contexts.get(i) {
             Some(context) => Context {
                 cluster: context.cluster.clone(),
@@ -49,21 +121,23 @@ pub fn build_in_contexts(
             },
             None => Context::default(),
         };
-        builder.script(*file, &source.text, script, start);
+        builder.script(*file, script, start);
     }
+    debug_assert_eq!(builder.next, builder.units.len(), "every unit was taken by its command");
     for database in builder.model.clusters.values_mut().flat_map(|c| c.databases.values_mut()) {
         for grants in database.roles.values_mut() {
             dedup_grants(grants);
         }
     }
-    (builder.model, builder.units)
+    builder.model
 }
 
 struct Builder<'a> {
     model: Model,
-    units: Vec<Unit>,
-    /// The analyses of an earlier build's units, by text.
-    cache: AnalysisCache,
+    /// The units of the scripts, in the order commands take them.
+    units: &'a mut [Unit],
+    /// The next unit to take.
+    next: usize,
     options: &'a BuildOptions,
 }
 
@@ -75,7 +149,7 @@ struct Context {
 }
 
 impl Builder<'_> {
-    fn script(&mut self, file: FileId, text: &str, script: &Script, start: Context) {
+    fn script(&mut self, file: FileId, script: &Script, start: Context) {
         let mut context = start.clone();
         let mut creating: Option<&Command> = None;
         for item in &script.items {
@@ -100,13 +174,13 @@ impl Builder<'_> {
                             None => context.database.clone(),
                         },
                     };
-                    let unit = self.push_unit(origin, |origin, cache| Unit::query(origin, text, *span, cache));
+                    let unit = self.take_unit(origin, UnitKind::Query);
                     if let Some(command) = input_of {
                         self.table_from_query(file, &context, command, unit);
                     }
                 }
                 Item::Command(command) => {
-                    self.command(file, text, &context, command);
+                    self.command(file, &context, command);
                     // `.set T <| query`: the query item follows the command.
                     creating = matches!(command.kind, CommandKind::Ingest { creates: true, .. }).then_some(&**command);
                 }
@@ -114,13 +188,16 @@ impl Builder<'_> {
         }
     }
 
-    /// Adds the unit `make` makes (taking analyses from the earlier build's).
-    fn push_unit(&mut self, origin: Origin, make: impl FnOnce(Origin, &mut AnalysisCache) -> Unit) -> UnitId {
-        let id = UnitId(self.units.len() as u32);
-        self.cache.set_position(self.units.len());
-        let unit = make(origin, &mut self.cache);
-        self.units.push(unit);
-        id
+    /// Takes the next unit (made by [`units_of`]; of `kind`), placed at `origin`.
+    fn take_unit(&mut self, origin: Origin, kind: UnitKind) -> UnitId {
+        let id = self.next;
+        self.next += 1;
+        let unit = &mut self.units[id];
+        debug_assert!(unit.kind == kind && unit.file == origin.file, "units are taken in the order they were made");
+        unit.name = origin.name;
+        unit.cluster = origin.cluster;
+        unit.database = origin.database;
+        UnitId(id as u32)
     }
 
     /// The database a command acts on: the one it names, else the `#connect` one, else the default.
@@ -159,7 +236,7 @@ impl Builder<'_> {
         }
     }
 
-    fn command(&mut self, file: FileId, text: &str, context: &Context, command: &Command) {
+    fn command(&mut self, file: FileId, context: &Context, command: &Command) {
         let location = Location { file, span: command.span };
         match &command.kind {
             CommandKind::Tables { tables, verb, .. } => {
@@ -207,9 +284,9 @@ impl Builder<'_> {
                     }
                 }
             }
-            CommandKind::Function { verb, name, properties, declaration } => {
+            CommandKind::Function { verb, name, properties, .. } => {
                 let origin = self.origin(file, context, None, name.text.clone());
-                let unit = self.push_unit(origin, |o, cache| Unit::function(o, text, *declaration, cache));
+                let unit = self.take_unit(origin, UnitKind::Function);
                 let definition = FunctionDefinition {
                     location,
                     name_span: name.span,
@@ -241,7 +318,7 @@ impl Builder<'_> {
                 };
                 apply_identity_policy(policy, *verb, entries, location);
             }
-            CommandKind::RowLevelSecurity { verb, scope, enabled, query } => {
+            CommandKind::RowLevelSecurity { verb, scope, enabled, .. } => {
                 let (named_db, target, on_view) = match scope {
                     PolicyScope::Table(name) => {
                         (name.database.as_ref().map(|d| d.text.clone()), name.name.text.clone(), false)
@@ -254,17 +331,9 @@ impl Builder<'_> {
                 let policy = match verb {
                     PolicyVerb::Delete => None,
                     _ => {
-                        let unit = query.as_ref().map(|literal| {
+                        let unit = row_level_security_query(&command.kind).map(|_| {
                             let origin = self.origin(file, context, named_db.as_deref(), target.clone());
-                            self.push_unit(origin, |origin, cache| {
-                                Unit::decoded(
-                                    origin,
-                                    UnitKind::RowLevelSecurity,
-                                    literal.decoded.value.clone(),
-                                    literal.decoded.map.clone(),
-                                    cache,
-                                )
-                            })
+                            self.take_unit(origin, UnitKind::RowLevelSecurity)
                         });
                         Some(RowLevelSecurity { enabled: *enabled, query: unit, location })
                     }
@@ -323,9 +392,9 @@ impl Builder<'_> {
                     RoleAction::Drop => drop_grants(grants, principals),
                 }
             }
-            CommandKind::MaterializedView { name, source, body, .. } => {
+            CommandKind::MaterializedView { name, source, .. } => {
                 let origin = self.origin(file, context, None, name.text.clone());
-                let unit = self.push_unit(origin, |o, cache| Unit::materialized_view(o, text, *body, cache));
+                let unit = self.take_unit(origin, UnitKind::MaterializedView);
                 let definition = MaterializedViewDefinition { location, source: source.text.clone(), unit };
                 let database = self.database_mut(context, None);
                 database.materialized_views.entry(name.text.clone()).or_default().definitions.push(definition);
@@ -434,18 +503,12 @@ impl Builder<'_> {
         let mut entries = Vec::new();
         if let Some(payload) = payload {
             // An entry that is not an object is no entry (UP201 reports it).
-            let objects = payload.entries().into_iter().filter(|j| matches!(j.kind, JsonKind::Object(_)));
-            for (index, json) in (first_index..).zip(objects) {
-                let query = match json.member("Query").map(|m| &m.value.kind) {
-                    Some(JsonKind::String { value, map }) => {
-                        let origin =
-                            self.origin(file, context, named_db.as_deref(), format!("{}[{index}]", table.name.text));
-                        Some(self.push_unit(origin, |o, cache| {
-                            Unit::decoded(o, UnitKind::UpdatePolicy, value.clone(), map.clone(), cache)
-                        }))
-                    }
-                    _ => None,
-                };
+            for (index, json) in (first_index..).zip(policy_objects(payload)) {
+                let query = entry_query(json).map(|_| {
+                    let origin =
+                        self.origin(file, context, named_db.as_deref(), format!("{}[{index}]", table.name.text));
+                    self.take_unit(origin, UnitKind::UpdatePolicy)
+                });
                 entries.push(UpdatePolicyEntry {
                     location: Location { file, span: json.span },
                     json: json.clone(),

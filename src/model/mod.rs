@@ -15,7 +15,7 @@ use crate::source::FileId;
 use crate::span::Span;
 use crate::unit::UnitId;
 
-pub use build::{BuildOptions, build, build_in_contexts};
+pub use build::{BuildOptions, build, build_in_contexts, units_of};
 
 /// A place in a file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -43,7 +43,7 @@ fn contains(span: Span, offset: usize) -> bool {
 /// What is at byte `offset` of `file`: a reference in KQL first, then a definition's name, then
 /// a policy entry.
 pub fn target_at(workspace: &Workspace, file: FileId, offset: usize) -> Option<Target<'_>> {
-    for unit in workspace.units.iter().filter(|u| u.file == file) {
+    for unit in workspace.script_units(file) {
         for reference in &unit.query.analysis.references {
             if contains(unit.file_span(reference.span), offset) {
                 return Some(Target::Reference { unit, reference });

@@ -162,7 +162,7 @@ fn the_default_database_can_be_configured() {
 }
 
 #[test]
-fn a_build_in_contexts_takes_the_earlier_analyses_over_unchanged() {
+fn units_made_once_serve_a_build_in_any_context() {
     let files = [
         (
             "a.kql",
@@ -194,9 +194,15 @@ fn a_build_in_contexts_takes_the_earlier_analyses_over_unchanged() {
         FileContext::fallback(),
     ];
     let options = BuildOptions::default();
-    let (_, first) = build(&inputs, &options);
-    let (reused_model, reused) = build_in_contexts(&inputs, &contexts, first, &options);
-    let (fresh_model, fresh) = build_in_contexts(&inputs, &contexts, Vec::new(), &options);
+    // Units placed by a build without contexts, then placed again in context...
+    let (_, mut reused) = build(&inputs, &options);
+    let reused_model = build_in_contexts(&inputs, &contexts, &mut reused, &options);
+    // ... are those made for the build in context.
+    let mut fresh: Vec<Unit> = inputs
+        .iter()
+        .flat_map(|(file, source, script)| units_of(*file, &source.text, script, &mut AnalysisCache::default()))
+        .collect();
+    let fresh_model = build_in_contexts(&inputs, &contexts, &mut fresh, &options);
     let describe = |units: &[Unit]| -> Vec<String> {
         units
             .iter()
