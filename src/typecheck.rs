@@ -24,6 +24,21 @@ pub struct Outputs {
     /// Names read as columns of rows whose columns are all known, which have no such column:
     /// each place once, with the first policy entry (its `Query` unit) that reaches it.
     pub unknown_columns: Vec<UnknownColumn>,
+    /// Column names that one operator declares twice: each place once, with the first policy
+    /// entry that reaches it.
+    pub duplicate_columns: Vec<DuplicateColumn>,
+}
+
+/// A column name declared a second time by one operator of a query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DuplicateColumn {
+    pub name: String,
+    /// The second declaration.
+    pub location: Location,
+    /// The first (or where the column came from), when known.
+    pub first: Option<Location>,
+    /// The `Query` unit of the policy entry whose typing reached it.
+    pub policy: UnitId,
 }
 
 /// A column read where the row has no such column.
@@ -53,15 +68,7 @@ pub fn origin_location(workspace: &Workspace, origin: Origin) -> Option<Location
 
 /// Types the `Query` of every update policy entry in effect.
 pub fn check(workspace: &Workspace) -> Outputs {
-    let mut env = ModelEnvironment {
-        workspace,
-        memo: FxHashMap::default(),
-        in_progress: Vec::new(),
-        contexts: Vec::new(),
-        source_table: None,
-        policy: None,
-        unknown_columns: Vec::new(),
-    };
+    let mut env = ModelEnvironment::new(workspace);
     let mut outputs = Outputs::default();
     for cluster in workspace.model.clusters.values() {
         for database in cluster.databases.values() {
@@ -77,21 +84,14 @@ pub fn check(workspace: &Workspace) -> Outputs {
         }
     }
     outputs.unknown_columns = env.unknown_columns;
+    outputs.duplicate_columns = env.duplicate_columns;
     outputs
 }
 
 /// The output of one unit (a policy's `Query`, a function's body with its parameters' declared
 /// types, a materialized view's query) typed against the model.
 pub fn unit_output(workspace: &Workspace, unit: UnitId) -> Option<Value> {
-    let mut env = ModelEnvironment {
-        workspace,
-        memo: FxHashMap::default(),
-        in_progress: Vec::new(),
-        contexts: Vec::new(),
-        source_table: None,
-        policy: None,
-        unknown_columns: Vec::new(),
-    };
+    let mut env = ModelEnvironment::new(workspace);
     env.unit_output(unit, &[])
 }
 
@@ -161,15 +161,7 @@ pub fn table_schema(workspace: &Workspace, table: &Table) -> Option<TableType> {
     if table.definitions.iter().all(|d| d.query.is_none()) {
         return table.schema();
     }
-    let mut env = ModelEnvironment {
-        workspace,
-        memo: FxHashMap::default(),
-        in_progress: Vec::new(),
-        contexts: Vec::new(),
-        source_table: None,
-        policy: None,
-        unknown_columns: Vec::new(),
-    };
+    let mut env = ModelEnvironment::new(workspace);
     env.table_schema(table)
 }
 
@@ -188,6 +180,7 @@ struct ModelEnvironment<'w> {
     /// The policy entry being typed, for reports.
     policy: Option<UnitId>,
     unknown_columns: Vec<UnknownColumn>,
+    duplicate_columns: Vec<DuplicateColumn>,
 }
 
 /// A key for the arguments of a call: their schemas or types as text.
@@ -198,7 +191,29 @@ fn argument_key(value: &Value) -> String {
     }
 }
 
-impl ModelEnvironment<'_> {
+impl<'w> ModelEnvironment<'w> {
+    fn new(workspace: &'w Workspace) -> ModelEnvironment<'w> {
+        ModelEnvironment {
+            workspace,
+            memo: FxHashMap::default(),
+            in_progress: Vec::new(),
+            contexts: Vec::new(),
+            source_table: None,
+            policy: None,
+            unknown_columns: Vec::new(),
+            duplicate_columns: Vec::new(),
+        }
+    }
+
+    /// A place of a unit's text that can be reported: a location, when the unit has no syntax
+    /// errors (a text parsed by recovery reads nothing for certain).
+    fn certain_location(&self, origin: Origin) -> Option<Location> {
+        if self.workspace.units.get(origin.source as usize).is_some_and(|u| !u.query.errors.is_empty()) {
+            return None;
+        }
+        origin_location(self.workspace, origin)
+    }
+
     /// The value of a unit (a policy's query, or a function's body with `arguments`).
     fn unit_output(&mut self, unit_id: UnitId, arguments: &[Value]) -> Option<Value> {
         let key = (unit_id, arguments.iter().map(argument_key).collect::<Vec<_>>());
@@ -235,6 +250,15 @@ impl ModelEnvironment<'_> {
 }
 
 impl Environment for ModelEnvironment<'_> {
+    fn duplicate_column(&mut self, name: &str, origin: Origin, first: Option<Origin>) {
+        let (Some(policy), Some(location)) = (self.policy, self.certain_location(origin)) else { return };
+        if self.duplicate_columns.iter().any(|d| d.location == location) {
+            return;
+        }
+        let first = first.and_then(|f| origin_location(self.workspace, f));
+        self.duplicate_columns.push(DuplicateColumn { name: name.to_string(), location, first, policy });
+    }
+
     fn unknown_column(&mut self, name: &str, origin: Origin, row: &TableType) {
         let (Some(policy), Some(location)) = (self.policy, origin_location(self.workspace, origin)) else { return };
         // A text with syntax errors was parsed by recovery: what it reads is not certain.

@@ -1,4 +1,5 @@
-//! UP304: a table definition names the same column twice.
+//! UP304: a table definition names the same column twice, or an operator of an update policy's
+//! query (or of a function it calls) declares the same column twice.
 
 use super::{Context, Rule, RuleMeta, sources};
 use crate::diagnostic::{Diagnostic, Label, Severity};
@@ -9,9 +10,9 @@ static META: RuleMeta = RuleMeta {
     code: "UP304",
     name: "duplicate-column",
     severity: Severity::Error,
-    summary: "A table definition names the same column twice.",
+    summary: "A table definition, or an operator of an update policy's query, names the same column twice.",
     doc: include_str!("../../rules/UP304-duplicate-column.md"),
-    sources: &[sources::CREATE_TABLE, sources::CREATE_MERGE_TABLE],
+    sources: &[sources::CREATE_TABLE, sources::CREATE_MERGE_TABLE, sources::PROJECT_OPERATOR],
 };
 
 impl Rule for DuplicateColumn {
@@ -42,6 +43,37 @@ impl Rule for DuplicateColumn {
                     }
                 }
             }
+        }
+        for duplicate in &context.outputs.duplicate_columns {
+            let Some(view) = context.policies.iter().find(|v| v.unit == Some(duplicate.policy)) else { continue };
+            if view.is_disabled() {
+                continue;
+            }
+            let name = &duplicate.name;
+            let mut diagnostic = META
+                .diagnostic(
+                    format!(
+                        "`{name}` is declared twice by one operator: the update policy of `{}` runs it",
+                        view.target()
+                    ),
+                    Label::new(duplicate.location.file, duplicate.location.span, format!("`{name}` declared again")),
+                )
+                .with_label(view.primary("the policy's query reaches it".to_string()));
+            if let Some(first) = duplicate.first {
+                diagnostic = diagnostic.with_label(Label::new(
+                    first.file,
+                    first.span,
+                    format!("`{name}` is first declared here"),
+                ));
+            }
+            out.push(
+                diagnostic
+                    .with_note(META.cite(
+                        "an operator's output has each column name once; Kusto rejects the query (`A column with the name ... is already declared`), so the policy's command or every ingestion into its source fails",
+                        sources::PROJECT_OPERATOR,
+                    ))
+                    .with_help(format!("give one of the two `{name}` another name, or remove it")),
+            );
         }
     }
 }

@@ -106,3 +106,6 @@ pub const ALTER_MANAGED_IDENTITY_POLICY: &str =
 /// `.set`, `.append`, `.set-or-append`, `.set-or-replace`: which create the table.
 pub const INGEST_FROM_QUERY: &str =
     "https://learn.microsoft.com/azure/data-explorer/kusto/management/data-ingestion/ingest-from-query";
+
+/// `project`: the columns of the output, each name once.
+pub const PROJECT_OPERATOR: &str = "https://learn.microsoft.com/azure/data-explorer/kusto/query/project-operator";

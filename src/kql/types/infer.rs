@@ -62,6 +62,11 @@ pub trait Environment {
     /// A bare name read as a column of a row whose columns are all known, which has no such
     /// column and is no `let` or parameter either (at `origin`).
     fn unknown_column(&mut self, _name: &str, _origin: Origin, _row: &TableType) {}
+
+    /// A column name that one operator declares a second time (`project x = a, x = b`,
+    /// `summarize by a, a`, `project-rename a = b` where `a` exists): at `origin`, first
+    /// declared at `first`. Kusto rejects the query.
+    fn duplicate_column(&mut self, _name: &str, _origin: Origin, _first: Option<Origin>) {}
 }
 
 /// An environment that knows nothing.
@@ -521,6 +526,8 @@ impl<'t, 'e> Inference<'t, 'e> {
                     // A new name the row already has is an error (the column is declared
                     // already): Kusto.Language leaves that column as it was.
                     if new_name != old && output.column(new_name).is_some() {
+                        let first = output.column(new_name).and_then(|c| c.origin);
+                        self.env.duplicate_column(new_name, Origin { source: self.source, span: named.span }, first);
                         continue;
                     }
                     if let Some(i) = output.position(old) {
@@ -563,7 +570,7 @@ impl<'t, 'e> Inference<'t, 'e> {
             (OperatorKind::Join { parameters, right, conditions }, Join) => {
                 let right = self.table(right);
                 let kind = self.parameter_value(parameters, "kind").unwrap_or_default().to_ascii_lowercase();
-                let _ = conditions;
+                self.join_keys(conditions, &input, &right);
                 match kind.as_str() {
                     "leftsemi" | "leftanti" | "leftantisemi" | "anti" => input,
                     "rightsemi" | "rightanti" | "rightantisemi" => right,
@@ -572,6 +579,7 @@ impl<'t, 'e> Inference<'t, 'e> {
             }
             (OperatorKind::Join { right, conditions, .. }, Lookup) => {
                 let right = self.table(right);
+                self.join_keys(conditions, &input, &right);
                 let mut keys = Vec::new();
                 let member = |e: Option<&Expr>| match e {
                     Some(Expr::Path(p)) => match p.segments.last() {
@@ -759,6 +767,40 @@ impl<'t, 'e> Inference<'t, 'e> {
         }
     }
 
+    /// The keys of `join`/`lookup ... on`: `a` is read on both sides, `$left.a` on the left,
+    /// `$right.b` on the right.
+    fn join_keys(&mut self, conditions: &[Expr], left: &TableType, right: &TableType) {
+        let read = |this: &mut Self, name: &Name, row: &TableType| {
+            let text = name.text(this.text);
+            if !row.open && row.column(text).is_none() {
+                this.env.unknown_column(text, Origin { source: this.source, span: name.span }, row);
+            }
+        };
+        for condition in conditions {
+            match condition {
+                Expr::Name(name) => {
+                    read(self, name, left);
+                    read(self, name, right);
+                }
+                Expr::Operation(operation) => {
+                    for operand in &operation.operands {
+                        let Expr::Path(path) = operand else { continue };
+                        let (Expr::Name(side), [Segment::Member(member)]) = (&path.base, path.segments.as_slice())
+                        else {
+                            continue;
+                        };
+                        match side.text(self.text) {
+                            "$left" => read(self, member, left),
+                            "$right" => read(self, member, right),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
     /// The offset where the pipe of a head operator starts (`union A, B` with no input).
     fn statement_head(&self, operator: &Operator) -> u32 {
         // A union that starts its pipe has no `|` before its keyword.
@@ -784,8 +826,12 @@ impl<'t, 'e> Inference<'t, 'e> {
     fn extend(&mut self, items: &'t [Expr], input: TableType) -> TableType {
         let mut output = input;
         let mut counter = ColumnCounter::default();
+        let mut declared = Declared::default();
         for item in items {
             for (name, ty, span) in self.declarations(item, &output, &mut counter) {
+                if matches!(item, Expr::Named(_)) && !self.declare(&mut declared, &name, span) {
+                    continue;
+                }
                 let column = Column { name, ty, origin: self.origin(span) };
                 match output.position(&column.name) {
                     Some(i) => output.columns[i] = column,
@@ -833,22 +879,27 @@ impl<'t, 'e> Inference<'t, 'e> {
     fn project(&mut self, items: &'t [Expr], input: &TableType, distinct: bool) -> TableType {
         let mut output = TableType::closed(Vec::new());
         let mut counter = ColumnCounter::default();
+        let mut declared = Declared::default();
         for item in items {
             if distinct && self.is_parameter(item, &[]) {
                 continue;
             }
             if let Expr::Name(name) = item {
                 let text = name.text(self.text);
-                if output.column(text).is_some() {
-                    continue;
+                // A name written twice is an error; the first stays (as in Kusto.Language).
+                if self.declare(&mut declared, text, name.span) && output.column(text).is_none() {
+                    let ty = input.column(text).and_then(|c| c.ty).or_else(|| self.scalar(item, input));
+                    let origin = input.column(text).and_then(|c| c.origin).or(self.origin(name.span));
+                    output.columns.push(Column { name: text.to_string(), ty, origin });
                 }
-                let ty = input.column(text).and_then(|c| c.ty).or_else(|| self.scalar(item, input));
-                let origin = input.column(text).and_then(|c| c.origin).or(self.origin(name.span));
-                output.columns.push(Column { name: text.to_string(), ty, origin });
                 continue;
             }
             for (name, ty, span) in self.declarations(item, input, &mut counter) {
-                let name = if matches!(item, Expr::Named(_)) { name } else { output.unique_name(&name) };
+                let written = matches!(item, Expr::Named(_));
+                if written && !self.declare(&mut declared, &name, span) {
+                    continue;
+                }
+                let name = if written { name } else { output.unique_name(&name) };
                 let column = Column { name, ty, origin: self.origin(span) };
                 match output.position(&column.name) {
                     Some(i) => output.columns[i] = column,
@@ -859,8 +910,26 @@ impl<'t, 'e> Inference<'t, 'e> {
         output
     }
 
+    /// Notes that an operator declares `name` (written in the query) at `span`; false, after
+    /// reporting it, when the operator declared it already.
+    fn declare(&mut self, declared: &mut Declared, name: &str, span: Span) -> bool {
+        match declared.0.iter().find(|(n, _)| n == name) {
+            Some((_, first)) => {
+                let (origin, first) =
+                    (Origin { source: self.source, span }, Origin { source: self.source, span: *first });
+                self.env.duplicate_column(name, origin, Some(first));
+                false
+            }
+            None => {
+                declared.0.push((name.to_string(), span));
+                true
+            }
+        }
+    }
+
     fn print(&mut self, items: &'t [Expr]) -> TableType {
         let mut output = TableType::closed(Vec::new());
+        let mut declared = Declared::default();
         let row = TableType::unknown();
         for (index, item) in items.iter().enumerate() {
             let (name, ty, span) = match item {
@@ -877,6 +946,9 @@ impl<'t, 'e> Inference<'t, 'e> {
                     (name.unwrap_or_else(|| format!("print_{index}")), ty, item.span())
                 }
             };
+            if matches!(item, Expr::Named(_)) && !self.declare(&mut declared, &name, span) {
+                continue;
+            }
             let name = output.unique_name(&name);
             output.columns.push(Column { name, ty, origin: self.origin(span) });
         }
@@ -892,11 +964,16 @@ impl<'t, 'e> Inference<'t, 'e> {
         let mut output = TableType::closed(Vec::new());
         let mut counter = ColumnCounter::default();
         let mut key_columns = Vec::new();
+        let mut declared = Declared::default();
         for key in &keys {
             if let Expr::Name(n) = key {
                 key_columns.push(n.text(self.text).to_string());
             }
             for (name, ty, span) in self.declarations(key, input, &mut counter) {
+                let written = matches!(key, Expr::Named(_) | Expr::Name(_));
+                if written && !self.declare(&mut declared, &name, span) {
+                    continue;
+                }
                 let name = output.unique_name(&name);
                 output.columns.push(Column { name, ty, origin: self.origin(span) });
             }
@@ -934,7 +1011,10 @@ impl<'t, 'e> Inference<'t, 'e> {
                 }
             }
         }
-        for (name, ty, span, _) in aggregate_columns {
+        for (name, ty, span, written) in aggregate_columns {
+            if written && !self.declare(&mut declared, &name, span) {
+                continue;
+            }
             let name = output.unique_name(&name);
             output.columns.push(Column { name, ty, origin: self.origin(span) });
         }
@@ -1108,6 +1188,12 @@ impl<'t, 'e> Inference<'t, 'e> {
                 }
                 continue;
             }
+            // What is expanded is read.
+            let value = match item {
+                Expr::Named(named) => &named.value,
+                other => other,
+            };
+            self.scalar(value, &output);
             let (name, span) = match item {
                 Expr::Named(named) => match &named.target {
                     Expr::Name(n) => (n.text(self.text).to_string(), named.span),
@@ -1159,6 +1245,12 @@ impl<'t, 'e> Inference<'t, 'e> {
         else {
             return input;
         };
+        // What is parsed is read.
+        for item in items {
+            if item.span().start < with && !self.is_parameter(item, &["kind", "flags"]) {
+                self.scalar(item, &input);
+            }
+        }
         let mut output = input;
         for item in items {
             if item.span().start < with {
@@ -1466,6 +1558,20 @@ impl<'t, 'e> Inference<'t, 'e> {
                     );
                 if !after_list_operator {
                     self.scalar(operand, row);
+                    continue;
+                }
+                // A list of two or more items holds scalars; a single name may be a table
+                // (`x in (OtherTable)`), so it is read only when it is no table.
+                match operand {
+                    Expr::Parenthesized(items, _) if items.len() >= 2 => {
+                        for item in items {
+                            self.scalar(item, row);
+                        }
+                    }
+                    Expr::Parenthesized(items, _) if items.len() == 1 && !matches!(items[0], Expr::Name(_)) => {
+                        self.scalar(&items[0], row);
+                    }
+                    _ => {}
                 }
             }
             return Some(ScalarType::Bool);
@@ -1588,6 +1694,10 @@ fn union_inner(tables: Vec<TableType>) -> TableType {
         .collect();
     TableType::closed(columns)
 }
+
+/// The names an operator declared so far, with where.
+#[derive(Default)]
+struct Declared(Vec<(String, Span)>);
 
 /// `Column1`, `Column2`... numbered per operator, skipping names the row already has.
 #[derive(Default)]

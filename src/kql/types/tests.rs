@@ -162,6 +162,10 @@ fn schemas_agree_with_kusto_language() {
             "D | as E | lookup (E | project ts, x = 1) on $left.b == $right.ts",
             "a:long, b:string, c:dynamic, ts:datetime, ts1:datetime, x:long",
         ),
+        // A name one operator declares twice keeps its first declaration.
+        ("D | project x = a, x = b, a, a", "x:long, a:long"),
+        ("D | extend x = a, x = b", "a:long, b:string, c:dynamic, ts:datetime, x:long"),
+        ("D | summarize x = count(), x = make_list(b) by b, b", "b:string, x:long"),
     ];
     let mut failures = Vec::new();
     for (query, expected) in cases {
