@@ -69,7 +69,10 @@
 //! * [`typecheck`]: the output schema of each update policy entry's `Query`, typed by
 //!   [`kql::types`] through the stored functions it calls (arguments bound, memoised per
 //!   function and argument types), and its [`typecheck::Verdict`] against the target table's
-//!   columns as the model replays them ([`model::Table::columns`]).
+//!   columns as the model replays them ([`model::Table::columns`]; a table that
+//!   `.set T <| query` created has that query's output, [`typecheck::table_schema`]). It also
+//!   collects the columns a query reads that its rows lack (UP303) and the names one operator
+//!   declares twice (UP304).
 //! * [`rules`]: one rule per file behind [`rules::Rule`], listed in [`rules::RULES`] with their
 //!   metadata (code, name, severity, public sources from [`rules::sources`]) and documentation
 //!   pages (`rules/*.md`); rules read the model and the resolution, never text. The codes
