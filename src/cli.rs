@@ -205,6 +205,10 @@ struct Inputs {
     /// Files larger than this many bytes are reported, not read (overrides `max-file-size`).
     #[arg(long, value_name = "BYTES")]
     max_file_size: Option<u64>,
+    /// How many threads read and parse files (overrides `threads`; default: one per available
+    /// core; 1 runs everything on one thread). The output does not depend on it.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
 }
 
 impl Inputs {
@@ -227,12 +231,14 @@ impl Inputs {
         };
         overrides.default_database = self.default_database.clone();
         overrides.max_file_size = self.max_file_size;
+        overrides.threads = self.threads;
         config::load(&source, paths, cwd, &overrides).map_err(|e| e.to_string())
     }
 
     /// Reads the workspace these inputs name under `config`.
     fn load(&self, cwd: &Path, config: &Config) -> Result<workspace::Workspace, String> {
-        workspace::load(&self.absolute(cwd), cwd, &config.load_options(self.force_exclude)).map_err(|e| e.to_string())
+        let (paths, options) = (self.absolute(cwd), config.load_options(self.force_exclude));
+        in_pool(config.threads, || workspace::load(&paths, cwd, &options)).map_err(|e| e.to_string())
     }
 }
 
@@ -270,8 +276,22 @@ pub struct Env<'a> {
     pub stdin: &'a mut dyn Read,
 }
 
-/// Runs uplint as the `uplint` binary does, on the process's arguments and terminal.
+/// Set by [`main`]: the process ends right after the command, so the command leaves its large
+/// structures (files, scripts, model, units, diagnostics) to the operating system instead of
+/// freeing them piece by piece. [`run`] (tests, other callers) frees them as usual.
+static PROCESS_ENDS_AFTER: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Drops `value`, or leaks it when the process ends after the command (see [`main`]).
+fn dispose<T>(value: T) {
+    if PROCESS_ENDS_AFTER.load(std::sync::atomic::Ordering::Relaxed) {
+        std::mem::forget(value);
+    }
+}
+
+/// Runs uplint as the `uplint` binary does, on the process's arguments and terminal. The
+/// memory of the loaded project is not freed: the process ends right after.
 pub fn main() -> std::process::ExitCode {
+    PROCESS_ENDS_AFTER.store(true, std::sync::atomic::Ordering::Relaxed);
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let var = |name: &str| std::env::var(name).ok();
     let parsed = parse(std::env::args_os(), &var);
@@ -296,6 +316,16 @@ pub fn main() -> std::process::ExitCode {
         }
     }
     std::process::ExitCode::from(status as u8)
+}
+
+/// Runs `work` on a pool of `threads` threads (0: one per available core), where the
+/// library's parallel stages run; with 1, everything runs on one thread.
+fn in_pool<R: Send>(threads: usize, work: impl FnOnce() -> R + Send) -> R {
+    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool.install(work),
+        // No thread could be started: the current thread does the work.
+        Err(_) => work(),
+    }
 }
 
 /// Whether a colour variable is set: non-empty (no-color.org), and for the forcing ones not `0`.
@@ -469,6 +499,7 @@ fn refs(args: &RefsArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<Stat
         RefsFormat::Human => render::refs::write_human(stdout, &workspace),
     }
     .map_err(output_error(Status::Success))?;
+    dispose(workspace);
     Ok(Status::Success)
 }
 
@@ -479,6 +510,7 @@ fn model(args: &ModelArgs, cwd: &Path, stdout: &mut dyn WriteColor) -> Result<St
         ModelFormat::Json => render::model::write_json(stdout, &workspace, &typecheck::check(&workspace)),
     }
     .map_err(output_error(Status::Success))?;
+    dispose(workspace);
     Ok(Status::Success)
 }
 
@@ -538,9 +570,13 @@ fn check(
         load_paths.insert(0, scope.root.clone());
     }
     let options = config.load_options(args.inputs.force_exclude);
-    let workspace = workspace::load_with(&load_paths, &overrides, cwd, &options).map_err(|e| e.to_string())?;
+    let (workspace, checked) = in_pool(config.threads, || {
+        let workspace = workspace::load_with(&load_paths, &overrides, cwd, &options)?;
+        let checked = crate::check::run(&workspace, &config.settings);
+        Ok::<_, workspace::LoadError>((workspace, checked))
+    })
+    .map_err(|e| e.to_string())?;
     let codes = rules::catalog();
-    let checked = crate::check::run(&workspace, &config.settings);
     let found = checked.diagnostics;
     let found = suppress::apply(
         &workspace,
@@ -622,6 +658,7 @@ fn check(
     if !closed {
         stdout.flush().map_err(output_error(status))?;
     }
+    dispose((workspace, diagnostics));
     Ok(status)
 }
 

@@ -79,6 +79,9 @@ pub struct ConfigFile {
     /// Files larger than this many bytes are reported, not read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_file_size: Option<u64>,
+    /// How many threads read and parse files (0, the default: one per available core).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threads: Option<usize>,
     /// The lowest severity that makes `uplint check` exit with 1: `error` (default), `warning`
     /// or `info`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -257,6 +260,8 @@ pub struct Config {
     pub extensions: Vec<String>,
     pub markdown: bool,
     pub max_file_size: u64,
+    /// How many threads a run uses (0: one per available core).
+    pub threads: usize,
     /// The lowest severity that fails a run.
     pub fail_on: Severity,
     /// Suppression comments must give a reason.
@@ -281,6 +286,8 @@ pub struct Overrides {
     pub system_identity: Option<String>,
     pub all_databases_viewers: Vec<String>,
     pub max_file_size: Option<u64>,
+    /// `--threads`.
+    pub threads: Option<usize>,
     /// `--fail-on`.
     pub fail_on: Option<Severity>,
 }
@@ -442,6 +449,10 @@ impl Config {
             file.max_file_size = Some(size);
             origins.insert("max-file-size".into(), Origin::Flag("--max-file-size"));
         }
+        if let Some(threads) = overrides.threads {
+            file.threads = Some(threads);
+            origins.insert("threads".into(), Origin::Flag("--threads"));
+        }
         if let Some(level) = overrides.fail_on {
             file.fail_on = Some(level);
             origins.insert("fail-on".into(), Origin::Flag("--fail-on"));
@@ -562,6 +573,7 @@ impl Config {
             extensions,
             markdown: file.markdown.unwrap_or(false),
             max_file_size: file.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
+            threads: file.threads.unwrap_or(0),
             fail_on: file.fail_on.unwrap_or(Severity::Error),
             require_suppression_reason: file.require_suppression_reason.unwrap_or(false),
             settings,
@@ -613,6 +625,7 @@ impl Config {
         effective.extensions.get_or_insert_with(|| DEFAULT_EXTENSIONS.iter().map(|e| e.to_string()).collect());
         effective.markdown.get_or_insert(false);
         effective.max_file_size.get_or_insert(DEFAULT_MAX_FILE_SIZE);
+        effective.threads.get_or_insert(0);
         effective.fail_on.get_or_insert(Severity::Error);
         effective.require_suppression_reason.get_or_insert(false);
         let value = toml::Value::try_from(&effective).unwrap_or(toml::Value::Table(Default::default()));

@@ -61,7 +61,10 @@
 //!   model). After a change of some files' text ([`workspace::Workspace::set_texts`]) only those
 //!   files are parsed and their units made again; contexts are decided again only when what the
 //!   project names changed, else only the changed files'; the model is replayed from the kept
-//!   scripts and units (no parsing).
+//!   scripts and units (no parsing). Files are read, decoded and cut into scripts, and their
+//!   units made, in parallel; a file's units' KQL is analysed in parallel too
+//!   ([`unit::AnalysisCache::deferring`]); all on the current `rayon` pool (the CLI's
+//!   `--threads`), results collected in file order.
 //! * [`resolve`]: what each update policy entry reads, and the plugins and external data it
 //!   runs, resolved against the model through every stored function it calls (across databases
 //!   and database patterns, memoised, cycle-safe), with the chain of locations that explains
@@ -106,7 +109,8 @@
 //! * Parsing never fails as a whole: it returns what it understood and its syntax errors, and
 //!   nests no deeper than [`kql::parser::MAX_DEPTH`], so no input exhausts the stack.
 //! * Text inside a string literal is decoded once, with a map back to source bytes.
-//! * Output is deterministic: units, references and reads come out in a fixed order.
+//! * Output is deterministic: units, references and reads come out in a fixed order, whatever
+//!   the number of threads (parallel stages collect their results in input order).
 //! * Nothing reaches back up the chain: the KQL front end knows nothing of files or policies,
 //!   the model knows nothing of rendering, renderers know nothing of how diagnostics were found.
 //! * Database names compare case-insensitively, every other name case-sensitively.

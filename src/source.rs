@@ -168,28 +168,40 @@ pub fn display_path(path: &Path, cwd: &Path) -> String {
 
 /// Reads `paths` into `sources`. A file that cannot be read, is not UTF-8 or is too large is
 /// still added (with empty text) and gets an `UP902` diagnostic; the rest are read normally.
-/// A UTF-8 byte order mark is dropped; a file starting with a UTF-16 one is decoded.
+/// A UTF-8 byte order mark is dropped; a file starting with a UTF-16 one is decoded. Files are
+/// read and decoded in parallel (on the current `rayon` pool) and added in the order given.
 pub fn load(paths: &[PathBuf], cwd: &Path, max_size: u64, sources: &mut SourceMap) -> (Vec<FileId>, Vec<Diagnostic>) {
-    let mut ids = Vec::new();
+    use rayon::prelude::*;
+    let read: Vec<(SourceFile, Option<String>)> = paths.par_iter().map(|path| read(path, cwd, max_size)).collect();
+    let mut ids = Vec::with_capacity(read.len());
     let mut problems = Vec::new();
-    for path in paths {
-        let display = display_path(path, cwd);
-        let (text, problem) = match read_text(path, max_size) {
-            Ok(text) => (text, None),
-            Err(problem) => (String::new(), Some(problem)),
-        };
-        let id = sources.add(SourceFile::new(path.clone(), display, text));
-        if let Some(message) = problem {
-            problems.push(Diagnostic::new(
-                UNREADABLE_FILE,
-                Severity::Error,
-                message,
-                Label::new(id, Span::empty(0), "this file was not checked"),
-            ));
-        }
+    for (file, problem) in read {
+        let id = sources.add(file);
+        problems.extend(problem.map(|message| unreadable(id, message)));
         ids.push(id);
     }
     (ids, problems)
+}
+
+/// One file read from disk: its [`SourceFile`] (empty text when it could not be read), and
+/// why it could not be read.
+pub fn read(path: &Path, cwd: &Path, max_size: u64) -> (SourceFile, Option<String>) {
+    let display = display_path(path, cwd);
+    let (text, problem) = match read_text(path, max_size) {
+        Ok(text) => (text, None),
+        Err(problem) => (String::new(), Some(problem)),
+    };
+    (SourceFile::new(path.to_path_buf(), display, text), problem)
+}
+
+/// The `UP902` diagnostic of file `id`, which could not be read for `message`.
+pub fn unreadable(id: FileId, message: String) -> Diagnostic {
+    Diagnostic::new(
+        UNREADABLE_FILE,
+        Severity::Error,
+        message,
+        Label::new(id, Span::empty(0), "this file was not checked"),
+    )
 }
 
 fn read_text(path: &Path, max_size: u64) -> Result<String, String> {

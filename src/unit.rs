@@ -138,6 +138,9 @@ impl Unit {
     }
 }
 
+/// How a unit's text is analysed (as a query, a function declaration, a body in braces).
+type Analyze = fn(&str) -> AnalyzedQuery;
+
 /// Analyses of earlier units, taken again by a unit of the same kind and the same text instead
 /// of parsing it again: rebuilding the model after an edit parses only the KQL that changed.
 /// Analysis is a function of the text alone, so a reused analysis is the one parsing would give.
@@ -145,6 +148,9 @@ impl Unit {
 /// Units are looked up first at their position in the earlier build (a rebuild of the same
 /// scripts, or one where an edit kept the number of units, agrees everywhere else at no cost),
 /// and once positions stop agreeing, by text.
+///
+/// A [deferring](AnalysisCache::deferring) cache leaves the units it has no analysis for
+/// unanalysed until [`AnalysisCache::finish`] analyses them all in parallel.
 #[derive(Debug, Default)]
 pub struct AnalysisCache {
     /// The earlier units in build order, each taken once.
@@ -155,6 +161,8 @@ pub struct AnalysisCache {
     misses: usize,
     /// What `in_order` held when positions shifted, by text.
     by_text: FxHashMap<String, Vec<(UnitKind, AnalyzedQuery)>>,
+    /// When deferring: the positions of the units left to analyse, and how to analyse each.
+    deferred: Option<Vec<(usize, Analyze)>>,
 }
 
 impl AnalysisCache {
@@ -163,13 +171,38 @@ impl AnalysisCache {
         AnalysisCache { in_order: units.into_iter().map(Some).collect(), ..AnalysisCache::default() }
     }
 
+    /// As [`AnalysisCache::from_units`], leaving the units it has no analysis for to
+    /// [`AnalysisCache::finish`].
+    pub fn deferring(units: Vec<Unit>) -> AnalysisCache {
+        AnalysisCache { deferred: Some(Vec::new()), ..AnalysisCache::from_units(units) }
+    }
+
+    /// Analyses the units left unanalysed, in parallel (on the current `rayon` pool); `units`
+    /// are the units built with this cache, in build order. Each analysis is a function of its
+    /// unit's text alone, so the result is the same whatever the number of threads.
+    pub fn finish(self, units: &mut [Unit]) {
+        use rayon::prelude::*;
+        let Some(deferred) = self.deferred else { return };
+        drop(self.by_text);
+        // Positions only grow, as units are built.
+        let mut deferred = deferred.into_iter().peekable();
+        let pending: Vec<(&mut Unit, Analyze)> = units
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(position, unit)| {
+                deferred.next_if(|(p, _)| *p == position).map(|(_, analyze)| (unit, analyze))
+            })
+            .collect();
+        pending.into_par_iter().for_each(|(unit, analyze)| unit.query = analyze(&unit.text));
+    }
+
     /// The position in build order of the next unit looked up.
     pub fn set_position(&mut self, position: usize) {
         self.position = position;
     }
 
     /// The analysis of `text` as a unit of `kind`: a cached one when there is one, else `analyze`'s.
-    fn analyze(&mut self, kind: UnitKind, text: &str, analyze: fn(&str) -> AnalyzedQuery) -> AnalyzedQuery {
+    fn analyze(&mut self, kind: UnitKind, text: &str, analyze: Analyze) -> AnalyzedQuery {
         if let Some(slot) = self.in_order.get_mut(self.position) {
             if slot.as_ref().is_some_and(|u| u.kind == kind && u.text == text) {
                 self.misses = 0;
@@ -185,7 +218,13 @@ impl AnalysisCache {
         let cached = if self.by_text.is_empty() { None } else { self.by_text.get_mut(text) };
         match cached.and_then(|c| c.iter().position(|(k, _)| *k == kind).map(|i| c.swap_remove(i).1)) {
             Some(query) => query,
-            None => analyze(text),
+            None => match &mut self.deferred {
+                Some(deferred) => {
+                    deferred.push((self.position, analyze));
+                    AnalyzedQuery::default()
+                }
+                None => analyze(text),
+            },
         }
     }
 }
@@ -234,7 +273,7 @@ mod tests {
         // An edit that keeps the number of units: the others are found where they were.
         let mut cache = cache_of(&["A", "B", "C"]);
         for (position, text, analyze) in
-            [(0, "A", analysed_again as fn(&str) -> AnalyzedQuery), (1, "Y", fresh), (2, "C", analysed_again)]
+            [(0, "A", analysed_again as Analyze), (1, "Y", fresh), (2, "C", analysed_again)]
         {
             cache.set_position(position);
             cache.analyze(UnitKind::Query, text, analyze);
@@ -247,5 +286,44 @@ mod tests {
             cache.set_position(position + 1);
             cache.analyze(UnitKind::Query, text, analysed_again);
         }
+    }
+
+    #[test]
+    fn deferred_analyses_are_the_immediate_ones_and_reuse_still_applies() {
+        let origin = || Origin { file: FileId(0), name: None, cluster: None, database: None };
+        let texts = ["T | take 1", "database('D').U | where", "(x: int) { V }", "W"];
+        let build = |cache: &mut AnalysisCache| -> Vec<Unit> {
+            texts
+                .iter()
+                .enumerate()
+                .map(|(position, text)| {
+                    cache.set_position(position);
+                    let span = Span::new(0, text.len());
+                    if text.starts_with('(') {
+                        Unit::function(origin(), text, span, cache)
+                    } else {
+                        Unit::query(origin(), text, span, cache)
+                    }
+                })
+                .collect()
+        };
+        let immediate = build(&mut AnalysisCache::default());
+        let mut cache = AnalysisCache::deferring(Vec::new());
+        let mut deferred = build(&mut cache);
+        let unanalysed = format!("{:?}", AnalyzedQuery::default());
+        assert!(deferred.iter().all(|u| format!("{:?}", u.query) == unanalysed), "nothing analysed before finish");
+        cache.finish(&mut deferred);
+        let queries = |units: &[Unit]| units.iter().map(|u| format!("{:?}", u.query)).collect::<Vec<_>>();
+        assert_eq!(queries(&deferred), queries(&immediate));
+        assert!(!immediate[1].query.analysis.references.is_empty() && !immediate[1].query.errors.is_empty());
+        // Taken over from an earlier build: nothing left to analyse but the new text.
+        let mut earlier = immediate.clone();
+        earlier[3] = Unit::query(origin(), "X", Span::new(0, 1), &mut AnalysisCache::default());
+        let mut cache = AnalysisCache::deferring(earlier);
+        let mut rebuilt = build(&mut cache);
+        assert_eq!(queries(&rebuilt[..3]), queries(&immediate[..3]));
+        assert_eq!(format!("{:?}", rebuilt[3].query), unanalysed);
+        cache.finish(&mut rebuilt);
+        assert_eq!(queries(&rebuilt), queries(&immediate));
     }
 }

@@ -4,6 +4,9 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+use rustc_hash::FxHashSet;
+
 use crate::context::{self, ContextOptions, FileContext};
 use crate::diagnostic::Diagnostic;
 use crate::discover::{self, Discovery};
@@ -142,10 +145,23 @@ impl Workspace {
         self.units.clear();
         self.unit_ranges.clear();
         self.stated.clear();
-        for (id, script) in &self.scripts {
+        // Files in parallel, and the KQL of each file's units in parallel too (one file of
+        // many queries); collected in file order.
+        let made: Vec<(Vec<Unit>, context::Stated)> = self
+            .scripts
+            .par_iter()
+            .map(|(id, script)| {
+                let mut cache = AnalysisCache::deferring(Vec::new());
+                let mut units = model::units_of(*id, &self.sources.get(*id).text, script, &mut cache);
+                cache.finish(&mut units);
+                let stated = context::stated(script, &units);
+                (units, stated)
+            })
+            .collect();
+        self.units.reserve_exact(made.iter().map(|(units, _)| units.len()).sum());
+        for (units, stated) in made {
             let start = self.units.len();
-            let units = model::units_of(*id, &self.sources.get(*id).text, script, &mut AnalysisCache::default());
-            self.stated.push(context::stated(script, &units));
+            self.stated.push(stated);
             self.units.extend(units);
             self.unit_ranges.push(start..self.units.len());
         }
@@ -210,23 +226,16 @@ pub fn load_with(
     if files.is_empty() {
         return Err(LoadError::NoInput);
     }
-    let mut sources = SourceMap::default();
-    let mut ids = Vec::with_capacity(files.len());
-    let mut problems = Vec::new();
-    for file in &files {
-        match overrides.iter().find(|(path, _)| crate::project::normalize(path) == *file) {
-            Some((_, text)) => {
-                let display = source::display_path(file, cwd);
-                ids.push(sources.add(source::SourceFile::new(file.clone(), display, text.clone())));
-            }
-            None => {
-                let (loaded, failed) =
-                    source::load(std::slice::from_ref(file), cwd, options.max_file_size, &mut sources);
-                ids.extend(loaded);
-                problems.extend(failed);
-            }
-        }
-    }
+    let overrides: Vec<(PathBuf, &String)> =
+        overrides.iter().map(|(path, text)| (crate::project::normalize(path), text)).collect();
+    let inputs = files
+        .into_iter()
+        .map(|file| {
+            let text = overrides.iter().find(|(path, _)| *path == file).map(|(_, text)| (*text).clone());
+            (file, text)
+        })
+        .collect();
+    let (sources, ids, problems) = read_files(inputs, cwd, options.max_file_size);
     Ok(analyse(sources, ids, problems, options))
 }
 
@@ -241,22 +250,14 @@ pub fn load_files(
     let mut files = files.to_vec();
     files.sort();
     files.dedup();
-    let mut sources = SourceMap::default();
-    let mut ids = Vec::new();
-    let mut problems = Vec::new();
-    for path in files {
-        match texts(&path) {
-            Some(text) => {
-                let display = source::display_path(&path, cwd);
-                ids.push(sources.add(SourceFile::new(path, display, text)));
-            }
-            None => {
-                let (id, problem) = source::load(&[path], cwd, options.max_file_size, &mut sources);
-                ids.extend(id);
-                problems.extend(problem);
-            }
-        }
-    }
+    let inputs = files
+        .into_iter()
+        .map(|path| {
+            let text = texts(&path);
+            (path, text)
+        })
+        .collect();
+    let (sources, ids, problems) = read_files(inputs, cwd, options.max_file_size);
     analyse(sources, ids, problems, options)
 }
 
@@ -270,14 +271,43 @@ pub fn from_texts(files: &[(&str, &str)], options: &LoadOptions) -> Workspace {
     analyse(sources, ids, Vec::new(), options)
 }
 
-/// Parses the scripts of the files that could be read, then builds the model and its units.
+/// The files of a run, in the order given, each with its text when it is given (an editor's
+/// buffer) and read from disk otherwise; reading, decoding and finding line starts run in
+/// parallel. Returns the files, their ids, and the `UP902` of those that could not be read.
+fn read_files(
+    files: Vec<(PathBuf, Option<String>)>,
+    cwd: &Path,
+    max_size: u64,
+) -> (SourceMap, Vec<FileId>, Vec<Diagnostic>) {
+    let read: Vec<(SourceFile, Option<String>)> = files
+        .into_par_iter()
+        .map(|(path, text)| match text {
+            Some(text) => {
+                let display = source::display_path(&path, cwd);
+                (SourceFile::new(path, display, text), None)
+            }
+            None => source::read(&path, cwd, max_size),
+        })
+        .collect();
+    let mut sources = SourceMap::default();
+    let mut ids = Vec::with_capacity(read.len());
+    let mut problems = Vec::new();
+    for (file, problem) in read {
+        let id = sources.add(file);
+        problems.extend(problem.map(|message| source::unreadable(id, message)));
+        ids.push(id);
+    }
+    (sources, ids, problems)
+}
+
+/// Parses the scripts of the files that could be read (in parallel), then builds the model
+/// and its units.
 fn analyse(sources: SourceMap, ids: Vec<FileId>, mut problems: Vec<Diagnostic>, options: &LoadOptions) -> Workspace {
     let mut workspace = Workspace { sources, ..Workspace::default() };
-    for id in ids {
-        if problems.iter().any(|p| p.primary.file == id) {
-            continue;
-        }
-        let script = parse(workspace.sources.get(id));
+    let unreadable: FxHashSet<FileId> = problems.iter().map(|p| p.primary.file).collect();
+    let readable: Vec<FileId> = ids.into_iter().filter(|id| !unreadable.contains(id)).collect();
+    let scripts: Vec<Script> = readable.par_iter().map(|&id| parse(workspace.sources.get(id))).collect();
+    for (id, script) in readable.into_iter().zip(scripts) {
         for error in &script.errors {
             problems.push(Diagnostic::syntax_error(id, error.span, error.message.clone()));
         }

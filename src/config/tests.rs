@@ -22,6 +22,7 @@ extensions = ["kql", ".CSL"]
 extend-exclude = ["templates", "*.tmpl.kql"]
 markdown = true
 max-file-size = 1000
+threads = 3
 
 [[databases]]
 name = "Ingestion"
@@ -52,6 +53,7 @@ fn every_key_is_read_and_checked() {
     assert_eq!(config.extensions, ["kql", "csl"]);
     assert!(config.markdown);
     assert_eq!(config.max_file_size, 1000);
+    assert_eq!(config.threads, 3);
     assert!(config.exclude.is_match(Path::new("/repo/a/templates")));
     assert!(config.exclude.is_match(Path::new("/repo/a/x.tmpl.kql")));
     // The defaults stay: extend-exclude adds to them.
@@ -87,7 +89,7 @@ fn every_key_is_read_and_checked() {
     assert!(up005.contains(&None) && up005.contains(&Some(Severity::Error)));
     assert!(rules.per_file_ignores[0].0.matches_or_inside(Path::new("/repo/legacy/old/a.kql")));
     assert_eq!(config.origin("default-database"), Origin::File { line: 2 });
-    assert_eq!(config.origin("rules"), Origin::File { line: 20 });
+    assert_eq!(config.origin("rules"), Origin::File { line: 21 });
     assert_eq!(config.origin("include"), Origin::Default);
 }
 
@@ -147,6 +149,7 @@ fn flags_override_the_file() {
         system_identity: Some("00000000-0000-0000-0000-000000000001".into()),
         all_databases_viewers: vec!["aadapp=33333333-2222-3333-4444-555555555555".into()],
         max_file_size: Some(5),
+        threads: Some(1),
         fail_on: Some(Severity::Info),
     };
     let config = from_text_with(FULL, &overrides).unwrap();
@@ -164,6 +167,8 @@ fn flags_override_the_file() {
     let described = config.describe();
     assert!(described.contains("default-database = \"Flagged\"  # flag --default-database"), "{described}");
     assert!(described.contains("max-file-size = 5  # flag --max-file-size"), "{described}");
+    assert_eq!(config.threads, 1);
+    assert!(described.contains("threads = 1  # flag --threads"), "{described}");
 }
 
 #[test]
@@ -177,6 +182,8 @@ fn an_empty_file_is_the_defaults() {
     assert!(described.contains("markdown = false  # default"), "{described}");
     assert!(described.contains("default-database = \"default\"  # default"), "{described}");
     assert!(described.contains(&format!("max-file-size = {DEFAULT_MAX_FILE_SIZE}  # default")), "{described}");
+    assert_eq!(config.threads, 0);
+    assert!(described.contains("threads = 0  # default"), "{described}");
 }
 
 #[test]
@@ -184,7 +191,8 @@ fn describe_names_the_line_of_each_key() {
     let described = from_text(FULL).unwrap().describe();
     assert!(described.contains("# configuration file: /repo/uplint.toml"), "{described}");
     assert!(described.contains("markdown = true  # /repo/uplint.toml:6"), "{described}");
-    assert!(described.contains("# databases: /repo/uplint.toml:9"), "{described}");
+    assert!(described.contains("# databases: /repo/uplint.toml:10"), "{described}");
+    assert!(described.contains("threads = 3  # /repo/uplint.toml:8"), "{described}");
     assert!(described.contains("[[databases]]"), "{described}");
     assert!(described.contains("[rules]"), "{described}");
     assert!(described.contains("UP005 = \"error\""), "{described}");
