@@ -377,3 +377,28 @@ fn github_says_how_many_diagnostics_are_beyond_its_annotation_limit() {
     assert!(!demo.contains("::notice"), "{demo}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A policy written on one long line: the human snippet shows a window of the line around each
+/// label, `…` where it leaves text out, with the file's own line and column numbers.
+#[test]
+fn human_snippets_window_a_long_line() {
+    let dir = std::env::temp_dir().join(format!("uplint-long-line-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let entries: Vec<String> = (0..12)
+        .map(|i| {
+            let query = if i == 9 { "Source | join (database(\\\"Other\\\").T) on a" } else { "Source | take 1" };
+            format!(
+                "{{\"IsEnabled\": true, \"Source\": \"Source\", \"Query\": \"{query}\", \"IsTransactional\": true}}"
+            )
+        })
+        .collect();
+    let text = format!(
+        "#connect cluster('c').database('Db')\n.create table Source (a:string)\n.create table Target (a:string)\n.alter table Target policy update @'[{}]'\n",
+        entries.join(", ")
+    );
+    std::fs::write(dir.join("policy.kql"), text).unwrap();
+    let (_, out, err) = uplint_in(&dir, &["check", "--isolated", "policy.kql"]);
+    assert!(err.is_empty(), "{err}");
+    insta::assert_snapshot!("long_line_human", out);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -79,3 +79,31 @@ fn a_long_line_of_member_accesses_is_read() {
     assert!(check(&workspace, &Default::default()).is_empty());
     assert_eq!(workspace.units.len(), 1);
 }
+
+/// The human report of N entries on a policy written on one line grows with N, not N × the
+/// line: each snippet shows a window of the line around its labels.
+#[test]
+fn human_output_of_many_entries_on_one_line_stays_small() {
+    let human = |entries: usize| {
+        let workspace = load(&generate::many_entries(entries));
+        let checked = uplint::check::run(&workspace, &Default::default());
+        let codes = uplint::rules::catalog();
+        let report = uplint::render::Report {
+            sources: &workspace.sources,
+            diagnostics: &checked.diagnostics,
+            codes: &codes,
+            files: workspace.sources.len(),
+            policies: checked.policies,
+        };
+        let mut out = codespan_reporting::term::termcolor::NoColor::new(Vec::new());
+        uplint::render::write(uplint::render::Format::Human, &mut out, &report).unwrap();
+        (checked.diagnostics.len(), String::from_utf8(out.into_inner()).unwrap())
+    };
+    let (small_count, small) = human(400);
+    let (large_count, large) = human(800);
+    assert!(small_count >= 400 && large_count >= 800);
+    // The line is about 100 bytes per entry; a snippet shows a few hundred bytes of it.
+    assert!(large.len() / large_count < 2_000, "{} bytes for {large_count} diagnostics", large.len());
+    assert!(large.len() as f64 <= 2.2 * small.len() as f64, "{} then {} bytes", small.len(), large.len());
+    assert!(large.contains(uplint::render::snippet::ELLIPSIS));
+}

@@ -14,6 +14,7 @@ pub mod model;
 pub mod refs;
 pub mod sarif;
 pub mod schema;
+pub mod snippet;
 
 use std::collections::HashMap;
 
@@ -181,12 +182,23 @@ pub fn emit_diagnostic(out: &mut dyn WriteColor, sources: &SourceMap, diagnostic
         Severity::Warning => cs::Severity::Warning,
         Severity::Info => cs::Severity::Note,
     };
+    let places: Vec<(FileId, std::ops::Range<usize>)> =
+        std::iter::once(&diagnostic.primary).chain(&diagnostic.labels).map(|l| (l.file, l.span.range())).collect();
+    // A very long line is shown in windows around the labels (see `snippet`).
+    let windowed = snippet::Windowed::new(sources, &places);
+    let shown = |file: FileId, range: std::ops::Range<usize>| match &windowed {
+        Some(windowed) => windowed.offset(file, range.start)..windowed.offset(file, range.end),
+        None => range,
+    };
     let mut labels = vec![
-        cs::Label::primary(diagnostic.primary.file, diagnostic.primary.span.range())
+        cs::Label::primary(diagnostic.primary.file, shown(diagnostic.primary.file, diagnostic.primary.span.range()))
             .with_message(&diagnostic.primary.message),
     ];
     labels.extend(
-        diagnostic.labels.iter().map(|l| cs::Label::secondary(l.file, l.span.range()).with_message(&l.message)),
+        diagnostic
+            .labels
+            .iter()
+            .map(|l| cs::Label::secondary(l.file, shown(l.file, l.span.range())).with_message(&l.message)),
     );
     let mut notes = diagnostic.notes.clone();
     if let Some(help) = &diagnostic.help {
@@ -197,7 +209,12 @@ pub fn emit_diagnostic(out: &mut dyn WriteColor, sources: &SourceMap, diagnostic
         .with_message(&diagnostic.message)
         .with_labels(labels)
         .with_notes(notes);
-    term::emit_to_write_style(&mut *out, &term::Config::default(), sources, &rendered).map_err(|e| match e {
+    let config = term::Config::default();
+    match &windowed {
+        Some(windowed) => term::emit_to_write_style(&mut *out, &config, windowed, &rendered),
+        None => term::emit_to_write_style(&mut *out, &config, sources, &rendered),
+    }
+    .map_err(|e| match e {
         codespan_reporting::files::Error::Io(e) => e,
         other => std::io::Error::other(other),
     })
