@@ -57,11 +57,51 @@ pub fn is_markdown(path: &Path) -> bool {
         .is_some_and(|e| MARKDOWN_EXTENSIONS.iter().any(|k| k.eq_ignore_ascii_case(e)))
 }
 
-/// The outcome of discovery: files in a deterministic order, and the paths that do not exist.
+/// The outcome of discovery: files in a deterministic order, the paths that do not exist, and
+/// what could not be walked.
 #[derive(Debug, Default)]
 pub struct Discovered {
     pub files: Vec<PathBuf>,
     pub missing: Vec<PathBuf>,
+    /// Folders that could not be read, and links back to a folder being walked (a file system
+    /// loop, walked once): the path and what happened, in walk order.
+    pub problems: Vec<WalkProblem>,
+}
+
+/// A folder met while walking that was not walked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WalkProblem {
+    pub path: PathBuf,
+    pub message: String,
+    /// A loop loses nothing (its files are read under their own path); an unreadable folder
+    /// loses its files.
+    pub is_loop: bool,
+}
+
+impl WalkProblem {
+    /// The problem of a walk error: I/O errors and loops, with the path they happened at
+    /// (`None` for errors of ignore files and the like, which the walk recovers from).
+    fn of(error: &ignore::Error, at: Option<&Path>) -> Option<WalkProblem> {
+        match error {
+            ignore::Error::WithPath { path, err } => WalkProblem::of(err, Some(path)),
+            ignore::Error::WithDepth { err, .. } => WalkProblem::of(err, at),
+            ignore::Error::Loop { ancestor, child } => Some(WalkProblem {
+                path: child.clone(),
+                message: format!(
+                    "this link leads back to the folder {} (a file system loop): not walked again, its files are \
+                     read under their own path",
+                    ancestor.display()
+                ),
+                is_loop: true,
+            }),
+            ignore::Error::Io(io) => Some(WalkProblem {
+                path: at?.to_path_buf(),
+                message: format!("cannot read the folder: {io}"),
+                is_loop: false,
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// True when `path` has one of the default [`EXTENSIONS`].
@@ -94,7 +134,14 @@ pub fn discover(paths: &[PathBuf], discovery: &Discovery) -> Discovered {
                 .require_git(false)
                 .filter_entry(move |entry| entry.depth() == 0 || !exclude.is_match(entry.path()))
                 .build();
-            for entry in walker.filter_map(Result::ok) {
+            for entry in walker {
+                let entry = match entry {
+                    Ok(entry) => entry,
+                    Err(error) => {
+                        found.problems.extend(WalkProblem::of(&error, None));
+                        continue;
+                    }
+                };
                 let is_file = entry.file_type().is_some_and(|t| t.is_file());
                 let included = discovery.include.as_ref().is_none_or(|globs| globs.is_match(entry.path()));
                 if is_file && discovery.has_extension(entry.path()) && included {
@@ -161,6 +208,20 @@ mod tests {
         let found = discover(&[root.clone(), root.join("missing.kql"), root.join("b/readme.md")], &discovery);
         assert_eq!(names(&root, &found), ["a/x.kql", "b/c/v.CSL", "b/readme.md", "local.kql"]);
         assert_eq!(found.missing, [root.join("missing.kql")]);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn loops_are_walked_once_and_reported() {
+        let root = tree("loop", &["db/a.kql", "b.kql"]);
+        std::os::unix::fs::symlink("..", root.join("db/back")).unwrap();
+        let found = discover(std::slice::from_ref(&root), &Discovery::new(&root));
+        assert_eq!(names(&root, &found), ["b.kql", "db/a.kql"]);
+        assert_eq!(found.problems.len(), 1, "{:?}", found.problems);
+        let problem = &found.problems[0];
+        assert_eq!(problem.path, root.join("db/back"));
+        assert!(problem.is_loop && problem.message.contains("file system loop"), "{problem:?}");
         std::fs::remove_dir_all(&root).unwrap();
     }
 

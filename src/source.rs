@@ -204,8 +204,29 @@ pub fn unreadable(id: FileId, message: String) -> Diagnostic {
     )
 }
 
+/// Adds `path`, which was not read, to `sources` with the `UP902` diagnostic that says why
+/// (a folder the walk could not enter, or a file system loop: a warning, as nothing is lost).
+pub fn add_unread(
+    path: &Path,
+    cwd: &Path,
+    severity: Severity,
+    message: String,
+    sources: &mut SourceMap,
+) -> (FileId, Diagnostic) {
+    let id = sources.add(SourceFile::new(path.to_path_buf(), display_path(path, cwd), String::new()));
+    let label = if severity == Severity::Error { "this file was not checked" } else { "here" };
+    (id, Diagnostic::new(UNREADABLE_FILE, severity, message, Label::new(id, Span::empty(0), label)))
+}
+
 fn read_text(path: &Path, max_size: u64) -> Result<String, String> {
     let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    // Opening a FIFO waits for a writer, and a device may never end: only files are opened.
+    if !metadata.is_file() {
+        return Err(format!(
+            "not a regular file ({}): not read (give a script's text on standard input with `-`)",
+            file_kind(&metadata.file_type())
+        ));
+    }
     if metadata.len() > max_size {
         return Err(format!("the file is {} bytes, over the limit of {max_size} bytes", metadata.len()));
     }
@@ -220,6 +241,24 @@ fn read_text(path: &Path, max_size: u64) -> Result<String, String> {
         text.drain(..3);
     }
     Ok(text)
+}
+
+/// What a file that is not a regular file is, in words.
+fn file_kind(kind: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        } else if kind.is_char_device() {
+            return "a character device";
+        } else if kind.is_block_device() {
+            return "a block device";
+        } else if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() { "a folder" } else { "not a file" }
 }
 
 /// The text of a file that starts with a UTF-16 byte order mark (little- or big-endian), as

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 
 use crate::context::{self, ContextOptions, FileContext};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::{self, Discovery};
 use crate::markdown;
 use crate::model::{self, BuildOptions, Model};
@@ -223,7 +223,7 @@ pub fn load_with(
     files.extend(overrides.iter().map(|(path, _)| crate::project::normalize(path)));
     files.sort();
     files.dedup();
-    if files.is_empty() {
+    if files.is_empty() && found.problems.is_empty() {
         return Err(LoadError::NoInput);
     }
     let overrides: Vec<(PathBuf, &String)> =
@@ -235,7 +235,13 @@ pub fn load_with(
             (file, text)
         })
         .collect();
-    let (sources, ids, problems) = read_files(inputs, cwd, options.max_file_size);
+    let (mut sources, mut ids, mut problems) = read_files(inputs, cwd, options.max_file_size);
+    for problem in &found.problems {
+        let severity = if problem.is_loop { Severity::Warning } else { Severity::Error };
+        let (id, diagnostic) = source::add_unread(&problem.path, cwd, severity, problem.message.clone(), &mut sources);
+        ids.push(id);
+        problems.push(diagnostic);
+    }
     Ok(analyse(sources, ids, problems, options))
 }
 

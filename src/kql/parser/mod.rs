@@ -484,7 +484,16 @@ impl<'a> Parser<'a> {
             TokenKind::String { .. } => "a string".to_string(),
             _ => {
                 let text = token.span.of(self.text);
-                let short: String = text.chars().take(40).collect();
+                // Control characters are shown escaped: a message must not carry a NUL or a
+                // terminal escape sequence from the file to the output.
+                let short: String = text
+                    .chars()
+                    .take(40)
+                    .flat_map(|c| {
+                        let escaped = c.is_control().then(|| c.escape_default());
+                        escaped.into_iter().flatten().chain((!c.is_control()).then_some(c))
+                    })
+                    .collect();
                 format!("'{short}'")
             }
         }

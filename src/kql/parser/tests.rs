@@ -276,6 +276,9 @@ fn messages_say_what_to_do() {
         ("T | Where x > 1", "unknown operator 'Where'; did you mean 'where'?"),
         ("T | sumarize count()", "unknown operator 'sumarize'; did you mean 'summarize'?"),
         ("T | extned x = 1", "unknown operator 'extned'; did you mean 'extend'?"),
+        // Control characters of the file are escaped, never copied into the output.
+        ("T | where a == 1\0\0 | take 1", "unexpected '\\u{0}' after the 'where' operator"),
+        ("T | where a == 1 \u{1b}[2J", "unexpected '\\u{1b}' after the 'where' operator"),
     ];
     for (text, message) in cases {
         assert_eq!(first_error(text).map(|e| e.1).as_deref(), Some(message), "{text:?}");
