@@ -96,7 +96,11 @@ impl WalkProblem {
             }),
             ignore::Error::Io(io) => Some(WalkProblem {
                 path: at?.to_path_buf(),
-                message: format!("cannot read the folder: {io}"),
+                // The kind alone: the error's text repeats the path, which the diagnostic shows.
+                message: match io.kind() {
+                    std::io::ErrorKind::Other => format!("cannot read the folder: {io}"),
+                    kind => format!("cannot read the folder: {kind}"),
+                },
                 is_loop: false,
             }),
             _ => None,

@@ -9,11 +9,7 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 
-fn corpus_dir() -> PathBuf {
-    std::env::var_os("UPLINT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
-}
+mod common;
 
 /// Every entry under `root`: its relative path, and for a file its bytes, its permissions and
 /// its modification time; for a folder, its permissions and modification time.
@@ -31,7 +27,7 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, (Option<Vec<u8>>, u32, std::time::
         .collect()
 }
 
-/// Copies every `step`-th file under `from` (and every file of `whole`) into `to`.
+/// Copies every `step`-th file under `from` (in name order) into `to`, keeping their paths.
 fn copy_some(from: &Path, step: usize, to: &Path) -> usize {
     let files: Vec<PathBuf> = walkdir::WalkDir::new(from)
         .sort_by_file_name()
@@ -61,12 +57,7 @@ fn set_modes(root: &Path, file: u32, folder: u32) {
 
 #[test]
 fn check_refs_and_model_leave_a_read_only_corpus_untouched() {
-    let scripts = corpus_dir().join("scripts");
-    if !scripts.is_dir() {
-        assert!(std::env::var_os("UPLINT_CORPUS").is_none(), "UPLINT_CORPUS names no corpus: {}", scripts.display());
-        eprintln!("corpus not found at {}: skipped", scripts.display());
-        return;
-    }
+    let Some(scripts) = common::corpus_path("scripts") else { return };
     let root = std::env::temp_dir().join(format!("uplint-read-only-{}", std::process::id()));
     if root.exists() {
         set_modes(&root, 0o644, 0o755);
@@ -104,7 +95,8 @@ fn check_refs_and_model_leave_a_read_only_corpus_untouched() {
     let after = snapshot(&root);
     let created: Vec<&PathBuf> = after.keys().filter(|p| !before.contains_key(*p)).collect();
     let removed: Vec<&PathBuf> = before.keys().filter(|p| !after.contains_key(*p)).collect();
-    let changed: Vec<&PathBuf> = before.iter().filter(|(p, v)| after.get(*p).is_some_and(|w| w != *v)).map(|(p, _)| p).collect();
+    let changed: Vec<&PathBuf> =
+        before.iter().filter(|(p, v)| after.get(*p).is_some_and(|w| w != *v)).map(|(p, _)| p).collect();
     set_modes(&root, 0o644, 0o755);
     std::fs::remove_dir_all(&root).unwrap();
     assert!(created.is_empty(), "created: {created:?}");

@@ -44,6 +44,7 @@ use crate::model::{Cluster, Database, IdentityEntry, Location, Retention, Update
 use crate::resolve::{Access, AccessKind, Effect, Resolution, Step};
 use crate::script::command::{Principal, PrincipalKind, property};
 use crate::script::payload::{Flag, JsonKind};
+use crate::source::FileId;
 use crate::span::Span;
 use crate::typecheck;
 use crate::unit::UnitId;
@@ -608,31 +609,45 @@ pub struct Context<'a> {
     pub policies: Vec<PolicyView<'a>>,
     /// The output schema of every policy entry's `Query`.
     pub outputs: typecheck::Outputs,
+    /// Where each entry of `policies` is written, sorted by file and start: the file, the
+    /// span, the index in `policies` and the index of the entry in its table's policy (so that
+    /// finding the subject of a diagnostic is a binary search, not a scan: thousands of entries
+    /// with a finding each took quadratic time).
+    entry_places: Vec<(FileId, Span, usize, usize)>,
 }
 
 impl<'a> Context<'a> {
     pub fn new(workspace: &'a Workspace, resolution: &'a Resolution, settings: &'a Settings) -> Context<'a> {
         let mut policies = Vec::new();
+        let mut entry_places = Vec::new();
         for cluster in workspace.model.clusters.values() {
             for database in cluster.databases.values() {
                 for (table, t) in &database.tables {
-                    for entry in &t.update_policy.entries {
+                    for (index, entry) in t.update_policy.entries.iter().enumerate() {
+                        entry_places.push((entry.location.file, entry.location.span, policies.len(), index));
                         policies.push(PolicyView::new(cluster, database, table, entry, resolution));
                     }
                 }
             }
         }
-        Context { workspace, settings, resolution, policies, outputs: typecheck::check(workspace) }
+        entry_places.sort_by_key(|&(file, span, view, _)| (file, span.start, span.end, view));
+        Context { workspace, settings, resolution, policies, outputs: typecheck::check(workspace), entry_places }
     }
 
     /// The update policy entry whose text holds `label`, as a diagnostic's subject.
     pub fn subject_at(&self, label: &Label) -> Option<Subject> {
-        let view = self.policies.iter().find(|v| {
-            let at = v.entry.location;
-            at.file == label.file && at.span.start <= label.span.start && label.span.end <= at.span.end
-        })?;
-        let table = view.database.tables.get(view.table)?;
-        let index = table.update_policy.entries.iter().position(|e| std::ptr::eq(e, view.entry))?;
+        // Entries are written apart from each other: only those starting last at or before the
+        // label can hold it (several views share a place when one command set several tables).
+        let places = &self.entry_places;
+        let after = places.partition_point(|&(file, span, _, _)| (file, span.start) <= (label.file, label.span.start));
+        let start = places[..after].last().filter(|p| p.0 == label.file)?.1.start;
+        let &(_, _, view, index) = places[..after]
+            .iter()
+            .rev()
+            .take_while(|p| p.0 == label.file && p.1.start == start)
+            .filter(|p| label.span.end <= p.1.end)
+            .min_by_key(|p| p.2)?;
+        let view = &self.policies[view];
         Some(Subject::UpdatePolicyEntry {
             cluster: view.cluster.name.clone(),
             database: view.database.name.clone(),
