@@ -152,7 +152,7 @@ pub fn stated<'u>(script: &Script, units: impl IntoIterator<Item = &'u Unit>) ->
 /// What the whole project names, which decides the contexts of files that name nothing
 /// themselves: the databases (lower-case name -> the name as first written) that folders can
 /// stand for, and the only cluster named, if only one is.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Names {
     databases: FxHashMap<String, String>,
     only_cluster: Option<String>,

@@ -70,8 +70,8 @@ impl Workspace {
     /// KQL only the texts that changed; the other files' units are kept as they are. Contexts
     /// and the model are rebuilt from the scripts and units.
     pub fn set_texts(&mut self, changes: Vec<(FileId, String)>, options: &LoadOptions) {
-        // Whether what the project names changed: then every file's context is decided again.
-        let mut names_changed = false;
+        // Whether what some file names changed: then what the project names may have changed.
+        let mut stated_changed = false;
         let mut changed = Vec::new();
         for (id, text) in changes {
             self.sources.set_text(id, text);
@@ -92,7 +92,6 @@ impl Workspace {
                     self.unit_ranges.insert(index, start..start);
                     self.stated.insert(index, context::Stated::default());
                     self.contexts.insert(index, FileContext::fallback());
-                    names_changed = true;
                     index
                 }
             };
@@ -106,10 +105,12 @@ impl Workspace {
                 *later = later.start - range.end + end..later.end - range.end + end;
             }
             let stated = context::stated(&self.scripts[index].1, &self.units[range.start..end]);
-            names_changed |= stated != self.stated[index];
+            stated_changed |= stated != self.stated[index];
             self.stated[index] = stated;
             changed.push(id);
         }
+        // When what the whole project names changed, every file's context is decided again.
+        let names_changed = stated_changed && context::Names::of(&self.stated, &options.contexts) != self.names;
         if names_changed {
             self.assign_contexts(options);
         } else {
@@ -120,7 +121,10 @@ impl Workspace {
                 self.contexts[index] = context::file_context(source, script, &self.names, &options.contexts);
             }
         }
-        self.build_model(options);
+        let previous = self.build_model(options);
+        // Freeing the previous model (every table, function and policy of the project) is a
+        // good part of a rebuild: done on another thread, it does not delay the answer.
+        std::thread::spawn(move || drop(previous));
     }
 
     /// Decides every file's context from what the whole project names (the databases the
@@ -134,10 +138,12 @@ impl Workspace {
             .collect();
     }
 
-    /// Builds the model of the scripts (their units made, their contexts decided).
-    fn build_model(&mut self, options: &LoadOptions) {
+    /// Builds the model of the scripts (their units made, their contexts decided); returns the
+    /// previous one.
+    fn build_model(&mut self, options: &LoadOptions) -> Model {
         let inputs: Vec<_> = self.scripts.iter().map(|(id, script)| (*id, self.sources.get(*id), script)).collect();
-        self.model = model::build_in_contexts(&inputs, &self.contexts, &mut self.units, &options.model);
+        let model = model::build_in_contexts(&inputs, &self.contexts, &mut self.units, &options.model);
+        std::mem::replace(&mut self.model, model)
     }
 
     /// Makes the units of every script (none made yet), decides contexts and builds the model.

@@ -445,3 +445,46 @@ fn suppression_comments_apply_in_the_editor() {
     client.shutdown();
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn a_misspelled_policy_property_is_renamed_by_a_code_action() {
+    let root = project("rename");
+    let policies = root.join("policies.kql");
+    // `IsTransactional` misspelled: UP202 says which property it means.
+    let misspelled = POLICIES.replace("\"IsTransactional\"", "\"IsTransactinal\"");
+    std::fs::write(&policies, &misspelled).unwrap();
+    let mut client = Client::start(&root, json!({}));
+    let diagnostics = client.diagnostics(&policies);
+    assert!(codes(&diagnostics).contains(&"UP202".to_string()), "{diagnostics:#?}");
+    open(&mut client, &policies, &misspelled);
+
+    let at = position_of(&misspelled, "IsTransactinal");
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri(&policies)}, "range": {"start": at, "end": at},
+               "context": {"diagnostics": []}}),
+    );
+    let actions = actions.as_array().unwrap();
+    let rename = actions
+        .iter()
+        .find(|a| a["title"] == "Rename \"IsTransactinal\" to \"IsTransactional\"")
+        .unwrap_or_else(|| panic!("{actions:#?}"));
+    assert_eq!(rename["kind"], "quickfix");
+    assert_eq!(rename["diagnostics"][0]["code"], "UP202");
+    // The edit replaces the name only, inside its quotes.
+    let edit = &rename["edit"]["changes"][uri(&policies).as_str()][0];
+    assert_eq!(edit["newText"], "IsTransactional");
+    assert_eq!(edit["range"]["start"], at);
+    let mut end = at.clone();
+    end["character"] = json!(at["character"].as_u64().unwrap() + "IsTransactinal".len() as u64);
+    assert_eq!(edit["range"]["end"], end);
+
+    // Applied and saved, the finding is gone.
+    change(&mut client, &policies, 2, POLICIES);
+    client.notify("textDocument/didSave", json!({"textDocument": {"uri": uri(&policies)}}));
+    let diagnostics = client.diagnostics(&policies);
+    assert!(!codes(&diagnostics).contains(&"UP202".to_string()), "{diagnostics:#?}");
+
+    client.shutdown();
+    std::fs::remove_dir_all(&root).unwrap();
+}

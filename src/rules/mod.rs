@@ -30,6 +30,7 @@ mod row_level_security_without_identity;
 mod source_not_referenced;
 pub mod sources;
 mod string_boolean;
+pub use unknown_policy_property::intended_property;
 mod unknown_column;
 mod unknown_policy_property;
 mod unknown_source_table;
@@ -285,6 +286,8 @@ pub struct PolicyView<'a> {
     /// it reaches has a syntax error or a `table(x)`/`database(x)` whose name is not a constant.
     pub reads_complete: bool,
     pub identity: Identity,
+    /// `"IsEnabled": false` (read once: many rules ask).
+    disabled: bool,
 }
 
 impl<'a> PolicyView<'a> {
@@ -320,6 +323,7 @@ impl<'a> PolicyView<'a> {
             effects: entry.query.map_or(&[][..], |u| resolution.effects(u)),
             reads_complete: entry.query.is_some_and(|u| resolution.is_exact(u) && resolution.is_complete(u)),
             identity: Identity::of(entry),
+            disabled: !entry.is_enabled(),
         }
     }
 
@@ -342,7 +346,7 @@ impl<'a> PolicyView<'a> {
 impl PolicyView<'_> {
     /// True when the entry is switched off (`"IsEnabled": false`); such entries never run.
     pub fn is_disabled(&self) -> bool {
-        !self.entry.is_enabled()
+        self.disabled
     }
 
     /// A boolean property (`true`, or a string spelling one).
@@ -488,13 +492,13 @@ impl PolicyView<'_> {
     }
 }
 
-/// `Db.T`, bracketing names that are not plain identifiers.
 /// Every property of every update policy entry as a command of the project wrote it (also
 /// entries a later command replaced: ADX checks each command's JSON when it runs), with the
-/// policy's table as `database.table`.
+/// policy's table (its name as `database.table` is made only for a finding: this walks every
+/// property of the project).
 pub fn written_policy_members(
     model: &crate::model::Model,
-) -> impl Iterator<Item = (String, &UpdatePolicyEntry, &crate::script::payload::JsonMember)> {
+) -> impl Iterator<Item = (PolicyTable<'_>, &UpdatePolicyEntry, &crate::script::payload::JsonMember)> {
     let tables =
         model.clusters.values().flat_map(|c| c.databases.values()).flat_map(|d| d.tables.iter().map(move |t| (d, t)));
     tables.flat_map(|(database, (table, t))| {
@@ -504,11 +508,25 @@ pub fn written_policy_members(
                 JsonKind::Object(members) => members.as_slice(),
                 _ => &[],
             };
-            members.iter().map(move |member| (format!("{}.{table}", database.name), entry, member))
+            members.iter().map(move |member| (PolicyTable { database: &database.name, table }, entry, member))
         })
     })
 }
 
+/// The table that owns an update policy, shown as `database.table`.
+#[derive(Clone, Copy, Debug)]
+pub struct PolicyTable<'a> {
+    pub database: &'a str,
+    pub table: &'a str,
+}
+
+impl std::fmt::Display for PolicyTable<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.database, self.table)
+    }
+}
+
+/// `Db.T`, bracketing names that are not plain identifiers.
 pub fn qualified(database: &str, name: &str) -> String {
     format!("{}.{}", bracketed(database), bracketed(name))
 }

@@ -27,6 +27,15 @@ const KNOWN: &[&str] = &[
     "OwnerPrincipalDetails",
 ];
 
+/// The property an entry's unknown property `key` most likely means (a typo of a known one),
+/// which the fix renames it to; `None` for a known property or one too far from all.
+pub fn intended_property(key: &str) -> Option<&'static str> {
+    if KNOWN.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+        return None;
+    }
+    did_you_mean(key, KNOWN.iter().copied())
+}
+
 impl Rule for UnknownPolicyProperty {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -37,7 +46,7 @@ impl Rule for UnknownPolicyProperty {
             if KNOWN.iter().any(|k| k.eq_ignore_ascii_case(&member.key)) {
                 continue;
             }
-            let suggestion = did_you_mean(&member.key, KNOWN.iter().copied());
+            let suggestion = intended_property(&member.key);
             let label = match suggestion {
                 Some(known) => format!("did you mean `{known}`?"),
                 None => "not a property of an update policy entry".to_string(),

@@ -1,13 +1,13 @@
 //! Code actions: set a policy entry's `ManagedIdentity` in the file, written in the literal's
-//! own form and escaping; and show a diagnostic's fix command (to run on the cluster) so it can
-//! be copied.
+//! own form and escaping; rename a misspelled policy property (UP202) in place; and show a
+//! diagnostic's fix command (to run on the cluster) so it can be copied.
 
 use lsp_types as lsp;
 
 use super::navigate::{self, Target};
 use super::{COPY_FIX_COMMAND, Server, convert};
 use crate::model::UpdatePolicyEntry;
-use crate::rules::{Identity, PolicyView};
+use crate::rules::{Identity, PolicyView, intended_property, written_policy_members};
 use crate::script::payload::JsonKind;
 use crate::span::Span;
 
@@ -43,6 +43,45 @@ pub fn set_identity(text: &str, entry: &UpdatePolicyEntry, identity: &str) -> Op
     let JsonKind::Object(members) = &entry.json.kind else { return None };
     let last = members.iter().map(|m| m.value.span.end).max()?;
     Some(Edit { span: Span::empty(last as usize), text: format!(", {quote}ManagedIdentity{quote}: {value}") })
+}
+
+/// The edit that renames the JSON key `key`, written at `key_span` of `text`, to `name`: only
+/// the name's characters change, so its quotes and their escaping (`"`, `\"`, `""`, `'`, none)
+/// stay as written. `None` when the key is not written plainly there.
+pub fn rename_key(text: &str, key_span: Span, key: &str, name: &str) -> Option<Edit> {
+    let written = text.get(key_span.range())?;
+    let at = written.find(key)?;
+    let quotes = |s: &str| s.chars().all(|c| matches!(c, '"' | '\'' | '\\'));
+    let (before, after) = (&written[..at], &written[at + key.len()..]);
+    if key.is_empty() || !quotes(before) || before != after {
+        return None;
+    }
+    let start = key_span.start as usize + at;
+    Some(Edit { span: Span::new(start, start + key.len()), text: name.to_string() })
+}
+
+/// A quick fix that makes `edit` in the file of `uri`.
+fn quick_fix(
+    title: String,
+    uri: &lsp::Uri,
+    source: &crate::source::SourceFile,
+    edit: Edit,
+    diagnostic: lsp::Diagnostic,
+    encoding: convert::Encoding,
+) -> lsp::CodeActionOrCommand {
+    let text_edit = lsp::TextEdit { range: convert::range(source, edit.span, encoding), new_text: edit.text };
+    // `Uri` caches its parsed parts, which clippy takes for interior mutability; its hash and
+    // equality use the text alone.
+    #[allow(clippy::mutable_key_type)]
+    let changes = [(uri.clone(), vec![text_edit])].into_iter().collect();
+    lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+        title,
+        kind: Some(lsp::CodeActionKind::QUICKFIX),
+        diagnostics: Some(vec![diagnostic]),
+        edit: Some(lsp::WorkspaceEdit { changes: Some(changes), ..Default::default() }),
+        is_preferred: Some(true),
+        ..Default::default()
+    })
 }
 
 impl Server {
@@ -86,23 +125,25 @@ impl Server {
                 if !edited.contains(&view.entry.location) {
                     if let Some(edit) = set_identity(&source.text, view.entry, &identity) {
                         edited.push(view.entry.location);
-                        let text_edit = lsp::TextEdit {
-                            range: convert::range(source, edit.span, self.encoding),
-                            new_text: edit.text,
-                        };
-                        // `Uri` caches its parsed parts, which clippy takes for interior mutability;
-                        // its hash and equality use the text alone.
-                        #[allow(clippy::mutable_key_type)]
-                        let changes = [(params.text_document.uri.clone(), vec![text_edit])].into_iter().collect();
-                        actions.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
-                            title: format!("Set \"ManagedIdentity\": \"{identity}\" on this update policy entry"),
-                            kind: Some(lsp::CodeActionKind::QUICKFIX),
-                            diagnostics: Some(vec![lsp_diagnostic.clone()]),
-                            edit: Some(lsp::WorkspaceEdit { changes: Some(changes), ..Default::default() }),
-                            is_preferred: Some(true),
-                            ..Default::default()
-                        }));
+                        let title = format!("Set \"ManagedIdentity\": \"{identity}\" on this update policy entry");
+                        let uri = &params.text_document.uri;
+                        actions.push(quick_fix(title, uri, source, edit, lsp_diagnostic.clone(), self.encoding));
                     }
+                }
+            }
+            // A misspelled property (UP202): rename its key to the property meant.
+            if diagnostic.code.code == "UP202" {
+                let member = written_policy_members(&workspace.model)
+                    .find(|(_, entry, member)| entry.location.file == file && member.key_span == span)
+                    .map(|(_, _, member)| member);
+                let renamed = member.and_then(|m| {
+                    let name = intended_property(&m.key)?;
+                    Some((name, rename_key(&source.text, span, &m.key, name)?, &m.key))
+                });
+                if let Some((name, edit, key)) = renamed {
+                    let title = format!("Rename \"{key}\" to \"{name}\"");
+                    let uri = &params.text_document.uri;
+                    actions.push(quick_fix(title, uri, source, edit, lsp_diagnostic.clone(), self.encoding));
                 }
             }
             if let Some(help) = diagnostic.help.as_ref().filter(|h| h.starts_with('.')) {
@@ -189,6 +230,50 @@ mod tests {
             ),
             ".alter table T policy update ```[\n  {\n    \"Source\": \"S\",\n    \"Query\": \"S\", \"ManagedIdentity\": \"system\"\n  }\n]```"
         );
+    }
+
+    /// Renames the first misspelled property UP202 reports in `script` and returns the new text.
+    fn renamed(script: &str) -> String {
+        let workspace = from_texts(&[("a.kql", script)], &LoadOptions::default());
+        let found = crate::check::check(&workspace, &Default::default());
+        let diagnostic = found.iter().find(|d| d.code.code == "UP202").expect("a misspelled property");
+        let span = diagnostic.primary.span;
+        let (_, _, member) =
+            written_policy_members(&workspace.model).find(|(_, _, m)| m.key_span == span).expect("its member");
+        let name = intended_property(&member.key).unwrap();
+        let edit = rename_key(script, span, &member.key, name).unwrap();
+        let mut text = script.to_string();
+        text.replace_range(edit.span.range(), &edit.text);
+        let again = from_texts(&[("a.kql", &text)], &LoadOptions::default());
+        let found = crate::check::check(&again, &Default::default());
+        assert!(!found.iter().any(|d| d.code.code == "UP202" || d.code.code == "UP901"), "{text}: {found:?}");
+        text
+    }
+
+    #[test]
+    fn a_misspelled_property_is_renamed_in_its_own_quoting() {
+        assert_eq!(
+            renamed(".alter table T policy update @'[{\"Sourc\": \"S\", \"Query\": \"S\"}]'"),
+            ".alter table T policy update @'[{\"Source\": \"S\", \"Query\": \"S\"}]'"
+        );
+        assert_eq!(
+            renamed(".alter table T policy update \"[{\\\"Source\\\":\\\"S\\\",\\\"Querry\\\":\\\"S\\\"}]\""),
+            ".alter table T policy update \"[{\\\"Source\\\":\\\"S\\\",\\\"Query\\\":\\\"S\\\"}]\""
+        );
+        assert_eq!(
+            renamed(
+                ".alter table T policy update @\"[{\"\"Source\"\": \"\"S\"\", \"\"Query\"\": \"\"S\"\", \"\"IsTransactinal\"\": true}]\""
+            ),
+            ".alter table T policy update @\"[{\"\"Source\"\": \"\"S\"\", \"\"Query\"\": \"\"S\"\", \"\"IsTransactional\"\": true}]\""
+        );
+        assert_eq!(
+            renamed(
+                ".alter table T policy update ```[{'Source': 'S', 'Query': 'S', isenabled: true, ManagedIdentiy: 'system'}]```"
+            ),
+            ".alter table T policy update ```[{'Source': 'S', 'Query': 'S', isenabled: true, ManagedIdentity: 'system'}]```"
+        );
+        // A key not written plainly (an escape inside the name) is left to the user.
+        assert_eq!(rename_key("'Sour\\u0063'", Span::new(0, 13), "Sourc", "Source"), None);
     }
 
     #[test]
