@@ -27,6 +27,8 @@ pub struct Outputs {
     /// Column names that one operator declares twice: each place once, with the first policy
     /// entry that reaches it.
     pub duplicate_columns: Vec<DuplicateColumn>,
+    /// The target table's schema of every entry (keyed as `entries`): `None` when not known.
+    pub targets: BTreeMap<UnitId, Option<TableType>>,
 }
 
 /// A column name declared a second time by one operator of a query.
@@ -58,6 +60,12 @@ impl Outputs {
     pub fn output(&self, unit: UnitId) -> Option<&TableType> {
         self.entries.get(&unit).and_then(Option::as_ref)
     }
+
+    /// The schema of the target table of the entry whose `Query` is `unit` (a table made by
+    /// `.set T <| query` has that query's output).
+    pub fn target(&self, unit: UnitId) -> Option<&TableType> {
+        self.targets.get(&unit).and_then(Option::as_ref)
+    }
 }
 
 /// Where a column was made, in its file (origins carry the unit as their source).
@@ -75,8 +83,12 @@ pub fn check(workspace: &Workspace) -> Outputs {
             for table in database.tables.values() {
                 for entry in &table.update_policy.entries {
                     let Some(unit) = entry.query else { continue };
+                    // The tables' own schemas (typing the query of a `.set` that made one) are
+                    // no part of the policy: nothing found there is reported for it.
+                    env.policy = None;
                     env.source_table =
                         source_name(entry).and_then(|name| database.tables.get(name)).and_then(|t| env.table_schema(t));
+                    outputs.targets.insert(unit, env.table_schema(table));
                     env.policy = Some(unit);
                     outputs.entries.insert(unit, env.unit_output(unit, &[]).map(Value::into_table));
                 }

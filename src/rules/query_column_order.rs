@@ -28,13 +28,10 @@ impl Rule for QueryColumnOrder {
                 continue;
             }
             let Some(unit) = view.unit else { continue };
-            let Some(table) = view.database.tables.get(view.table) else { continue };
-            let (Some(output), Some(target)) =
-                (context.outputs.output(unit), typecheck::table_schema(context.workspace, table))
-            else {
+            let (Some(output), Some(target)) = (context.outputs.output(unit), context.outputs.target(unit)) else {
                 continue;
             };
-            if typecheck::verdict(Some(output), Some(&target)) != Verdict::Match {
+            if typecheck::verdict(Some(output), Some(target)) != Verdict::Match {
                 continue;
             }
             // A position whose name is the table's name of another position.
@@ -57,12 +54,12 @@ impl Rule for QueryColumnOrder {
                     ),
                     view.primary(format!("`{}` is the {} column of the output", column.name, ordinal(i + 1))),
                 )
-                .with_note(side_by_side(output, &target, view.table, Some(i)))
+                .with_note(side_by_side(output, target, view.table, Some(i)))
                 .with_note(META.cite(
                     "ADX maps the query's output to the target table by position, not by name",
                     sources::UPDATE_POLICY,
                 ));
-            if let Some(project) = corrected_project(output, &target) {
+            if let Some(project) = corrected_project(output, target) {
                 diagnostic = diagnostic.with_help(format!("end the query with `{project}`"));
             }
             out.push(diagnostic);

@@ -121,14 +121,12 @@ impl Rule for QuerySchemaMismatch {
             }
             let Some(unit) = view.unit else { continue };
             let Some(table) = view.database.tables.get(view.table) else { continue };
-            let (Some(output), Some(target)) =
-                (context.outputs.output(unit), typecheck::table_schema(context.workspace, table))
-            else {
+            let (Some(output), Some(target)) = (context.outputs.output(unit), context.outputs.target(unit)) else {
                 continue;
             };
-            match typecheck::verdict(Some(output), Some(&target)) {
-                Verdict::CountMismatch => out.push(count_mismatch(context, view, table, output, &target)),
-                Verdict::TypeMismatch(i) => out.push(type_mismatch(context, view, table, output, &target, i)),
+            match typecheck::verdict(Some(output), Some(target)) {
+                Verdict::CountMismatch => out.push(count_mismatch(context, view, table, output, target)),
+                Verdict::TypeMismatch(i) => out.push(type_mismatch(context, view, table, output, target, i)),
                 Verdict::Match | Verdict::Unknown => {}
             }
         }
