@@ -164,13 +164,21 @@ impl Workspace {
                 (units, stated)
             })
             .collect();
-        self.units.reserve_exact(made.iter().map(|(units, _)| units.len()).sum());
+        // The first file's units become the vector of all (one file of many queries is not
+        // held twice), grown once to the total.
+        let total = made.iter().map(|(units, _)| units.len()).sum::<usize>();
         for (units, stated) in made {
             let start = self.units.len();
+            if start == 0 {
+                self.units = units;
+                self.units.reserve_exact(total - self.units.len());
+            } else {
+                self.units.extend(units);
+            }
             self.stated.push(stated);
-            self.units.extend(units);
             self.unit_ranges.push(start..self.units.len());
         }
+        self.units.shrink_to_fit();
         self.assign_contexts(options);
         self.build_model(options);
     }

@@ -109,7 +109,15 @@ pub fn analyze_with_parameters(text: &str, tokens: &[Token], block: &Block, para
         });
     }
     analyzer.block(block);
-    analyzer.out
+    // Kept for the whole run, one per unit: without the spare room of their growth (a query
+    // reading one table would hold room for four reads).
+    let mut out = analyzer.out;
+    out.references.shrink_to_fit();
+    out.reads.shrink_to_fit();
+    out.plugins.shrink_to_fit();
+    out.external_data.shrink_to_fit();
+    out.dynamic_references.shrink_to_fit();
+    out
 }
 
 /// Where a name is evaluated, which decides what a bare name means.

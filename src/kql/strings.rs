@@ -40,7 +40,7 @@ pub struct OffsetMap {
 impl OffsetMap {
     /// The identity map of a text of `len` bytes that starts at `source_start`.
     pub fn identity(source_start: usize, len: usize) -> OffsetMap {
-        let mut map = OffsetMap { segments: Vec::new(), origin: source_start as u32 };
+        let mut map = OffsetMap { segments: Vec::with_capacity(1), origin: source_start as u32 };
         map.push_copied(0, source_start, len);
         map
     }

@@ -86,6 +86,8 @@ pub fn parse_script(text: &str) -> Script {
             pos = limit;
         }
     }
+    // Kept for the whole run: without the spare room of its growth.
+    script.items.shrink_to_fit();
     script
 }
 
