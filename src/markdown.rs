@@ -27,9 +27,51 @@ pub fn script_text(markdown: &str) -> String {
     String::from_utf8(bytes).unwrap_or_default()
 }
 
+/// The opening fence of a Kusto block that is never closed: CommonMark runs such a block to
+/// the end of the file, so everything below it is read as Kusto (and a forgotten fence shows
+/// as a syntax error per paragraph). The range is the fence's line, without its line break.
+pub fn unclosed_kusto_fence(markdown: &str) -> Option<std::ops::Range<usize>> {
+    for (event, range) in Parser::new(markdown).into_offset_iter() {
+        let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) = event else { continue };
+        let language = info.split(|c: char| c.is_whitespace() || c == ',' || c == '{').next().unwrap_or("");
+        if !LANGUAGES.iter().any(|l| l.eq_ignore_ascii_case(language)) {
+            continue;
+        }
+        let block = &markdown[range.clone()];
+        let opening = block.lines().next().unwrap_or("").trim_start();
+        let fence = opening.chars().next().unwrap_or('`');
+        let width = opening.chars().take_while(|&c| c == fence).count();
+        // Closed: a last line of at least as many of the same fence characters, and nothing else.
+        let last = block.trim_end_matches(['\n', '\r']).lines().skip(1).last().map(str::trim);
+        let closed = last.is_some_and(|l| l.len() >= width && l.chars().all(|c| c == fence));
+        if !closed {
+            let line_end = block.find(['\n', '\r']).map_or(range.end, |at| range.start + at);
+            return Some(range.start..line_end);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_a_kusto_fence_left_open() {
+        let open = "# Runbook\n\n```kusto\n.create table T (a:int)\n\nSome prose.\n";
+        assert_eq!(unclosed_kusto_fence(open).map(|r| &open[r]), Some("```kusto"));
+        for closed in [
+            "```kusto\nT\n```\n",
+            "```kusto\nT\n```",
+            "  ~~~~kql\nT\n  ~~~~~\n\ntext",
+            "```python\nprint(1)\n",
+            "````kql\n```\n````\n",
+        ] {
+            assert_eq!(unclosed_kusto_fence(closed), None, "{closed:?}");
+        }
+        // A fence closed with fewer characters than it opened with is no closing fence.
+        assert!(unclosed_kusto_fence("````kql\nT\n```\n").is_some());
+    }
 
     #[test]
     fn keeps_kusto_blocks_in_place_and_blanks_the_rest() {

@@ -341,7 +341,16 @@ fn analyse(sources: SourceMap, ids: Vec<FileId>, mut problems: Vec<Diagnostic>, 
 /// The script of a file (of a Markdown file: of its Kusto code blocks).
 fn parse(file: &SourceFile) -> Script {
     if discover::is_markdown(&file.path) {
-        script::parse_script(&markdown::script_text(&file.text))
+        let mut script = script::parse_script(&markdown::script_text(&file.text));
+        if let Some(fence) = markdown::unclosed_kusto_fence(&file.text) {
+            let message = "this Kusto code block is never closed: the rest of the file is read as Kusto (close it with \
+                           a fence line like the one that opens it)";
+            script.errors.insert(
+                0,
+                crate::kql::parser::SyntaxError::new(crate::span::Span::new(fence.start, fence.end), message),
+            );
+        }
+        script
     } else {
         script::parse_script(&file.text)
     }

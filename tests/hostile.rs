@@ -212,7 +212,12 @@ fn an_unterminated_fence_at_the_start_of_a_large_file_is_one_error() {
     markdown.write("uplint.toml", "markdown = true\n");
     markdown.write("runbook.md", format!("```kusto\n.create table T (a:int)\n{prose}"));
     let run = markdown.check(&[]);
-    run.assert_checked_with("runbook.md");
+    let lines = run.assert_checked_with("runbook.md");
+    assert!(
+        lines[0].starts_with("runbook.md:1:1: error[UP901] this Kusto code block is never closed"),
+        "{:?}",
+        &lines[..lines.len().min(3)]
+    );
 }
 
 #[test]
