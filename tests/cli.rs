@@ -224,3 +224,30 @@ fn model_json_gives_each_policy_entry_its_output_and_check_json_its_subject() {
         &serde_json::json!({"kind": "update-policy-entry", "cluster": null, "database": "default", "table": "Orders", "index": 0})
     );
 }
+
+/// The model shows the columns uplint believes in: a table made by `.set-or-append T <| query`
+/// has its query's schema, and an external table the columns of its command.
+#[test]
+fn model_json_shows_tables_made_by_queries_and_external_table_columns() {
+    let columns = |value: &serde_json::Value| -> Vec<String> {
+        value
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| format!("{}:{}", c["name"].as_str().unwrap(), c["type"].as_str().unwrap()))
+            .collect()
+    };
+    let (_, out, _) = uplint(&["model", "fixtures/rules/UP301/fires/target_made_by_set_or_append"]);
+    let model: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let tables = model["clusters"][0]["databases"][0]["tables"].as_array().unwrap();
+    let events = tables.iter().find(|t| t["name"] == "Events").unwrap();
+    assert_eq!(events["definitions"][0]["columns"], serde_json::json!([]), "the command writes no columns");
+    assert_eq!(events["schema"]["open"], false);
+    assert_eq!(columns(&events["schema"]["columns"]), ["Id:long", "Name:string", "When:datetime"]);
+    let (_, out, _) = uplint(&["model", "fixtures/rules/UP103/clean/accelerated_over_100_years"]);
+    let model: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let products = &model["clusters"][0]["databases"][0]["external_tables"][0];
+    assert_eq!(products["name"], "Products");
+    assert_eq!(columns(&products["definitions"][0]["columns"]), ["Id:string", "Name:string"]);
+    assert_eq!(products["definitions"][0]["impersonation"], false);
+}

@@ -90,6 +90,9 @@ struct KnownTableJson<'a> {
 struct TableJson<'a> {
     name: &'a str,
     definitions: Vec<TableDefinitionJson<'a>>,
+    /// The columns in effect after every command, as the type checker sees them (a table made
+    /// by `.set T <| query` has its query's); `null` when they are not known.
+    schema: Option<OutputJson>,
     update_policy: Option<UpdatePolicyJson<'a>>,
     row_level_security: Option<RowLevelSecurityJson<'a>>,
     restricted_view_access: Option<RestrictedViewAccessJson<'a>>,
@@ -225,6 +228,8 @@ struct ExternalTableDefinitionJson<'a> {
     #[serde(flatten)]
     place: Place<'a>,
     kind: Option<&'a str>,
+    /// `null` when the command gives no schema (a delta table's comes from its files).
+    columns: Option<Vec<ColumnJson<'a>>>,
     impersonation: bool,
 }
 
@@ -312,6 +317,9 @@ fn database<'a>(w: &'a Workspace, outputs: &Outputs, db: &'a Database) -> Databa
                         columns: d.columns.iter().map(|(n, ty)| ColumnJson { name: n, type_name: ty }).collect(),
                     })
                     .collect(),
+                schema: crate::typecheck::table_schema(w, t)
+                    .filter(|t| !(t.open && t.columns.is_empty()))
+                    .map(|t| output_json(&t)),
                 update_policy: (!t.update_policy.commands.is_empty()).then(|| UpdatePolicyJson {
                     entries: t
                         .update_policy
@@ -390,6 +398,10 @@ fn database<'a>(w: &'a Workspace, outputs: &Outputs, db: &'a Database) -> Databa
                     .map(|d| ExternalTableDefinitionJson {
                         place: place(s, &d.location),
                         kind: d.kind.as_deref(),
+                        columns: d
+                            .columns
+                            .as_ref()
+                            .map(|c| c.iter().map(|(n, ty)| ColumnJson { name: n, type_name: ty }).collect()),
                         impersonation: d.impersonation,
                     })
                     .collect(),
