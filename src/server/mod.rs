@@ -29,7 +29,7 @@ use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestI
 use lsp_types::notification::Notification as _;
 use lsp_types::request::Request as _;
 use lsp_types::{self as lsp, Uri};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use convert::Encoding;
 use project::Project;
@@ -545,22 +545,52 @@ impl Server {
                 message,
             });
         }
-        let project = &self.projects[index];
+        let project = &mut self.projects[index];
         let sources = &project.workspace.sources;
-        let mut by_file: FxHashMap<PathBuf, Vec<lsp::Diagnostic>> = FxHashMap::default();
+        let mut found: FxHashMap<crate::source::FileId, Vec<&crate::diagnostic::Diagnostic>> = FxHashMap::default();
         for diagnostic in &project.diagnostics {
-            let path = &sources.get(diagnostic.primary.file).path;
-            let page = self.pages.get(diagnostic.code.code).cloned();
-            by_file.entry(path.clone()).or_default().push(convert::diagnostic(
-                sources,
-                diagnostic,
-                page,
-                self.encoding,
-            ));
+            found.entry(diagnostic.primary.file).or_default().push(diagnostic);
         }
+        // Converting positions is most of publishing: only files whose diagnostics changed, or
+        // point into a file whose text changed, are converted and compared again.
+        let mut previous = project.published.take();
+        let mut published = project::Published::default();
+        let mut with_diagnostics: FxHashSet<PathBuf> = FxHashSet::default();
+        let mut by_file: FxHashMap<PathBuf, Vec<lsp::Diagnostic>> = FxHashMap::default();
+        for (file, diagnostics) in found {
+            let path = &sources.get(file).path;
+            with_diagnostics.insert(path.clone());
+            let kept = previous.as_mut().and_then(|previous| {
+                let moved = |l: &crate::diagnostic::Label| previous.changed.contains(&l.file);
+                if diagnostics.iter().any(|d| moved(&d.primary) || d.labels.iter().any(moved)) {
+                    return None;
+                }
+                let before = previous.diagnostics.remove(&file)?;
+                let same = before.len() == diagnostics.len() && before.iter().zip(&diagnostics).all(|(a, b)| a == *b);
+                same.then_some(before)
+            });
+            let kept = match kept {
+                Some(kept) => kept,
+                None => {
+                    let converted = diagnostics.iter().map(|diagnostic| {
+                        let page = self.pages.get(diagnostic.code.code).cloned();
+                        convert::diagnostic(sources, diagnostic, page, self.encoding)
+                    });
+                    by_file.insert(path.clone(), converted.collect());
+                    diagnostics.into_iter().cloned().collect()
+                }
+            };
+            published.diagnostics.insert(file, kept);
+        }
+        project.published = Some(published);
+        let project = &self.projects[index];
         // Files of the project that had diagnostics and have none now.
-        let cleared: Vec<PathBuf> =
-            self.current.keys().filter(|path| project.covers(path) && !by_file.contains_key(*path)).cloned().collect();
+        let cleared: Vec<PathBuf> = self
+            .current
+            .keys()
+            .filter(|path| project.covers(path) && !with_diagnostics.contains(*path))
+            .cloned()
+            .collect();
         let mut changed = Vec::new();
         for path in cleared {
             self.current.remove(&path);

@@ -35,6 +35,17 @@ pub struct Project {
     pub diagnostics: Vec<Diagnostic>,
     /// The resolution of the workspace as it is, once a request needed it.
     resolution: Option<Resolution>,
+    /// What was last published, per file, as found (to convert only what changed), and the files
+    /// whose text changed since (their lines moved: what points into them is converted again).
+    /// `None`: everything is converted again (after a reload).
+    pub published: Option<Published>,
+}
+
+/// The diagnostics last published per file, and the files whose text changed since.
+#[derive(Default)]
+pub struct Published {
+    pub diagnostics: FxHashMap<FileId, Vec<Diagnostic>>,
+    pub changed: rustc_hash::FxHashSet<FileId>,
 }
 
 impl Project {
@@ -65,6 +76,7 @@ impl Project {
             ids: FxHashMap::default(),
             diagnostics: Vec::new(),
             resolution: None,
+            published: None,
         }
     }
 
@@ -118,6 +130,7 @@ impl Project {
         let texts = |path: &Path| open.get(path).cloned();
         self.workspace = workspace::load_files(&files, &cwd, &self.options, &texts);
         self.ids = self.workspace.sources.files().map(|(id, file)| (file.path.clone(), id)).collect();
+        self.published = None;
         self.check();
     }
 
@@ -127,6 +140,9 @@ impl Project {
             changes.into_iter().filter(|(id, text)| self.workspace.sources.get(*id).text != *text).collect();
         if changes.is_empty() {
             return;
+        }
+        if let Some(published) = &mut self.published {
+            published.changed.extend(changes.iter().map(|(id, _)| *id));
         }
         self.workspace.set_texts(changes, &self.options);
         self.check();
