@@ -29,12 +29,15 @@
 //!   they take the plain settings the configuration gives them.
 //! * [`discover`]: which files to read: explicit files, and the scripts under directories
 //!   walked like ripgrep (`.gitignore`, `.ignore`, hidden files; the `ignore` crate) filtered by
-//!   `include`, `exclude` and `extensions`.
-//! * [`markdown`]: the Kusto fenced blocks of a Markdown runbook as a script, in place.
+//!   `include`, `exclude` and `extensions`; folders it could not read and links that loop back
+//!   are kept as problems (`UP902`), never skipped in silence.
+//! * [`markdown`]: the Kusto fenced blocks of a Markdown runbook as a script, in place, and the
+//!   opening fence of a block never closed.
 //! * [`context`]: the database and cluster every file runs against, and why (`connect`,
 //!   `config`, `folder`, `default`).
 //! * [`source`]: the files' text ([`source::SourceMap`], which codespan-reporting reads),
-//!   loading with its failures (`UP902`; UTF-16 files with a byte order mark are decoded), and
+//!   loading with its failures (`UP902`; UTF-16 files with a byte order mark are decoded; only
+//!   regular files are opened, never a FIFO or a device), and
 //!   byte offsets to lines and columns.
 //! * [`script`]: a file cut into `#connect` directives, management commands and query text;
 //!   [`script::command`] types every modelled command with spans, [`script::parse`] parses
