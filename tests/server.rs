@@ -1,151 +1,21 @@
 //! `uplint server` driven over standard input and output as an editor would.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+mod lsp_client;
+use lsp_client::{Client, uri};
+
 const TIMEOUT: Duration = Duration::from_secs(20);
 
-struct Client {
-    child: Child,
-    stdin: ChildStdin,
-    messages: Receiver<Value>,
-    /// Notifications and server requests received while waiting for something else.
-    backlog: Vec<Value>,
-    next_id: i64,
-}
-
-impl Client {
-    fn start(root: &Path, capabilities: Value) -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_uplint"))
-            .arg("server")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the server starts");
-        let stdin = child.stdin.take().unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let (sender, messages) = channel();
-        std::thread::spawn(move || {
-            loop {
-                let mut length = None;
-                loop {
-                    let mut line = String::new();
-                    if stdout.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let line = line.trim_end();
-                    if line.is_empty() {
-                        break;
-                    }
-                    if let Some(n) = line.strip_prefix("Content-Length: ") {
-                        length = n.parse::<usize>().ok();
-                    }
-                }
-                let mut body = vec![0; length.expect("a Content-Length header")];
-                if stdout.read_exact(&mut body).is_err() {
-                    return;
-                }
-                if sender.send(serde_json::from_slice(&body).expect("JSON")).is_err() {
-                    return;
-                }
-            }
-        });
-        let mut client = Client { child, stdin, messages, backlog: Vec::new(), next_id: 0 };
-        let result = client.request(
-            "initialize",
-            json!({"processId": null, "rootUri": uri(root), "capabilities": capabilities,
-                   "workspaceFolders": [{"uri": uri(root), "name": "project"}]}),
-        );
-        assert!(result["capabilities"]["hoverProvider"] == true, "{result}");
-        client.notify("initialized", json!({}));
-        client
-    }
-
-    fn send(&mut self, message: Value) {
-        let body = message.to_string();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
-        self.stdin.flush().unwrap();
-    }
-
-    fn notify(&mut self, method: &str, params: Value) {
-        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
-    }
-
-    /// Sends a request and returns its response (`result` or `error`).
-    fn call(&mut self, method: &str, params: Value) -> Value {
-        self.next_id += 1;
-        let id = self.next_id;
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-        self.wait(|m| m["id"] == id && m.get("method").is_none())
-    }
-
-    fn request(&mut self, method: &str, params: Value) -> Value {
-        let response = self.call(method, params);
-        assert!(response.get("error").is_none(), "{response}");
-        response["result"].clone()
-    }
-
-    /// The first message (from the backlog, then new ones) that `wanted` accepts.
-    fn wait(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
-        if let Some(index) = self.backlog.iter().position(&wanted) {
-            return self.backlog.remove(index);
-        }
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            match self.messages.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(message) if wanted(&message) => return message,
-                Ok(message) => self.backlog.push(message),
-                Err(RecvTimeoutError::Timeout) => panic!("timed out; received: {:#?}", self.backlog),
-                Err(RecvTimeoutError::Disconnected) => panic!("the server exited; received: {:#?}", self.backlog),
-            }
-        }
-    }
-
-    /// The next diagnostics published for `path`.
-    fn diagnostics(&mut self, path: &Path) -> Vec<Value> {
-        let uri = uri(path);
-        let message =
-            self.wait(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri.as_str());
-        message["params"]["diagnostics"].as_array().unwrap().clone()
-    }
-
-    /// True when diagnostics for `path` arrive within `wait`.
-    fn publishes_within(&mut self, path: &Path, wait: Duration) -> bool {
-        let uri = uri(path);
-        let deadline = Instant::now() + wait;
-        while let Ok(message) = self.messages.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            let found = message["method"] == "textDocument/publishDiagnostics" && message["params"]["uri"] == uri;
-            self.backlog.push(message);
-            if found {
-                return true;
-            }
-        }
-        false
-    }
-
-    fn shutdown(mut self) {
-        self.request("shutdown", Value::Null);
-        self.notify("exit", Value::Null);
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "{status}");
-                return;
-            }
-            assert!(Instant::now() < deadline, "the server did not exit");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-fn uri(path: &Path) -> String {
-    format!("file://{}", path.display())
+/// A server started and initialized on `root` with the client `capabilities`.
+fn start(root: &Path, capabilities: Value) -> Client {
+    let mut client = Client::spawn(TIMEOUT, false);
+    let server = client.initialize(root, capabilities);
+    assert!(server["hoverProvider"] == true, "{server}");
+    client
 }
 
 const FUNCTIONS: &str = "#connect cluster('contoso').database('Sales')\n\
@@ -200,7 +70,7 @@ fn change(client: &mut Client, path: &Path, version: i64, text: &str) {
 fn edits_recheck_other_files_and_requests_answer_about_the_project() {
     let root = project("edit");
     let (functions, policies) = (root.join("functions.kql"), root.join("policies.kql"));
-    let mut client = Client::start(&root, json!({}));
+    let mut client = start(&root, json!({}));
 
     // The whole project is checked at start: the policy reads Reference through `Enrich`.
     let diagnostics = client.diagnostics(&policies);
@@ -309,7 +179,7 @@ fn edits_recheck_other_files_and_requests_answer_about_the_project() {
 #[test]
 fn a_panic_is_logged_and_the_server_keeps_serving() {
     let root = project("panic");
-    let mut client = Client::start(&root, json!({}));
+    let mut client = start(&root, json!({}));
     let response = client.call("uplint/debugPanic", Value::Null);
     assert_eq!(response["error"]["code"], -32603, "{response}");
     let log = client.wait(|m| m["method"] == "window/logMessage" && m["params"]["type"] == 1);
@@ -328,7 +198,7 @@ fn a_panic_is_logged_and_the_server_keeps_serving() {
 fn changes_are_debounced_and_saves_check_at_once() {
     let root = project("debounce");
     let (functions, policies) = (root.join("functions.kql"), root.join("policies.kql"));
-    let mut client = Client::start(&root, json!({}));
+    let mut client = start(&root, json!({}));
     assert_eq!(codes(&client.diagnostics(&policies)), ["UP001"]);
     open(&mut client, &functions, FUNCTIONS);
     // A burst of changes: nothing is checked until the typing stops.
@@ -355,7 +225,7 @@ fn clients_that_pull_diagnostics_are_not_sent_them() {
     let (functions, policies) = (root.join("functions.kql"), root.join("policies.kql"));
     let capabilities = json!({"textDocument": {"diagnostic": {"dynamicRegistration": false}},
                               "workspace": {"diagnostics": {"refreshSupport": true}}});
-    let mut client = Client::start(&root, capabilities);
+    let mut client = start(&root, capabilities);
     let pulled = client.request("textDocument/diagnostic", json!({"textDocument": {"uri": uri(&policies)}}));
     assert_eq!(pulled["kind"], "full");
     assert_eq!(codes(pulled["items"].as_array().unwrap()), ["UP001"]);
@@ -367,7 +237,7 @@ fn clients_that_pull_diagnostics_are_not_sent_them() {
     client.send(json!({"jsonrpc": "2.0", "id": refresh["id"], "result": null}));
     let pulled = client.request("textDocument/diagnostic", json!({"textDocument": {"uri": uri(&policies)}}));
     assert_eq!(pulled["items"], json!([]));
-    assert!(!client.backlog.iter().any(|m| m["method"] == "textDocument/publishDiagnostics"));
+    assert!(!client.backlog().iter().any(|m| m["method"] == "textDocument/publishDiagnostics"));
     client.shutdown();
     std::fs::remove_dir_all(&root).unwrap();
 }
@@ -376,7 +246,7 @@ fn clients_that_pull_diagnostics_are_not_sent_them() {
 fn files_created_changed_and_deleted_outside_the_editor_are_picked_up() {
     let root = project("watch");
     let capabilities = json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}});
-    let mut client = Client::start(&root, capabilities);
+    let mut client = start(&root, capabilities);
     let registration = client.wait(|m| m["method"] == "client/registerCapability");
     assert_eq!(registration["params"]["registrations"][0]["method"], "workspace/didChangeWatchedFiles");
     client.send(json!({"jsonrpc": "2.0", "id": registration["id"], "result": null}));
@@ -411,7 +281,7 @@ fn files_created_changed_and_deleted_outside_the_editor_are_picked_up() {
 fn saving_the_configuration_reloads_the_project() {
     let root = project("config");
     let policies = root.join("policies.kql");
-    let mut client = Client::start(&root, json!({}));
+    let mut client = start(&root, json!({}));
     assert_eq!(codes(&client.diagnostics(&policies)), ["UP001"]);
     let config = root.join("uplint.toml");
     std::fs::write(&config, "[rules]\nignore = [\"UP001\"]\n").unwrap();
@@ -431,7 +301,7 @@ fn saving_the_configuration_reloads_the_project() {
 fn suppression_comments_apply_in_the_editor() {
     let root = project("suppress");
     let policies = root.join("policies.kql");
-    let mut client = Client::start(&root, json!({}));
+    let mut client = start(&root, json!({}));
     assert_eq!(codes(&client.diagnostics(&policies)), ["UP001"]);
     let suppressed = POLICIES.replace(
         ".alter table Orders",
@@ -453,7 +323,7 @@ fn a_misspelled_policy_property_is_renamed_by_a_code_action() {
     // `IsTransactional` misspelled: UP202 says which property it means.
     let misspelled = POLICIES.replace("\"IsTransactional\"", "\"IsTransactinal\"");
     std::fs::write(&policies, &misspelled).unwrap();
-    let mut client = Client::start(&root, json!({}));
+    let mut client = start(&root, json!({}));
     let diagnostics = client.diagnostics(&policies);
     assert!(codes(&diagnostics).contains(&"UP202".to_string()), "{diagnostics:#?}");
     open(&mut client, &policies, &misspelled);
