@@ -406,3 +406,32 @@ fn a_path_with_non_utf8_bytes_is_checked_and_shown_lossily() {
         }
     }
 }
+
+/// A file holding terminal escape sequences (clear the screen, retitle the window, 8-bit CSI)
+/// is shown in the human format with its control characters made visible, so reading a report
+/// cannot drive the reader's terminal; colours of the report itself still work.
+#[test]
+fn terminal_escape_sequences_in_a_file_do_not_reach_the_terminal() {
+    let project = Project::new("escapes");
+    project.write(
+        "escapes.kql",
+        ".alter table Orders policy update\n@'[{\"IsEnabled\": true, \"Source\": \"Raw\u{1b}[2J\u{1b}]0;owned\u{7}\u{9b}31m\", \
+         \"Query\": \"Raw | lookup (database(''Reference'').Countries) on Country\", \"IsTransactional\": true}]'\n",
+    );
+    for color in ["never", "always"] {
+        let output = Command::cargo_bin("uplint")
+            .unwrap()
+            .current_dir(&project.0)
+            .args(["check", "--format", "human", "--color", color])
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("escapes.kql"), "{stdout}");
+        assert!(stdout.contains("\u{FFFD}[2J"), "the escape is shown as a visible character:\n{stdout}");
+        assert!(!stdout.contains("\u{1b}[2J") && !stdout.contains('\u{7}') && !stdout.contains('\u{9b}'), "{stdout:?}");
+        if color == "always" {
+            assert!(stdout.contains("\u{1b}[0m"), "the report's own colours remain: {stdout:?}");
+        }
+    }
+}

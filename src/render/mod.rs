@@ -15,6 +15,7 @@ pub mod refs;
 pub mod sarif;
 pub mod schema;
 pub mod snippet;
+pub mod terminal;
 
 use std::collections::HashMap;
 
@@ -210,9 +211,10 @@ pub fn emit_diagnostic(out: &mut dyn WriteColor, sources: &SourceMap, diagnostic
         .with_labels(labels)
         .with_notes(notes);
     let config = term::Config::default();
+    let out = &mut terminal::Visible(out);
     match &windowed {
-        Some(windowed) => term::emit_to_write_style(&mut *out, &config, windowed, &rendered),
-        None => term::emit_to_write_style(&mut *out, &config, sources, &rendered),
+        Some(windowed) => term::emit_to_write_style(out, &config, windowed, &rendered),
+        None => term::emit_to_write_style(out, &config, sources, &rendered),
     }
     .map_err(|e| match e {
         codespan_reporting::files::Error::Io(e) => e,
