@@ -99,7 +99,9 @@
 //! * [`diagnostic`]: problems as plain data (code, severity, labels, notes, help), and
 //!   [`diagnostic::CodeInfo`], the metadata of every code ([`rules::catalog`]) that renderers get.
 //! * [`render`]: a [`render::Report`] (files, diagnostics, code metadata) to each output format,
-//!   one file per format; renderers never know rules or how diagnostics were found.
+//!   one file per format; renderers never know rules or how diagnostics were found. The human
+//!   format shows long lines in windows ([`render::snippet`]) and file text with its terminal
+//!   control characters made visible ([`render::terminal`]).
 //! * [`server`]: `uplint server`, a language server (`lsp-server`, `lsp-types`) that keeps each
 //!   opened folder's workspace warm and runs the stages above again after an edit
 //!   ([`workspace::Workspace::set_texts`] parses only what changed); it holds no rule or parsing
