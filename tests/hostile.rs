@@ -435,3 +435,41 @@ fn terminal_escape_sequences_in_a_file_do_not_reach_the_terminal() {
         }
     }
 }
+
+/// A policy written on one 300 KB line whose fix is the whole command: the human format shows
+/// windows of the line and the start of the fixed command, not 300 KB per diagnostic; the JSON
+/// format keeps the whole command.
+#[test]
+fn the_fix_of_a_huge_one_line_policy_is_cut_in_the_human_format() {
+    let project = Project::new("huge-help");
+    let filler = "| where Country != 'x' ".repeat(13_000);
+    let policy = format!(
+        ".alter table Wide policy update @'[{{\"IsEnabled\": true, \"Source\": \"RawOrders\", \"Query\": \"RawOrders | lookup (database(''Reference'').Countries) on Country {}\", \"IsTransactional\": true}}]'\n",
+        filler.replace('\'', "''")
+    );
+    project.write("huge.kql", &policy);
+    let run = |format: &str| {
+        let output = Command::cargo_bin("uplint")
+            .unwrap()
+            .current_dir(&project.0)
+            .args(["check", "huge.kql", "--format", format])
+            .env("NO_COLOR", "1")
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let human = run("human");
+    assert!(
+        human.contains("UP001") && human.contains("more bytes; `--format json` gives the whole command"),
+        "{}",
+        &human[..human.len().min(3000)]
+    );
+    assert!(human.len() < 20_000, "{} bytes of human output", human.len());
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    let help = json["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "UP001").unwrap()["help"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(help.len() > policy.len() / 2, "the JSON keeps the whole command ({} bytes)", help.len());
+}

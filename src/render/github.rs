@@ -49,7 +49,7 @@ pub fn write(out: &mut dyn Write, report: &Report<'_>) -> std::io::Result<()> {
             message.push_str(&format!("\nnote: {note}"));
         }
         if let Some(help) = &d.help {
-            message.push_str(&format!("\nhelp: {help}"));
+            message.push_str(&format!("\nhelp: {}", super::shown_help(help)));
         }
         writeln!(out, "::{command} {properties}::{}", escape_data(&message))?;
     }

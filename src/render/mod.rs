@@ -203,7 +203,7 @@ pub fn emit_diagnostic(out: &mut dyn WriteColor, sources: &SourceMap, diagnostic
     );
     let mut notes = diagnostic.notes.clone();
     if let Some(help) = &diagnostic.help {
-        notes.push(format!("help: {help}"));
+        notes.push(format!("help: {}", shown_help(help)));
     }
     let rendered = cs::Diagnostic::new(severity)
         .with_code(format!("{}({})", diagnostic.code.code, diagnostic.code.name))
@@ -220,6 +220,27 @@ pub fn emit_diagnostic(out: &mut dyn WriteColor, sources: &SourceMap, diagnostic
         codespan_reporting::files::Error::Io(e) => e,
         other => std::io::Error::other(other),
     })
+}
+
+/// Help longer than this many bytes (the fixed command of a policy written on one huge line) is
+/// cut in the formats people read (human, GitHub annotations); `--format json` keeps all of it.
+pub const LONG_HELP: usize = 2000;
+
+/// The help as the formats people read show it: whole, or its start and how much is left out.
+pub fn shown_help(help: &str) -> std::borrow::Cow<'_, str> {
+    if help.len() <= LONG_HELP {
+        return std::borrow::Cow::Borrowed(help);
+    }
+    let mut end = LONG_HELP / 2;
+    while !help.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!(
+        "{}{} ({} more bytes; `--format json` gives the whole command)",
+        &help[..end],
+        snippet::ELLIPSIS,
+        help.len() - end
+    ))
 }
 
 /// Text for XML attributes and content.
@@ -246,6 +267,17 @@ pub fn xml_escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_help_is_cut_on_a_character_boundary() {
+        assert_eq!(shown_help("short"), "short");
+        let long = format!("é{}", "x".repeat(LONG_HELP));
+        let shown = shown_help(&long);
+        assert!(shown.starts_with('é') && shown.len() < long.len(), "{shown}");
+        assert!(
+            shown.ends_with(&format!("… ({} more bytes; `--format json` gives the whole command)", long.len() - 1000))
+        );
+    }
 
     #[test]
     fn stable_hash_is_fnv1a_and_separates_parts() {
