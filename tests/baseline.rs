@@ -1,35 +1,12 @@
 //! Baselines: `--write-baseline FILE` records the findings, `--baseline FILE` hides them, keyed
 //! without line numbers, and says how many recorded findings no longer occur.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use codespan_reporting::term::termcolor::NoColor;
-use uplint::cli::{Status, run};
+use uplint::cli::Status;
 
-fn uplint(cwd: &Path, args: &[&str]) -> (Status, String, String) {
-    let mut stdout = NoColor::new(Vec::new());
-    let mut stderr = NoColor::new(Vec::new());
-    let mut argv = vec!["uplint"];
-    argv.extend_from_slice(args);
-    let status = run(argv, cwd, &mut stdout, &mut stderr);
-    (status, String::from_utf8(stdout.into_inner()).unwrap(), String::from_utf8(stderr.into_inner()).unwrap())
-}
-
-fn copy_demo(name: &str) -> PathBuf {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
-    let target = std::env::temp_dir().join(format!("uplint-baseline-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&target);
-    for folder in ["", "sales", "reference"] {
-        std::fs::create_dir_all(target.join(folder)).unwrap();
-        for entry in std::fs::read_dir(source.join(folder)).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_file() {
-                std::fs::copy(&path, target.join(folder).join(path.file_name().unwrap())).unwrap();
-            }
-        }
-    }
-    target
-}
+mod common;
+use common::{copy_demo, uplint_in as uplint};
 
 fn edit(path: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(path).unwrap();

@@ -2,17 +2,12 @@
 
 use std::path::Path;
 
-use codespan_reporting::term::termcolor::NoColor;
-use uplint::cli::{Status, run};
+use uplint::cli::Status;
+
+mod common;
 
 fn uplint(args: &[&str]) -> (Status, String, String) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut stdout = NoColor::new(Vec::new());
-    let mut stderr = NoColor::new(Vec::new());
-    let mut argv = vec!["uplint"];
-    argv.extend_from_slice(args);
-    let status = run(argv, root, &mut stdout, &mut stderr);
-    (status, String::from_utf8(stdout.into_inner()).unwrap(), String::from_utf8(stderr.into_inner()).unwrap())
+    common::uplint_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
 }
 
 #[test]

@@ -1,10 +1,13 @@
 //! The `uplint check` command lines that the README (CI, pre-commit and editor set-ups) and
 //! `action.yml` give are accepted and do what they say, run on a copy of the demo project.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use codespan_reporting::term::termcolor::NoColor;
 use uplint::cli::{Env, Status, run_in};
+
+mod common;
+use common::copy_demo;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -30,22 +33,6 @@ fn command_lines(text: &str) -> Vec<Vec<String>> {
             Some(words)
         })
         .collect()
-}
-
-fn copy_demo(name: &str) -> PathBuf {
-    let source = root().join("fixtures/demo");
-    let target = std::env::temp_dir().join(format!("uplint-docs-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&target);
-    for folder in ["", "sales", "reference"] {
-        std::fs::create_dir_all(target.join(folder)).unwrap();
-        for entry in std::fs::read_dir(source.join(folder)).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_file() {
-                std::fs::copy(&path, target.join(folder).join(path.file_name().unwrap())).unwrap();
-            }
-        }
-    }
-    target
 }
 
 fn run_line(words: &[String], cwd: &Path) -> (Status, String) {

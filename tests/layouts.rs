@@ -4,18 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use codespan_reporting::term::termcolor::NoColor;
 use serde_json::Value;
-use uplint::cli::{Status, run};
+use uplint::cli::Status;
 
-fn uplint_in(cwd: &Path, args: &[&str]) -> (Status, String, String) {
-    let mut stdout = NoColor::new(Vec::new());
-    let mut stderr = NoColor::new(Vec::new());
-    let mut argv = vec!["uplint"];
-    argv.extend_from_slice(args);
-    let status = run(argv, cwd, &mut stdout, &mut stderr);
-    (status, String::from_utf8(stdout.into_inner()).unwrap(), String::from_utf8(stderr.into_inner()).unwrap())
-}
+mod common;
+use common::uplint_in;
 
 fn uplint(args: &[&str]) -> (Status, String, String) {
     uplint_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)

@@ -1,11 +1,43 @@
-//! What the corpus tests share: where the corpus is (`../shared/corpus` beside the checkout, or
-//! `$UPLINT_CORPUS`), and the known-differences lists under `tests/`.
+//! What the tests share: `uplint` run in process, a scratch copy of the demo project, where the
+//! corpus is (`../shared/corpus` beside the checkout, or `$UPLINT_CORPUS`), and the
+//! known-differences lists under `tests/`.
 //!
 //! Each test binary compiles this module on its own and uses part of it.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use codespan_reporting::term::termcolor::NoColor;
+use uplint::cli::{Status, run};
+
+/// `uplint ARGS` run in process in `cwd`: the exit status, standard output and standard error.
+pub fn uplint_in(cwd: &Path, args: &[&str]) -> (Status, String, String) {
+    let mut stdout = NoColor::new(Vec::new());
+    let mut stderr = NoColor::new(Vec::new());
+    let mut argv = vec!["uplint"];
+    argv.extend_from_slice(args);
+    let status = run(argv, cwd, &mut stdout, &mut stderr);
+    (status, String::from_utf8(stdout.into_inner()).unwrap(), String::from_utf8(stderr.into_inner()).unwrap())
+}
+
+/// A copy of the demo project (`fixtures/demo`) in a fresh temporary folder named after `name`,
+/// for tests that change files.
+pub fn copy_demo(name: &str) -> PathBuf {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+    let target = std::env::temp_dir().join(format!("uplint-demo-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&target);
+    for folder in ["", "sales", "reference"] {
+        std::fs::create_dir_all(target.join(folder)).unwrap();
+        for entry in std::fs::read_dir(source.join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                std::fs::copy(&path, target.join(folder).join(path.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    target
+}
 
 /// The corpus folder: `$UPLINT_CORPUS`, else `../shared/corpus` beside the crate.
 pub fn corpus_dir() -> PathBuf {
