@@ -138,13 +138,7 @@ impl Parser<'_> {
                 &[],
                 Self::push_declaration,
             )),
-            Kw::Project => {
-                OperatorKind::Rows(self.list(keyword, "a column", "columns", false, &[], Self::push_declaration))
-            }
-            Kw::ProjectRename => {
-                OperatorKind::Rows(self.list(keyword, "a column", "columns", false, &[], Self::push_declaration))
-            }
-            Kw::Serialize => {
+            Kw::Project | Kw::ProjectRename | Kw::Serialize => {
                 OperatorKind::Rows(self.list(keyword, "a column", "columns", false, &[], Self::push_declaration))
             }
             Kw::Print => OperatorKind::Source(self.list(
