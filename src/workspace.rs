@@ -9,7 +9,7 @@ use rustc_hash::FxHashSet;
 
 use crate::context::{self, ContextOptions, FileContext};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::discover::{self, Discovery};
+use crate::discover::{self, Discovery, WalkProblem};
 use crate::markdown;
 use crate::model::{self, BuildOptions, Model};
 use crate::script::{self, Script};
@@ -249,20 +249,15 @@ pub fn load_with(
             (file, text)
         })
         .collect();
-    let (mut sources, mut ids, mut problems) = read_files(inputs, cwd, options.max_file_size);
-    for problem in &found.problems {
-        let severity = if problem.is_loop { Severity::Warning } else { Severity::Error };
-        let (id, diagnostic) = source::add_unread(&problem.path, cwd, severity, problem.message.clone(), &mut sources);
-        ids.push(id);
-        problems.push(diagnostic);
-    }
-    Ok(analyse(sources, ids, problems, options))
+    Ok(load_read(inputs, &found.problems, cwd, options))
 }
 
 /// Loads `files` (relative to `cwd` for display), in path order, taking a file's text from
-/// `texts` when it gives one (an editor's unsaved buffer) and from disk otherwise.
+/// `texts` when it gives one (an editor's unsaved buffer) and from disk otherwise. The folders
+/// discovery could not walk (`walk_problems`) are reported like unreadable files.
 pub fn load_files(
     files: &[PathBuf],
+    walk_problems: &[WalkProblem],
     cwd: &Path,
     options: &LoadOptions,
     texts: &dyn Fn(&Path) -> Option<String>,
@@ -277,7 +272,24 @@ pub fn load_files(
             (path, text)
         })
         .collect();
-    let (sources, ids, problems) = read_files(inputs, cwd, options.max_file_size);
+    load_read(inputs, walk_problems, cwd, options)
+}
+
+/// Reads `inputs` (see [`read_files`]), adds a `UP902` for every folder discovery could not
+/// walk (a loop is a warning: its files are read under their own path), and analyses the lot.
+fn load_read(
+    inputs: Vec<(PathBuf, Option<String>)>,
+    walk_problems: &[WalkProblem],
+    cwd: &Path,
+    options: &LoadOptions,
+) -> Workspace {
+    let (mut sources, mut ids, mut problems) = read_files(inputs, cwd, options.max_file_size);
+    for problem in walk_problems {
+        let severity = if problem.is_loop { Severity::Warning } else { Severity::Error };
+        let (id, diagnostic) = source::add_unread(&problem.path, cwd, severity, problem.message.clone(), &mut sources);
+        ids.push(id);
+        problems.push(diagnostic);
+    }
     analyse(sources, ids, problems, options)
 }
 
@@ -461,7 +473,7 @@ mod tests {
         let (a, b) = (dir.join("a.kql"), dir.join("b.kql"));
         std::fs::write(&a, ".create function F() { T }").unwrap();
         let texts = |path: &Path| (path == b).then(|| ".create function G() { U }".to_string());
-        let workspace = load_files(&[b.clone(), a.clone()], &dir, &LoadOptions::default(), &texts);
+        let workspace = load_files(&[b.clone(), a.clone()], &[], &dir, &LoadOptions::default(), &texts);
         let names: Vec<_> = workspace.sources.files().map(|(_, f)| f.display.clone()).collect();
         assert_eq!(names, ["a.kql", "b.kql"]);
         assert!(workspace.diagnostics.is_empty());

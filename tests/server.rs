@@ -278,6 +278,21 @@ fn files_created_changed_and_deleted_outside_the_editor_are_picked_up() {
 }
 
 #[test]
+fn folders_that_cannot_be_walked_are_reported_and_the_rest_is_checked() {
+    let root = project("loop");
+    std::fs::create_dir_all(root.join("db")).unwrap();
+    let back = root.join("db/back");
+    std::os::unix::fs::symlink("..", &back).unwrap();
+    let mut client = start(&root, json!({}));
+    let found = client.diagnostics(&back);
+    assert_eq!(codes(&found), ["UP902"]);
+    assert!(found[0]["message"].as_str().unwrap().contains("loop"), "{found:?}");
+    assert_eq!(codes(&client.diagnostics(&root.join("policies.kql"))), ["UP001"]);
+    client.shutdown();
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
 fn saving_the_configuration_reloads_the_project() {
     let root = project("config");
     let policies = root.join("policies.kql");

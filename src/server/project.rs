@@ -121,14 +121,17 @@ impl Project {
                 self.config_error = Some(error.to_string());
             }
         }
-        let mut files = match &self.root {
-            Some(root) => discover::discover(std::slice::from_ref(root), &self.options.discovery).files,
-            None => self.files.clone(),
+        let (mut files, walk_problems) = match &self.root {
+            Some(root) => {
+                let found = discover::discover(std::slice::from_ref(root), &self.options.discovery);
+                (found.files, found.problems)
+            }
+            None => (self.files.clone(), Vec::new()),
         };
         // Buffers of new files not saved yet.
         files.extend(open.keys().filter(|p| self.accepts(p)).cloned());
         let texts = |path: &Path| open.get(path).cloned();
-        self.workspace = workspace::load_files(&files, &cwd, &self.options, &texts);
+        self.workspace = workspace::load_files(&files, &walk_problems, &cwd, &self.options, &texts);
         self.ids = self.workspace.sources.files().map(|(id, file)| (file.path.clone(), id)).collect();
         self.published = None;
         self.check();
