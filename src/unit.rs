@@ -7,7 +7,8 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::diagnostic::{Diagnostic, Label};
-use crate::kql::{self, AnalyzedQuery, strings::OffsetMap};
+use crate::kql::token::{Token, Tokens};
+use crate::kql::{self, AnalyzedQuery, lexer, strings::OffsetMap};
 use crate::source::FileId;
 use crate::span::Span;
 
@@ -94,21 +95,21 @@ impl Unit {
     /// Query text at `span` of a file's `text`.
     pub fn query(origin: Origin, text: &str, span: Span, cache: &mut AnalysisCache) -> Unit {
         let slice = span.of(text).to_string();
-        let query = cache.analyze(UnitKind::Query, &slice, kql::analyze_query);
+        let query = cache.analyze(UnitKind::Query, &slice, Some(span), kql::analyze_query_tokens);
         Unit::new(origin, UnitKind::Query, slice, OffsetMap::identity(span.start as usize, span.len()), query)
     }
 
     /// A function declaration `(params) { body }` at `span` of a file's `text`.
     pub fn function(origin: Origin, text: &str, span: Span, cache: &mut AnalysisCache) -> Unit {
         let slice = span.of(text).to_string();
-        let query = cache.analyze(UnitKind::Function, &slice, kql::analyze_function);
+        let query = cache.analyze(UnitKind::Function, &slice, Some(span), kql::analyze_function_tokens);
         Unit::new(origin, UnitKind::Function, slice, OffsetMap::identity(span.start as usize, span.len()), query)
     }
 
     /// A materialized view body `{ query }` at `span` of a file's `text`.
     pub fn materialized_view(origin: Origin, text: &str, span: Span, cache: &mut AnalysisCache) -> Unit {
         let slice = span.of(text).to_string();
-        let query = cache.analyze(UnitKind::MaterializedView, &slice, kql::analyze_body);
+        let query = cache.analyze(UnitKind::MaterializedView, &slice, Some(span), kql::analyze_body_tokens);
         Unit::new(
             origin,
             UnitKind::MaterializedView,
@@ -120,7 +121,7 @@ impl Unit {
 
     /// A decoded query (a policy's `Query`, an RLS query) with its map to the file.
     pub fn decoded(origin: Origin, kind: UnitKind, text: String, map: OffsetMap, cache: &mut AnalysisCache) -> Unit {
-        let query = cache.analyze(kind, &text, kql::analyze_query);
+        let query = cache.analyze(kind, &text, None, kql::analyze_query_tokens);
         Unit::new(origin, kind, text, map, query)
     }
 
@@ -138,8 +139,19 @@ impl Unit {
     }
 }
 
-/// How a unit's text is analysed (as a query, a function declaration, a body in braces).
-type Analyze = fn(&str) -> AnalyzedQuery;
+/// How a unit's text is analysed (as a query, a function declaration, a body in braces), from
+/// its tokens.
+type Analyze = fn(&str, Tokens<'_>) -> AnalyzedQuery;
+
+/// Analyses a unit's `text` with `analyze`. A text that is the slice `span` of its file is
+/// parsed from the file's `tokens` (lexed once with the file), when they cover it; any other
+/// text (decoded, or without its file's tokens) is lexed on its own. Both give the same result.
+fn run(analyze: Analyze, text: &str, span: Option<Span>, tokens: &[Token]) -> AnalyzedQuery {
+    match span.and_then(|span| Tokens::within(tokens, span)) {
+        Some(run) => analyze(text, run),
+        None => analyze(text, Tokens::of(&lexer::lex(text))),
+    }
+}
 
 /// Analyses of earlier units, taken again by a unit of the same kind and the same text instead
 /// of parsing it again: rebuilding the model after an edit parses only the KQL that changed.
@@ -161,8 +173,12 @@ pub struct AnalysisCache {
     misses: usize,
     /// What `in_order` held when positions shifted, by text.
     by_text: FxHashMap<String, Vec<(UnitKind, AnalyzedQuery)>>,
-    /// When deferring: the positions of the units left to analyse, and how to analyse each.
-    deferred: Option<Vec<(usize, Analyze)>>,
+    /// When deferring: the positions of the units left to analyse, how to analyse each, and
+    /// where its text sits in the file when it is a slice of it.
+    deferred: Option<Vec<(usize, Analyze, Option<Span>)>>,
+    /// The tokens of the file whose units are built, when its script kept them: units that are
+    /// slices of the file are parsed from them instead of being lexed again.
+    tokens: Vec<Token>,
 }
 
 impl AnalysisCache {
@@ -177,6 +193,12 @@ impl AnalysisCache {
         AnalysisCache { deferred: Some(Vec::new()), ..AnalysisCache::from_units(units) }
     }
 
+    /// Units that are slices of the file will be parsed from `tokens`, the file's tokens (as
+    /// the script parser lexed them).
+    pub fn with_tokens(self, tokens: Vec<Token>) -> AnalysisCache {
+        AnalysisCache { tokens, ..self }
+    }
+
     /// Analyses the units left unanalysed, in parallel (on the current `rayon` pool); `units`
     /// are the units built with this cache, in build order. Each analysis is a function of its
     /// unit's text alone, so the result is the same whatever the number of threads.
@@ -186,14 +208,15 @@ impl AnalysisCache {
         drop(self.by_text);
         // Positions only grow, as units are built.
         let mut deferred = deferred.into_iter().peekable();
-        let pending: Vec<(&mut Unit, Analyze)> = units
+        let pending: Vec<(&mut Unit, Analyze, Option<Span>)> = units
             .iter_mut()
             .enumerate()
             .filter_map(|(position, unit)| {
-                deferred.next_if(|(p, _)| *p == position).map(|(_, analyze)| (unit, analyze))
+                deferred.next_if(|(p, ..)| *p == position).map(|(_, analyze, span)| (unit, analyze, span))
             })
             .collect();
-        pending.into_par_iter().for_each(|(unit, analyze)| unit.query = analyze(&unit.text));
+        let tokens = &self.tokens;
+        pending.into_par_iter().for_each(|(unit, analyze, span)| unit.query = run(analyze, &unit.text, span, tokens));
     }
 
     /// The position in build order of the next unit looked up.
@@ -202,7 +225,8 @@ impl AnalysisCache {
     }
 
     /// The analysis of `text` as a unit of `kind`: a cached one when there is one, else `analyze`'s.
-    fn analyze(&mut self, kind: UnitKind, text: &str, analyze: Analyze) -> AnalyzedQuery {
+    /// `span`: where `text` sits in the file, when it is a slice of it.
+    fn analyze(&mut self, kind: UnitKind, text: &str, span: Option<Span>, analyze: Analyze) -> AnalyzedQuery {
         if let Some(slot) = self.in_order.get_mut(self.position) {
             if slot.as_ref().is_some_and(|u| u.kind == kind && u.text == text) {
                 self.misses = 0;
@@ -220,10 +244,10 @@ impl AnalysisCache {
             Some(query) => query,
             None => match &mut self.deferred {
                 Some(deferred) => {
-                    deferred.push((self.position, analyze));
+                    deferred.push((self.position, analyze, span));
                     AnalyzedQuery::default()
                 }
-                None => analyze(text),
+                None => run(analyze, text, span, &self.tokens),
             },
         }
     }
@@ -253,11 +277,11 @@ mod tests {
         assert_eq!(parsed.query.parameters, function.query.parameters);
     }
 
-    fn analysed_again(_: &str) -> AnalyzedQuery {
+    fn analysed_again(_: &str, _: Tokens<'_>) -> AnalyzedQuery {
         panic!("analysed again")
     }
 
-    fn fresh(_: &str) -> AnalyzedQuery {
+    fn fresh(_: &str, _: Tokens<'_>) -> AnalyzedQuery {
         AnalyzedQuery::default()
     }
 
@@ -276,15 +300,15 @@ mod tests {
             [(0, "A", analysed_again as Analyze), (1, "Y", fresh), (2, "C", analysed_again)]
         {
             cache.set_position(position);
-            cache.analyze(UnitKind::Query, text, analyze);
+            cache.analyze(UnitKind::Query, text, None, analyze);
         }
         // A unit added in front: positions shift, texts still match.
         let mut cache = cache_of(&["A", "B", "C"]);
         cache.set_position(0);
-        cache.analyze(UnitKind::Query, "X", fresh);
+        cache.analyze(UnitKind::Query, "X", None, fresh);
         for (position, text) in ["A", "B", "C"].iter().enumerate() {
             cache.set_position(position + 1);
-            cache.analyze(UnitKind::Query, text, analysed_again);
+            cache.analyze(UnitKind::Query, text, None, analysed_again);
         }
     }
 

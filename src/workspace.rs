@@ -10,6 +10,7 @@ use rustc_hash::FxHashSet;
 use crate::context::{self, ContextOptions, FileContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::{self, Discovery, WalkProblem};
+use crate::kql::token::Token;
 use crate::markdown;
 use crate::model::{self, BuildOptions, Model};
 use crate::script::{self, Script};
@@ -76,7 +77,7 @@ impl Workspace {
         for (id, text) in changes {
             self.sources.set_text(id, text);
             self.diagnostics.retain(|d| d.primary.file != id);
-            let script = parse(self.sources.get(id));
+            let (script, tokens) = parse(self.sources.get(id));
             for error in &script.errors {
                 self.diagnostics.push(Diagnostic::syntax_error(id, error.span, error.message.clone()));
             }
@@ -96,7 +97,7 @@ impl Workspace {
                 }
             };
             let range = self.unit_ranges[index].clone();
-            let mut cache = AnalysisCache::from_units(self.units.drain(range.clone()).collect());
+            let mut cache = AnalysisCache::from_units(self.units.drain(range.clone()).collect()).with_tokens(tokens);
             let units = model::units_of(id, &self.sources.get(id).text, &self.scripts[index].1, &mut cache);
             let end = range.start + units.len();
             self.units.splice(range.start..range.start, units);
@@ -146,24 +147,12 @@ impl Workspace {
         std::mem::replace(&mut self.model, model)
     }
 
-    /// Makes the units of every script (none made yet), decides contexts and builds the model.
-    fn build_all(&mut self, options: &LoadOptions) {
+    /// Takes the units of every script (`made`: each script's units and what it states, made
+    /// by [`file_units`], in script order), decides contexts and builds the model.
+    fn build_all(&mut self, made: Vec<(Vec<Unit>, context::Stated)>, options: &LoadOptions) {
         self.units.clear();
         self.unit_ranges.clear();
         self.stated.clear();
-        // Files in parallel, and the KQL of each file's units in parallel too (one file of
-        // many queries); collected in file order.
-        let made: Vec<(Vec<Unit>, context::Stated)> = self
-            .scripts
-            .par_iter()
-            .map(|(id, script)| {
-                let mut cache = AnalysisCache::deferring(Vec::new());
-                let mut units = model::units_of(*id, &self.sources.get(*id).text, script, &mut cache);
-                cache.finish(&mut units);
-                let stated = context::stated(script, &units);
-                (units, stated)
-            })
-            .collect();
         // The first file's units become the vector of all (one file of many queries is not
         // held twice), grown once to the total.
         let total = made.iter().map(|(units, _)| units.len()).sum::<usize>();
@@ -338,20 +327,46 @@ fn analyse(sources: SourceMap, ids: Vec<FileId>, mut problems: Vec<Diagnostic>, 
     let mut workspace = Workspace { sources, ..Workspace::default() };
     let unreadable: FxHashSet<FileId> = problems.iter().map(|p| p.primary.file).collect();
     let readable: Vec<FileId> = ids.into_iter().filter(|id| !unreadable.contains(id)).collect();
-    let scripts: Vec<Script> = readable.par_iter().map(|&id| parse(workspace.sources.get(id))).collect();
-    for (id, script) in readable.into_iter().zip(scripts) {
+    // Files in parallel: each file is parsed and its units made while its tokens are at hand
+    // (units are parsed from them, and they are dropped before the next file); the KQL of each
+    // file's units is analysed in parallel too (one file of many queries). Collected in file
+    // order.
+    let made: Vec<(Script, Vec<Unit>, context::Stated)> = readable
+        .par_iter()
+        .map(|&id| {
+            let source = workspace.sources.get(id);
+            let (script, tokens) = parse(source);
+            let (units, stated) = file_units(id, &source.text, &script, tokens);
+            (script, units, stated)
+        })
+        .collect();
+    let mut units = Vec::with_capacity(made.len());
+    for (id, (script, file_units, stated)) in readable.into_iter().zip(made) {
         for error in &script.errors {
             problems.push(Diagnostic::syntax_error(id, error.span, error.message.clone()));
         }
         workspace.scripts.push((id, script));
+        units.push((file_units, stated));
     }
     workspace.diagnostics = problems;
-    workspace.build_all(options);
+    workspace.build_all(units, options);
     workspace
 }
 
-/// The script of a file (of a Markdown file: of its Kusto code blocks).
-fn parse(file: &SourceFile) -> Script {
+/// The units of one file's script (`tokens`: the file's tokens, or none), analysed, and what
+/// the file states.
+fn file_units(id: FileId, text: &str, script: &Script, tokens: Vec<Token>) -> (Vec<Unit>, context::Stated) {
+    let mut cache = AnalysisCache::deferring(Vec::new()).with_tokens(tokens);
+    let mut units = model::units_of(id, text, script, &mut cache);
+    cache.finish(&mut units);
+    let stated = context::stated(script, &units);
+    (units, stated)
+}
+
+/// The script of a file (of a Markdown file: of its Kusto code blocks), and the file's tokens
+/// when its units are to be parsed from them (none for Markdown, whose units are lexed from
+/// the file's own text).
+fn parse(file: &SourceFile) -> (Script, Vec<Token>) {
     if discover::is_markdown(&file.path) {
         let mut script = script::parse_script(&markdown::script_text(&file.text));
         if let Some(fence) = markdown::unclosed_kusto_fence(&file.text) {
@@ -362,9 +377,9 @@ fn parse(file: &SourceFile) -> Script {
                 crate::kql::parser::SyntaxError::new(crate::span::Span::new(fence.start, fence.end), message),
             );
         }
-        script
+        (script, Vec::new())
     } else {
-        script::parse_script(&file.text)
+        script::parse_script_lexed(&file.text)
     }
 }
 #[cfg(test)]

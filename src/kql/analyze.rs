@@ -19,7 +19,7 @@ use super::ast::*;
 use super::builtins;
 use super::references::{Entity, EntityKind, PluginUse, Read, Reference, normalize_cluster};
 use super::strings;
-use super::token::Token;
+use super::token::{Token, Tokens};
 use crate::span::Span;
 
 /// How many let-function expansions one analysis may perform; beyond, calls are not expanded
@@ -53,6 +53,11 @@ pub struct ParameterValue {
 
 /// Analyses a parsed query. `tokens` is the stream the tree was parsed from.
 pub fn analyze(text: &str, tokens: &[Token], block: &Block) -> Analysis {
+    analyze_with_parameters(text, Tokens::of(tokens), block, &[])
+}
+
+/// [`analyze`] of a tree parsed from `tokens` (a run of its file's stream, or its own).
+pub fn analyze_tokens(text: &str, tokens: Tokens<'_>, block: &Block) -> Analysis {
     analyze_with_parameters(text, tokens, block, &[])
 }
 
@@ -60,6 +65,16 @@ pub fn analyze(text: &str, tokens: &[Token], block: &Block) -> Analysis {
 /// string of its argument where `arguments` gives one (`database(p).T` then resolves), else to
 /// its default.
 pub fn analyze_function(text: &str, tokens: &[Token], function: &Function, arguments: &[Option<String>]) -> Analysis {
+    analyze_function_tokens(text, Tokens::of(tokens), function, arguments)
+}
+
+/// [`analyze_function`] of a tree parsed from `tokens` (a run of its file's stream, or its own).
+pub fn analyze_function_tokens(
+    text: &str,
+    tokens: Tokens<'_>,
+    function: &Function,
+    arguments: &[Option<String>],
+) -> Analysis {
     let parameters: Vec<ParameterValue> = function
         .parameters
         .iter()
@@ -75,18 +90,23 @@ pub fn analyze_function(text: &str, tokens: &[Token], function: &Function, argum
     analyze_with_parameters(text, tokens, &function.body, &parameters)
 }
 
-fn literal_string(text: &str, tokens: &[Token], literal: &Literal) -> Option<String> {
+fn literal_string(text: &str, tokens: Tokens<'_>, literal: &Literal) -> Option<String> {
     match literal.kind {
         LiteralKind::String { first_token, token_count } => {
-            let tokens = &tokens[first_token as usize..(first_token + token_count) as usize];
-            Some(strings::decode_tokens(text, tokens).value)
+            let raw = tokens.raw(first_token as usize..(first_token + token_count) as usize);
+            Some(strings::decode_value(text, raw, tokens.base()))
         }
         _ => None,
     }
 }
 
 /// Analyses a body whose parameters are bound first (a stored function's body for one call).
-pub fn analyze_with_parameters(text: &str, tokens: &[Token], block: &Block, parameters: &[ParameterValue]) -> Analysis {
+pub fn analyze_with_parameters(
+    text: &str,
+    tokens: Tokens<'_>,
+    block: &Block,
+    parameters: &[ParameterValue],
+) -> Analysis {
     let mut analyzer = Analyzer {
         text,
         tokens,
@@ -193,7 +213,7 @@ struct Effects {
 
 struct Analyzer<'a> {
     text: &'a str,
-    tokens: &'a [Token],
+    tokens: Tokens<'a>,
     scope: Vec<Binding<'a>>,
     /// `alias database A = ...`: the database each alias stands for.
     aliases: Vec<(String, Db)>,

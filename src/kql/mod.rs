@@ -13,6 +13,7 @@ pub mod types;
 
 pub use analyze::Analysis;
 pub use parser::SyntaxError;
+pub use token::Tokens;
 
 /// A query text parsed and analysed: its syntax errors and what it refers to and reads.
 #[derive(Clone, Debug, Default)]
@@ -37,10 +38,14 @@ pub struct FunctionParameter {
 /// Parses and analyses a function declaration `(params) { body }` (the text after the name in
 /// `.create function F(...) {...}`), its parameters bound to unknown values.
 pub fn analyze_function(text: &str) -> AnalyzedQuery {
-    let parsed = parser::parse_function(text);
-    let analysis = analyze::analyze_function(text, &parsed.tokens, &parsed.function, &[]);
-    let parameters = parsed
-        .function
+    analyze_function_tokens(text, Tokens::of(&lexer::lex(text)))
+}
+
+/// [`analyze_function`] of a text already lexed (`tokens`: its own or its run of its file's).
+pub fn analyze_function_tokens(text: &str, tokens: Tokens<'_>) -> AnalyzedQuery {
+    let (function, errors) = parser::parse_function_tokens(text, tokens);
+    let analysis = analyze::analyze_function_tokens(text, tokens, &function, &[]);
+    let parameters = function
         .parameters
         .iter()
         .map(|p| FunctionParameter {
@@ -50,21 +55,31 @@ pub fn analyze_function(text: &str) -> AnalyzedQuery {
             has_default: p.default.is_some(),
         })
         .collect();
-    AnalyzedQuery { errors: parsed.errors, analysis, parameters }
+    AnalyzedQuery { errors, analysis, parameters }
 }
 
 /// Parses and analyses a body in braces `{ ... }` (a materialized view's query).
 pub fn analyze_body(text: &str) -> AnalyzedQuery {
-    let parsed = parser::parse_function_body(text);
-    let analysis = analyze::analyze(text, &parsed.tokens, &parsed.block);
-    AnalyzedQuery { errors: parsed.errors, analysis, parameters: Vec::new() }
+    analyze_body_tokens(text, Tokens::of(&lexer::lex(text)))
+}
+
+/// [`analyze_body`] of a text already lexed (`tokens`: its own or its run of its file's).
+pub fn analyze_body_tokens(text: &str, tokens: Tokens<'_>) -> AnalyzedQuery {
+    let (block, errors) = parser::parse_function_body_tokens(text, tokens);
+    let analysis = analyze::analyze_tokens(text, tokens, &block);
+    AnalyzedQuery { errors, analysis, parameters: Vec::new() }
 }
 
 /// Parses and analyses one query text.
 pub fn analyze_query(text: &str) -> AnalyzedQuery {
-    let parsed = parser::parse_query(text);
-    let analysis = analyze::analyze(text, &parsed.tokens, &parsed.block);
-    AnalyzedQuery { errors: parsed.errors, analysis, parameters: Vec::new() }
+    analyze_query_tokens(text, Tokens::of(&lexer::lex(text)))
+}
+
+/// [`analyze_query`] of a text already lexed (`tokens`: its own or its run of its file's).
+pub fn analyze_query_tokens(text: &str, tokens: Tokens<'_>) -> AnalyzedQuery {
+    let (block, errors) = parser::parse_query_tokens(text, tokens);
+    let analysis = analyze::analyze_tokens(text, tokens, &block);
+    AnalyzedQuery { errors, analysis, parameters: Vec::new() }
 }
 
 /// True when the first token of `text` (after directives) is `.`: a management command, not a

@@ -179,7 +179,36 @@ pub fn decode_token(text: &str, token: &Token) -> DecodedString {
     decode_tokens(text, std::slice::from_ref(token))
 }
 
-fn decode_into(text: &str, span: Span, form: StringForm, obfuscated: bool, terminated: bool, out: &mut DecodedString) {
+/// The value of consecutive string tokens whose spans index `text` once moved back by `base`
+/// (a unit's tokens cut from its file's stream): [`decode_tokens`]'s value, without its map.
+pub fn decode_value(text: &str, tokens: &[Token], base: u32) -> String {
+    let shifted = |t: &Token| Span { start: t.span.start - base, end: t.span.end - base };
+    // One literal with nothing to decode, the common case: its content as it is.
+    if let [token] = tokens {
+        if let TokenKind::String { form, obfuscated, terminated } = token.kind {
+            let (quote, content_start, content_end) = content_range(text, shifted(token), form, obfuscated, terminated);
+            let content = &text[content_start..content_end];
+            let plain = match form {
+                StringForm::MultiLine => true,
+                StringForm::Verbatim => !content.as_bytes().contains(&quote),
+                StringForm::Plain => !content.contains('\\'),
+            };
+            if plain {
+                return content.to_string();
+            }
+        }
+    }
+    let mut out = DecodedString { escapes_valid: true, ..DecodedString::default() };
+    for token in tokens {
+        if let TokenKind::String { form, obfuscated, terminated } = token.kind {
+            decode_into(text, shifted(token), form, obfuscated, terminated, &mut out);
+        }
+    }
+    out.value
+}
+
+/// The opening quote byte of a string token and where its content starts and ends.
+fn content_range(text: &str, span: Span, form: StringForm, obfuscated: bool, terminated: bool) -> (u8, usize, usize) {
     let mut start = span.start as usize;
     let end = span.end as usize;
     if obfuscated {
@@ -194,11 +223,15 @@ fn decode_into(text: &str, span: Span, form: StringForm, obfuscated: bool, termi
     };
     let content_start = (start + open).min(end);
     let content_end = if terminated { end - close } else { end }.max(content_start);
+    (text.as_bytes().get(start).copied().unwrap_or(b'"'), content_start, content_end)
+}
+
+fn decode_into(text: &str, span: Span, form: StringForm, obfuscated: bool, terminated: bool, out: &mut DecodedString) {
+    let (quote, content_start, content_end) = content_range(text, span, form, obfuscated, terminated);
     let content = &text[content_start..content_end];
     match form {
         StringForm::MultiLine => copy_run(out, content, content_start),
         StringForm::Verbatim => {
-            let quote = text.as_bytes()[start];
             let mut run_start = 0;
             let bytes = content.as_bytes();
             let mut k = 0;

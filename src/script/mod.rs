@@ -47,6 +47,13 @@ pub struct Script {
 
 /// Parses a script file.
 pub fn parse_script(text: &str) -> Script {
+    parse_script_lexed(text).0
+}
+
+/// Parses a script file; also gives the file's tokens, from which the units that are slices of
+/// the file are parsed (see [`crate::unit::AnalysisCache::with_tokens`]) instead of being lexed
+/// again.
+pub fn parse_script_lexed(text: &str) -> (Script, Vec<Token>) {
     let tokens = lexer::lex(text);
     let mut script = Script::default();
     let blank_line_before = |i: usize| i > 0 && i < tokens.len() && has_blank_line(gap(text, &tokens, i));
@@ -88,7 +95,7 @@ pub fn parse_script(text: &str) -> Script {
     }
     // Kept for the whole run: without the spare room of its growth.
     script.items.shrink_to_fit();
-    script
+    (script, tokens)
 }
 
 /// The query a command reads after `<|` (`.set`, `.append`, `.set-or-append`,

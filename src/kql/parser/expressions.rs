@@ -41,7 +41,7 @@ impl Parser<'_> {
         let operand = self.unary();
         self.tuple_ok = false;
         if let Expr::Parenthesized(items, span) = &operand {
-            if items.len() > 1 && !takes_list && self.tokens[at].kind == TokenKind::LParen {
+            if items.len() > 1 && !takes_list && self.tokens.get(at).kind == TokenKind::LParen {
                 let text = operator.span.of(self.text);
                 let message = match kw {
                     Some(Kw::Has | Kw::HasCs) => format!("'{text}' takes a single value; did you mean 'has_any'?"),
@@ -251,10 +251,11 @@ impl Parser<'_> {
 
     /// True at `( ... ) =`: a parenthesized list of declared names.
     pub(super) fn at_declared_tuple(&self) -> bool {
-        let close = self.tokens[self.pos..]
-            .iter()
-            .scan(0usize, |depth, t| {
-                match t.kind {
+        let close = self
+            .tokens
+            .kinds_from(self.pos)
+            .scan(0usize, |depth, kind| {
+                match kind {
                     TokenKind::LParen | TokenKind::LBracket | TokenKind::LBrace => *depth += 1,
                     TokenKind::RParen | TokenKind::RBracket | TokenKind::RBrace => *depth = depth.saturating_sub(1),
                     _ => {}
@@ -312,8 +313,7 @@ impl Parser<'_> {
                     } else if items.len() > 1 && !tuple_ok {
                         // `(a, b)` is a list only after `in`, `has_any`... and before `=`.
                         let first_end = items[0].span().end;
-                        let comma = self.tokens.partition_point(|t| t.span.start < first_end);
-                        let comma = self.tokens[comma.min(self.tokens.len() - 1)].span;
+                        let comma = self.tokens.get(self.tokens.index_at(first_end)).span;
                         let span = if self.text[first_end as usize..comma.start as usize].contains(['\n', '\r']) {
                             Span::empty(first_end as usize)
                         } else {

@@ -19,7 +19,7 @@ use super::ast::*;
 use super::keywords::{KeywordClass, Kw};
 use super::lexer;
 use super::strings;
-use super::token::{Token, TokenKind};
+use super::token::{Token, TokenKind, Tokens};
 use crate::span::Span;
 
 /// How deeply expressions and statement blocks may nest.
@@ -57,10 +57,15 @@ pub struct ParsedQuery {
 /// Parses a query text (a statement list, optionally preceded by `#` directives).
 pub fn parse_query(text: &str) -> ParsedQuery {
     let tokens = lexer::lex(text);
-    let mut parser = Parser::new(text, &tokens);
-    let block = parser.block(None);
-    let errors = parser.errors;
+    let (block, errors) = parse_query_tokens(text, Tokens::of(&tokens));
     ParsedQuery { block, tokens, errors }
+}
+
+/// [`parse_query`] of a text already lexed: its statements and syntax errors.
+pub fn parse_query_tokens(text: &str, tokens: Tokens<'_>) -> (Block, Vec<SyntaxError>) {
+    let mut parser = Parser::new(text, tokens);
+    let block = parser.block(None);
+    (block, parser.errors)
 }
 
 /// A parsed function declaration `(params) { body }`.
@@ -75,21 +80,32 @@ pub struct ParsedFunction {
 /// the parameters in parentheses, then the body in braces.
 pub fn parse_function(text: &str) -> ParsedFunction {
     let tokens = lexer::lex(text);
-    let mut parser = Parser::new(text, &tokens);
+    let (function, errors) = parse_function_tokens(text, Tokens::of(&tokens));
+    ParsedFunction { function, tokens, errors }
+}
+
+/// [`parse_function`] of a text already lexed: the function and the syntax errors.
+pub fn parse_function_tokens(text: &str, tokens: Tokens<'_>) -> (Function, Vec<SyntaxError>) {
+    let mut parser = Parser::new(text, tokens);
     let function = parser.function_declaration();
     if !parser.at(TokenKind::Eof) {
         let span = parser.peek().span;
         parser.error(span, "unexpected text after the function body");
     }
-    let errors = parser.errors;
-    ParsedFunction { function, tokens, errors }
+    (function, parser.errors)
 }
 
 /// Parses a body given with its braces, `{ ... }`, as found in a materialized view: the body's
 /// statements.
 pub fn parse_function_body(text: &str) -> ParsedQuery {
     let tokens = lexer::lex(text);
-    let mut parser = Parser::new(text, &tokens);
+    let (block, errors) = parse_function_body_tokens(text, Tokens::of(&tokens));
+    ParsedQuery { block, tokens, errors }
+}
+
+/// [`parse_function_body`] of a text already lexed: the body's statements and syntax errors.
+pub fn parse_function_body_tokens(text: &str, tokens: Tokens<'_>) -> (Block, Vec<SyntaxError>) {
+    let mut parser = Parser::new(text, tokens);
     let block = if parser.at(TokenKind::LBrace) {
         let start = parser.bump().span;
         let mut block = parser.block(Some(TokenKind::RBrace));
@@ -103,13 +119,12 @@ pub fn parse_function_body(text: &str) -> ParsedQuery {
     } else {
         parser.block(None)
     };
-    let errors = parser.errors;
-    ParsedQuery { block, tokens, errors }
+    (block, parser.errors)
 }
 
 struct Parser<'a> {
     text: &'a str,
-    tokens: &'a [Token],
+    tokens: Tokens<'a>,
     pos: usize,
     depth: u32,
     too_deep_reported: bool,
@@ -304,7 +319,7 @@ fn is_piped_operator(kw: Kw) -> bool {
 }
 
 impl<'a> Parser<'a> {
-    fn new(text: &'a str, tokens: &'a [Token]) -> Parser<'a> {
+    fn new(text: &'a str, tokens: Tokens<'a>) -> Parser<'a> {
         Parser {
             text,
             tokens,
@@ -327,12 +342,12 @@ impl<'a> Parser<'a> {
 
     #[inline]
     fn peek(&self) -> Token {
-        self.tokens[self.pos.min(self.tokens.len() - 1)]
+        self.tokens.get(self.pos)
     }
 
     #[inline]
     fn peek_at(&self, ahead: usize) -> Token {
-        self.tokens[(self.pos + ahead).min(self.tokens.len() - 1)]
+        self.tokens.get(self.pos + ahead)
     }
 
     #[inline]
@@ -402,7 +417,7 @@ impl<'a> Parser<'a> {
 
     /// The end of the previous token (where a construct that just ended stops).
     fn prev_end(&self) -> u32 {
-        if self.pos == 0 { 0 } else { self.tokens[self.pos - 1].span.end }
+        if self.pos == 0 { 0 } else { self.tokens.get(self.pos - 1).span.end }
     }
 
     fn span_from(&self, start: Span) -> Span {
@@ -623,11 +638,11 @@ impl<'a> Parser<'a> {
             TokenKind::LBracket => {
                 let len = self.bracketed_name_len().unwrap_or(1);
                 let start = self.pos;
-                let strings_tokens = &self.tokens[start + 1..start + len - 1];
-                let decoded = strings::decode_tokens(self.text, strings_tokens).value;
+                let strings_tokens = self.tokens.raw(start + 1..start + len - 1);
+                let decoded = strings::decode_value(self.text, strings_tokens, self.tokens.base());
                 self.pos += len;
                 Name {
-                    span: self.tokens[start].span.to(self.tokens[start + len - 1].span),
+                    span: self.tokens.get(start).span.to(self.tokens.get(start + len - 1).span),
                     decoded: Some(decoded.into_boxed_str()),
                 }
             }
@@ -635,7 +650,7 @@ impl<'a> Parser<'a> {
                 let len = self.client_parameter_len().unwrap_or(1);
                 let start = self.pos;
                 self.pos += len;
-                Name { span: self.tokens[start].span.to(self.tokens[start + len - 1].span), decoded: None }
+                Name { span: self.tokens.get(start).span.to(self.tokens.get(start + len - 1).span), decoded: None }
             }
             _ => Name { span: self.bump().span, decoded: None },
         }
