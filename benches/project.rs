@@ -43,7 +43,7 @@ fn bench_project(c: &mut Criterion) {
         .files()
         .find(|(_, f)| f.display.ends_with("functions/F3.kql"))
         .expect("the generated project has function files");
-    let original = workspace.sources.get(id).text.clone();
+    let original = workspace.sources.get(id).text.to_string();
     let edited = original.replace("where Value >", "where Value >=");
     let mut flip = false;
     group.bench_function("recheck_one_file", |b| {

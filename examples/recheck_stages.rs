@@ -30,7 +30,7 @@ fn main() {
     let mut workspace = from_texts(&borrowed, &options);
     eprintln!("load {:?}  units {}", t.elapsed(), workspace.units.len());
     let (id, _) = workspace.sources.files().find(|(_, f)| f.display.ends_with("functions/F3.kql")).unwrap();
-    let original = workspace.sources.get(id).text.clone();
+    let original = workspace.sources.get(id).text.to_string();
     let edited = original.replace("where Value >", "where Value >=");
     let n: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(10);
     let mut stages: Vec<Vec<f64>> = vec![Vec::new(); 5];

@@ -414,8 +414,11 @@ impl<'a> Resolver<'a> {
     /// [`Resolution::exact`]; the functions it calls answer for themselves).
     fn resolve_read(&mut self, unit: &Unit, read: &Read, out: &mut Vec<Outcome>) -> bool {
         let entity = &read.entity;
-        let cluster = entity.cluster.clone().or_else(|| unit.cluster.clone());
-        let Some(database_name) = entity.database.clone().or_else(|| unit.database.clone()) else { return false };
+        let cluster = entity.cluster.clone().or_else(|| unit.cluster.as_deref().map(str::to_string));
+        let Some(database_name) = entity.database.clone().or_else(|| unit.database.as_deref().map(str::to_string))
+        else {
+            return false;
+        };
         if !database_name.contains('*') {
             self.resolve_in(unit, read, cluster.as_deref(), &database_name, None, out);
             return true;

@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Label, Severity, UNREADABLE_FILE};
 use crate::span::Span;
@@ -20,7 +21,8 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The path as shown in output: relative to the working directory, `/`-separated.
     pub display: String,
-    pub text: String,
+    /// Shared with the units cut from it.
+    pub text: Arc<str>,
     line_starts: Vec<usize>,
     /// For every character of more than one byte: its byte offset and the extra bytes of it and
     /// every such character before it. Columns count characters, and this turns a byte offset
@@ -47,7 +49,7 @@ impl SourceFile {
                 multibyte.push((offset as u32, extra));
             }
         }
-        SourceFile { path, display, text, line_starts, multibyte }
+        SourceFile { path, display, text: Arc::from(text), line_starts, multibyte }
     }
 
     /// The extra bytes (beyond one per character) of the characters that start before `offset`.
@@ -334,7 +336,7 @@ mod tests {
         let mut sources = SourceMap::default();
         let (ids, problems) = load(&[bom, bad, big, missing], &dir, 50, &mut sources);
         assert_eq!(ids.len(), 4);
-        assert_eq!(sources.get(ids[0]).text, "T | take 1");
+        assert_eq!(&*sources.get(ids[0]).text, "T | take 1");
         let messages: Vec<(&str, &str)> =
             problems.iter().map(|p| (sources.get(p.primary.file).display.as_str(), p.message.as_str())).collect();
         assert_eq!(messages.len(), 3, "{messages:?}");
@@ -362,7 +364,7 @@ mod tests {
         let mut sources = SourceMap::default();
         let (ids, problems) = load(&[dir.join("export.csl")], &dir, 1000, &mut sources);
         assert!(problems.is_empty());
-        assert_eq!(sources.get(ids[0]).text, text);
+        assert_eq!(&*sources.get(ids[0]).text, text);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

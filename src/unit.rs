@@ -1,7 +1,13 @@
 //! Query units: each piece of KQL text uplint analyses, with where it sits in its file.
 //!
-//! A unit's text may be a decoded string (a policy's `Query` inside JSON inside a string
-//! literal), so every unit carries an [`OffsetMap`] from its own offsets to its file's bytes.
+//! A unit's text is a stretch of its file's text, shared with the file (most units), or a
+//! decoded string (a policy's `Query` inside JSON inside a string literal) with an [`OffsetMap`]
+//! from its own offsets to its file's bytes. The analysis of a text is shared by the units of
+//! the same kind and text made in one build, and the cluster and database names by the units
+//! of one context: a file of many small queries costs little more than its text.
+
+use std::ops::Deref;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -51,31 +57,109 @@ pub struct Unit {
     pub file: FileId,
     pub kind: UnitKind,
     /// The function or view name, `Table[index]` for a policy entry, the table for RLS.
-    pub name: Option<String>,
+    pub name: Option<Box<str>>,
     /// The cluster and database the unit belongs to (`None`: the default cluster; a query unit
-    /// outside any `#connect` has no database).
-    pub cluster: Option<String>,
-    pub database: Option<String>,
-    /// The KQL text, decoded.
-    pub text: String,
-    /// From offsets in `text` to offsets in the file.
-    pub map: OffsetMap,
-    pub query: AnalyzedQuery,
+    /// outside any `#connect` has no database); shared by the units of one context.
+    pub cluster: Option<Arc<str>>,
+    pub database: Option<Arc<str>>,
+    /// The KQL text, decoded, with its map to the file.
+    pub text: UnitText,
+    /// The analysis of the text, shared by the units of the same kind and text of one build.
+    pub query: Arc<AnalyzedQuery>,
+}
+
+/// A unit's KQL text: a stretch of its file's text (shared with the file), or a decoded string
+/// with its map to the file. Dereferences to the text.
+#[derive(Clone, Debug)]
+pub enum UnitText {
+    /// `file[start..end]`.
+    Slice { file: Arc<str>, start: u32, end: u32 },
+    /// A decoded string (a policy's `Query`, an RLS query) and where its bytes come from.
+    Decoded(Box<(String, OffsetMap)>),
+}
+
+impl UnitText {
+    /// The stretch `span` of a file's `text`.
+    pub fn slice(text: &Arc<str>, span: Span) -> UnitText {
+        UnitText::Slice { file: Arc::clone(text), start: span.start, end: span.end }
+    }
+
+    /// A decoded text and its map to the file.
+    pub fn decoded(text: String, map: OffsetMap) -> UnitText {
+        UnitText::Decoded(Box::new((text, map)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            UnitText::Slice { file, start, end } => &file[*start as usize..*end as usize],
+            UnitText::Decoded(decoded) => &decoded.0,
+        }
+    }
+
+    /// The bytes of the file that `span` (an offset range of the text) covers.
+    pub fn file_span(&self, span: Span) -> Span {
+        match self {
+            UnitText::Slice { start, .. } => Span::new(
+                (*start as usize).saturating_add(span.start as usize),
+                (*start as usize).saturating_add(span.end as usize),
+            ),
+            UnitText::Decoded(decoded) => decoded.1.span_to_source(span),
+        }
+    }
+
+    /// Where the text sits in the file, when it is a slice of it.
+    pub fn file_slice(&self) -> Option<Span> {
+        match self {
+            UnitText::Slice { start, end, .. } => Some(Span::new(*start as usize, *end as usize)),
+            UnitText::Decoded(_) => None,
+        }
+    }
+
+    /// The offset in the file where the text starts.
+    pub fn file_start(&self) -> usize {
+        self.file_span(Span::new(0, 0)).start as usize
+    }
+}
+
+impl Deref for UnitText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq<str> for UnitText {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for UnitText {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for UnitText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Where a unit comes from, with the context it belongs to.
 #[derive(Clone, Debug)]
 pub struct Origin {
     pub file: FileId,
-    pub name: Option<String>,
-    pub cluster: Option<String>,
-    pub database: Option<String>,
+    pub name: Option<Box<str>>,
+    pub cluster: Option<Arc<str>>,
+    pub database: Option<Arc<str>>,
 }
 
 impl Unit {
     /// The bytes of the file that `span` (an offset range of the unit's text) covers.
     pub fn file_span(&self, span: Span) -> Span {
-        self.map.span_to_source(span)
+        self.text.file_span(span)
     }
 
     /// The syntax errors of the unit's KQL, as diagnostics on its file.
@@ -93,39 +177,27 @@ impl Unit {
     }
 
     /// Query text at `span` of a file's `text`.
-    pub fn query(origin: Origin, text: &str, span: Span, cache: &mut AnalysisCache) -> Unit {
-        let slice = span.of(text).to_string();
-        let query = cache.analyze(UnitKind::Query, &slice, Some(span), kql::analyze_query_tokens);
-        Unit::new(origin, UnitKind::Query, slice, OffsetMap::identity(span.start as usize, span.len()), query)
+    pub fn query(origin: Origin, text: &Arc<str>, span: Span, cache: &mut AnalysisCache) -> Unit {
+        Unit::new(origin, UnitKind::Query, UnitText::slice(text, span), cache, kql::analyze_query_tokens)
     }
 
     /// A function declaration `(params) { body }` at `span` of a file's `text`.
-    pub fn function(origin: Origin, text: &str, span: Span, cache: &mut AnalysisCache) -> Unit {
-        let slice = span.of(text).to_string();
-        let query = cache.analyze(UnitKind::Function, &slice, Some(span), kql::analyze_function_tokens);
-        Unit::new(origin, UnitKind::Function, slice, OffsetMap::identity(span.start as usize, span.len()), query)
+    pub fn function(origin: Origin, text: &Arc<str>, span: Span, cache: &mut AnalysisCache) -> Unit {
+        Unit::new(origin, UnitKind::Function, UnitText::slice(text, span), cache, kql::analyze_function_tokens)
     }
 
     /// A materialized view body `{ query }` at `span` of a file's `text`.
-    pub fn materialized_view(origin: Origin, text: &str, span: Span, cache: &mut AnalysisCache) -> Unit {
-        let slice = span.of(text).to_string();
-        let query = cache.analyze(UnitKind::MaterializedView, &slice, Some(span), kql::analyze_body_tokens);
-        Unit::new(
-            origin,
-            UnitKind::MaterializedView,
-            slice,
-            OffsetMap::identity(span.start as usize, span.len()),
-            query,
-        )
+    pub fn materialized_view(origin: Origin, text: &Arc<str>, span: Span, cache: &mut AnalysisCache) -> Unit {
+        Unit::new(origin, UnitKind::MaterializedView, UnitText::slice(text, span), cache, kql::analyze_body_tokens)
     }
 
     /// A decoded query (a policy's `Query`, an RLS query) with its map to the file.
     pub fn decoded(origin: Origin, kind: UnitKind, text: String, map: OffsetMap, cache: &mut AnalysisCache) -> Unit {
-        let query = cache.analyze(kind, &text, None, kql::analyze_query_tokens);
-        Unit::new(origin, kind, text, map, query)
+        Unit::new(origin, kind, UnitText::decoded(text, map), cache, kql::analyze_query_tokens)
     }
 
-    fn new(origin: Origin, kind: UnitKind, text: String, map: OffsetMap, query: AnalyzedQuery) -> Unit {
+    fn new(origin: Origin, kind: UnitKind, text: UnitText, cache: &mut AnalysisCache, analyze: Analyze) -> Unit {
+        let query = cache.analyze(kind, &text, text.file_slice(), analyze);
         Unit {
             file: origin.file,
             kind,
@@ -133,7 +205,6 @@ impl Unit {
             cluster: origin.cluster,
             database: origin.database,
             text,
-            map,
             query,
         }
     }
@@ -153,6 +224,30 @@ fn run(analyze: Analyze, text: &str, span: Option<Span>, tokens: &[Token]) -> An
     }
 }
 
+/// A unit's text as the key of earlier analyses (hashed and compared as its `str`).
+#[derive(Debug)]
+struct TextKey(UnitText);
+
+impl PartialEq for TextKey {
+    fn eq(&self, other: &TextKey) -> bool {
+        self.0.as_str() == other.0.as_str()
+    }
+}
+
+impl Eq for TextKey {}
+
+impl std::hash::Hash for TextKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.as_str().hash(state);
+    }
+}
+
+impl std::borrow::Borrow<str> for TextKey {
+    fn borrow(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
 /// Analyses of earlier units, taken again by a unit of the same kind and the same text instead
 /// of parsing it again: rebuilding the model after an edit parses only the KQL that changed.
 /// Analysis is a function of the text alone, so a reused analysis is the one parsing would give.
@@ -162,7 +257,8 @@ fn run(analyze: Analyze, text: &str, span: Option<Span>, tokens: &[Token]) -> An
 /// and once positions stop agreeing, by text.
 ///
 /// A [deferring](AnalysisCache::deferring) cache leaves the units it has no analysis for
-/// unanalysed until [`AnalysisCache::finish`] analyses them all in parallel.
+/// unanalysed until [`AnalysisCache::finish`] analyses them all in parallel, each distinct text
+/// (of a kind) once, its analysis shared by the units that have it.
 #[derive(Debug, Default)]
 pub struct AnalysisCache {
     /// The earlier units in build order, each taken once.
@@ -172,10 +268,11 @@ pub struct AnalysisCache {
     /// Consecutive misses by position; two in a row mean positions have shifted.
     misses: usize,
     /// What `in_order` held when positions shifted, by text.
-    by_text: FxHashMap<String, Vec<(UnitKind, AnalyzedQuery)>>,
-    /// When deferring: the positions of the units left to analyse, how to analyse each, and
-    /// where its text sits in the file when it is a slice of it.
-    deferred: Option<Vec<(usize, Analyze, Option<Span>)>>,
+    by_text: FxHashMap<TextKey, Vec<(UnitKind, Arc<AnalyzedQuery>)>>,
+    /// When deferring: the positions of the units left to analyse, and how to analyse each.
+    deferred: Option<Vec<(usize, Analyze)>>,
+    /// The analysis deferred units hold until they are analysed (one, shared).
+    unanalysed: Arc<AnalyzedQuery>,
     /// The tokens of the file whose units are built, when its script kept them: units that are
     /// slices of the file are parsed from them instead of being lexed again.
     tokens: Vec<Token>,
@@ -200,23 +297,69 @@ impl AnalysisCache {
     }
 
     /// Analyses the units left unanalysed, in parallel (on the current `rayon` pool); `units`
-    /// are the units built with this cache, in build order. Each analysis is a function of its
-    /// unit's text alone, so the result is the same whatever the number of threads.
+    /// are the units built with this cache, in build order. Units of the same kind and text
+    /// share one analysis, made once. Each analysis is a function of its unit's text alone, so
+    /// the result is the same whatever the number of threads.
     pub fn finish(self, units: &mut [Unit]) {
         use rayon::prelude::*;
+        use std::hash::BuildHasher;
         let Some(deferred) = self.deferred else { return };
         drop(self.by_text);
-        // Positions only grow, as units are built.
-        let mut deferred = deferred.into_iter().peekable();
-        let pending: Vec<(&mut Unit, Analyze, Option<Span>)> = units
-            .iter_mut()
-            .enumerate()
-            .filter_map(|(position, unit)| {
-                deferred.next_if(|(p, ..)| *p == position).map(|(_, analyze, span)| (unit, analyze, span))
+        drop(self.in_order);
+        // Positions only grow, as units are built. The units of one kind and text are found
+        // by sorting (kind, text) hashes: a few bytes per unit, not a map of every text. The
+        // hash only groups; texts are compared.
+        let hasher = std::hash::RandomState::new();
+        let mut hashed: Vec<(u64, u32)> = deferred
+            .iter()
+            .filter_map(|&(position, _)| {
+                let unit = units.get(position)?;
+                Some((hasher.hash_one((unit.kind, unit.text.as_str())), position as u32))
             })
             .collect();
-        let tokens = &self.tokens;
-        pending.into_par_iter().for_each(|(unit, analyze, span)| unit.query = run(analyze, &unit.text, span, tokens));
+        hashed.sort_unstable();
+        // For each deferred position: the first position of its kind and text.
+        let mut first: Vec<(u32, u32)> = Vec::with_capacity(hashed.len());
+        for group in hashed.chunk_by(|a, b| a.0 == b.0) {
+            let mut distinct: Vec<u32> = Vec::new();
+            for &(_, position) in group {
+                let unit = &units[position as usize];
+                let same = |&other: &u32| {
+                    let other = &units[other as usize];
+                    other.kind == unit.kind && other.text.as_str() == unit.text.as_str()
+                };
+                match distinct.iter().copied().find(same) {
+                    Some(earlier) => first.push((position, earlier)),
+                    None => {
+                        distinct.push(position);
+                        first.push((position, position));
+                    }
+                }
+            }
+        }
+        drop(hashed);
+        first.sort_unstable();
+        let mut how = deferred.into_iter();
+        let distinct: Vec<(u32, Analyze)> = first
+            .iter()
+            .filter_map(|&(position, earlier)| {
+                let analyze = how.find(|(p, _)| *p == position as usize)?.1;
+                (position == earlier).then_some((position, analyze))
+            })
+            .collect();
+        let (shared, tokens) = (&*units, &self.tokens);
+        let analyses: Vec<(u32, Arc<AnalyzedQuery>)> = distinct
+            .into_par_iter()
+            .map(|(position, analyze)| {
+                let text = &shared[position as usize].text;
+                (position, Arc::new(run(analyze, text, text.file_slice(), tokens)))
+            })
+            .collect();
+        for (position, earlier) in first {
+            if let Ok(index) = analyses.binary_search_by_key(&earlier, |(p, _)| *p) {
+                units[position as usize].query = Arc::clone(&analyses[index].1);
+            }
+        }
     }
 
     /// The position in build order of the next unit looked up.
@@ -226,16 +369,18 @@ impl AnalysisCache {
 
     /// The analysis of `text` as a unit of `kind`: a cached one when there is one, else `analyze`'s.
     /// `span`: where `text` sits in the file, when it is a slice of it.
-    fn analyze(&mut self, kind: UnitKind, text: &str, span: Option<Span>, analyze: Analyze) -> AnalyzedQuery {
+    fn analyze(&mut self, kind: UnitKind, text: &str, span: Option<Span>, analyze: Analyze) -> Arc<AnalyzedQuery> {
         if let Some(slot) = self.in_order.get_mut(self.position) {
-            if slot.as_ref().is_some_and(|u| u.kind == kind && u.text == text) {
+            if slot.as_ref().is_some_and(|u| u.kind == kind && u.text.as_str() == text) {
                 self.misses = 0;
-                return slot.take().map(|u| u.query).unwrap_or_default();
+                if let Some(unit) = slot.take() {
+                    return unit.query;
+                }
             }
             self.misses += 1;
             if self.misses >= 2 {
                 for unit in self.in_order.drain(..).flatten() {
-                    self.by_text.entry(unit.text).or_default().push((unit.kind, unit.query));
+                    self.by_text.entry(TextKey(unit.text)).or_default().push((unit.kind, unit.query));
                 }
             }
         }
@@ -244,10 +389,10 @@ impl AnalysisCache {
             Some(query) => query,
             None => match &mut self.deferred {
                 Some(deferred) => {
-                    deferred.push((self.position, analyze, span));
-                    AnalyzedQuery::default()
+                    deferred.push((self.position, analyze));
+                    Arc::clone(&self.unanalysed)
                 }
-                None => run(analyze, text, span, &self.tokens),
+                None => Arc::new(run(analyze, text, span, &self.tokens)),
             },
         }
     }
@@ -260,7 +405,7 @@ mod tests {
     #[test]
     fn cached_analyses_are_taken_once_and_by_kind() {
         let origin = || Origin { file: FileId(0), name: None, cluster: None, database: None };
-        let text = "(x: int) { T | where y == x }";
+        let text: &Arc<str> = &Arc::from("(x: int) { T | where y == x }");
         let mut empty = AnalysisCache::default();
         let function = Unit::function(origin(), text, Span::new(0, text.len()), &mut empty);
         let query = Unit::query(origin(), text, Span::new(0, text.len()), &mut empty);
@@ -287,8 +432,9 @@ mod tests {
 
     fn cache_of(texts: &[&str]) -> AnalysisCache {
         let origin = || Origin { file: FileId(0), name: None, cluster: None, database: None };
-        let units =
-            texts.iter().map(|t| Unit::query(origin(), t, Span::new(0, t.len()), &mut AnalysisCache::default()));
+        let units = texts
+            .iter()
+            .map(|t| Unit::query(origin(), &Arc::from(*t), Span::new(0, t.len()), &mut AnalysisCache::default()));
         AnalysisCache::from_units(units.collect())
     }
 
@@ -323,6 +469,7 @@ mod tests {
                 .map(|(position, text)| {
                     cache.set_position(position);
                     let span = Span::new(0, text.len());
+                    let text: &Arc<str> = &Arc::from(*text);
                     if text.starts_with('(') {
                         Unit::function(origin(), text, span, cache)
                     } else {
@@ -342,12 +489,60 @@ mod tests {
         assert!(!immediate[1].query.analysis.references.is_empty() && !immediate[1].query.errors.is_empty());
         // Taken over from an earlier build: nothing left to analyse but the new text.
         let mut earlier = immediate.clone();
-        earlier[3] = Unit::query(origin(), "X", Span::new(0, 1), &mut AnalysisCache::default());
+        earlier[3] = Unit::query(origin(), &Arc::from("X"), Span::new(0, 1), &mut AnalysisCache::default());
         let mut cache = AnalysisCache::deferring(earlier);
         let mut rebuilt = build(&mut cache);
         assert_eq!(queries(&rebuilt[..3]), queries(&immediate[..3]));
         assert_eq!(format!("{:?}", rebuilt[3].query), unanalysed);
         cache.finish(&mut rebuilt);
         assert_eq!(queries(&rebuilt), queries(&immediate));
+    }
+
+    #[test]
+    fn units_of_one_kind_and_text_share_one_analysis() {
+        let origin = || Origin { file: FileId(0), name: None, cluster: None, database: None };
+        let file: Arc<str> = Arc::from("T | take 1\n\nT | take 1\n\nU\n\n(x: int) { T | take 1 }");
+        let mut cache = AnalysisCache::deferring(Vec::new());
+        let spans = [Span::new(0, 10), Span::new(12, 22), Span::new(24, 25)];
+        let mut units: Vec<Unit> = spans
+            .iter()
+            .enumerate()
+            .map(|(position, span)| {
+                cache.set_position(position);
+                Unit::query(origin(), &file, *span, &mut cache)
+            })
+            .collect();
+        cache.set_position(3);
+        units.push(Unit::function(origin(), &file, Span::new(27, file.len()), &mut cache));
+        cache.finish(&mut units);
+        assert!(Arc::ptr_eq(&units[0].query, &units[1].query), "same kind and text: one analysis");
+        assert!(!Arc::ptr_eq(&units[0].query, &units[2].query));
+        assert_eq!(units[2].query.analysis.reads[0].entity.name, "U");
+        assert_eq!(units[1].query.analysis.reads[0].entity.name, "T");
+        assert_eq!(units[3].query.parameters.len(), 1);
+        // The text is the file's, its spans map back to it.
+        assert_eq!(units[1].text, "T | take 1");
+        assert_eq!(units[1].file_span(Span::new(4, 8)), Span::new(16, 20));
+        assert_eq!(units[3].text.file_start(), 27);
+    }
+
+    #[test]
+    fn decoded_text_maps_through_its_offset_map() {
+        let decoded = crate::kql::strings::decode_json_string(r#""T | where a == \"x\"""#, 100);
+        let text = UnitText::decoded(decoded.value.clone(), decoded.map.clone());
+        assert_eq!(text, "T | where a == \"x\"");
+        // `"x"` is `\"x\"` in the file.
+        assert_eq!(text.file_span(Span::new(15, 18)), Span::new(116, 121));
+        assert_eq!(text.file_start(), 101);
+    }
+
+    /// Units, their texts and analyses are made for every query of every file: their size
+    /// is the memory of a project of many small queries (a regression shows here first).
+    #[test]
+    fn hot_structures_stay_small() {
+        use std::mem::size_of;
+        assert!(size_of::<Unit>() <= 96, "Unit: {} bytes", size_of::<Unit>());
+        assert!(size_of::<UnitText>() <= 24, "UnitText: {} bytes", size_of::<UnitText>());
+        assert!(size_of::<crate::script::Item>() <= 16, "script Item: {} bytes", size_of::<crate::script::Item>());
     }
 }

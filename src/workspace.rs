@@ -404,7 +404,7 @@ mod tests {
         let fresh = from_texts(&[("f.kql", fixed), ("p.kql", policy)], &options);
         assert_eq!(check(&workspace), check(&fresh));
         assert!(!check(&workspace).iter().any(|d| d.code.code == "UP001"));
-        let texts = |w: &Workspace| w.units.iter().map(|u| (u.file, u.text.clone())).collect::<Vec<_>>();
+        let texts = |w: &Workspace| w.units.iter().map(|u| (u.file, u.text.to_string())).collect::<Vec<_>>();
         assert_eq!(texts(&workspace), texts(&fresh));
         // A script syntax error comes and goes with the text.
         let broken = ".alter table A policy update @'[{\"Source\"";

@@ -9,6 +9,7 @@ use crate::script::{Item, Script};
 use crate::source::SourceFile;
 use crate::unit::{AnalysisCache, Origin, Unit, UnitKind};
 use rustc_hash::FxHashMap;
+use std::sync::Arc;
 
 /// Settings of the model.
 #[derive(Clone, Debug)]
@@ -39,7 +40,7 @@ pub fn build(scripts: &[(FileId, &SourceFile, &Script)], options: &BuildOptions)
 /// before contexts are decided (which look at the databases queries name) and are kept from one
 /// build to the next while their file is unchanged. Their origin (name, cluster, database) is
 /// filled in by [`build_in_contexts`]. `cache` holds earlier analyses to take over by text.
-pub fn units_of(file: FileId, text: &str, script: &Script, cache: &mut AnalysisCache) -> Vec<Unit> {
+pub fn units_of(file: FileId, text: &Arc<str>, script: &Script, cache: &mut AnalysisCache) -> Vec<Unit> {
     let mut units = Vec::new();
     let origin = || Origin { file, name: None, cluster: None, database: None };
     for item in &script.items {
@@ -112,12 +113,13 @@ pub fn build_in_contexts(
     units: &mut [Unit],
     options: &BuildOptions,
 ) -> Model {
-    let mut builder = Builder { model: Model::default(), units, next: 0, options };
+    let default_database = Arc::from(options.default_database.as_str());
+    let mut builder = Builder { model: Model::default(), units, next: 0, options, default_database };
     for (i, (file, _, script)) in scripts.iter().enumerate() {
         let start = match contexts.get(i) {
             Some(context) => Context {
-                cluster: context.cluster.clone(),
-                database: (context.database_reason != Reason::Default).then(|| context.database.clone()),
+                cluster: context.cluster.as_deref().map(Arc::from),
+                database: (context.database_reason != Reason::Default).then(|| Arc::from(context.database.as_str())),
             },
             None => Context::default(),
         };
@@ -139,13 +141,15 @@ struct Builder<'a> {
     /// The next unit to take.
     next: usize,
     options: &'a BuildOptions,
+    /// `options.default_database`, shared by the units in it.
+    default_database: Arc<str>,
 }
 
-/// The context of a command: the file's, then its last `#connect`'s.
+/// The context of a command: the file's, then its last `#connect`'s (shared by its units).
 #[derive(Clone, Debug, Default)]
 struct Context {
-    cluster: Option<String>,
-    database: Option<String>,
+    cluster: Option<Arc<str>>,
+    database: Option<Arc<str>>,
 }
 
 impl Builder<'_> {
@@ -158,8 +162,8 @@ impl Builder<'_> {
                 // leaves the file's.
                 Item::Connect(connect) => {
                     context = Context {
-                        cluster: connect.cluster.clone().or_else(|| start.cluster.clone()),
-                        database: connect.database.clone().or_else(|| start.database.clone()),
+                        cluster: connect.cluster.as_deref().map(Arc::from).or_else(|| start.cluster.clone()),
+                        database: connect.database.as_deref().map(Arc::from).or_else(|| start.database.clone()),
                     };
                 }
                 Item::Query(span) => {
@@ -170,7 +174,7 @@ impl Builder<'_> {
                         cluster: context.cluster.clone(),
                         // The query of a `.set` command runs in the command's database.
                         database: match input_of {
-                            Some(_) => Some(self.database_name(&context, None)),
+                            Some(_) => Some(self.unit_database(&context, None)),
                             None => context.database.clone(),
                         },
                     };
@@ -204,7 +208,7 @@ impl Builder<'_> {
     fn database_name(&self, context: &Context, named: Option<&str>) -> String {
         named
             .map(str::to_string)
-            .or_else(|| context.database.clone())
+            .or_else(|| context.database.as_deref().map(str::to_string))
             .unwrap_or_else(|| self.options.default_database.clone())
     }
 
@@ -212,7 +216,7 @@ impl Builder<'_> {
         let key = context.cluster.as_ref().map(|c| c.to_lowercase());
         let cluster = self.model.clusters.entry(key).or_default();
         if cluster.name.is_none() {
-            cluster.name = context.cluster.clone();
+            cluster.name = context.cluster.as_deref().map(str::to_string);
         }
         cluster
     }
@@ -227,12 +231,22 @@ impl Builder<'_> {
         database
     }
 
+    /// The database of a unit of a command (as [`Builder::database_name`]), shared with the
+    /// context's when it is that one.
+    fn unit_database(&self, context: &Context, named: Option<&str>) -> Arc<str> {
+        match (named, &context.database) {
+            (Some(named), _) => Arc::from(named),
+            (None, Some(database)) => Arc::clone(database),
+            (None, None) => Arc::clone(&self.default_database),
+        }
+    }
+
     fn origin(&self, file: FileId, context: &Context, named: Option<&str>, name: String) -> Origin {
         Origin {
             file,
-            name: Some(name),
+            name: Some(name.into_boxed_str()),
             cluster: context.cluster.clone(),
-            database: Some(self.database_name(context, named)),
+            database: Some(self.unit_database(context, named)),
         }
     }
 

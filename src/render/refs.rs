@@ -56,7 +56,7 @@ fn ordered(workspace: &Workspace) -> Vec<&Unit> {
     units.sort_by(|a, b| {
         let pa = &workspace.sources.get(a.file).display;
         let pb = &workspace.sources.get(b.file).display;
-        pa.cmp(pb).then(a.map.to_source(0).cmp(&b.map.to_source(0)))
+        pa.cmp(pb).then(a.text.file_start().cmp(&b.text.file_start()))
     });
     units
 }

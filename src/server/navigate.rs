@@ -95,8 +95,8 @@ impl Target<'_> {
                     return None;
                 }
                 Some(Name {
-                    cluster: entity.cluster.clone().or_else(|| unit.cluster.clone()),
-                    database: entity.database.clone().or_else(|| unit.database.clone())?,
+                    cluster: entity.cluster.clone().or_else(|| unit.cluster.as_deref().map(str::to_string)),
+                    database: entity.database.clone().or_else(|| unit.database.as_deref().map(str::to_string))?,
                     name: entity.name.clone(),
                 })
             }
@@ -151,7 +151,7 @@ pub fn references(workspace: &Workspace, name: &Name) -> Vec<Location> {
             if entity.name != name.name || entity.kind == EntityKind::TablePattern {
                 continue;
             }
-            let cluster = entity.cluster.clone().or_else(|| unit.cluster.clone());
+            let cluster = entity.cluster.clone().or_else(|| unit.cluster.as_deref().map(str::to_string));
             let Some(database) = entity.database.as_deref().or(unit.database.as_deref()) else { continue };
             if same_database(database, &name.database) && same_cluster(&cluster, &name.cluster) {
                 found.push(Location { file: unit.file, span: unit.file_span(reference.span) });

@@ -140,7 +140,7 @@ impl Project {
     /// Replaces the text of files the project holds and checks again.
     pub fn set_texts(&mut self, changes: Vec<(FileId, String)>) {
         let changes: Vec<(FileId, String)> =
-            changes.into_iter().filter(|(id, text)| self.workspace.sources.get(*id).text != *text).collect();
+            changes.into_iter().filter(|(id, text)| *self.workspace.sources.get(*id).text != **text).collect();
         if changes.is_empty() {
             return;
         }

@@ -34,7 +34,7 @@ fn update_policies_replace_merge_and_delete_in_file_order() {
         ),
     ]);
     assert_eq!(sources_of(&model, "default", "T"), ["A", "B", "C"]);
-    let names: Vec<_> = units.iter().map(|u| u.name.clone().unwrap()).collect();
+    let names: Vec<_> = units.iter().map(|u| u.name.as_deref().unwrap()).collect();
     assert_eq!(names, ["T[0]", "T[1]", "T[2]"]);
     let (model, _) = model_of(&[
         ("a.kql", ".alter table T policy update @'[{\"Source\": \"A\", \"Query\": \"A\"}]'"),
@@ -124,7 +124,7 @@ fn definitions_are_kept_and_drops_and_renames_apply() {
     )]);
     let db = model.database(None, "default").unwrap();
     let body = |name: &str| units[db.functions[name].effective().unwrap().unit.0 as usize].text.clone();
-    assert_eq!((body("G"), body("H")), ("() { A }".to_string(), "{ F }".to_string()));
+    assert_eq!((body("G").to_string(), body("H").to_string()), ("() { A }".to_string(), "{ F }".to_string()));
     let h = &units[db.functions["H"].effective().unwrap().unit.0 as usize];
     assert!(h.query.parameters.is_empty() && h.query.errors.is_empty(), "{:?}", h.query.errors);
     let (model, _) = model_of(&[(
