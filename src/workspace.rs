@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
@@ -355,7 +356,7 @@ fn analyse(sources: SourceMap, ids: Vec<FileId>, mut problems: Vec<Diagnostic>, 
 
 /// The units of one file's script (`tokens`: the file's tokens, or none), analysed, and what
 /// the file states.
-fn file_units(id: FileId, text: &str, script: &Script, tokens: Vec<Token>) -> (Vec<Unit>, context::Stated) {
+fn file_units(id: FileId, text: &Arc<str>, script: &Script, tokens: Vec<Token>) -> (Vec<Unit>, context::Stated) {
     let mut cache = AnalysisCache::deferring(Vec::new()).with_tokens(tokens);
     let mut units = model::units_of(id, text, script, &mut cache);
     cache.finish(&mut units);
