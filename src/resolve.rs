@@ -414,9 +414,8 @@ impl<'a> Resolver<'a> {
     /// [`Resolution::exact`]; the functions it calls answer for themselves).
     fn resolve_read(&mut self, unit: &Unit, read: &Read, out: &mut Vec<Outcome>) -> bool {
         let entity = &read.entity;
-        let cluster = entity.cluster.clone().or_else(|| unit.cluster.as_deref().map(str::to_string));
-        let Some(database_name) = entity.database.clone().or_else(|| unit.database.as_deref().map(str::to_string))
-        else {
+        let cluster = entity.cluster.clone().or_else(|| unit.cluster().map(str::to_string));
+        let Some(database_name) = entity.database.clone().or_else(|| unit.database().map(str::to_string)) else {
             return false;
         };
         if !database_name.contains('*') {
@@ -438,7 +437,7 @@ impl<'a> Resolver<'a> {
         }
         // A pattern can match databases the project does not describe: when it matches none of
         // them but the reader's own, the pattern itself is read.
-        let own = |name: &String| unit.database.as_deref().is_some_and(|own| same_database(own, name));
+        let own = |name: &String| unit.database().is_some_and(|own| same_database(own, name));
         if matching.iter().all(own) {
             let mut chain = via_steps(unit, read);
             let reference = Location { file: unit.file, span: unit.file_span(read.span) };
@@ -570,7 +569,7 @@ fn plain_kind(kind: EntityKind) -> AccessKind {
 fn is_function_named(unit: &Unit, database: &Database, name: &str) -> bool {
     unit.kind == UnitKind::Function
         && unit.name.as_deref() == Some(name)
-        && unit.database.as_deref().is_some_and(|d| same_database(d, &database.name))
+        && unit.database().is_some_and(|d| same_database(d, &database.name))
 }
 
 /// The tables the project shows `database` to have: those a command creates, fills, maps or

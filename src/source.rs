@@ -23,7 +23,8 @@ pub struct SourceFile {
     pub display: String,
     /// Shared with the units cut from it.
     pub text: Arc<str>,
-    line_starts: Vec<usize>,
+    /// The offset of each line's start (u32, as spans are: a file of many short lines).
+    line_starts: Vec<u32>,
     /// For every character of more than one byte: its byte offset and the extra bytes of it and
     /// every such character before it. Columns count characters, and this turns a byte offset
     /// into a column in O(log n) even on a line megabytes long (empty for ASCII text).
@@ -40,7 +41,7 @@ pub struct Position {
 
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: String) -> SourceFile {
-        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i as u32 + 1)).collect();
         let mut multibyte = Vec::new();
         if !text.is_ascii() {
             let mut extra = 0u32;
@@ -60,13 +61,13 @@ impl SourceFile {
 
     /// The 0-based line that holds byte `offset`.
     pub fn line_index(&self, offset: usize) -> usize {
-        self.line_starts.partition_point(|&start| start <= offset).saturating_sub(1)
+        self.line_starts.partition_point(|&start| start as usize <= offset).saturating_sub(1)
     }
 
     /// The byte range of 0-based line `line`, without its line break.
     pub fn line_range(&self, line: usize) -> Option<Range<usize>> {
-        let start = *self.line_starts.get(line)?;
-        let end = self.line_starts.get(line + 1).map_or(self.text.len(), |&next| next - 1);
+        let start = *self.line_starts.get(line)? as usize;
+        let end = self.line_starts.get(line + 1).map_or(self.text.len(), |&next| next as usize - 1);
         let end = if self.text[start..end].ends_with('\r') { end - 1 } else { end };
         Some(start..end)
     }
@@ -78,7 +79,7 @@ impl SourceFile {
             offset -= 1;
         }
         let line = self.line_index(offset);
-        let start = self.line_starts[line];
+        let start = self.line_starts[line] as usize;
         let characters = (offset - start) - (self.extra_bytes_before(offset) - self.extra_bytes_before(start));
         Position { line: line + 1, column: characters + 1, offset }
     }

@@ -239,7 +239,7 @@ impl<'w> ModelEnvironment<'w> {
         let workspace = self.workspace;
         let unit = workspace.unit(unit_id);
         self.in_progress.push(unit_id);
-        self.contexts.push((unit.cluster.as_deref().map(str::to_string), unit.database.as_deref().map(str::to_string)));
+        self.contexts.push((unit.cluster().map(str::to_string), unit.database().map(str::to_string)));
         let result = match unit.kind {
             crate::unit::UnitKind::Function => {
                 let parsed = parser::parse_function(&unit.text);

@@ -58,10 +58,9 @@ pub struct Unit {
     pub kind: UnitKind,
     /// The function or view name, `Table[index]` for a policy entry, the table for RLS.
     pub name: Option<Box<str>>,
-    /// The cluster and database the unit belongs to (`None`: the default cluster; a query unit
-    /// outside any `#connect` has no database); shared by the units of one context.
-    pub cluster: Option<Arc<str>>,
-    pub database: Option<Arc<str>>,
+    /// The cluster and database the unit belongs to, shared by the units of one context (see
+    /// [`Unit::cluster`], [`Unit::database`]; `None`: neither).
+    pub place: Option<Arc<Place>>,
     /// The KQL text, decoded, with its map to the file.
     pub text: UnitText,
     /// The analysis of the text, shared by the units of the same kind and text of one build.
@@ -147,6 +146,21 @@ impl std::fmt::Display for UnitText {
     }
 }
 
+/// The cluster and database of a unit (`None`: the default cluster; a query unit outside any
+/// `#connect` has no database).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Place {
+    pub cluster: Option<Arc<str>>,
+    pub database: Option<Arc<str>>,
+}
+
+impl Place {
+    /// The place of a unit in `cluster` and `database` (none when it has neither).
+    pub fn of(cluster: Option<Arc<str>>, database: Option<Arc<str>>) -> Option<Arc<Place>> {
+        (cluster.is_some() || database.is_some()).then(|| Arc::new(Place { cluster, database }))
+    }
+}
+
 /// Where a unit comes from, with the context it belongs to.
 #[derive(Clone, Debug)]
 pub struct Origin {
@@ -160,6 +174,16 @@ impl Unit {
     /// The bytes of the file that `span` (an offset range of the unit's text) covers.
     pub fn file_span(&self, span: Span) -> Span {
         self.text.file_span(span)
+    }
+
+    /// The cluster the unit belongs to (`None`: the default cluster).
+    pub fn cluster(&self) -> Option<&str> {
+        self.place.as_ref()?.cluster.as_deref()
+    }
+
+    /// The database the unit belongs to (a query unit outside any `#connect` has none).
+    pub fn database(&self) -> Option<&str> {
+        self.place.as_ref()?.database.as_deref()
     }
 
     /// The syntax errors of the unit's KQL, as diagnostics on its file.
@@ -178,32 +202,31 @@ impl Unit {
 
     /// Query text at `span` of a file's `text`.
     pub fn query(origin: Origin, text: &Arc<str>, span: Span, cache: &mut AnalysisCache) -> Unit {
-        Unit::new(origin, UnitKind::Query, UnitText::slice(text, span), cache, kql::analyze_query_tokens)
+        Unit::new(origin, UnitKind::Query, UnitText::slice(text, span), cache)
     }
 
     /// A function declaration `(params) { body }` at `span` of a file's `text`.
     pub fn function(origin: Origin, text: &Arc<str>, span: Span, cache: &mut AnalysisCache) -> Unit {
-        Unit::new(origin, UnitKind::Function, UnitText::slice(text, span), cache, kql::analyze_function_tokens)
+        Unit::new(origin, UnitKind::Function, UnitText::slice(text, span), cache)
     }
 
     /// A materialized view body `{ query }` at `span` of a file's `text`.
     pub fn materialized_view(origin: Origin, text: &Arc<str>, span: Span, cache: &mut AnalysisCache) -> Unit {
-        Unit::new(origin, UnitKind::MaterializedView, UnitText::slice(text, span), cache, kql::analyze_body_tokens)
+        Unit::new(origin, UnitKind::MaterializedView, UnitText::slice(text, span), cache)
     }
 
     /// A decoded query (a policy's `Query`, an RLS query) with its map to the file.
     pub fn decoded(origin: Origin, kind: UnitKind, text: String, map: OffsetMap, cache: &mut AnalysisCache) -> Unit {
-        Unit::new(origin, kind, UnitText::decoded(text, map), cache, kql::analyze_query_tokens)
+        Unit::new(origin, kind, UnitText::decoded(text, map), cache)
     }
 
-    fn new(origin: Origin, kind: UnitKind, text: UnitText, cache: &mut AnalysisCache, analyze: Analyze) -> Unit {
-        let query = cache.analyze(kind, &text, text.file_slice(), analyze);
+    fn new(origin: Origin, kind: UnitKind, text: UnitText, cache: &mut AnalysisCache) -> Unit {
+        let query = cache.analyze(kind, &text, text.file_slice(), analyze_of(kind));
         Unit {
             file: origin.file,
             kind,
             name: origin.name,
-            cluster: origin.cluster,
-            database: origin.database,
+            place: Place::of(origin.cluster, origin.database),
             text,
             query,
         }
@@ -221,6 +244,15 @@ fn run(analyze: Analyze, text: &str, span: Option<Span>, tokens: &[Token]) -> An
     match span.and_then(|span| Tokens::within(tokens, span)) {
         Some(run) => analyze(text, run),
         None => analyze(text, Tokens::of(&lexer::lex(text))),
+    }
+}
+
+/// How a unit of `kind` is analysed.
+fn analyze_of(kind: UnitKind) -> Analyze {
+    match kind {
+        UnitKind::Query | UnitKind::UpdatePolicy | UnitKind::RowLevelSecurity => kql::analyze_query_tokens,
+        UnitKind::Function => kql::analyze_function_tokens,
+        UnitKind::MaterializedView => kql::analyze_body_tokens,
     }
 }
 
@@ -269,8 +301,9 @@ pub struct AnalysisCache {
     misses: usize,
     /// What `in_order` held when positions shifted, by text.
     by_text: FxHashMap<TextKey, Vec<(UnitKind, Arc<AnalyzedQuery>)>>,
-    /// When deferring: the positions of the units left to analyse, and how to analyse each.
-    deferred: Option<Vec<(usize, Analyze)>>,
+    /// When deferring: the positions of the units left to analyse (each analysed as its kind
+    /// says: [`analyze_of`]).
+    deferred: Option<Vec<u32>>,
     /// The analysis deferred units hold until they are analysed (one, shared).
     unanalysed: Arc<AnalyzedQuery>,
     /// The tokens of the file whose units are built, when its script kept them: units that are
@@ -310,13 +343,14 @@ impl AnalysisCache {
         // by sorting (kind, text) hashes: a few bytes per unit, not a map of every text. The
         // hash only groups; texts are compared.
         let hasher = std::hash::RandomState::new();
-        let mut hashed: Vec<(u64, u32)> = deferred
+        let mut hashed: Vec<(u32, u32)> = deferred
             .iter()
-            .filter_map(|&(position, _)| {
-                let unit = units.get(position)?;
-                Some((hasher.hash_one((unit.kind, unit.text.as_str())), position as u32))
+            .filter_map(|&position| {
+                let unit = units.get(position as usize)?;
+                Some((hasher.hash_one((unit.kind, unit.text.as_str())) as u32, position))
             })
             .collect();
+        drop(deferred);
         hashed.sort_unstable();
         // For each deferred position: the first position of its kind and text.
         let mut first: Vec<(u32, u32)> = Vec::with_capacity(hashed.len());
@@ -339,20 +373,14 @@ impl AnalysisCache {
         }
         drop(hashed);
         first.sort_unstable();
-        let mut how = deferred.into_iter();
-        let distinct: Vec<(u32, Analyze)> = first
-            .iter()
-            .filter_map(|&(position, earlier)| {
-                let analyze = how.find(|(p, _)| *p == position as usize)?.1;
-                (position == earlier).then_some((position, analyze))
-            })
-            .collect();
+        let distinct: Vec<u32> =
+            first.iter().filter_map(|&(position, earlier)| (position == earlier).then_some(position)).collect();
         let (shared, tokens) = (&*units, &self.tokens);
         let analyses: Vec<(u32, Arc<AnalyzedQuery>)> = distinct
             .into_par_iter()
-            .map(|(position, analyze)| {
-                let text = &shared[position as usize].text;
-                (position, Arc::new(run(analyze, text, text.file_slice(), tokens)))
+            .map(|position| {
+                let unit = &shared[position as usize];
+                (position, Arc::new(run(analyze_of(unit.kind), &unit.text, unit.text.file_slice(), tokens)))
             })
             .collect();
         for (position, earlier) in first {
@@ -389,7 +417,7 @@ impl AnalysisCache {
             Some(query) => query,
             None => match &mut self.deferred {
                 Some(deferred) => {
-                    deferred.push((self.position, analyze));
+                    deferred.push(self.position as u32);
                     Arc::clone(&self.unanalysed)
                 }
                 None => Arc::new(run(analyze, text, span, &self.tokens)),
@@ -541,7 +569,7 @@ mod tests {
     #[test]
     fn hot_structures_stay_small() {
         use std::mem::size_of;
-        assert!(size_of::<Unit>() <= 96, "Unit: {} bytes", size_of::<Unit>());
+        assert!(size_of::<Unit>() <= 64, "Unit: {} bytes", size_of::<Unit>());
         assert!(size_of::<UnitText>() <= 24, "UnitText: {} bytes", size_of::<UnitText>());
         assert!(size_of::<crate::script::Item>() <= 16, "script Item: {} bytes", size_of::<crate::script::Item>());
     }

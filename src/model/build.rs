@@ -7,7 +7,7 @@ use crate::script::command::{Command, CommandKind, PolicyScope, PolicyVerb, Prin
 use crate::script::payload::{JsonKind, Payload};
 use crate::script::{Item, Script};
 use crate::source::SourceFile;
-use crate::unit::{AnalysisCache, Origin, Unit, UnitKind};
+use crate::unit::{AnalysisCache, Origin, Place, Unit, UnitKind};
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
@@ -114,7 +114,7 @@ pub fn build_in_contexts(
     options: &BuildOptions,
 ) -> Model {
     let default_database = Arc::from(options.default_database.as_str());
-    let mut builder = Builder { model: Model::default(), units, next: 0, options, default_database };
+    let mut builder = Builder { model: Model::default(), units, next: 0, options, default_database, last_place: None };
     for (i, (file, _, script)) in scripts.iter().enumerate() {
         let start = match contexts.get(i) {
             Some(context) => Context {
@@ -143,6 +143,8 @@ struct Builder<'a> {
     options: &'a BuildOptions,
     /// `options.default_database`, shared by the units in it.
     default_database: Arc<str>,
+    /// The place of the last unit taken that has one.
+    last_place: Option<Arc<Place>>,
 }
 
 /// The context of a command: the file's, then its last `#connect`'s (shared by its units).
@@ -199,8 +201,15 @@ impl Builder<'_> {
         let unit = &mut self.units[id];
         debug_assert!(unit.kind == kind && unit.file == origin.file, "units are taken in the order they were made");
         unit.name = origin.name;
-        unit.cluster = origin.cluster;
-        unit.database = origin.database;
+        // The units of one context come one after the other: they share its place.
+        let place = (origin.cluster, origin.database);
+        unit.place = match &self.last_place {
+            Some(last) if last.cluster == place.0 && last.database == place.1 => Some(Arc::clone(last)),
+            _ => Place::of(place.0, place.1),
+        };
+        if unit.place.is_some() {
+            self.last_place = unit.place.clone();
+        }
         UnitId(id as u32)
     }
 

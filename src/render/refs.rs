@@ -97,7 +97,7 @@ pub fn write_json(out: &mut dyn Write, workspace: &Workspace) -> std::io::Result
                 path: &workspace.sources.get(unit.file).display,
                 kind: unit.kind,
                 name: unit.name.as_deref(),
-                database: unit.database.as_deref(),
+                database: unit.database(),
                 references: unit
                     .query
                     .analysis
@@ -143,7 +143,7 @@ pub fn write_human(out: &mut dyn WriteColor, workspace: &Workspace) -> std::io::
         if let Some(name) = &unit.name {
             title.push_str(&format!(" {name}"));
         }
-        if let Some(database) = &unit.database {
+        if let Some(database) = unit.database() {
             title.push_str(&format!(", database {database}"));
         }
         writeln!(out, "{} ({title})", file.display)?;

@@ -31,7 +31,7 @@ impl Rule for CrossDatabaseInPolicyQuery {
             for read in &unit.query.analysis.reads {
                 let entity = &read.entity;
                 let Some(database) = entity.database.as_deref() else { continue };
-                if view.is_other_cluster(entity.cluster.as_deref().or(unit.cluster.as_deref()))
+                if view.is_other_cluster(entity.cluster.as_deref().or(unit.cluster()))
                     || same_database(database, &view.database.name)
                     || reported.iter().any(|d| same_database(d, database))
                 {

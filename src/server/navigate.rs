@@ -95,8 +95,8 @@ impl Target<'_> {
                     return None;
                 }
                 Some(Name {
-                    cluster: entity.cluster.clone().or_else(|| unit.cluster.as_deref().map(str::to_string)),
-                    database: entity.database.clone().or_else(|| unit.database.as_deref().map(str::to_string))?,
+                    cluster: entity.cluster.clone().or_else(|| unit.cluster().map(str::to_string)),
+                    database: entity.database.clone().or_else(|| unit.database().map(str::to_string))?,
                     name: entity.name.clone(),
                 })
             }
@@ -151,8 +151,8 @@ pub fn references(workspace: &Workspace, name: &Name) -> Vec<Location> {
             if entity.name != name.name || entity.kind == EntityKind::TablePattern {
                 continue;
             }
-            let cluster = entity.cluster.clone().or_else(|| unit.cluster.as_deref().map(str::to_string));
-            let Some(database) = entity.database.as_deref().or(unit.database.as_deref()) else { continue };
+            let cluster = entity.cluster.clone().or_else(|| unit.cluster().map(str::to_string));
+            let Some(database) = entity.database.as_deref().or(unit.database()) else { continue };
             if same_database(database, &name.database) && same_cluster(&cluster, &name.cluster) {
                 found.push(Location { file: unit.file, span: unit.file_span(reference.span) });
             }
@@ -241,7 +241,7 @@ fn function_hover(
             .any(|access| access.chain.iter().any(|step| step.calls.as_deref() == Some(name.name.as_str())));
         if calls {
             let policy = workspace.unit(*unit_id);
-            let database = policy.database.as_deref().unwrap_or_default();
+            let database = policy.database().unwrap_or_default();
             let label = format!("`{database}.{}`", policy.name.as_deref().unwrap_or_default());
             policies.push(format!(
                 "- {label} ({})",

@@ -66,7 +66,7 @@ fn databases_come_from_the_command_then_connect_then_default() {
     assert!(model.database(None, "db1").unwrap().tables.contains_key("T"));
     assert!(model.database(Some("c.kusto.windows.net"), "DB2").unwrap().tables.contains_key("U"));
     assert!(model.database(Some("c.kusto.windows.net"), "Db3").unwrap().roles.contains_key("viewers"));
-    assert_eq!(units[0].database.as_deref(), Some("Db1"));
+    assert_eq!(units[0].database(), Some("Db1"));
     // Database names are case-insensitive; the first spelling is kept.
     let (model, _) =
         model_of(&[("a.kql", ".alter table Sales.T policy update '[]'\n.add database SALES viewers ('aadapp=x')")]);
@@ -209,7 +209,12 @@ fn units_made_once_serve_a_build_in_any_context() {
             .map(|u| {
                 format!(
                     "{:?} {:?} {:?} {:?} {:?} {:?}",
-                    u.file, u.kind, u.name, u.cluster, u.database, u.query.analysis.reads
+                    u.file,
+                    u.kind,
+                    u.name,
+                    u.cluster(),
+                    u.database(),
+                    u.query.analysis.reads
                 )
             })
             .collect()
@@ -221,5 +226,5 @@ fn units_made_once_serve_a_build_in_any_context() {
     assert!(fresh_model.database(None, "Hub").unwrap().functions.contains_key("F"));
     assert!(fresh_model.database(Some("c.kusto.windows.net"), "Db2").unwrap().tables["T"].row_level_security.is_some());
     let query = fresh.iter().find(|u| u.kind == crate::unit::UnitKind::Query).unwrap();
-    assert_eq!(query.database.as_deref(), Some("Hub"));
+    assert_eq!(query.database(), Some("Hub"));
 }
