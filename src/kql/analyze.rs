@@ -92,8 +92,8 @@ pub fn analyze_function_tokens(
 
 fn literal_string(text: &str, tokens: Tokens<'_>, literal: &Literal) -> Option<String> {
     match literal.kind {
-        LiteralKind::String { first_token, token_count } => {
-            let raw = tokens.raw(first_token as usize..(first_token + token_count) as usize);
+        LiteralKind::String => {
+            let raw = tokens.raw(tokens.index_at(literal.span.start)..tokens.index_at(literal.span.end));
             Some(strings::decode_value(text, raw, tokens.base()))
         }
         _ => None,
@@ -507,7 +507,7 @@ impl<'a> Analyzer<'a> {
                 self.eval(operand, ctx.scalar());
                 Value::Unknown
             }
-            Expr::Parenthesized(items, _) => match items.as_slice() {
+            Expr::Parenthesized(group) => match group.items.as_slice() {
                 [single] => self.eval(single, if ctx == Ctx::Operand { Ctx::Tabular } else { ctx }),
                 items => {
                     for item in items {
@@ -528,9 +528,9 @@ impl<'a> Analyzer<'a> {
                 self.eval(inner, Ctx::Tabular);
                 Value::Unknown
             }
-            Expr::EntityGroup(members, _) => {
+            Expr::EntityGroup(group) => {
                 let mut dbs = Vec::new();
-                for member in members {
+                for member in &group.items {
                     match self.eval(member, Ctx::Scalar) {
                         Value::Database(db) => dbs.push(db),
                         Value::Group(more) => dbs.extend(more),
@@ -539,9 +539,9 @@ impl<'a> Analyzer<'a> {
                 }
                 Value::Group(dbs)
             }
-            Expr::ExternalData { span, .. } => {
+            Expr::ExternalData(data) => {
                 if self.record_reads {
-                    self.out.external_data.push(*span);
+                    self.out.external_data.push(data.span);
                 }
                 Value::Unknown
             }
@@ -736,7 +736,10 @@ impl<'a> Analyzer<'a> {
                     let arguments = self.eval_arguments(&call.arguments, ctx);
                     let selector = match segments.next() {
                         Some(Segment::Member(name)) => Some(self.name_text(name).to_string()),
-                        Some(Segment::Index(Expr::Literal(literal))) => self.string_value(literal),
+                        Some(Segment::Index(index)) => match &**index {
+                            Expr::Literal(literal) => self.string_value(literal),
+                            _ => None,
+                        },
                         Some(Segment::Wildcard(_)) => Some("*".to_string()),
                         _ => None,
                     };
@@ -816,7 +819,7 @@ impl<'a> Analyzer<'a> {
                 }
             },
             Segment::Index(index) => {
-                if let Expr::Literal(literal) = index {
+                if let Expr::Literal(literal) = &**index {
                     if let Some(name) = self.string_value(literal) {
                         self.record(EntityKind::Table, db, &name, span, Vec::new());
                     }

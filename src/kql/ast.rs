@@ -14,8 +14,9 @@ use crate::span::Span;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Name {
     pub span: Span,
-    /// The decoded text when it differs from the source text (bracketed names).
-    pub decoded: Option<Box<str>>,
+    /// The decoded text when it differs from the source text (bracketed names; rare, so behind
+    /// one thin pointer: a name is 16 bytes).
+    pub decoded: Option<Box<String>>,
 }
 
 impl Name {
@@ -116,7 +117,7 @@ pub enum Expr {
     /// `-x`, `+x`.
     Unary(Box<Expr>, Span),
     /// `(a)`, `(a, b)`: what is between parentheses, one item per comma-separated part.
-    Parenthesized(Vec<Expr>, Span),
+    Parenthesized(Box<Group>),
     /// `name = value` (declarations in `extend`, arguments, parameters of operators).
     Named(Box<Named>),
     /// A pipeline: a head (absent for subqueries with implicit input) and operators.
@@ -124,12 +125,9 @@ pub enum Expr {
     /// `toscalar(..)`, `totable(..)`, `materialize(..)`: a tabular subquery in a scalar place.
     Subquery(Box<Expr>, Span),
     /// `entity_group [a, b]`.
-    EntityGroup(Vec<Expr>, Span),
+    EntityGroup(Box<Group>),
     /// `externaldata (schema) [urls] with (..)` / `external_data`.
-    ExternalData {
-        urls: Vec<Literal>,
-        span: Span,
-    },
+    ExternalData(Box<ExternalData>),
     /// Data that reads nothing: `datatable(..)[..]`, `dynamic(..)`, `typeof(..)`.
     Inline(Span),
     /// `*` as an operand (`count(*)`, `where * has 'x'`).
@@ -148,12 +146,11 @@ impl Expr {
             Expr::Operation(o) => o.span,
             Expr::Named(n) => n.span,
             Expr::Pipe(p) => p.span,
+            Expr::Parenthesized(g) | Expr::EntityGroup(g) => g.span,
+            Expr::ExternalData(e) => e.span,
             Expr::Wildcard(s)
             | Expr::Unary(_, s)
-            | Expr::Parenthesized(_, s)
             | Expr::Subquery(_, s)
-            | Expr::EntityGroup(_, s)
-            | Expr::ExternalData { span: s, .. }
             | Expr::Inline(s)
             | Expr::Star(s)
             | Expr::Error(s) => *s,
@@ -161,13 +158,24 @@ impl Expr {
     }
 }
 
+/// Expressions in brackets: `(a, b)`, `entity_group [a, b]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    pub items: Vec<Expr>,
+    pub span: Span,
+}
+
+/// `externaldata (schema) [urls] with (..)`, `inline_external_table ...`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExternalData {
+    pub urls: Vec<Literal>,
+    pub span: Span,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LiteralKind {
-    /// One or more adjacent string tokens; `tokens` indexes them in the token stream.
-    String {
-        first_token: u32,
-        token_count: u32,
-    },
+    /// One or more adjacent string tokens: the tokens the literal's span covers.
+    String,
     Number,
     Bool,
     Guid,
@@ -190,20 +198,22 @@ pub struct Call {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Path {
     pub base: Expr,
-    pub segments: Vec<Segment>,
+    /// At least one; as many as written (no spare room: most paths have one).
+    pub segments: Box<[Segment]>,
     pub span: Span,
 }
 
+/// One step of a path; the rare large ones are boxed (a segment is 24 bytes).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Segment {
     /// `.name` or `.['name']`.
     Member(Name),
     /// `.F(args)`.
-    Call(Call),
+    Call(Box<Call>),
     /// `.T*`.
     Wildcard(Span),
     /// `[index]`.
-    Index(Expr),
+    Index(Box<Expr>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -268,4 +278,24 @@ pub enum OperatorKind {
     MakeGraph { node_tables: Vec<Expr>, rows: Vec<Expr>, subqueries: Vec<Expr> },
     /// `macro-expand group as X ( body )`.
     MacroExpand { parameters: Vec<Expr>, group: Expr, alias: Option<Name>, body: Block },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kql::token::{Token, TokenKind};
+
+    /// The sizes that make a tree of a long expression fit in a few times its text (a 1 MB line
+    /// of `x.a + x.a ...` has 166,000 paths): boxed rare variants, thin optional parts.
+    #[test]
+    fn tokens_and_nodes_stay_small() {
+        assert!(size_of::<TokenKind>() <= 4, "TokenKind: {}", size_of::<TokenKind>());
+        assert!(size_of::<Token>() <= 12, "Token: {}", size_of::<Token>());
+        assert!(size_of::<Name>() <= 16, "Name: {}", size_of::<Name>());
+        assert!(size_of::<Literal>() <= 12, "Literal: {}", size_of::<Literal>());
+        assert!(size_of::<Expr>() <= 24, "Expr: {}", size_of::<Expr>());
+        assert!(size_of::<Segment>() <= 24, "Segment: {}", size_of::<Segment>());
+        assert!(size_of::<Path>() <= 48, "Path: {}", size_of::<Path>());
+        assert!(size_of::<Operation>() <= 32, "Operation: {}", size_of::<Operation>());
+    }
 }

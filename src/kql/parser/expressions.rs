@@ -20,6 +20,10 @@ impl Parser<'_> {
         while let Some(operator) = self.binary_operator() {
             operands.push(self.right_operand(operator));
         }
+        // A long chain (`a + b + ...`, thousands of operands) keeps no spare room.
+        if operands.capacity() - operands.len() > 64 {
+            operands.shrink_to_fit();
+        }
         self.leave();
         Expr::Operation(Box::new(Operation { operands, span: self.span_from(start) }))
     }
@@ -40,7 +44,8 @@ impl Parser<'_> {
         self.tuple_ok = true;
         let operand = self.unary();
         self.tuple_ok = false;
-        if let Expr::Parenthesized(items, span) = &operand {
+        if let Expr::Parenthesized(group) = &operand {
+            let items = &group.items;
             if items.len() > 1 && !takes_list && self.tokens.get(at).kind == TokenKind::LParen {
                 let text = operator.span.of(self.text);
                 let message = match kw {
@@ -54,7 +59,6 @@ impl Parser<'_> {
                     _ => format!("'{text}' takes a single value, not a list"),
                 };
                 let second = items[1].span();
-                let _ = span;
                 self.report(SyntaxError::new(second, message).with_label(operator.span, "this operator"));
             }
         }
@@ -81,7 +85,7 @@ impl Parser<'_> {
             }
         }
         self.expect_close(TokenKind::RParen, open.span);
-        Expr::Parenthesized(items, self.span_from(start))
+        Expr::Parenthesized(Box::new(Group { items, span: self.span_from(start) }))
     }
 
     /// Consumes a binary operator if one is here.
@@ -121,14 +125,21 @@ impl Parser<'_> {
     pub(super) fn postfix(&mut self) -> Expr {
         let start = self.peek().span;
         let base = self.primary();
-        let mut segments = Vec::new();
+        let mut segments: Vec<Segment> = Vec::new();
+        // Room for exactly one segment first (most paths have one), grown as needed.
+        let push = |segments: &mut Vec<Segment>, segment| {
+            if segments.capacity() == 0 {
+                segments.reserve_exact(1);
+            }
+            segments.push(segment);
+        };
         loop {
             match self.kind() {
                 TokenKind::Dot => {
                     self.bump();
                     if self.wildcards {
                         if let Some(span) = self.wildcard() {
-                            segments.push(Segment::Wildcard(span));
+                            push(&mut segments, Segment::Wildcard(span));
                             continue;
                         }
                     }
@@ -137,7 +148,7 @@ impl Parser<'_> {
                         self.bump();
                         let index = self.expr();
                         self.expect(TokenKind::RBracket, "expected `]`");
-                        segments.push(Segment::Index(index));
+                        push(&mut segments, Segment::Index(Box::new(index)));
                         continue;
                     }
                     if !self.at_name() {
@@ -148,9 +159,12 @@ impl Parser<'_> {
                     if self.at(TokenKind::LParen) {
                         let call_start = name.span;
                         let arguments = self.arguments();
-                        segments.push(Segment::Call(Call { name, arguments, span: self.span_from(call_start) }));
+                        push(
+                            &mut segments,
+                            Segment::Call(Box::new(Call { name, arguments, span: self.span_from(call_start) })),
+                        );
                     } else {
-                        segments.push(Segment::Member(name));
+                        push(&mut segments, Segment::Member(name));
                     }
                 }
                 TokenKind::LBracket => {
@@ -163,7 +177,7 @@ impl Parser<'_> {
                     let index = self.expr();
                     self.leave();
                     self.expect(TokenKind::RBracket, "expected `]`");
-                    segments.push(Segment::Index(index));
+                    push(&mut segments, Segment::Index(Box::new(index)));
                 }
                 TokenKind::Keyword(Kw::Datascope) if self.peek_at(1).kind == TokenKind::Eq => {
                     // `T datascope=hotcache`: a legacy suffix of a table reference.
@@ -176,31 +190,32 @@ impl Parser<'_> {
         if segments.is_empty() {
             base
         } else {
-            Expr::Path(Box::new(Path { base, segments, span: self.span_from(start) }))
+            Expr::Path(Box::new(Path { base, segments: segments.into_boxed_slice(), span: self.span_from(start) }))
         }
     }
 
     /// `( args )` of a call: scalar arguments, never a query without its own parentheses.
     pub(super) fn arguments(&mut self) -> Vec<Expr> {
-        match self.group(false) {
-            Expr::Parenthesized(items, _) => items,
-            _ => Vec::new(),
-        }
+        self.group(false).map(|(items, _)| items).unwrap_or_default()
     }
 
     /// `( item, ... )`, each item a pipe expression or a declaration.
     pub(super) fn parenthesized(&mut self) -> Expr {
-        self.group(true)
+        match self.group(true) {
+            Ok((items, span)) => Expr::Parenthesized(Box::new(Group { items, span })),
+            Err(span) => Expr::Error(span),
+        }
     }
 
-    /// `( item, ... )`; items are pipe expressions when `pipes`.
-    fn group(&mut self, pipes: bool) -> Expr {
+    /// `( item, ... )`; items are pipe expressions when `pipes`. The items and the span, or the
+    /// span skipped when nested too deeply.
+    fn group(&mut self, pipes: bool) -> Result<(Vec<Expr>, Span), Span> {
         let open = self.bump().span;
         if !self.enter() {
             self.skip_until(|_| false);
             self.leave();
             self.eat(TokenKind::RParen);
-            return Expr::Error(self.span_from(open));
+            return Err(self.span_from(open));
         }
         let saved = std::mem::replace(&mut self.wildcards, false);
         let mut items = Vec::new();
@@ -246,7 +261,7 @@ impl Parser<'_> {
         self.wildcards = saved;
         self.leave();
         self.expect_close(TokenKind::RParen, open);
-        Expr::Parenthesized(items, self.span_from(open))
+        Ok((items, self.span_from(open)))
     }
 
     /// True at `( ... ) =`: a parenthesized list of declared names.
@@ -268,15 +283,11 @@ impl Parser<'_> {
 
     /// One string literal made of adjacent string tokens.
     pub(super) fn string_literal(&mut self) -> Literal {
-        let first = self.pos;
         let start = self.peek().span;
         while self.kind().is_string() {
             self.bump();
         }
-        Literal {
-            kind: LiteralKind::String { first_token: first as u32, token_count: (self.pos - first) as u32 },
-            span: self.span_from(start),
-        }
+        Literal { kind: LiteralKind::String, span: self.span_from(start) }
     }
 
     pub(super) fn primary(&mut self) -> Expr {
@@ -306,7 +317,8 @@ impl Parser<'_> {
             }
             TokenKind::LParen => {
                 let group = self.parenthesized();
-                if let Expr::Parenthesized(items, span) = &group {
+                if let Expr::Parenthesized(group) = &group {
+                    let (items, span) = (&group.items, group.span);
                     if items.is_empty() {
                         let close = Span::new(span.end.saturating_sub(1) as usize, span.end as usize);
                         self.error(close, "expected an expression in '()'");
@@ -374,11 +386,12 @@ impl Parser<'_> {
                     return Expr::Error(self.span_from(start));
                 }
                 let inner = match self.parenthesized() {
-                    Expr::Parenthesized(mut items, _) if items.len() == 1 => items.remove(0),
-                    Expr::Parenthesized(items, span) if items.is_empty() => {
+                    Expr::Parenthesized(mut group) if group.items.len() == 1 => group.items.remove(0),
+                    Expr::Parenthesized(group) if group.items.is_empty() => {
+                        let span = group.span;
                         let close = Span::new(span.end.saturating_sub(1) as usize, span.end as usize);
                         self.error(close, format!("expected a query in '{}()'", kw.text()));
-                        Expr::Parenthesized(items, span)
+                        Expr::Parenthesized(group)
                     }
                     other => other,
                 };
@@ -440,14 +453,14 @@ impl Parser<'_> {
                     self.bump();
                     self.parenthesized();
                 }
-                Expr::ExternalData { urls, span: self.span_from(start) }
+                Expr::ExternalData(Box::new(ExternalData { urls, span: self.span_from(start) }))
             }
             Kw::InlineExternalTable => {
                 // `inline_external_table [(schema)] kind=.. [partition by (..)] [pathformat=(..)]
                 // [dataformat=..] (urls) [with (..)]`: external data, nothing to resolve.
                 self.bump();
                 self.skip_until(|t| matches!(t.kind, TokenKind::Pipe | TokenKind::Semicolon | TokenKind::Comma));
-                Expr::ExternalData { urls: Vec::new(), span: self.span_from(start) }
+                Expr::ExternalData(Box::new(ExternalData { urls: Vec::new(), span: self.span_from(start) }))
             }
             Kw::EntityGroup if next == TokenKind::LBracket => {
                 self.bump();
@@ -466,7 +479,7 @@ impl Parser<'_> {
                     }
                 }
                 self.expect(TokenKind::RBracket, "expected `]` to close the entity group");
-                Expr::EntityGroup(members, self.span_from(start))
+                Expr::EntityGroup(Box::new(Group { items: members, span: self.span_from(start) }))
             }
             _ if self.at_source_operator() => {
                 let start = self.peek().span;

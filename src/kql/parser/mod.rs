@@ -643,7 +643,7 @@ impl<'a> Parser<'a> {
                 self.pos += len;
                 Name {
                     span: self.tokens.get(start).span.to(self.tokens.get(start + len - 1).span),
-                    decoded: Some(decoded.into_boxed_str()),
+                    decoded: Some(Box::new(decoded)),
                 }
             }
             TokenKind::LBrace => {
@@ -662,7 +662,7 @@ impl<'a> Parser<'a> {
             self.name()
         } else {
             self.error_here(format!("expected {what}"));
-            Name { span: Span::empty(self.peek().span.start as usize), decoded: Some("".into()) }
+            Name { span: Span::empty(self.peek().span.start as usize), decoded: Some(Box::default()) }
         }
     }
 

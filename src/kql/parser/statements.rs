@@ -218,7 +218,7 @@ impl Parser<'_> {
             if self.eat(TokenKind::LBrace).is_some() {
                 while self.at(TokenKind::LParen) {
                     let arguments = match self.parenthesized() {
-                        Expr::Parenthesized(items, _) => items,
+                        Expr::Parenthesized(group) => group.items,
                         other => vec![other],
                     };
                     let path = if self.eat(TokenKind::Dot).is_some() { Some(self.primary()) } else { None };

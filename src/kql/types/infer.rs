@@ -225,7 +225,7 @@ impl<'t, 'e> Inference<'t, 'e> {
     /// The value of an expression in a position where a table or a scalar may stand.
     pub fn value(&mut self, expr: &'t Expr) -> Value {
         match expr {
-            Expr::Pipe(_) | Expr::ExternalData { .. } => Value::Table(self.table(expr)),
+            Expr::Pipe(_) | Expr::ExternalData(_) => Value::Table(self.table(expr)),
             Expr::Name(name) => {
                 let text = name.text(self.text);
                 match self.lookup(text).cloned() {
@@ -253,7 +253,7 @@ impl<'t, 'e> Inference<'t, 'e> {
                 Value::Table(self.table(expr))
             }
             Expr::Path(_) => Value::Table(self.table(expr)),
-            Expr::Parenthesized(items, _) if items.len() == 1 => self.value(&items[0]),
+            Expr::Parenthesized(group) if group.items.len() == 1 => self.value(&group.items[0]),
             _ => Value::Scalar(self.scalar(expr, &TableType::unknown())),
         }
     }
@@ -310,10 +310,10 @@ impl<'t, 'e> Inference<'t, 'e> {
             }
             Expr::Call(call) => self.call_table(call, None, None),
             Expr::Path(path) => self.path_table(path),
-            Expr::Parenthesized(items, _) if items.len() == 1 => self.table(&items[0]),
+            Expr::Parenthesized(group) if group.items.len() == 1 => self.table(&group.items[0]),
             Expr::Subquery(inner, _) => self.table(inner),
             Expr::Inline(span) => self.datatable(*span),
-            Expr::ExternalData { span, .. } => self.schema_after_keyword(*span),
+            Expr::ExternalData(data) => self.schema_after_keyword(data.span),
             _ => TableType::unknown(),
         }
     }
@@ -332,7 +332,7 @@ impl<'t, 'e> Inference<'t, 'e> {
 
     fn string_argument(&self, expr: &Expr) -> Option<String> {
         match expr {
-            Expr::Literal(Literal { kind: LiteralKind::String { .. }, span }) => Some(string_value(span.of(self.text))),
+            Expr::Literal(Literal { kind: LiteralKind::String, span }) => Some(string_value(span.of(self.text))),
             _ => None,
         }
     }
@@ -785,8 +785,7 @@ impl<'t, 'e> Inference<'t, 'e> {
                 Expr::Operation(operation) => {
                     for operand in &operation.operands {
                         let Expr::Path(path) = operand else { continue };
-                        let (Expr::Name(side), [Segment::Member(member)]) = (&path.base, path.segments.as_slice())
-                        else {
+                        let (Expr::Name(side), [Segment::Member(member)]) = (&path.base, &*path.segments) else {
                             continue;
                         };
                         match side.text(self.text) {
@@ -854,7 +853,8 @@ impl<'t, 'e> Inference<'t, 'e> {
                 Expr::Name(name) => {
                     vec![(name.text(self.text).to_string(), self.scalar(&named.value, row), named.span)]
                 }
-                Expr::Parenthesized(names, _) => {
+                Expr::Parenthesized(group) => {
+                    let names = &group.items;
                     // `(a, b) = series_decompose(x)`: the series functions return dynamic arrays.
                     let series = matches!(&named.value, Expr::Call(c) if c.name.text(self.text).starts_with("series_"));
                     let ty = series.then_some(ScalarType::Dynamic);
@@ -994,7 +994,8 @@ impl<'t, 'e> Inference<'t, 'e> {
                     aggregate_columns.push((name.text(self.text).to_string(), ty, span, true));
                     aggregate_columns.extend(columns.map(|(name, ty)| (name, ty, span, false)));
                 }
-                Some(Expr::Parenthesized(names, _)) => {
+                Some(Expr::Parenthesized(group)) => {
+                    let names = &group.items;
                     for (i, (column_name, ty)) in columns.into_iter().enumerate() {
                         match names.get(i) {
                             Some(Expr::Name(n)) => {
@@ -1395,7 +1396,7 @@ impl<'t, 'e> Inference<'t, 'e> {
                 Expr::Name(n) => Some(n.text(self.text).to_string()),
                 _ => None,
             },
-            Expr::Parenthesized(items, _) if items.len() == 1 => self.expression_name(&items[0]),
+            Expr::Parenthesized(group) if group.items.len() == 1 => self.expression_name(&group.items[0]),
             Expr::Path(path) => {
                 let mut name = self.expression_name(&path.base)?;
                 for segment in &path.segments {
@@ -1405,8 +1406,8 @@ impl<'t, 'e> Inference<'t, 'e> {
                             name.push_str(m.text(self.text));
                         }
                         Segment::Index(index) => {
-                            let text = match index {
-                                Expr::Literal(Literal { kind: LiteralKind::String { .. }, span }) => {
+                            let text = match &**index {
+                                Expr::Literal(Literal { kind: LiteralKind::String, span }) => {
                                     string_value(span.of(self.text))
                                 }
                                 Expr::Literal(Literal { kind: LiteralKind::Number, span }) => {
@@ -1476,7 +1477,7 @@ impl<'t, 'e> Inference<'t, 'e> {
             }
             Expr::Operation(operation) => self.operation_type(operation, row),
             Expr::Unary(inner, _) => self.scalar(inner, row),
-            Expr::Parenthesized(items, _) if items.len() == 1 => self.scalar(&items[0], row),
+            Expr::Parenthesized(group) if group.items.len() == 1 => self.scalar(&group.items[0], row),
             Expr::Named(named) => self.scalar(&named.value, row),
             Expr::Subquery(inner, span) => match self.token_at(span.start).and_then(Token::keyword) {
                 Some(Kw::Toscalar) => self.scalar_of_table(inner),
@@ -1563,13 +1564,15 @@ impl<'t, 'e> Inference<'t, 'e> {
                 // A list of two or more items holds scalars; a single name may be a table
                 // (`x in (OtherTable)`), so it is read only when it is no table.
                 match operand {
-                    Expr::Parenthesized(items, _) if items.len() >= 2 => {
-                        for item in items {
+                    Expr::Parenthesized(group) if group.items.len() >= 2 => {
+                        for item in &group.items {
                             self.scalar(item, row);
                         }
                     }
-                    Expr::Parenthesized(items, _) if items.len() == 1 && !matches!(items[0], Expr::Name(_)) => {
-                        self.scalar(&items[0], row);
+                    Expr::Parenthesized(group)
+                        if group.items.len() == 1 && !matches!(group.items[0], Expr::Name(_)) =>
+                    {
+                        self.scalar(&group.items[0], row);
                     }
                     _ => {}
                 }
@@ -1619,7 +1622,7 @@ fn names_read(expr: &Expr, text: &str, names: &mut Vec<String>) {
         Expr::Name(n) => names.push(n.text(text).to_string()),
         Expr::Call(call) => call.arguments.iter().for_each(|a| names_read(a, text, names)),
         Expr::Operation(o) => o.operands.iter().for_each(|a| names_read(a, text, names)),
-        Expr::Parenthesized(items, _) => items.iter().for_each(|a| names_read(a, text, names)),
+        Expr::Parenthesized(group) => group.items.iter().for_each(|a| names_read(a, text, names)),
         Expr::Unary(inner, _) => names_read(inner, text, names),
         Expr::Named(named) => names_read(&named.value, text, names),
         Expr::Path(path) => names_read(&path.base, text, names),
