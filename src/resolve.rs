@@ -572,19 +572,9 @@ fn is_function_named(unit: &Unit, database: &Database, name: &str) -> bool {
         && unit.database().is_some_and(|d| same_database(d, &database.name))
 }
 
-/// The tables the project shows `database` to have: those a command creates, fills, maps or
-/// changes (even if a later command drops them), and the sources of its update policies and materialized views (ADX requires a source to exist).
+/// The tables the project shows `database` to have ([`Database::known_table_names`]).
 pub fn known_tables(database: &Database) -> FxHashSet<&str> {
-    let mut tables: FxHashSet<&str> = database.tables.keys().map(String::as_str).collect();
-    tables.extend(database.known_tables.keys().map(String::as_str));
-    let sources = database
-        .tables
-        .values()
-        .flat_map(|t| &t.update_policy.entries)
-        .filter_map(|e| e.json.member("Source").and_then(|m| m.value.as_str()).map(str::trim));
-    tables.extend(sources);
-    tables.extend(database.materialized_views.values().flat_map(|v| &v.definitions).map(|d| d.source.as_str()));
-    tables
+    database.known_table_names()
 }
 
 /// True when a database pattern (`*` matches any text, case-insensitively) matches `name`.

@@ -13,6 +13,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::{self, Discovery, WalkProblem};
 use crate::kql::token::Token;
 use crate::markdown;
+use crate::model::changes::Changes;
 use crate::model::{self, BuildOptions, Model};
 use crate::script::{self, Script};
 use crate::source::{self, FileId, SourceFile, SourceMap};
@@ -58,13 +59,49 @@ pub struct Workspace {
     /// The names each script states, in the order of `scripts`, and what they add up to.
     stated: Vec<context::Stated>,
     names: context::Names,
+    /// What each script touches in the model, in the order of `scripts`.
+    touched: Vec<model::build::Touched>,
+    /// Which workspace this is (unique in the process) and how many times its texts were set:
+    /// a check that keeps results ([`crate::check::Cache`]) knows what it computed them from.
+    id: u64,
+    revision: u64,
+    /// What the last few revisions changed in the model, oldest first.
+    recent: std::collections::VecDeque<(u64, Changes)>,
     /// Files that could not be read (`UP902`) and commands that do not parse (`UP901`).
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// How many revisions' changes a workspace remembers.
+const REMEMBERED_REVISIONS: usize = 8;
+
+static NEXT_WORKSPACE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 impl Workspace {
     pub fn unit(&self, id: UnitId) -> &Unit {
         &self.units[id.0 as usize]
+    }
+
+    /// This workspace (unique in the process) and its revision (see [`Workspace::changes_since`]).
+    pub fn version(&self) -> (u64, u64) {
+        (self.id, self.revision)
+    }
+
+    /// What changed in the model since `revision` of this workspace; `None` when it is not
+    /// known any more (then assume everything changed).
+    pub fn changes_since(&self, revision: u64) -> Option<Changes> {
+        let mut changes = Changes::default();
+        let mut next = revision + 1;
+        for (at, change) in &self.recent {
+            if *at < next {
+                continue;
+            }
+            if *at != next {
+                return None;
+            }
+            changes.merge(change.clone());
+            next += 1;
+        }
+        (next == self.revision + 1).then_some(changes)
     }
 
     /// Replaces the text of files (an editor's unsaved buffers, files changed on disk) and
@@ -75,6 +112,8 @@ impl Workspace {
         // Whether what some file names changed: then what the project names may have changed.
         let mut stated_changed = false;
         let mut changed = Vec::new();
+        // Units numbered as before: the model can be built again only where the edit reaches.
+        let mut same_units = true;
         for (id, text) in changes {
             self.sources.set_text(id, text);
             self.diagnostics.retain(|d| d.primary.file != id);
@@ -90,6 +129,8 @@ impl Workspace {
                 }
                 Err(index) => {
                     self.scripts.insert(index, (id, script));
+                    same_units = false;
+                    self.touched.insert(index, model::build::Touched::default());
                     let start = self.unit_ranges.get(index).map_or(self.units.len(), |r| r.start);
                     self.unit_ranges.insert(index, start..start);
                     self.stated.insert(index, context::Stated::default());
@@ -101,6 +142,7 @@ impl Workspace {
             let mut cache = AnalysisCache::from_units(self.units.drain(range.clone()).collect()).with_tokens(tokens);
             let units = model::units_of(id, &self.sources.get(id).text, &self.scripts[index].1, &mut cache);
             let end = range.start + units.len();
+            same_units &= end == range.end;
             self.units.splice(range.start..range.start, units);
             self.unit_ranges[index] = range.start..end;
             for later in &mut self.unit_ranges[index + 1..] {
@@ -117,16 +159,50 @@ impl Workspace {
             self.assign_contexts(options);
         } else {
             // Only the changed files' own contexts can change.
-            for id in changed {
+            for &id in &changed {
                 let Ok(index) = self.scripts.binary_search_by_key(&id, |(i, _)| *i) else { continue };
                 let (source, script) = (self.sources.get(id), &self.scripts[index].1);
                 self.contexts[index] = context::file_context(source, script, &self.names, &options.contexts);
             }
         }
-        let previous = self.build_model(options);
-        // Freeing the previous model (every table, function and policy of the project) is a
-        // good part of a rebuild: done on another thread, it does not delay the answer.
-        std::thread::spawn(move || drop(previous));
+        self.revision += 1;
+        let rebuilt = match changed.as_slice() {
+            [id] if same_units && !names_changed => self.rebuild_model(*id, options),
+            _ => None,
+        };
+        let changes = match rebuilt {
+            Some(changes) => changes,
+            None => {
+                let previous = self.build_model(options);
+                // Freeing the previous model (every table, function and policy of the project)
+                // is a good part of a rebuild: done on another thread, it does not delay the
+                // answer.
+                std::thread::spawn(move || drop(previous));
+                Changes::everything()
+            }
+        };
+        self.recent.push_back((self.revision, changes));
+        if self.recent.len() > REMEMBERED_REVISIONS {
+            self.recent.pop_front();
+        }
+    }
+
+    /// Builds again the databases that the script of `file` touched or touches (see
+    /// [`model::build::rebuild`]); `None` when the whole model must be built again.
+    fn rebuild_model(&mut self, file: FileId, options: &LoadOptions) -> Option<Changes> {
+        let index = self.scripts.binary_search_by_key(&file, |(id, _)| *id).ok()?;
+        let inputs: Vec<_> = self.scripts.iter().map(|(id, script)| (*id, self.sources.get(*id), script)).collect();
+        let starts: Vec<usize> = self.unit_ranges.iter().map(|r| r.start).collect();
+        model::build::rebuild(
+            &mut self.model,
+            &inputs,
+            &self.contexts,
+            &mut self.units,
+            &starts,
+            &mut self.touched,
+            index,
+            &options.model,
+        )
     }
 
     /// Decides every file's context from what the whole project names (the databases the
@@ -144,7 +220,8 @@ impl Workspace {
     /// previous one.
     fn build_model(&mut self, options: &LoadOptions) -> Model {
         let inputs: Vec<_> = self.scripts.iter().map(|(id, script)| (*id, self.sources.get(*id), script)).collect();
-        let model = model::build_in_contexts(&inputs, &self.contexts, &mut self.units, &options.model);
+        let (model, touched) = model::build::build_recording(&inputs, &self.contexts, &mut self.units, &options.model);
+        self.touched = touched;
         std::mem::replace(&mut self.model, model)
     }
 
@@ -325,7 +402,8 @@ fn read_files(
 /// Parses the scripts of the files that could be read (in parallel), then builds the model
 /// and its units.
 fn analyse(sources: SourceMap, ids: Vec<FileId>, mut problems: Vec<Diagnostic>, options: &LoadOptions) -> Workspace {
-    let mut workspace = Workspace { sources, ..Workspace::default() };
+    let id = NEXT_WORKSPACE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut workspace = Workspace { sources, id, ..Workspace::default() };
     let unreadable: FxHashSet<FileId> = problems.iter().map(|p| p.primary.file).collect();
     let readable: Vec<FileId> = ids.into_iter().filter(|id| !unreadable.contains(id)).collect();
     // Files in parallel: each file is parsed and its units made while its tokens are at hand

@@ -113,25 +113,106 @@ pub fn build_in_contexts(
     units: &mut [Unit],
     options: &BuildOptions,
 ) -> Model {
-    let default_database = Arc::from(options.default_database.as_str());
-    let mut builder = Builder { model: Model::default(), units, next: 0, options, default_database, last_place: None };
+    build_recording(scripts, contexts, units, options).0
+}
+
+/// What one file's commands touch in the model: the databases they change, the clusters with
+/// the spelling the file first writes, and whether a cluster's identity policy.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Touched {
+    pub databases: Vec<changes::DatabaseId>,
+    pub clusters: Vec<(Option<String>, Option<String>)>,
+    pub cluster_policy: bool,
+}
+
+/// [`build_in_contexts`], with what each script touches (in the order of `scripts`), for
+/// [`rebuild`].
+pub fn build_recording(
+    scripts: &[(FileId, &SourceFile, &Script)],
+    contexts: &[FileContext],
+    units: &mut [Unit],
+    options: &BuildOptions,
+) -> (Model, Vec<Touched>) {
+    let mut builder = Builder::new(units, options);
+    let mut touched = Vec::with_capacity(scripts.len());
     for (i, (file, _, script)) in scripts.iter().enumerate() {
-        let start = match contexts.get(i) {
-            Some(context) => Context {
-                cluster: context.cluster.as_deref().map(Arc::from),
-                database: (context.database_reason != Reason::Default).then(|| Arc::from(context.database.as_str())),
-            },
-            None => Context::default(),
-        };
-        builder.script(*file, script, start);
+        builder.script(*file, script, start_context(contexts, i));
+        touched.push(builder.take_touched());
     }
     debug_assert_eq!(builder.next, builder.units.len(), "every unit was taken by its command");
-    for database in builder.model.clusters.values_mut().flat_map(|c| c.databases.values_mut()) {
-        for grants in database.roles.values_mut() {
-            dedup_grants(grants);
+    (builder.finish(), touched)
+}
+
+/// Builds again, in `model`, only the databases that script `changed` touched before or
+/// touches now, by running every script that touches one of them (`unit_starts[i]`: where the
+/// units of `scripts[i]` start; the changed script has as many units as before). Returns what
+/// changed, or `None` when the change reaches beyond databases (a cluster's identity policy):
+/// then the whole model must be built again.
+#[allow(clippy::too_many_arguments)]
+pub fn rebuild(
+    model: &mut Model,
+    scripts: &[(FileId, &SourceFile, &Script)],
+    contexts: &[FileContext],
+    units: &mut [Unit],
+    unit_starts: &[usize],
+    touched: &mut [Touched],
+    changed: usize,
+    options: &BuildOptions,
+) -> Option<changes::Changes> {
+    let mut probe = Builder::new(units, options);
+    probe.next = unit_starts[changed];
+    let (file, _, script) = scripts[changed];
+    probe.script(file, script, start_context(contexts, changed));
+    let now = probe.take_touched();
+    let before = std::mem::replace(&mut touched[changed], now);
+    if before.cluster_policy || touched[changed].cluster_policy {
+        return None;
+    }
+    let dirty: rustc_hash::FxHashSet<changes::DatabaseId> =
+        before.databases.iter().chain(&touched[changed].databases).cloned().collect();
+    let mut replay = Builder::new(units, options);
+    for (i, (file, _, script)) in scripts.iter().enumerate() {
+        if touched[i].databases.iter().any(|d| dirty.contains(d)) {
+            replay.next = unit_starts[i];
+            replay.script(*file, script, start_context(contexts, i));
+            replay.take_touched();
         }
     }
-    builder.model
+    let mut built = replay.finish();
+    let changed_units = unit_starts[changed]..unit_starts.get(changed + 1).copied().unwrap_or(units.len());
+    let mut found = changes::Changes::default();
+    for id in &dirty {
+        let new = built.clusters.get_mut(&id.0).and_then(|c| c.databases.remove(&id.1));
+        let cluster = model.clusters.entry(id.0.clone()).or_default();
+        let old = match new {
+            Some(database) => cluster.databases.insert(id.1.clone(), database),
+            None => cluster.databases.remove(&id.1),
+        };
+        changes::diff_database(id, old.as_ref(), cluster.databases.get(&id.1), changed_units.clone(), &mut found);
+    }
+    // A cluster exists while some file touches it, named as the first such file writes it.
+    let clusters: rustc_hash::FxHashSet<&Option<String>> = dirty.iter().map(|(cluster, _)| cluster).collect();
+    for key in clusters {
+        let spelling = touched.iter().flat_map(|t| &t.clusters).find(|(k, _)| k == key).map(|(_, s)| s.clone());
+        match spelling {
+            Some(name) => model.clusters.entry(key.clone()).or_default().name = name,
+            None => {
+                model.clusters.remove(key);
+            }
+        }
+    }
+    Some(found)
+}
+
+/// The context script `i` starts in.
+fn start_context(contexts: &[FileContext], i: usize) -> Context {
+    match contexts.get(i) {
+        Some(context) => Context {
+            cluster: context.cluster.as_deref().map(Arc::from),
+            database: (context.database_reason != Reason::Default).then(|| Arc::from(context.database.as_str())),
+        },
+        None => Context::default(),
+    }
 }
 
 struct Builder<'a> {
@@ -145,6 +226,43 @@ struct Builder<'a> {
     default_database: Arc<str>,
     /// The place of the last unit taken that has one.
     last_place: Option<Arc<Place>>,
+    /// What the current script touched so far.
+    touched: Touched,
+    seen_databases: rustc_hash::FxHashSet<changes::DatabaseId>,
+    seen_clusters: rustc_hash::FxHashSet<Option<String>>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(units: &'a mut [Unit], options: &'a BuildOptions) -> Builder<'a> {
+        Builder {
+            model: Model::default(),
+            units,
+            next: 0,
+            options,
+            default_database: Arc::from(options.default_database.as_str()),
+            last_place: None,
+            touched: Touched::default(),
+            seen_databases: rustc_hash::FxHashSet::default(),
+            seen_clusters: rustc_hash::FxHashSet::default(),
+        }
+    }
+
+    /// What the script just run touched.
+    fn take_touched(&mut self) -> Touched {
+        self.seen_databases.clear();
+        self.seen_clusters.clear();
+        std::mem::take(&mut self.touched)
+    }
+
+    /// The model, grants without repeats.
+    fn finish(mut self) -> Model {
+        for database in self.model.clusters.values_mut().flat_map(|c| c.databases.values_mut()) {
+            for grants in database.roles.values_mut() {
+                dedup_grants(grants);
+            }
+        }
+        self.model
+    }
 }
 
 /// The context of a command: the file's, then its last `#connect`'s (shared by its units).
@@ -223,6 +341,9 @@ impl Builder<'_> {
 
     fn cluster_mut(&mut self, context: &Context) -> &mut Cluster {
         let key = context.cluster.as_ref().map(|c| c.to_lowercase());
+        if self.touched.clusters.last().is_none_or(|(k, _)| *k != key) && self.seen_clusters.insert(key.clone()) {
+            self.touched.clusters.push((key.clone(), context.cluster.as_deref().map(str::to_string)));
+        }
         let cluster = self.model.clusters.entry(key).or_default();
         if cluster.name.is_none() {
             cluster.name = context.cluster.as_deref().map(str::to_string);
@@ -232,6 +353,10 @@ impl Builder<'_> {
 
     fn database_mut(&mut self, context: &Context, named: Option<&str>) -> &mut Database {
         let name = self.database_name(context, named);
+        let id = (context.cluster.as_ref().map(|c| c.to_lowercase()), DatabaseKey::new(&name));
+        if self.touched.databases.last() != Some(&id) && self.seen_databases.insert(id.clone()) {
+            self.touched.databases.push(id);
+        }
         let cluster = self.cluster_mut(context);
         let database = cluster.databases.entry(DatabaseKey::new(&name)).or_default();
         if database.name.is_empty() {
@@ -333,7 +458,10 @@ impl Builder<'_> {
             CommandKind::ManagedIdentityPolicy { verb, scope, payload } => {
                 let entries = payload.as_ref().map(|p| identity_entries(file, p)).unwrap_or_default();
                 let policy = match scope {
-                    PolicyScope::Cluster => &mut self.cluster_mut(context).managed_identity,
+                    PolicyScope::Cluster => {
+                        self.touched.cluster_policy = true;
+                        &mut self.cluster_mut(context).managed_identity
+                    }
                     PolicyScope::Database(name) => {
                         &mut self.database_mut(context, name.as_ref().map(|n| n.text.as_str())).managed_identity
                     }

@@ -5,6 +5,7 @@
 //! defined in several places, every definition is kept with its location.
 
 pub mod build;
+pub mod changes;
 
 use std::collections::BTreeMap;
 
@@ -41,7 +42,7 @@ pub fn same_database(a: &str, b: &str) -> bool {
 
 /// Every cluster the scripts describe; `None` is the cluster the scripts run against when no
 /// `#connect` names one.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Model {
     pub clusters: BTreeMap<Option<String>, Cluster>,
 }
@@ -58,7 +59,7 @@ impl Model {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Cluster {
     /// The host name as first written (`None`: the default cluster).
     pub name: Option<String>,
@@ -66,7 +67,7 @@ pub struct Cluster {
     pub databases: BTreeMap<DatabaseKey, Database>,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Database {
     /// The name as first written.
     pub name: String,
@@ -98,9 +99,25 @@ impl Database {
     pub fn knows_table(&self, name: &str) -> bool {
         self.known_tables.contains_key(name) || self.tables.contains_key(name)
     }
+
+    /// The tables the project shows this database to have: those a command creates, fills,
+    /// maps or changes (even if a later command drops them), and the sources of its update
+    /// policies and materialized views (ADX requires a source to exist).
+    pub fn known_table_names(&self) -> rustc_hash::FxHashSet<&str> {
+        let mut tables: rustc_hash::FxHashSet<&str> = self.tables.keys().map(String::as_str).collect();
+        tables.extend(self.known_tables.keys().map(String::as_str));
+        let sources = self
+            .tables
+            .values()
+            .flat_map(|t| &t.update_policy.entries)
+            .filter_map(|e| e.json.member("Source").and_then(|m| m.value.as_str()).map(str::trim));
+        tables.extend(sources);
+        tables.extend(self.materialized_views.values().flat_map(|v| &v.definitions).map(|d| d.source.as_str()));
+        tables
+    }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Table {
     /// Every `.create`/`.create-merge`/`.alter` of the table, in order.
     pub definitions: Vec<TableDefinition>,
@@ -113,7 +130,7 @@ pub struct Table {
     pub retention: Option<Retention>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TableDefinition {
     pub location: Location,
     pub name_span: Span,
@@ -149,7 +166,7 @@ fn apply_changes(changes: &[ColumnChange], columns: &mut Vec<TableColumn<'_>>, a
 }
 
 /// A change of one column by a command of its own.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ColumnChange {
     pub location: Location,
     /// How many definitions the table had when the command ran.
@@ -157,7 +174,7 @@ pub struct ColumnChange {
     pub kind: ColumnChangeKind,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum ColumnChangeKind {
     Drop(String),
     Rename { old: String, new: String },
@@ -229,7 +246,7 @@ impl Table {
 }
 
 /// A table's update policy after every command that set it.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdatePolicy {
     pub entries: Vec<UpdatePolicyEntry>,
     /// The commands that shaped it (`.alter` replaces, `.alter-merge` appends, `.delete` clears).
@@ -240,7 +257,7 @@ pub struct UpdatePolicy {
 }
 
 /// One `.alter`, `.alter-merge` or `.delete table T policy update` command.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UpdatePolicyChange {
     pub verb: PolicyVerb,
     /// The command.
@@ -252,7 +269,7 @@ pub struct UpdatePolicyChange {
 }
 
 /// One entry of an update policy.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UpdatePolicyEntry {
     /// The entry object in the file.
     pub location: Location,
@@ -273,26 +290,26 @@ impl UpdatePolicyEntry {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RowLevelSecurity {
     pub enabled: bool,
     pub query: Option<UnitId>,
     pub location: Location,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RestrictedViewAccess {
     pub enabled: bool,
     pub location: Location,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Retention {
     pub soft_delete_seconds: f64,
     pub location: Location,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Function {
     pub definitions: Vec<FunctionDefinition>,
 }
@@ -314,7 +331,7 @@ impl Function {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FunctionDefinition {
     pub location: Location,
     pub name_span: Span,
@@ -331,26 +348,26 @@ impl FunctionDefinition {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MaterializedView {
     pub definitions: Vec<MaterializedViewDefinition>,
     pub row_level_security: Option<RowLevelSecurity>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MaterializedViewDefinition {
     pub location: Location,
     pub source: String,
     pub unit: UnitId,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExternalTable {
     pub definitions: Vec<ExternalTableDefinition>,
     pub query_acceleration: Option<QueryAcceleration>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ExternalTableDefinition {
     pub location: Location,
     /// `storage`, `delta`, `sql`...
@@ -370,7 +387,7 @@ impl ExternalTable {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct QueryAcceleration {
     pub enabled: Option<bool>,
     pub hot_seconds: Option<f64>,
@@ -378,7 +395,7 @@ pub struct QueryAcceleration {
 }
 
 /// A managed identity policy (cluster or database) after every command that set it.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct IdentityPolicy {
     pub entries: Vec<IdentityEntry>,
     pub commands: Vec<Location>,
@@ -387,7 +404,7 @@ pub struct IdentityPolicy {
 }
 
 /// One `.alter`, `.alter-merge` or `.delete ... policy managed_identity` command.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct IdentityChange {
     pub verb: PolicyVerb,
     pub location: Location,
@@ -395,7 +412,7 @@ pub struct IdentityChange {
 }
 
 /// One identity of a managed identity policy and its allowed usages.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct IdentityEntry {
     /// `system` or a GUID, as written.
     pub object_id: String,
@@ -412,7 +429,7 @@ impl IdentityEntry {
 }
 
 /// A principal given a role, and where.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Grant {
     pub principal: Principal,
     pub location: Location,
