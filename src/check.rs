@@ -4,8 +4,14 @@ use crate::context::{FALLBACK_DATABASE, Reason};
 use crate::diagnostic::Diagnostic;
 use serde::Serialize;
 
+use std::borrow::Cow;
+
+use rustc_hash::FxHashSet;
+
+use crate::model::changes::Recorder;
 use crate::resolve::{self, Resolution};
 use crate::rules::{self, Settings};
+use crate::typecheck::{self, Outputs};
 use crate::workspace::Workspace;
 
 /// How many update policy entries in effect (and enabled) the check covered, and how many of
@@ -52,13 +58,61 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
 
 /// [`check`], with the counts of policies checked fully and in part.
 pub fn run(workspace: &Workspace, settings: &Settings) -> Checked {
+    let resolution = resolve::resolve(workspace);
+    let outputs = Cow::Owned(typecheck::check(workspace));
+    finish(workspace, settings, &resolution, outputs)
+}
+
+/// What a check keeps for the next check of the same workspace: each policy entry's (and
+/// materialized view's) resolution and typing, with what they looked up in the model.
+#[derive(Debug, Default)]
+pub struct Cache {
+    /// The workspace and revision the results are of.
+    version: Option<(u64, u64)>,
+    recorder: Recorder,
+    resolved: resolve::Kept,
+    typed: typecheck::Kept,
+}
+
+impl Cache {
+    /// The resolution of the workspace last checked.
+    pub fn resolution(&self) -> &Resolution {
+        &self.resolved.resolution
+    }
+}
+
+/// [`run`], keeping in `cache` what the next check of the same workspace can reuse: after
+/// [`Workspace::set_texts`], only the policies and views that looked up something the edit
+/// changed in the model are resolved and typed again. Gives exactly what [`run`] gives.
+pub fn run_cached(workspace: &Workspace, settings: &Settings, cache: &mut Cache) -> Checked {
+    let (id, revision) = workspace.version();
+    let changes = match cache.version {
+        Some((cached, from)) if cached == id => workspace.changes_since(from).filter(|c| !c.all),
+        _ => None,
+    };
+    cache.recorder.start();
+    let touched = match changes {
+        Some(changes) => cache.recorder.touched(&changes),
+        None => {
+            cache.resolved = resolve::Kept::default();
+            cache.typed = typecheck::Kept::default();
+            FxHashSet::default()
+        }
+    };
+    resolve::resolve_kept(workspace, &mut cache.resolved, Some(&touched), &mut cache.recorder);
+    typecheck::check_kept(workspace, &mut cache.typed, Some(&touched), &mut cache.recorder);
+    cache.version = Some((id, revision));
+    finish(workspace, settings, &cache.resolved.resolution, Cow::Borrowed(&cache.typed.outputs))
+}
+
+/// The check of a workspace whose policies are resolved and typed.
+fn finish(workspace: &Workspace, settings: &Settings, resolution: &Resolution, outputs: Cow<'_, Outputs>) -> Checked {
     let mut diagnostics = workspace.diagnostics.clone();
     for unit in &workspace.units {
         diagnostics.extend(unit.diagnostics());
     }
-    let resolution = resolve::resolve(workspace);
-    let policies = PolicyCounts::of(workspace, &resolution);
-    let mut found = rules::run(workspace, &resolution, settings);
+    let policies = PolicyCounts::of(workspace, resolution);
+    let mut found = rules::run_with(workspace, resolution, outputs, settings);
     for diagnostic in &mut found {
         explain_default_database(workspace, diagnostic);
     }

@@ -25,6 +25,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::kql::references::{EntityKind, Read};
 use crate::kql::{self, Analysis, parser};
+use crate::model::changes::{Dep, DepNode, Part, Recorder, entity_code};
 use crate::model::{Database, Location, same_database};
 use crate::span::Span;
 use crate::unit::{Unit, UnitId, UnitKind};
@@ -153,31 +154,90 @@ impl Resolution {
 
 /// Resolves the `Query` of every update policy entry in effect.
 pub fn resolve(workspace: &Workspace) -> Resolution {
-    let mut resolver = Resolver::new(workspace);
-    let mut resolution = Resolution::default();
-    for cluster in workspace.model.clusters.values() {
+    let mut kept = Kept::default();
+    resolve_kept(workspace, &mut kept, None, &mut Recorder::default());
+    kept.resolution
+}
+
+/// A resolution kept from one check to the next, with what each policy's and view's
+/// resolution looked up in the model.
+#[derive(Debug, Default)]
+pub struct Kept {
+    pub resolution: Resolution,
+    deps: FxHashMap<UnitId, Vec<Dep>>,
+}
+
+/// Resolves again, into `kept`, the policies and views that are new or looked up something in
+/// `touched` (all of them when `touched` is `None`), keeping the others as they were; the
+/// result is what [`resolve`] gives. A unit's resolution does not depend on what was resolved
+/// before it (calls cut short by a cycle are kept for that unit only), so keeping some is exact.
+pub fn resolve_kept(workspace: &Workspace, kept: &mut Kept, touched: Option<&FxHashSet<Dep>>, recorder: &mut Recorder) {
+    let recording = touched.is_some();
+    if !recording {
+        *kept = Kept::default();
+    }
+    let mut resolver = Resolver::new(workspace, recording.then_some(recorder));
+    let mut current: FxHashSet<UnitId> = FxHashSet::default();
+    let keep = |deps: &FxHashMap<UnitId, Vec<Dep>>, unit: UnitId| match (touched, deps.get(&unit)) {
+        (Some(touched), Some(deps)) => !deps.iter().any(|d| touched.contains(d)),
+        _ => false,
+    };
+    let resolution = &mut kept.resolution;
+    for (cluster_key, cluster) in &workspace.model.clusters {
         for database in cluster.databases.values() {
-            for table in database.tables.values() {
-                for entry in &table.update_policy.entries {
-                    if let Some(unit) = entry.query {
-                        let resolved = resolver.unit_reads(unit, &[]);
-                        resolution.policies.insert(unit, resolved.reads.iter().map(Found::to_access).collect());
-                        resolution.effects.insert(unit, resolved.effects.iter().map(FoundEffect::to_effect).collect());
-                        if resolved.exact {
-                            resolution.exact.insert(unit);
+            for (table, t) in &database.tables {
+                for entry in &t.update_policy.entries {
+                    let Some(unit) = entry.query else { continue };
+                    if recording {
+                        current.insert(unit);
+                        if keep(&kept.deps, unit) {
+                            continue;
                         }
+                    }
+                    let resolved = resolver.top(unit);
+                    resolution.policies.insert(unit, resolved.reads.iter().map(Found::to_access).collect());
+                    resolution.effects.insert(unit, resolved.effects.iter().map(FoundEffect::to_effect).collect());
+                    if resolved.exact {
+                        resolution.exact.insert(unit);
+                    } else {
+                        resolution.exact.remove(&unit);
+                    }
+                    if let Some(recorder) = resolver.recorder.as_deref_mut() {
+                        let own = recorder.id_at(cluster_key.as_deref(), database);
+                        let mut deps = DepNode::flatten(&resolved.deps);
+                        deps.extend([(own, Part::Database.code()), (own, entity_code(table))]);
+                        kept.deps.insert(unit, deps);
                     }
                 }
             }
-            for view in database.materialized_views.values() {
+            for (name, view) in &database.materialized_views {
                 for definition in &view.definitions {
-                    let resolved = resolver.unit_reads(definition.unit, &[]);
-                    resolution.views.insert(definition.unit, resolved.reads.iter().map(Found::to_access).collect());
+                    let unit = definition.unit;
+                    if recording {
+                        current.insert(unit);
+                        if keep(&kept.deps, unit) {
+                            continue;
+                        }
+                    }
+                    let resolved = resolver.top(unit);
+                    resolution.views.insert(unit, resolved.reads.iter().map(Found::to_access).collect());
+                    if let Some(recorder) = resolver.recorder.as_deref_mut() {
+                        let own = recorder.id_at(cluster_key.as_deref(), database);
+                        let mut deps = DepNode::flatten(&resolved.deps);
+                        deps.extend([(own, Part::Database.code()), (own, entity_code(name))]);
+                        kept.deps.insert(unit, deps);
+                    }
                 }
             }
         }
     }
-    resolution
+    if recording {
+        resolution.policies.retain(|unit, _| current.contains(unit));
+        resolution.effects.retain(|unit, _| current.contains(unit));
+        resolution.exact.retain(|unit| current.contains(unit));
+        resolution.views.retain(|unit, _| current.contains(unit));
+        kept.deps.retain(|unit, _| current.contains(unit));
+    }
 }
 
 type MemoKey = (UnitId, Vec<Option<String>>);
@@ -282,6 +342,11 @@ struct Resolved {
     effects: Vec<FoundEffect>,
     /// See [`Resolution::exact`].
     exact: bool,
+    /// A call was not followed because it was already being expanded: what this gives depends
+    /// on the calls being expanded above it, so it is kept for the unit being resolved only.
+    tainted: bool,
+    /// What it looked up in the model (when recording).
+    deps: Rc<DepNode>,
 }
 
 /// What one read comes to: something read here, or a call of a stored function to expand.
@@ -300,11 +365,17 @@ struct Frame {
     found: Resolved,
     /// The steps in front of the call whose function is being resolved above this frame.
     waiting: Vec<Step>,
+    /// What it looked up so far (when recording).
+    deps: DepNode,
 }
 
 impl Frame {
     /// Takes over what a called function resolved to, behind the steps of the call.
-    fn absorb(&mut self, prefix: &[Step], done: &Resolved) {
+    fn absorb(&mut self, prefix: &[Step], done: &Resolved, recording: bool) {
+        if recording {
+            self.deps.children.push(done.deps.clone());
+        }
+        self.found.tainted |= done.tainted;
         self.found.reads.extend(done.reads.iter().map(|f| Found { chain: behind(prefix, &f.chain), ..f.clone() }));
         self.found
             .effects
@@ -315,7 +386,13 @@ impl Frame {
 
 struct Resolver<'a> {
     workspace: &'a Workspace,
+    /// What resolved independently of the calls above it.
     memo: FxHashMap<MemoKey, Rc<Resolved>>,
+    /// What resolved with a call cut short, for the unit being resolved only.
+    local: FxHashMap<MemoKey, Rc<Resolved>>,
+    recorder: Option<&'a mut Recorder>,
+    /// What the read being resolved looked up.
+    looked_up: Vec<Dep>,
     /// The function units being expanded, to stop cycles.
     in_progress: FxHashSet<UnitId>,
     /// The tables each database is known to have ([`known_tables`]), by the database's address.
@@ -323,13 +400,26 @@ struct Resolver<'a> {
 }
 
 impl<'a> Resolver<'a> {
-    fn new(workspace: &'a Workspace) -> Resolver<'a> {
+    fn new(workspace: &'a Workspace, recorder: Option<&'a mut Recorder>) -> Resolver<'a> {
         Resolver {
             workspace,
             memo: FxHashMap::default(),
+            local: FxHashMap::default(),
+            recorder,
+            looked_up: Vec::new(),
             in_progress: FxHashSet::default(),
             tables: FxHashMap::default(),
         }
+    }
+
+    /// What a policy's `Query` or a view's query reads, resolved.
+    fn top(&mut self, unit: UnitId) -> Rc<Resolved> {
+        self.local.clear();
+        self.unit_reads(unit, &[])
+    }
+
+    fn memo_get(&self, key: &MemoKey) -> Option<&Rc<Resolved>> {
+        self.memo.get(key).or_else(|| self.local.get(key))
     }
 
     fn table_exists(&mut self, database: &'a Database, name: &str) -> bool {
@@ -340,9 +430,10 @@ impl<'a> Resolver<'a> {
     /// followed with an explicit stack of frames, so no depth of calls exhausts the stack.
     fn unit_reads(&mut self, unit_id: UnitId, arguments: &[Option<String>]) -> Rc<Resolved> {
         let key = (unit_id, arguments.to_vec());
-        if let Some(done) = self.memo.get(&key) {
+        if let Some(done) = self.memo_get(&key) {
             return done.clone();
         }
+        let recording = self.recorder.is_some();
         let mut stack = vec![self.frame(key)];
         loop {
             let top = stack.last_mut().expect("the stack holds the unit being resolved");
@@ -351,12 +442,14 @@ impl<'a> Resolver<'a> {
                     Outcome::Found(found) => top.found.reads.push(found),
                     Outcome::Call { prefix, unit, arguments } => {
                         let key = (unit, arguments);
-                        if let Some(done) = self.memo.get(&key) {
-                            top.absorb(&prefix, done);
+                        if let Some(done) = self.memo.get(&key).or_else(|| self.local.get(&key)) {
+                            top.absorb(&prefix, done, recording);
                         } else if !self.in_progress.contains(&unit) {
                             top.waiting = prefix;
                             let frame = self.frame(key);
                             stack.push(frame);
+                        } else {
+                            top.found.tainted = true;
                         }
                     }
                 }
@@ -370,19 +463,25 @@ impl<'a> Resolver<'a> {
                 let exact = self.resolve_read(unit, &read, &mut outcomes);
                 outcomes.reverse();
                 let top = stack.last_mut().expect("the frame just read");
+                top.deps.own.append(&mut self.looked_up);
                 top.pending = outcomes;
                 top.found.exact &= exact;
                 continue;
             }
-            let frame = stack.pop().expect("a frame to finish");
+            let mut frame = stack.pop().expect("a frame to finish");
             self.in_progress.remove(&frame.key.0);
+            frame.found.deps = Rc::new(frame.deps);
             let done = Rc::new(dedup(frame.found));
-            self.memo.insert(frame.key, done.clone());
+            if done.tainted {
+                self.local.insert(frame.key, done.clone());
+            } else {
+                self.memo.insert(frame.key, done.clone());
+            }
             match stack.last_mut() {
                 None => return done,
                 Some(caller) => {
                     let prefix = std::mem::take(&mut caller.waiting);
-                    caller.absorb(&prefix, &done);
+                    caller.absorb(&prefix, &done, recording);
                 }
             }
         }
@@ -405,8 +504,9 @@ impl<'a> Resolver<'a> {
             reads,
             next: 0,
             pending: Vec::new(),
-            found: Resolved { reads: Vec::new(), effects, exact },
+            found: Resolved { reads: Vec::new(), effects, exact, tainted: false, deps: Rc::default() },
             waiting: Vec::new(),
+            deps: DepNode::default(),
         }
     }
 
@@ -473,6 +573,17 @@ impl<'a> Resolver<'a> {
         let mut prefix = via_steps(unit, read);
         let here = Location { file: unit.file, span: unit.file_span(read.span) };
         let database: Option<&'a Database> = workspace.model.database(cluster, database_name);
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            let id = match database {
+                Some(database) => recorder.id_at(cluster, database),
+                None => recorder.id(cluster, database_name),
+            };
+            self.looked_up.extend([
+                (id, Part::Database.code()),
+                (id, Part::KnownTables.code()),
+                (id, entity_code(name)),
+            ]);
+        }
         // The read itself, named as the model spells its database when it knows it.
         let read_here = |kind: AccessKind, unresolved: Option<Unresolved>, mut chain: Vec<Step>| {
             chain.push(Step { location: here, calls: None });

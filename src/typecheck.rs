@@ -8,10 +8,13 @@
 
 use std::collections::BTreeMap;
 
-use rustc_hash::FxHashMap;
+use std::rc::Rc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::kql::parser;
 use crate::kql::types::{EntityKind, EntityRef, Environment, Inference, Origin, TableType, Value};
+use crate::model::changes::{Dep, Part, Recorder, entity_code};
 use crate::model::{Location, Table, UpdatePolicyEntry};
 use crate::script::payload::JsonKind;
 use crate::unit::UnitId;
@@ -76,28 +79,105 @@ pub fn origin_location(workspace: &Workspace, origin: Origin) -> Option<Location
 
 /// Types the `Query` of every update policy entry in effect.
 pub fn check(workspace: &Workspace) -> Outputs {
+    let mut kept = Kept::default();
+    check_kept(workspace, &mut kept, None, &mut Recorder::default());
+    kept.outputs
+}
+
+/// What one policy entry's typing found: the places it reaches that [`Outputs`] reports, and
+/// what it looked up in the model (when recording).
+#[derive(Debug, Default)]
+struct Typed {
+    reports: Vec<Report>,
+    deps: Vec<Dep>,
+}
+
+/// Outputs kept from one check to the next, with what each entry's typing reached and looked
+/// up.
+#[derive(Debug, Default)]
+pub struct Kept {
+    pub outputs: Outputs,
+    typed: FxHashMap<UnitId, Typed>,
+}
+
+/// Types again, into `kept`, the entries that are new or looked up something in `touched` (all
+/// when `None`), keeping the others; the result is what [`check`] gives. An entry's typing does
+/// not depend on the entries typed before it (what a cycle, the depth limit or `$source_table`
+/// shaped is kept for that entry only), so keeping some is exact.
+pub fn check_kept(workspace: &Workspace, kept: &mut Kept, touched: Option<&FxHashSet<Dep>>, recorder: &mut Recorder) {
+    let recording = touched.is_some();
+    if !recording {
+        *kept = Kept::default();
+    }
     let mut env = ModelEnvironment::new(workspace);
-    let mut outputs = Outputs::default();
-    for cluster in workspace.model.clusters.values() {
+    env.recording = recording;
+    let mut order = Vec::new();
+    for (cluster_key, cluster) in &workspace.model.clusters {
         for database in cluster.databases.values() {
-            for table in database.tables.values() {
+            for (table_name, table) in &database.tables {
                 for entry in &table.update_policy.entries {
                     let Some(unit) = entry.query else { continue };
+                    order.push(unit);
+                    let unchanged = match (touched, kept.typed.get(&unit)) {
+                        (Some(touched), Some(typed)) => !typed.deps.iter().any(|d| touched.contains(d)),
+                        _ => false,
+                    };
+                    if unchanged {
+                        continue;
+                    }
+                    env.local.clear();
                     // The tables' own schemas (typing the query of a `.set` that made one) are
                     // no part of the policy: nothing found there is reported for it.
-                    env.policy = None;
+                    env.frames.push(Frame::default());
+                    let source = source_name(entry);
                     env.source_table =
-                        source_name(entry).and_then(|name| database.tables.get(name)).and_then(|t| env.table_schema(t));
-                    outputs.targets.insert(unit, env.table_schema(table));
-                    env.policy = Some(unit);
-                    outputs.entries.insert(unit, env.unit_output(unit, &[]).map(Value::into_table));
+                        source.and_then(|name| database.tables.get(name)).and_then(|t| env.table_schema(t));
+                    kept.outputs.targets.insert(unit, env.table_schema(table));
+                    let schemas = env.frames.pop().expect("the frame pushed above");
+                    env.frames.push(Frame::default());
+                    kept.outputs.entries.insert(unit, env.unit_output(unit, &[]).map(Value::into_table));
+                    let query = env.frames.pop().expect("the frame pushed above");
+                    let mut typed = Typed { reports: Frame::reports(&query.events, unit), deps: Vec::new() };
+                    if recording {
+                        let own = recorder.id_at(cluster_key.as_deref(), database);
+                        let mut deps = vec![(own, Part::Database.code()), (own, entity_code(table_name))];
+                        deps.extend(source.map(|s| (own, entity_code(s))));
+                        for frame in [&schemas, &query] {
+                            Frame::deps(frame, recorder, &mut deps);
+                        }
+                        deps.sort_unstable();
+                        deps.dedup();
+                        typed.deps = deps;
+                    }
+                    kept.typed.insert(unit, typed);
                 }
             }
         }
     }
-    outputs.unknown_columns = env.unknown_columns;
-    outputs.duplicate_columns = env.duplicate_columns;
-    outputs
+    let outputs = &mut kept.outputs;
+    if recording {
+        let current: FxHashSet<UnitId> = order.iter().copied().collect();
+        outputs.entries.retain(|unit, _| current.contains(unit));
+        outputs.targets.retain(|unit, _| current.contains(unit));
+        kept.typed.retain(|unit, _| current.contains(unit));
+    }
+    // Each place once, with the first entry that reaches it.
+    outputs.unknown_columns.clear();
+    outputs.duplicate_columns.clear();
+    let (mut unknown, mut duplicate) = (FxHashSet::default(), FxHashSet::default());
+    for unit in order {
+        for report in kept.typed.get(&unit).map_or(&[][..], |t| t.reports.as_slice()) {
+            match report {
+                Report::Unknown(u) if unknown.insert(u.location) => {
+                    outputs.unknown_columns.push(UnknownColumn { policy: unit, ..u.clone() })
+                }
+                Report::Duplicate(d) if duplicate.insert(d.location) => {
+                    outputs.duplicate_columns.push(DuplicateColumn { policy: unit, ..d.clone() })
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// The output of one unit (a policy's `Query`, a function's body with its parameters' declared
@@ -182,17 +262,105 @@ type MemoKey = (UnitId, Vec<String>);
 /// How deeply stored functions may call each other before the output is unknown.
 const MAX_FUNCTION_DEPTH: usize = 48;
 
+/// A place a typing reaches that [`Outputs`] reports (its `policy` is set when the entry
+/// that reaches it is known).
+#[derive(Clone, Debug)]
+enum Report {
+    Unknown(UnknownColumn),
+    Duplicate(DuplicateColumn),
+}
+
+/// What typing one unit (with given arguments) found, memoised.
+#[derive(Debug)]
+struct Node {
+    value: Option<Value>,
+    events: Vec<Event>,
+    /// What it looked up itself: databases by cluster and name, and the part.
+    looked_up: Vec<(Option<String>, String, u64)>,
+    /// Its value depends on the calls above it (a cycle, the depth limit) or on the entry
+    /// typed (`$source_table`): kept for one entry only.
+    tainted: bool,
+}
+
+/// In the order they happened: reports, and the typings of called units.
+#[derive(Debug)]
+enum Event {
+    Report(Report),
+    Call(Rc<Node>),
+}
+
+/// A typing in progress.
+#[derive(Debug, Default)]
+struct Frame {
+    events: Vec<Event>,
+    looked_up: Vec<(Option<String>, String, u64)>,
+    tainted: bool,
+}
+
+impl Frame {
+    /// The reports of `events` and every call under them, each node once, for `policy`.
+    fn reports(events: &[Event], policy: UnitId) -> Vec<Report> {
+        let mut out = Vec::new();
+        let mut seen: FxHashSet<*const Node> = FxHashSet::default();
+        let mut stack: Vec<std::slice::Iter<'_, Event>> = vec![events.iter()];
+        while let Some(top) = stack.last_mut() {
+            match top.next() {
+                None => {
+                    stack.pop();
+                }
+                Some(Event::Report(report)) => out.push(match report {
+                    Report::Unknown(u) => Report::Unknown(UnknownColumn { policy, ..u.clone() }),
+                    Report::Duplicate(d) => Report::Duplicate(DuplicateColumn { policy, ..d.clone() }),
+                }),
+                Some(Event::Call(node)) => {
+                    if seen.insert(Rc::as_ptr(node)) {
+                        stack.push(node.events.iter());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// What the frame and every call under it looked up, into `out`.
+    fn deps(frame: &Frame, recorder: &mut Recorder, out: &mut Vec<Dep>) {
+        fn calls(events: &[Event]) -> impl Iterator<Item = &Rc<Node>> {
+            events.iter().filter_map(|e| match e {
+                Event::Call(node) => Some(node),
+                Event::Report(_) => None,
+            })
+        }
+        let mut add = |looked_up: &[(Option<String>, String, u64)], out: &mut Vec<Dep>| {
+            for (cluster, database, part) in looked_up {
+                out.push((recorder.id(cluster.as_deref(), database), *part));
+            }
+        };
+        add(&frame.looked_up, out);
+        let mut seen: FxHashSet<*const Node> = FxHashSet::default();
+        let mut stack: Vec<&Rc<Node>> = calls(&frame.events).collect();
+        while let Some(node) = stack.pop() {
+            if seen.insert(Rc::as_ptr(node)) {
+                add(&node.looked_up, out);
+                stack.extend(calls(&node.events));
+            }
+        }
+    }
+}
+
 struct ModelEnvironment<'w> {
     workspace: &'w Workspace,
-    memo: FxHashMap<MemoKey, Option<Value>>,
+    /// Typings that do not depend on the calls above them nor on the entry typed.
+    memo: FxHashMap<MemoKey, Rc<Node>>,
+    /// The others, for the entry being typed only.
+    local: FxHashMap<MemoKey, Rc<Node>>,
+    /// The typings in progress (innermost last).
+    frames: Vec<Frame>,
+    /// Whether to note what typings look up in the model.
+    recording: bool,
     in_progress: Vec<UnitId>,
     /// The cluster and database of the code being typed (innermost last).
     contexts: Vec<(Option<String>, Option<String>)>,
     source_table: Option<TableType>,
-    /// The policy entry being typed, for reports.
-    policy: Option<UnitId>,
-    unknown_columns: Vec<UnknownColumn>,
-    duplicate_columns: Vec<DuplicateColumn>,
 }
 
 /// A key for the arguments of a call: their schemas or types as text.
@@ -208,12 +376,12 @@ impl<'w> ModelEnvironment<'w> {
         ModelEnvironment {
             workspace,
             memo: FxHashMap::default(),
+            local: FxHashMap::default(),
+            frames: Vec::new(),
+            recording: false,
             in_progress: Vec::new(),
             contexts: Vec::new(),
             source_table: None,
-            policy: None,
-            unknown_columns: Vec::new(),
-            duplicate_columns: Vec::new(),
         }
     }
 
@@ -229,15 +397,24 @@ impl<'w> ModelEnvironment<'w> {
     /// The value of a unit (a policy's query, or a function's body with `arguments`).
     fn unit_output(&mut self, unit_id: UnitId, arguments: &[Value]) -> Option<Value> {
         let key = (unit_id, arguments.iter().map(argument_key).collect::<Vec<_>>());
-        if let Some(done) = self.memo.get(&key) {
-            return done.clone();
+        if let Some(done) = self.memo.get(&key).or_else(|| self.local.get(&key)).cloned() {
+            let value = done.value.clone();
+            if let Some(frame) = self.frames.last_mut() {
+                frame.tainted |= done.tainted;
+                frame.events.push(Event::Call(done));
+            }
+            return value;
         }
         // A cycle, or a chain of calls deeper than any real project (the stack stays bounded).
         if self.in_progress.contains(&unit_id) || self.in_progress.len() >= MAX_FUNCTION_DEPTH {
+            if let Some(frame) = self.frames.last_mut() {
+                frame.tainted = true;
+            }
             return None;
         }
         let workspace = self.workspace;
         let unit = workspace.unit(unit_id);
+        self.frames.push(Frame::default());
         self.in_progress.push(unit_id);
         self.contexts.push((unit.cluster().map(str::to_string), unit.database().map(str::to_string)));
         let result = match unit.kind {
@@ -256,41 +433,68 @@ impl<'w> ModelEnvironment<'w> {
         };
         self.contexts.pop();
         self.in_progress.pop();
-        self.memo.insert(key, result.clone());
+        let frame = self.frames.pop().expect("the frame pushed above");
+        let node = Rc::new(Node {
+            value: result.clone(),
+            events: frame.events,
+            looked_up: frame.looked_up,
+            tainted: frame.tainted,
+        });
+        if let Some(caller) = self.frames.last_mut() {
+            caller.tainted |= node.tainted;
+            caller.events.push(Event::Call(node.clone()));
+        }
+        if node.tainted {
+            self.local.insert(key, node);
+        } else {
+            self.memo.insert(key, node);
+        }
         result
+    }
+
+    fn report(&mut self, report: Report) {
+        if let Some(frame) = self.frames.last_mut() {
+            frame.events.push(Event::Report(report));
+        }
     }
 }
 
 impl Environment for ModelEnvironment<'_> {
     fn duplicate_column(&mut self, name: &str, origin: Origin, first: Option<Origin>) {
-        let (Some(policy), Some(location)) = (self.policy, self.certain_location(origin)) else { return };
-        if self.duplicate_columns.iter().any(|d| d.location == location) {
-            return;
-        }
+        let Some(location) = self.certain_location(origin) else { return };
         let first = first.and_then(|f| origin_location(self.workspace, f));
-        self.duplicate_columns.push(DuplicateColumn { name: name.to_string(), location, first, policy });
+        let policy = UnitId(u32::MAX);
+        self.report(Report::Duplicate(DuplicateColumn { name: name.to_string(), location, first, policy }));
     }
 
     fn unknown_column(&mut self, name: &str, origin: Origin, row: &TableType) {
-        let (Some(policy), Some(location)) = (self.policy, origin_location(self.workspace, origin)) else { return };
+        let Some(location) = origin_location(self.workspace, origin) else { return };
         // A text with syntax errors was parsed by recovery: what it reads is not certain.
         if self.workspace.units.get(origin.source as usize).is_some_and(|u| !u.query.errors.is_empty()) {
             return;
         }
-        if self.unknown_columns.iter().any(|u| u.location == location) {
-            return;
-        }
         let available = row.columns.iter().map(|c| c.name.clone()).collect();
-        self.unknown_columns.push(UnknownColumn { name: name.to_string(), location, available, policy });
+        let policy = UnitId(u32::MAX);
+        self.report(Report::Unknown(UnknownColumn { name: name.to_string(), location, available, policy }));
     }
 
     fn entity(&mut self, entity: &EntityRef<'_>) -> Option<Value> {
         if entity.name == "$source_table" && entity.database.is_none() {
+            // The entry's source table: what this gives depends on the entry.
+            if let Some(frame) = self.frames.last_mut() {
+                frame.tainted = true;
+            }
             return self.source_table.clone().map(Value::Table);
         }
         let (context_cluster, context_database) = self.contexts.last().cloned().unwrap_or_default();
         let cluster = entity.cluster.clone().or(context_cluster);
         let database_name = entity.database.clone().or(context_database)?;
+        if self.recording
+            && let Some(frame) = self.frames.last_mut()
+        {
+            let parts = [Part::Database.code(), entity_code(entity.name)];
+            frame.looked_up.extend(parts.map(|part| (cluster.clone(), database_name.clone(), part)));
+        }
         let workspace = self.workspace;
         let database = workspace.model.database(cluster.as_deref(), &database_name)?;
         let function = database.functions.get(entity.name).and_then(|f| f.effective());

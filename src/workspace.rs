@@ -496,8 +496,11 @@ mod tests {
     }
 
     /// Texts each file of a small project can take: functions that read other databases or
-    /// not, policies, `#connect`s and `database('X')` references that change which database a
-    /// folder stands for, units added and removed, syntax errors, an empty file.
+    /// not, call each other in a cycle or read `$source_table`; policies with and without
+    /// identities; tables, grants, database and cluster identity policies; `#connect`s and
+    /// `database('X')` references that change which database a folder stands for; units added
+    /// and removed, syntax errors, an empty file. Many variants of a file have as many units as
+    /// others, so that an edit builds again only the databases it touches.
     const VARIANTS: [&[&str]; 4] = [
         &[
             ".create function F() { database('Other').T }\n.create function G() { T | where",
@@ -505,23 +508,40 @@ mod tests {
             ".create function G() { T }\n.create function F() { G() }\n\nT | take 1",
             "#connect cluster('c').database('Sales')\n.create function F() { database('reference').X }",
             "",
+            ".create function F() { T }\n.create function G() { T | project a, zz }",
+            ".create function F() { G() }\n.create function G() { F() | project a }",
+            ".create function F() { $source_table | project x }\n.create function G() { database('Reference').T }",
+            ".create function F() { S | extend x = 1, x = 2 }\n.create function G() { H() }",
+            "#connect cluster('c').database('Sales')\n.create function F() { T }\n.create function G() { X }",
+            ".create function F() { database('Other').T | project a }",
         ],
         &[
             ".alter table A policy update @'[{\"Source\": \"S\", \"Query\": \"F() | take 1\"}]'",
             ".alter-merge table A policy update @'[{\"Source\": \"S\", \"Query\": \"F()\"}, {\"Source\": \"S\", \"Query\": \"G()\", \"ManagedIdentity\": \"system\"}]'",
             ".alter table A policy update @'[{\"Source\"",
             ".create table A (x:long)\n.create table S (x:long)\n.alter table A policy update @'[{\"Source\": \"S\", \"Query\": \"S | project x\", \"Sourc\": 1}]'",
+            ".alter table A policy update @'[{\"Source\": \"S\", \"Query\": \"G()\", \"ManagedIdentity\": \"system\"}]'",
+            ".create table A (x:long)\n.alter table A policy update @'[{\"Source\": \"T\", \"Query\": \"F() | project x\"}]'",
+            ".alter table A policy update @'[{\"Source\": \"S\", \"Query\": \"F()\"}, {\"Source\": \"S\", \"Query\": \"H()\"}]'",
         ],
         &[
             ".create table T (a:string)\n.create table X (b:long)",
             "database('Reference').X | take 1",
             "#connect cluster('c').database('Other')\n.create table T (a:string)",
             ".create table T (a:string)\n.create-or-alter function H() { database('Sales').T }",
+            ".create table T (a:long, zz:string)\n.create table X (b:long)",
+            ".create table T (a:string)\n.add database Reference viewers ('aadapp=8c0f5a2e-9e6b-4a52-b0d6-6f1c2f1c7f0a')",
+            ".create table T (a:string)\n.create-or-alter function H() { F() }",
+            ".create table T (a:string)\n.create-or-alter function H() { T | project a }",
         ],
         &[
             ".alter-merge database Sales policy managed_identity ```[{\"ObjectId\": \"system\", \"AllowedUsages\": \"AutomatedFlows\"}]```",
             ".create table S (x:long)\n.alter table A policy update @'[{\"Source\": \"S\", \"Query\": \"H()\"}]'",
             "",
+            ".alter-merge cluster policy managed_identity ```[{\"ObjectId\": \"system\", \"AllowedUsages\": \"AutomatedFlows\"}]```",
+            ".add database Sales viewers ('aadapp=8c0f5a2e-9e6b-4a52-b0d6-6f1c2f1c7f0a')\n.create table S (x:long)",
+            ".create table S (x:long, y:string)\n.alter table A policy update @'[{\"Source\": \"S\", \"Query\": \"S | project x\"}]'",
+            ".set-or-append S <| database('Reference').T | project x = 1",
         ],
     ];
     const PATHS: [&str; 4] = ["sales/functions.kql", "sales/policies.kql", "reference/tables.kql", "z.kql"];
@@ -536,26 +556,37 @@ mod tests {
         format!("{:#?}\n{:#?}\n{:#?}\n{:#?}", check(workspace), workspace.contexts, units, workspace.model)
     }
 
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+    /// A check's diagnostics and policy counts, as text.
+    fn checked(checked: &crate::check::Checked) -> String {
+        format!("{:#?}\n{:?}", checked.diagnostics, checked.policies)
+    }
 
-        /// Any sequence of edits, each re-checked incrementally, gives what loading the texts
-        /// afresh gives.
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 96, ..Default::default() })]
+
+        /// Any sequence of edits, each re-checked incrementally (the model built again where
+        /// the edit reaches, policies resolved and typed again when they looked up something
+        /// it changed), gives what loading the texts afresh gives.
         #[test]
         fn incremental_rechecks_agree_with_fresh_loads(
-            start in proptest::collection::vec(0usize..8, 4),
-            edits in proptest::collection::vec((0usize..4, 0usize..8), 1..12),
+            start in proptest::collection::vec(0usize..16, 4),
+            edits in proptest::collection::vec((0usize..4, 0usize..16), 1..12),
         ) {
             let options = LoadOptions::default();
+            let settings = Settings::default();
             let text = |file: usize, variant: usize| VARIANTS[file][variant % VARIANTS[file].len()];
             let mut texts: Vec<&str> = (0..4).map(|f| text(f, start[f])).collect();
             let files = |texts: &[&'static str]| PATHS.iter().copied().zip(texts.iter().copied()).collect::<Vec<_>>();
             let mut workspace = from_texts(&files(&texts), &options);
+            let mut cache = crate::check::Cache::default();
+            crate::check::run_cached(&workspace, &settings, &mut cache);
             for (file, variant) in edits {
                 texts[file] = text(file, variant);
                 workspace.set_texts(vec![(FileId(file as u32), texts[file].to_string())], &options);
                 let fresh = from_texts(&files(&texts), &options);
                 proptest::prop_assert_eq!(state(&workspace), state(&fresh));
+                let kept = crate::check::run_cached(&workspace, &settings, &mut cache);
+                proptest::prop_assert_eq!(checked(&kept), checked(&crate::check::run(&fresh, &settings)));
             }
         }
     }

@@ -223,5 +223,8 @@ fn view_units(view: &MaterializedView) -> impl Iterator<Item = UnitId> + '_ {
 
 /// The databases of a model, with their ids.
 pub fn databases(model: &Model) -> impl Iterator<Item = (DatabaseId, &Database)> {
-    model.clusters.iter().flat_map(|(cluster, c)| c.databases.iter().map(move |(key, d)| ((cluster.clone(), key.clone()), d)))
+    model
+        .clusters
+        .iter()
+        .flat_map(|(cluster, c)| c.databases.iter().map(move |(key, d)| ((cluster.clone(), key.clone()), d)))
 }

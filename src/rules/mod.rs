@@ -626,7 +626,7 @@ pub struct Context<'a> {
     pub resolution: &'a Resolution,
     pub policies: Vec<PolicyView<'a>>,
     /// The output schema of every policy entry's `Query`.
-    pub outputs: typecheck::Outputs,
+    pub outputs: std::borrow::Cow<'a, typecheck::Outputs>,
     /// Where each entry of `policies` is written, sorted by file and start: the file, the
     /// span, the index in `policies` and the index of the entry in its table's policy (so that
     /// finding the subject of a diagnostic is a binary search, not a scan: thousands of entries
@@ -636,6 +636,17 @@ pub struct Context<'a> {
 
 impl<'a> Context<'a> {
     pub fn new(workspace: &'a Workspace, resolution: &'a Resolution, settings: &'a Settings) -> Context<'a> {
+        let outputs = std::borrow::Cow::Owned(typecheck::check(workspace));
+        Context::with_outputs(workspace, resolution, settings, outputs)
+    }
+
+    /// [`Context::new`] with the entries' outputs typed already.
+    pub fn with_outputs(
+        workspace: &'a Workspace,
+        resolution: &'a Resolution,
+        settings: &'a Settings,
+        outputs: std::borrow::Cow<'a, typecheck::Outputs>,
+    ) -> Context<'a> {
         let mut policies = Vec::new();
         let mut entry_places = Vec::new();
         for cluster in workspace.model.clusters.values() {
@@ -649,7 +660,7 @@ impl<'a> Context<'a> {
             }
         }
         entry_places.sort_by_key(|&(file, span, view, _)| (file, span.start, span.end, view));
-        Context { workspace, settings, resolution, policies, outputs: typecheck::check(workspace), entry_places }
+        Context { workspace, settings, resolution, policies, outputs, entry_places }
     }
 
     /// The update policy entry whose text holds `label`, as a diagnostic's subject.
@@ -764,7 +775,18 @@ pub fn matches_wildcard(pattern: &str, name: &str) -> bool {
 
 /// Runs every rule and returns their diagnostics.
 pub fn run(workspace: &Workspace, resolution: &Resolution, settings: &Settings) -> Vec<Diagnostic> {
-    let context = Context::new(workspace, resolution, settings);
+    let outputs = std::borrow::Cow::Owned(typecheck::check(workspace));
+    run_with(workspace, resolution, outputs, settings)
+}
+
+/// [`run`] with the entries' outputs typed already.
+pub fn run_with(
+    workspace: &Workspace,
+    resolution: &Resolution,
+    outputs: std::borrow::Cow<'_, typecheck::Outputs>,
+    settings: &Settings,
+) -> Vec<Diagnostic> {
+    let context = Context::with_outputs(workspace, resolution, settings, outputs);
     let mut diagnostics = Vec::new();
     for rule in RULES {
         let start = diagnostics.len();

@@ -10,7 +10,7 @@ use crate::config::{self, Overrides, RuleSelection};
 use crate::diagnostic::Diagnostic;
 use crate::discover;
 use crate::filter;
-use crate::resolve::{self, Resolution};
+use crate::resolve::Resolution;
 use crate::rules::Settings;
 use crate::source::FileId;
 use crate::workspace::{self, LoadOptions, Workspace};
@@ -33,8 +33,9 @@ pub struct Project {
     pub ids: FxHashMap<PathBuf, FileId>,
     /// The last check.
     pub diagnostics: Vec<Diagnostic>,
-    /// The resolution of the workspace as it is, once a request needed it.
-    resolution: Option<Resolution>,
+    /// What the last check keeps for the next (each policy's resolution and typing), and the
+    /// resolution of the workspace as it is.
+    cache: check::Cache,
     /// What was last published, per file, as found (to convert only what changed), and the files
     /// whose text changed since (their lines moved: what points into them is converted again).
     /// `None`: everything is converted again (after a reload).
@@ -75,7 +76,7 @@ impl Project {
             workspace: Workspace::default(),
             ids: FxHashMap::default(),
             diagnostics: Vec::new(),
-            resolution: None,
+            cache: check::Cache::default(),
             published: None,
         }
     }
@@ -151,16 +152,14 @@ impl Project {
         self.check();
     }
 
-    /// The workspace with what every update policy entry reads (resolved once per version of
-    /// the workspace) and the settings.
+    /// The workspace with what every update policy entry reads (kept by the last check) and
+    /// the settings.
     pub fn resolved(&mut self) -> (&Workspace, &Resolution, &Settings) {
-        let resolution = self.resolution.get_or_insert_with(|| resolve::resolve(&self.workspace));
-        (&self.workspace, resolution, &self.settings)
+        (&self.workspace, self.cache.resolution(), &self.settings)
     }
 
     fn check(&mut self) {
-        self.resolution = None;
-        let found = check::check(&self.workspace, &self.settings);
+        let found = check::run_cached(&self.workspace, &self.settings, &mut self.cache).diagnostics;
         let options = crate::suppress::Options { require_reason: self.require_suppression_reason };
         let found = crate::suppress::apply(&self.workspace, found, &crate::rules::catalog(), options);
         self.diagnostics = filter::apply(&self.rules, &self.workspace.sources, found);
