@@ -572,5 +572,7 @@ mod tests {
         assert!(size_of::<Unit>() <= 64, "Unit: {} bytes", size_of::<Unit>());
         assert!(size_of::<UnitText>() <= 24, "UnitText: {} bytes", size_of::<UnitText>());
         assert!(size_of::<crate::script::Item>() <= 16, "script Item: {} bytes", size_of::<crate::script::Item>());
+        let command = size_of::<crate::script::Command>();
+        assert!(command <= 176, "script Command: {command} bytes (box large payloads)");
     }
 }

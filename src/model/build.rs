@@ -99,7 +99,7 @@ fn row_level_security_query(kind: &CommandKind) -> Option<&crate::script::payloa
             scope: PolicyScope::Table(_) | PolicyScope::MaterializedView(_),
             query,
             ..
-        } => query.as_ref(),
+        } => query.as_deref(),
         _ => None,
     }
 }
@@ -402,7 +402,10 @@ impl Builder<'_> {
                     };
                     let database = self.database_mut(context, None);
                     database.known_tables.entry(schema.name.text.clone()).or_insert(location);
-                    database.tables.entry(schema.name.text.clone()).or_default().definitions.push(definition);
+                    push_first(
+                        &mut database.tables.entry(schema.name.text.clone()).or_default().definitions,
+                        definition,
+                    );
                 }
             }
             CommandKind::TableBasedOn { name, based_on } => {
@@ -415,7 +418,7 @@ impl Builder<'_> {
                 let definition =
                     TableDefinition { location, name_span: name.span, columns, verb: TableVerb::Create, query: None };
                 database.known_tables.entry(name.text.clone()).or_insert(location);
-                database.tables.entry(name.text.clone()).or_default().definitions.push(definition);
+                push_first(&mut database.tables.entry(name.text.clone()).or_default().definitions, definition);
             }
             CommandKind::DropTables { names } => {
                 let database = self.database_mut(context, None);
@@ -443,7 +446,7 @@ impl Builder<'_> {
                     verb: *verb,
                 };
                 let database = self.database_mut(context, None);
-                database.functions.entry(name.text.clone()).or_default().definitions.push(definition);
+                push_first(&mut database.functions.entry(name.text.clone()).or_default().definitions, definition);
             }
             CommandKind::DropFunctions { names } => {
                 let database = self.database_mut(context, None);
@@ -452,8 +455,9 @@ impl Builder<'_> {
                 }
             }
             // ADX rejects a policy whose JSON does not parse: the model is left as it was.
-            CommandKind::UpdatePolicy { payload: Some(Payload { json: Err(_), .. }), .. }
-            | CommandKind::ManagedIdentityPolicy { payload: Some(Payload { json: Err(_), .. }), .. } => {}
+            CommandKind::UpdatePolicy { payload: Some(payload), .. }
+            | CommandKind::ManagedIdentityPolicy { payload: Some(payload), .. }
+                if payload.json.is_err() => {}
             CommandKind::UpdatePolicy { .. } => self.update_policy(file, context, location, &command.kind),
             CommandKind::ManagedIdentityPolicy { verb, scope, payload } => {
                 let entries = payload.as_ref().map(|p| identity_entries(file, p)).unwrap_or_default();
@@ -548,7 +552,10 @@ impl Builder<'_> {
                 let unit = self.take_unit(origin, UnitKind::MaterializedView);
                 let definition = MaterializedViewDefinition { location, source: source.text.clone(), unit };
                 let database = self.database_mut(context, None);
-                database.materialized_views.entry(name.text.clone()).or_default().definitions.push(definition);
+                push_first(
+                    &mut database.materialized_views.entry(name.text.clone()).or_default().definitions,
+                    definition,
+                );
             }
             CommandKind::DropMaterializedView { name } => {
                 self.database_mut(context, None).materialized_views.remove(&name.text);
@@ -563,7 +570,7 @@ impl Builder<'_> {
                     impersonation: *impersonation,
                 };
                 let database = self.database_mut(context, None);
-                database.external_tables.entry(name.text.clone()).or_default().definitions.push(definition);
+                push_first(&mut database.external_tables.entry(name.text.clone()).or_default().definitions, definition);
             }
             CommandKind::DropExternalTable { name } => {
                 self.database_mut(context, None).external_tables.remove(&name.text);
@@ -620,13 +627,16 @@ impl Builder<'_> {
         if database.tables.contains_key(&table.name.text) {
             return;
         }
-        database.tables.entry(table.name.text.clone()).or_default().definitions.push(TableDefinition {
-            location: Location { file, span: command.span },
-            name_span: table.name.span,
-            columns: Vec::new(),
-            verb: TableVerb::Create,
-            query: Some(unit),
-        });
+        push_first(
+            &mut database.tables.entry(table.name.text.clone()).or_default().definitions,
+            TableDefinition {
+                location: Location { file, span: command.span },
+                name_span: table.name.span,
+                columns: Vec::new(),
+                verb: TableVerb::Create,
+                query: Some(unit),
+            },
+        );
     }
 
     /// Column commands on a table the scripts define (others change nothing uplint knows).

@@ -448,3 +448,12 @@ pub(crate) fn tenants_agree(a: Option<&str>, b: Option<&str>) -> bool {
         _ => true,
     }
 }
+
+/// Pushes `item` onto `list`, the first one without room for more: most tables and functions
+/// have one definition (a `Vec` grows to four at its first push).
+pub(crate) fn push_first<T>(list: &mut Vec<T>, item: T) {
+    if list.is_empty() {
+        list.reserve_exact(1);
+    }
+    list.push(item);
+}

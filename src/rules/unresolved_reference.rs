@@ -5,7 +5,7 @@ use super::{Context, PolicyView, Rule, RuleMeta, chain_labels, sources};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::model::{Cluster, Database, Location, Model, same_database};
+use crate::model::{Cluster, Database, Location, Model, push_first, same_database};
 use crate::resolve::{Access, AccessKind, Unresolved, known_tables};
 
 pub struct UnresolvedReference;
@@ -234,30 +234,36 @@ fn definitions(model: &Model) -> Definitions<'_> {
                     .last()
                     .map(|d| Location { file: d.location.file, span: d.name_span })
                     .or(table.update_policy.commands.last().copied());
-                index.entry(name.as_str()).or_default().push((cluster, database, location, Kind::Table));
+                push_first(index.entry(name.as_str()).or_default(), (cluster, database, location, Kind::Table));
             }
             for name in known_tables(database) {
                 if !database.tables.contains_key(name) {
-                    index.entry(name).or_default().push((cluster, database, None, Kind::Table));
+                    push_first(index.entry(name).or_default(), (cluster, database, None, Kind::Table));
                 }
             }
             for (name, function) in &database.functions {
                 if let Some(definition) = function.effective() {
-                    index.entry(name.as_str()).or_default().push((
-                        cluster,
-                        database,
-                        Some(Location { file: definition.location.file, span: definition.name_span }),
-                        Kind::Function,
-                    ));
+                    push_first(
+                        index.entry(name.as_str()).or_default(),
+                        (
+                            cluster,
+                            database,
+                            Some(Location { file: definition.location.file, span: definition.name_span }),
+                            Kind::Function,
+                        ),
+                    );
                 }
             }
             for (name, view) in &database.materialized_views {
                 let location = view.definitions.last().map(|d| d.location);
-                index.entry(name.as_str()).or_default().push((cluster, database, location, Kind::MaterializedView));
+                push_first(
+                    index.entry(name.as_str()).or_default(),
+                    (cluster, database, location, Kind::MaterializedView),
+                );
             }
             for (name, external) in &database.external_tables {
                 let location = external.definitions.last().map(|d| d.location);
-                index.entry(name.as_str()).or_default().push((cluster, database, location, Kind::ExternalTable));
+                push_first(index.entry(name.as_str()).or_default(), (cluster, database, location, Kind::ExternalTable));
             }
         }
     }

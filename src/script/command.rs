@@ -182,6 +182,8 @@ pub struct Command {
     pub kind: CommandKind,
 }
 
+/// Payloads and other large parts are boxed: a `Command` is held for every command of every
+/// script.
 #[derive(Clone, Debug, PartialEq)]
 pub enum CommandKind {
     /// `.create|.create-merge|.alter|.alter-merge table(s) T (schema), ...`.
@@ -197,15 +199,15 @@ pub enum CommandKind {
     /// `.drop function F` / `.drop functions (F1, F2)`.
     DropFunctions { names: Vec<NameRef> },
     /// `.alter|.alter-merge|.delete table T policy update [payload] [with (...)]`.
-    UpdatePolicy { verb: PolicyVerb, table: QualifiedName, payload: Option<Payload>, properties: Vec<Property> },
+    UpdatePolicy { verb: PolicyVerb, table: QualifiedName, payload: Option<Box<Payload>>, properties: Vec<Property> },
     /// `.alter|.alter-merge|.delete cluster|database [Db] policy managed_identity [payload]`.
-    ManagedIdentityPolicy { verb: PolicyVerb, scope: PolicyScope, payload: Option<Payload> },
+    ManagedIdentityPolicy { verb: PolicyVerb, scope: PolicyScope, payload: Option<Box<Payload>> },
     /// `.alter table|materialized-view T policy row_level_security enable|disable "query"`, `.delete`.
-    RowLevelSecurity { verb: PolicyVerb, scope: PolicyScope, enabled: bool, query: Option<StringLiteral> },
+    RowLevelSecurity { verb: PolicyVerb, scope: PolicyScope, enabled: bool, query: Option<Box<StringLiteral>> },
     /// `.alter table T|tables (T1, T2) policy restricted_view_access true|false`, `.delete`.
     RestrictedViewAccess { verb: PolicyVerb, tables: Vec<QualifiedName>, enabled: bool },
     /// `.alter[-merge] table|database X policy retention softdelete = 1d ...` or a JSON payload.
-    Retention { verb: PolicyVerb, scope: PolicyScope, soft_delete: Option<Duration>, payload: Option<Payload> },
+    Retention { verb: PolicyVerb, scope: PolicyScope, soft_delete: Option<Duration>, payload: Option<Box<Payload>> },
     /// `.add|.drop|.set database Db viewers ('aadapp=...') ...`.
     Principals { action: RoleAction, scope: RoleScope, role: NameRef, principals: Vec<Principal> },
     /// `.create|.create-or-alter|.alter materialized-view V on table T { query }`.
@@ -219,7 +221,7 @@ pub enum CommandKind {
     /// `.drop external table E`.
     DropExternalTable { name: NameRef },
     /// `.alter external table E policy query_acceleration '{...}'`, `.delete`.
-    QueryAcceleration { verb: PolicyVerb, table: NameRef, payload: Option<Payload> },
+    QueryAcceleration { verb: PolicyVerb, table: NameRef, payload: Option<Box<Payload>> },
     /// `.set|.append|.set-or-append|.set-or-replace [async] T [with (...)] <| query`,
     /// `.ingest [async] [inline] into table T ...` (data written into a table, which the `.set`
     /// forms and `.ingest` create when it does not exist), and `.create|.create-or-alter table T

@@ -409,6 +409,8 @@ impl<'a> CommandParser<'a> {
             return None;
         };
         let span = name.span.to(open.span).to(close.span);
+        // Kept with the script: without the spare room of its growth.
+        columns.shrink_to_fit();
         Some(TableSchema { name, columns, span })
     }
 
@@ -590,7 +592,7 @@ impl<'a> CommandParser<'a> {
                     return Some(CommandKind::QueryAcceleration {
                         verb: Self::policy_verb(verb),
                         table: name,
-                        payload,
+                        payload: payload.map(Box::new),
                     });
                 }
                 // The definition: `(schema) kind = storage ...`: the columns and the kind.
@@ -710,11 +712,11 @@ impl<'a> CommandParser<'a> {
                 let mut properties = self.with_properties();
                 let payload = self.expect_payload("the update policy");
                 properties.extend(self.with_properties());
-                Some(CommandKind::UpdatePolicy { verb: policy_verb, table, payload, properties })
+                Some(CommandKind::UpdatePolicy { verb: policy_verb, table, payload: payload.map(Box::new), properties })
             }
             ("managed_identity", PolicyScope::Cluster | PolicyScope::Database(_)) => {
                 let payload = self.expect_payload("the managed identity policy");
-                Some(CommandKind::ManagedIdentityPolicy { verb: policy_verb, scope, payload })
+                Some(CommandKind::ManagedIdentityPolicy { verb: policy_verb, scope, payload: payload.map(Box::new) })
             }
             ("row_level_security", PolicyScope::Table(_) | PolicyScope::MaterializedView(_)) if verb == "alter" => {
                 let enabled = if self.eat_word("enable") {
@@ -726,7 +728,7 @@ impl<'a> CommandParser<'a> {
                     return Some(CommandKind::Other);
                 };
                 self.with_properties();
-                let query = self.string_literal();
+                let query = self.string_literal().map(Box::new);
                 if query.is_none() {
                     self.error_here("expected the row level security query as a string literal");
                 }
@@ -741,7 +743,12 @@ impl<'a> CommandParser<'a> {
                 if self.peek().kind.is_string() || self.at(TokenKind::LBrace) {
                     let payload = self.payload();
                     let soft_delete = payload.as_ref().and_then(retention_from_json);
-                    return Some(CommandKind::Retention { verb: policy_verb, scope, soft_delete, payload });
+                    return Some(CommandKind::Retention {
+                        verb: policy_verb,
+                        scope,
+                        soft_delete,
+                        payload: payload.map(Box::new),
+                    });
                 }
                 let mut soft_delete = None;
                 while !self.at_end() {
