@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use rustc_hash::FxHashSet;
 
-use crate::model::changes::Recorder;
+use crate::model::changes::{DatabaseId, Recorder};
 use crate::resolve::{self, Resolution};
 use crate::rules::{self, Settings};
 use crate::typecheck::{self, Outputs};
@@ -60,7 +60,7 @@ pub fn check(workspace: &Workspace, settings: &Settings) -> Vec<Diagnostic> {
 pub fn run(workspace: &Workspace, settings: &Settings) -> Checked {
     let resolution = resolve::resolve(workspace);
     let outputs = Cow::Owned(typecheck::check(workspace));
-    finish(workspace, settings, &resolution, outputs)
+    finish(workspace, settings, &resolution, outputs, None)
 }
 
 /// What a check keeps for the next check of the same workspace: each policy entry's (and
@@ -72,6 +72,10 @@ pub struct Cache {
     recorder: Recorder,
     resolved: resolve::Kept,
     typed: typecheck::Kept,
+    /// The rules' findings per database.
+    found: rules::Kept,
+    /// The settings the results were found with (as text).
+    settings: String,
 }
 
 impl Cache {
@@ -86,11 +90,17 @@ impl Cache {
 /// changed in the model are resolved and typed again. Gives exactly what [`run`] gives.
 pub fn run_cached(workspace: &Workspace, settings: &Settings, cache: &mut Cache) -> Checked {
     let (id, revision) = workspace.version();
+    let settings_text = format!("{settings:?}");
     let changes = match cache.version {
-        Some((cached, from)) if cached == id => workspace.changes_since(from).filter(|c| !c.all),
+        Some((cached, from)) if cached == id && cache.settings == settings_text => {
+            workspace.changes_since(from).filter(|c| !c.all)
+        }
         _ => None,
     };
+    cache.settings = settings_text;
     cache.recorder.start();
+    let changed_databases: Option<FxHashSet<DatabaseId>> =
+        changes.as_ref().map(|c| c.parts.iter().map(|(database, _)| database.clone()).collect());
     let touched = match changes {
         Some(changes) => cache.recorder.touched(&changes),
         None => {
@@ -102,17 +112,25 @@ pub fn run_cached(workspace: &Workspace, settings: &Settings, cache: &mut Cache)
     resolve::resolve_kept(workspace, &mut cache.resolved, Some(&touched), &mut cache.recorder);
     typecheck::check_kept(workspace, &mut cache.typed, Some(&touched), &mut cache.recorder);
     cache.version = Some((id, revision));
-    finish(workspace, settings, &cache.resolved.resolution, Cow::Borrowed(&cache.typed.outputs))
+    let outputs = Cow::Borrowed(&cache.typed.outputs);
+    let kept = Some((&mut cache.found, changed_databases.as_ref()));
+    finish(workspace, settings, &cache.resolved.resolution, outputs, kept)
 }
 
 /// The check of a workspace whose policies are resolved and typed.
-fn finish(workspace: &Workspace, settings: &Settings, resolution: &Resolution, outputs: Cow<'_, Outputs>) -> Checked {
+fn finish(
+    workspace: &Workspace,
+    settings: &Settings,
+    resolution: &Resolution,
+    outputs: Cow<'_, Outputs>,
+    kept: Option<(&mut rules::Kept, Option<&FxHashSet<DatabaseId>>)>,
+) -> Checked {
     let mut diagnostics = workspace.diagnostics.clone();
     for unit in &workspace.units {
         diagnostics.extend(unit.diagnostics());
     }
     let policies = PolicyCounts::of(workspace, resolution);
-    let mut found = rules::run_with(workspace, resolution, outputs, settings);
+    let mut found = rules::run_kept(workspace, resolution, outputs, settings, kept);
     for diagnostic in &mut found {
         explain_default_database(workspace, diagnostic);
     }

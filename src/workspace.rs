@@ -523,6 +523,8 @@ mod tests {
             ".alter table A policy update @'[{\"Source\": \"S\", \"Query\": \"G()\", \"ManagedIdentity\": \"system\"}]'",
             ".create table A (x:long)\n.alter table A policy update @'[{\"Source\": \"T\", \"Query\": \"F() | project x\"}]'",
             ".alter table A policy update @'[{\"Source\": \"S\", \"Query\": \"F()\"}, {\"Source\": \"S\", \"Query\": \"H()\"}]'",
+            ".alter table A policy update @'[{\"Source\": \"S\", \"Query\": \"F()\", \"IsTransactional\": \"true\"}]'",
+            ".alter table A policy update @'[{\"Source\": \"S\", \"Query\": \"F()\"}]'\n.alter table A policy update @'[{\"Source\": \"X\", \"Query\": \"G()\"}]'",
         ],
         &[
             ".create table T (a:string)\n.create table X (b:long)",
@@ -533,6 +535,7 @@ mod tests {
             ".create table T (a:string)\n.add database Reference viewers ('aadapp=8c0f5a2e-9e6b-4a52-b0d6-6f1c2f1c7f0a')",
             ".create table T (a:string)\n.create-or-alter function H() { F() }",
             ".create table T (a:string)\n.create-or-alter function H() { T | project a }",
+            ".create table T (a:string, a:long)\n.create table X (b:long)",
         ],
         &[
             ".alter-merge database Sales policy managed_identity ```[{\"ObjectId\": \"system\", \"AllowedUsages\": \"AutomatedFlows\"}]```",

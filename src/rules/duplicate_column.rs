@@ -3,6 +3,7 @@
 
 use super::{Context, Rule, RuleMeta, sources};
 use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::model::Database;
 
 pub struct DuplicateColumn;
 
@@ -20,30 +21,45 @@ impl Rule for DuplicateColumn {
         &META
     }
 
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for cluster in context.workspace.model.clusters.values() {
-            for database in cluster.databases.values() {
-                for (name, table) in &database.tables {
-                    for definition in &table.definitions {
-                        let mut seen: Vec<&str> = Vec::new();
-                        for (column, _) in &definition.columns {
-                            if seen.contains(&column.as_str()) {
-                                out.push(
-                                    META.diagnostic(
-                                        format!("the definition of `{}.{name}` names the column `{column}` twice", database.name),
-                                        Label::new(definition.location.file, definition.name_span, format!("`{column}` is named twice")),
-                                    )
-                                    .with_note(META.cite("column names are unique within a table; ADX rejects the command", sources::CREATE_TABLE))
-                                    .with_help(format!("remove the second `{column}` (and the same column from the query that fills the table)")),
-                                );
-                                break;
-                            }
-                            seen.push(column);
-                        }
+    fn per_database(&self) -> bool {
+        true
+    }
+
+    fn check_database(&self, _context: &Context<'_>, database: &Database, out: &mut Vec<Diagnostic>) {
+        for (name, table) in &database.tables {
+            for definition in &table.definitions {
+                let mut seen: Vec<&str> = Vec::new();
+                for (column, _) in &definition.columns {
+                    if seen.contains(&column.as_str()) {
+                        out.push(
+                            META.diagnostic(
+                                format!(
+                                    "the definition of `{}.{name}` names the column `{column}` twice",
+                                    database.name
+                                ),
+                                Label::new(
+                                    definition.location.file,
+                                    definition.name_span,
+                                    format!("`{column}` is named twice"),
+                                ),
+                            )
+                            .with_note(META.cite(
+                                "column names are unique within a table; ADX rejects the command",
+                                sources::CREATE_TABLE,
+                            ))
+                            .with_help(format!(
+                                "remove the second `{column}` (and the same column from the query that fills the table)"
+                            )),
+                        );
+                        break;
                     }
+                    seen.push(column);
                 }
             }
         }
+    }
+
+    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for duplicate in &context.outputs.duplicate_columns {
             let Some(view) = context.policies.iter().find(|v| v.unit == Some(duplicate.policy)) else { continue };
             if view.is_disabled() {

@@ -2,7 +2,7 @@
 
 use super::{Context, Rule, RuleMeta, sources};
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::model::UpdatePolicyChange;
+use crate::model::{Database, UpdatePolicyChange};
 use crate::script::payload::{JsonKind, JsonValue};
 use crate::source::FileId;
 
@@ -42,14 +42,14 @@ impl Rule for InvalidPolicyJson {
         &META
     }
 
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for cluster in context.workspace.model.clusters.values() {
-            for database in cluster.databases.values() {
-                for (table, t) in &database.tables {
-                    for change in &t.update_policy.history {
-                        check_change(&format!("{}.{table}", database.name), change, out);
-                    }
-                }
+    fn per_database(&self) -> bool {
+        true
+    }
+
+    fn check_database(&self, _context: &Context<'_>, database: &Database, out: &mut Vec<Diagnostic>) {
+        for (table, t) in &database.tables {
+            for change in &t.update_policy.history {
+                check_change(&format!("{}.{table}", database.name), change, out);
             }
         }
     }

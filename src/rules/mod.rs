@@ -41,6 +41,7 @@ mod wildcard_source_without_skipvalidation;
 mod zero_retention_non_transactional;
 
 use crate::diagnostic::{Code, CodeInfo, Diagnostic, Label, Severity, Subject};
+use crate::model::changes::DatabaseId;
 use crate::model::{Cluster, Database, IdentityEntry, Location, Retention, UpdatePolicyEntry, same_database};
 use crate::resolve::{Access, AccessKind, Effect, Resolution, Step};
 use crate::script::command::{Principal, PrincipalKind, property};
@@ -50,6 +51,7 @@ use crate::span::Span;
 use crate::typecheck;
 use crate::unit::UnitId;
 use crate::workspace::Workspace;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// What every rule declares about itself.
 #[derive(Debug)]
@@ -92,9 +94,24 @@ impl RuleMeta {
 }
 
 /// A lint over the whole project.
+///
+/// A rule's findings that each concern one database and depend on nothing outside it (and
+/// the settings) come from [`Rule::check_database`], run for every database in order (a check
+/// keeping results keeps them while an edit leaves the database unchanged, [`Kept`]); the
+/// others from [`Rule::check`], after them.
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>);
+
+    /// The findings that look across databases.
+    fn check(&self, _context: &Context<'_>, _out: &mut Vec<Diagnostic>) {}
+
+    /// True when the rule has findings of one database ([`Rule::check_database`]).
+    fn per_database(&self) -> bool {
+        false
+    }
+
+    /// The findings that concern `database` alone.
+    fn check_database(&self, _context: &Context<'_>, _database: &Database, _out: &mut Vec<Diagnostic>) {}
 }
 
 /// Every rule, in code order.
@@ -499,9 +516,14 @@ impl PolicyView<'_> {
 pub fn written_policy_members(
     model: &crate::model::Model,
 ) -> impl Iterator<Item = (PolicyTable<'_>, &UpdatePolicyEntry, &crate::script::payload::JsonMember)> {
-    let tables =
-        model.clusters.values().flat_map(|c| c.databases.values()).flat_map(|d| d.tables.iter().map(move |t| (d, t)));
-    tables.flat_map(|(database, (table, t))| {
+    model.clusters.values().flat_map(|c| c.databases.values()).flat_map(database_policy_members)
+}
+
+/// [`written_policy_members`] of one database.
+pub fn database_policy_members(
+    database: &Database,
+) -> impl Iterator<Item = (PolicyTable<'_>, &UpdatePolicyEntry, &crate::script::payload::JsonMember)> {
+    database.tables.iter().flat_map(move |(table, t)| {
         let entries = t.update_policy.history.iter().flat_map(|change| &change.entries);
         entries.flat_map(move |entry| {
             let members = match &entry.json.kind {
@@ -786,14 +808,62 @@ pub fn run_with(
     outputs: std::borrow::Cow<'_, typecheck::Outputs>,
     settings: &Settings,
 ) -> Vec<Diagnostic> {
+    run_kept(workspace, resolution, outputs, settings, None)
+}
+
+/// The per-database findings of the rules kept from one check to the next ([`run_kept`]).
+#[derive(Debug, Default)]
+pub struct Kept {
+    /// By rule (its index in [`RULES`]) and database.
+    findings: FxHashMap<(usize, DatabaseId), Vec<Diagnostic>>,
+}
+
+/// [`run_with`], keeping each rule's findings per database in `kept` with the databases that
+/// changed since they were found (`None`: every database changed): the findings of unchanged
+/// databases are taken from `kept`, not found again.
+pub fn run_kept(
+    workspace: &Workspace,
+    resolution: &Resolution,
+    outputs: std::borrow::Cow<'_, typecheck::Outputs>,
+    settings: &Settings,
+    mut kept: Option<(&mut Kept, Option<&FxHashSet<DatabaseId>>)>,
+) -> Vec<Diagnostic> {
     let context = Context::with_outputs(workspace, resolution, settings, outputs);
+    if let Some((kept, None)) = &mut kept {
+        kept.findings.clear();
+    }
     let mut diagnostics = Vec::new();
-    for rule in RULES {
-        let start = diagnostics.len();
-        rule.check(&context, &mut diagnostics);
-        for diagnostic in &mut diagnostics[start..] {
+    let assign = |context: &Context<'_>, found: &mut [Diagnostic]| {
+        for diagnostic in found {
             diagnostic.subject = diagnostic.subject.take().or_else(|| context.subject_at(&diagnostic.primary));
         }
+    };
+    for (index, rule) in RULES.iter().enumerate() {
+        if rule.per_database() {
+            for (cluster_key, cluster) in &workspace.model.clusters {
+                for (key, database) in &cluster.databases {
+                    let Some((kept, changed)) = &mut kept else {
+                        let start = diagnostics.len();
+                        rule.check_database(&context, database, &mut diagnostics);
+                        assign(&context, &mut diagnostics[start..]);
+                        continue;
+                    };
+                    let id = (cluster_key.clone(), key.clone());
+                    let unchanged = changed.is_some_and(|changed| !changed.contains(&id));
+                    if let Some(found) = kept.findings.get(&(index, id.clone())).filter(|_| unchanged) {
+                        diagnostics.extend(found.iter().cloned());
+                        continue;
+                    }
+                    let start = diagnostics.len();
+                    rule.check_database(&context, database, &mut diagnostics);
+                    assign(&context, &mut diagnostics[start..]);
+                    kept.findings.insert((index, id), diagnostics[start..].to_vec());
+                }
+            }
+        }
+        let start = diagnostics.len();
+        rule.check(&context, &mut diagnostics);
+        assign(&context, &mut diagnostics[start..]);
     }
     diagnostics
 }

@@ -22,34 +22,34 @@ impl Rule for PolicyReplaced {
         &META
     }
 
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for cluster in context.workspace.model.clusters.values() {
-            for database in cluster.databases.values() {
-                for (table, t) in &database.tables {
-                    let mut current: Vec<&UpdatePolicyEntry> = Vec::new();
-                    for change in &t.update_policy.history {
-                        match change.verb {
-                            PolicyVerb::Delete => current.clear(),
-                            PolicyVerb::Alter => {
-                                let dropped: Vec<&UpdatePolicyEntry> = current
-                                    .iter()
-                                    .copied()
-                                    .filter(|old| !change.entries.iter().any(|new| source(new) == source(old)))
-                                    .collect();
-                                // `[]` clears the policy on purpose.
-                                if let (false, Some(first)) = (dropped.is_empty(), change.entries.first()) {
-                                    out.push(replaced(database, table, first, &dropped, &change.entries));
-                                }
-                                current = change.entries.iter().collect();
+    fn per_database(&self) -> bool {
+        true
+    }
+
+    fn check_database(&self, _context: &Context<'_>, database: &Database, out: &mut Vec<Diagnostic>) {
+        for (table, t) in &database.tables {
+            let mut current: Vec<&UpdatePolicyEntry> = Vec::new();
+            for change in &t.update_policy.history {
+                match change.verb {
+                    PolicyVerb::Delete => current.clear(),
+                    PolicyVerb::Alter => {
+                        let dropped: Vec<&UpdatePolicyEntry> = current
+                            .iter()
+                            .copied()
+                            .filter(|old| !change.entries.iter().any(|new| source(new) == source(old)))
+                            .collect();
+                        // `[]` clears the policy on purpose.
+                        if let (false, Some(first)) = (dropped.is_empty(), change.entries.first()) {
+                            out.push(replaced(database, table, first, &dropped, &change.entries));
+                        }
+                        current = change.entries.iter().collect();
+                    }
+                    PolicyVerb::AlterMerge => {
+                        for new in &change.entries {
+                            if let Some(old) = current.iter().find(|old| same_entry(old, new)) {
+                                out.push(duplicate(database, table, new, old));
                             }
-                            PolicyVerb::AlterMerge => {
-                                for new in &change.entries {
-                                    if let Some(old) = current.iter().find(|old| same_entry(old, new)) {
-                                        out.push(duplicate(database, table, new, old));
-                                    }
-                                    current.push(new);
-                                }
-                            }
+                            current.push(new);
                         }
                     }
                 }

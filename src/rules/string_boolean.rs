@@ -1,7 +1,8 @@
 //! UP211: a boolean property written as a string (`"True"`).
 
-use super::{Context, Rule, RuleMeta, sources, written_policy_members};
+use super::{Context, Rule, RuleMeta, database_policy_members, sources};
 use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::model::Database;
 
 pub struct StringBoolean;
 
@@ -21,8 +22,12 @@ impl Rule for StringBoolean {
         &META
     }
 
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for (target, entry, member) in written_policy_members(&context.workspace.model) {
+    fn per_database(&self) -> bool {
+        true
+    }
+
+    fn check_database(&self, _context: &Context<'_>, database: &Database, out: &mut Vec<Diagnostic>) {
+        for (target, entry, member) in database_policy_members(database) {
             let Some(name) = BOOLEANS.iter().find(|b| b.eq_ignore_ascii_case(&member.key)) else { continue };
             let Some(flag) = member.value.as_flag().filter(|f| f.from_string) else { continue };
             let written = member.value.as_str().unwrap_or_default();

@@ -1,7 +1,8 @@
 //! UP202: an update policy entry has a property ADX does not know (a typo, most often).
 
-use super::{Context, Rule, RuleMeta, did_you_mean, sources, written_policy_members};
+use super::{Context, Rule, RuleMeta, database_policy_members, did_you_mean, sources};
 use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::model::Database;
 
 pub struct UnknownPolicyProperty;
 
@@ -41,8 +42,12 @@ impl Rule for UnknownPolicyProperty {
         &META
     }
 
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for (target, entry, member) in written_policy_members(&context.workspace.model) {
+    fn per_database(&self) -> bool {
+        true
+    }
+
+    fn check_database(&self, _context: &Context<'_>, database: &Database, out: &mut Vec<Diagnostic>) {
+        for (target, entry, member) in database_policy_members(database) {
             if KNOWN.iter().any(|k| k.eq_ignore_ascii_case(&member.key)) {
                 continue;
             }

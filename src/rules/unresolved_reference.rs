@@ -28,7 +28,8 @@ impl Rule for UnresolvedReference {
     }
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        let definitions = definitions(&context.workspace.model);
+        // Made when a first finding needs it (most checks have none).
+        let definitions = std::cell::OnceCell::new();
         for view in &context.policies {
             if view.is_disabled() {
                 continue;
@@ -49,7 +50,8 @@ impl Rule for UnresolvedReference {
                 if !seen.insert(key) {
                     continue;
                 }
-                out.push(diagnostic(context, &definitions, view, access, unresolved));
+                let definitions = definitions.get_or_init(|| definitions_of(&context.workspace.model));
+                out.push(diagnostic(context, definitions, view, access, unresolved));
             }
         }
     }
@@ -224,7 +226,7 @@ impl Kind {
 }
 
 /// Every definition of the model, by name (built once per run).
-fn definitions(model: &Model) -> Definitions<'_> {
+fn definitions_of(model: &Model) -> Definitions<'_> {
     let mut index: Definitions<'_> = FxHashMap::default();
     for cluster in model.clusters.values() {
         for database in cluster.databases.values() {
