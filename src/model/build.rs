@@ -672,7 +672,7 @@ impl Builder<'_> {
                 });
                 entries.push(UpdatePolicyEntry {
                     location: Location { file, span: json.span },
-                    json: json.clone(),
+                    json: Arc::new(json.clone()),
                     query,
                     properties: properties.to_vec(),
                     database_written: named_db.clone(),
@@ -684,7 +684,7 @@ impl Builder<'_> {
         policy.history.push(UpdatePolicyChange {
             verb,
             location,
-            payload: payload.and_then(|p| p.json.as_ref().ok()).cloned(),
+            payload: payload.and_then(|p| p.json.as_ref().ok()).cloned().map(Arc::new),
             entries: entries.clone(),
         });
         match verb {

@@ -8,6 +8,7 @@ pub mod build;
 pub mod changes;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::kql::types::{Column, ScalarType, TableType};
 use crate::script::command::{FunctionVerb, PolicyVerb, Principal, Property, TableVerb};
@@ -263,7 +264,7 @@ pub struct UpdatePolicyChange {
     /// The command.
     pub location: Location,
     /// The payload's JSON as written (`None` for `.delete`).
-    pub payload: Option<JsonValue>,
+    pub payload: Option<Arc<JsonValue>>,
     /// The entries the command gave.
     pub entries: Vec<UpdatePolicyEntry>,
 }
@@ -273,8 +274,9 @@ pub struct UpdatePolicyChange {
 pub struct UpdatePolicyEntry {
     /// The entry object in the file.
     pub location: Location,
-    /// The JSON object as written (unknown properties and wrong types kept).
-    pub json: JsonValue,
+    /// The JSON object as written (unknown properties and wrong types kept); shared by the
+    /// entry's copies in the policy and its history.
+    pub json: Arc<JsonValue>,
     /// The unit of its `Query`, when `Query` is a string.
     pub query: Option<UnitId>,
     /// `with (...)` properties of the command (`AllowUnreferencedSourceTable`).

@@ -56,7 +56,7 @@ impl Rule for InvalidPolicyJson {
 }
 
 fn check_change(target: &str, change: &UpdatePolicyChange, out: &mut Vec<Diagnostic>) {
-    let Some(payload) = &change.payload else { return };
+    let Some(payload) = change.payload.as_deref() else { return };
     let file = change.location.file;
     let items = match &payload.kind {
         JsonKind::Array(items) => items.iter().collect::<Vec<_>>(),
