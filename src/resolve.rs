@@ -498,7 +498,7 @@ impl<'a> Resolver<'a> {
             .into_iter()
             .map(|e| FoundEffect { operator: e.operator().location, kind: e.kind, chain: prepend(e.chain, None) })
             .collect();
-        let reads = analysis.into_owned().reads;
+        let reads = analysis.into_owned().reads.into_vec();
         Frame {
             key,
             reads,

@@ -86,7 +86,7 @@ fn agrees_with_kusto_language_on_the_corpus() {
                 return (Vec::new(), Answer::default());
             }
             let analyzed = kql::analyze_query(query);
-            (analyzed.errors, uplint_answer(&analyzed.analysis))
+            (analyzed.errors.into_vec(), uplint_answer(&analyzed.analysis))
         });
         let Ok((errors, answer)) = outcome else {
             panics.push(id.clone());

@@ -28,19 +28,30 @@ const EXPANSION_BUDGET: u32 = 10_000;
 /// How deeply let-function calls may nest while expanding.
 const MAX_CALL_DEPTH: u32 = 64;
 
-/// Everything a query refers to and reads.
+/// Everything a query refers to and reads. Kept for the whole run, one per distinct unit text:
+/// boxed slices (16 bytes, nothing allocated when empty, no spare room).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Analysis {
     /// Every reference as written, in text order.
-    pub references: Vec<Reference>,
+    pub references: Box<[Reference]>,
     /// Every entity read when the query runs, in the order met.
-    pub reads: Vec<Read>,
+    pub reads: Box<[Read]>,
     /// Plugins run by `evaluate`.
-    pub plugins: Vec<PluginUse>,
+    pub plugins: Box<[PluginUse]>,
     /// `externaldata` / `inline_external_table` sources (their spans).
-    pub external_data: Vec<Span>,
+    pub external_data: Box<[Span]>,
     /// `table(x)` / `database(x)` / `cluster(x)` whose name is not a constant.
-    pub dynamic_references: Vec<Span>,
+    pub dynamic_references: Box<[Span]>,
+}
+
+/// An [`Analysis`] while the walk collects it.
+#[derive(Debug, Default)]
+struct Collected {
+    references: Vec<Reference>,
+    reads: Vec<Read>,
+    plugins: Vec<PluginUse>,
+    external_data: Vec<Span>,
+    dynamic_references: Vec<Span>,
 }
 
 /// A value given to a parameter before the analysis (a stored function's arguments).
@@ -117,7 +128,7 @@ pub fn analyze_with_parameters(
         call_depth: 0,
         budget: EXPANSION_BUDGET,
         memo: FxHashMap::default(),
-        out: Analysis::default(),
+        out: Collected::default(),
     };
     for parameter in parameters {
         analyzer.scope.push(Binding {
@@ -131,13 +142,14 @@ pub fn analyze_with_parameters(
     analyzer.block(block);
     // Kept for the whole run, one per unit: without the spare room of their growth (a query
     // reading one table would hold room for four reads).
-    let mut out = analyzer.out;
-    out.references.shrink_to_fit();
-    out.reads.shrink_to_fit();
-    out.plugins.shrink_to_fit();
-    out.external_data.shrink_to_fit();
-    out.dynamic_references.shrink_to_fit();
-    out
+    let out = analyzer.out;
+    Analysis {
+        references: out.references.into_boxed_slice(),
+        reads: out.reads.into_boxed_slice(),
+        plugins: out.plugins.into_boxed_slice(),
+        external_data: out.external_data.into_boxed_slice(),
+        dynamic_references: out.dynamic_references.into_boxed_slice(),
+    }
 }
 
 /// Where a name is evaluated, which decides what a bare name means.
@@ -222,7 +234,7 @@ struct Analyzer<'a> {
     call_depth: u32,
     budget: u32,
     memo: FxHashMap<MemoKey, Effects>,
-    out: Analysis,
+    out: Collected,
 }
 
 impl<'a> Analyzer<'a> {

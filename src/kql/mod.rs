@@ -18,10 +18,10 @@ pub use token::Tokens;
 /// A query text parsed and analysed: its syntax errors and what it refers to and reads.
 #[derive(Clone, Debug, Default)]
 pub struct AnalyzedQuery {
-    pub errors: Vec<SyntaxError>,
+    pub errors: Box<[SyntaxError]>,
     pub analysis: Analysis,
     /// The parameters, for a function declaration (empty for a query).
-    pub parameters: Vec<FunctionParameter>,
+    pub parameters: Box<[FunctionParameter]>,
 }
 
 /// A parameter of a function declaration.
@@ -55,7 +55,7 @@ pub fn analyze_function_tokens(text: &str, tokens: Tokens<'_>) -> AnalyzedQuery 
             has_default: p.default.is_some(),
         })
         .collect();
-    AnalyzedQuery { errors, analysis, parameters }
+    AnalyzedQuery { errors: errors.into_boxed_slice(), analysis, parameters }
 }
 
 /// Parses and analyses a body in braces `{ ... }` (a materialized view's query).
@@ -67,7 +67,7 @@ pub fn analyze_body(text: &str) -> AnalyzedQuery {
 pub fn analyze_body_tokens(text: &str, tokens: Tokens<'_>) -> AnalyzedQuery {
     let (block, errors) = parser::parse_function_body_tokens(text, tokens);
     let analysis = analyze::analyze_tokens(text, tokens, &block);
-    AnalyzedQuery { errors, analysis, parameters: Vec::new() }
+    AnalyzedQuery { errors: errors.into_boxed_slice(), analysis, parameters: Box::default() }
 }
 
 /// Parses and analyses one query text.
@@ -79,7 +79,7 @@ pub fn analyze_query(text: &str) -> AnalyzedQuery {
 pub fn analyze_query_tokens(text: &str, tokens: Tokens<'_>) -> AnalyzedQuery {
     let (block, errors) = parser::parse_query_tokens(text, tokens);
     let analysis = analyze::analyze_tokens(text, tokens, &block);
-    AnalyzedQuery { errors, analysis, parameters: Vec::new() }
+    AnalyzedQuery { errors: errors.into_boxed_slice(), analysis, parameters: Box::default() }
 }
 
 /// True when the first token of `text` (after directives) is `.`: a management command, not a
