@@ -11,7 +11,6 @@ use nom::{
     bytes::complete::{tag, take_while, take_while_m_n, take_while1},
     character::complete::{char, one_of, satisfy},
     combinator::{not, opt, peek, recognize},
-    sequence::preceded,
 };
 
 use super::keywords::{self, Kw};
@@ -22,8 +21,8 @@ type Res<'a, T> = IResult<&'a str, T>;
 
 /// Tokenizes `text`. The last token is always [`TokenKind::Eof`].
 pub fn lex(text: &str) -> Vec<Token> {
-    // Real scripts have a token per 7 to 8 bytes; denser text grows the vector.
-    let mut tokens = Vec::with_capacity(text.len() / 6 + 2);
+    // Scripts have a token per 5 to 8 bytes; denser text grows the vector.
+    let mut tokens = Vec::with_capacity(text.len() / 4 + 2);
     let mut rest = text;
     loop {
         rest = skip_trivia(rest);
@@ -47,11 +46,6 @@ pub fn lex(text: &str) -> Vec<Token> {
 #[inline]
 pub fn is_ident_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
-}
-
-#[inline]
-fn is_ident_start(c: char) -> bool {
-    c.is_ascii_alphabetic() || c == '_' || c == '$'
 }
 
 /// The characters that start a line break (§1.1).
@@ -86,22 +80,44 @@ pub fn skip_trivia(mut rest: &str) -> &str {
         while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\r' | b'\n' | 0x0C) {
             i += 1;
         }
-        rest = &rest[i..];
-        if rest.starts_with("//") {
-            if let Ok((after, _)) = comment(rest) {
-                rest = after;
-                continue;
+        match bytes.get(i..i + 2) {
+            Some(b"//") => {
+                i += 2 + line_end(&bytes[i + 2..]);
+                rest = &rest[i..];
             }
-        }
-        match rest.chars().next() {
-            Some(c) if !c.is_ascii() && is_whitespace(c) => rest = &rest[c.len_utf8()..],
-            _ => return rest,
+            Some([first, _]) if *first >= 0x80 => {
+                rest = &rest[i..];
+                match rest.chars().next() {
+                    Some(c) if is_whitespace(c) => rest = &rest[c.len_utf8()..],
+                    _ => return rest,
+                }
+            }
+            // An ASCII character that is not trivia, or the end.
+            _ => return &rest[i..],
         }
     }
 }
 
-fn comment(i: &str) -> Res<'_, &str> {
-    recognize(preceded(tag("//"), take_while(|c| !is_line_break(c)))).parse(i)
+/// The length of the line that starts `bytes`, up to its line break (§1.1: `\n`, `\r`,
+/// U+2028, U+2029) or the end.
+#[inline]
+fn line_end(bytes: &[u8]) -> usize {
+    let mut k = 0;
+    while k < bytes.len() {
+        match bytes[k] {
+            b'\n' | b'\r' => return k,
+            // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
+            0xE2 if bytes.get(k + 1) == Some(&0x80) && matches!(bytes.get(k + 2), Some(0xA8 | 0xA9)) => return k,
+            _ => k += 1,
+        }
+    }
+    k
+}
+
+/// The length of the identifier characters (ASCII letters, digits, `_`) that start `bytes`.
+#[inline]
+fn ident_len(bytes: &[u8]) -> usize {
+    bytes.iter().position(|&b| !(b.is_ascii_alphanumeric() || b == b'_')).unwrap_or(bytes.len())
 }
 
 /// Recognizes one token at the start of `i` (which is not empty and starts with no trivia).
@@ -129,8 +145,9 @@ fn bad_char(i: &str) -> (&str, TokenKind) {
 }
 
 fn directive(i: &str) -> Res<'_, TokenKind> {
-    let (rest, _) = preceded(char('#'), take_while(|c| c != '\n' && c != '\r')).parse(i)?;
-    Ok((rest, TokenKind::Directive))
+    let bytes = i.as_bytes();
+    let end = 1 + bytes[1..].iter().position(|&b| b == b'\n' || b == b'\r').unwrap_or(bytes.len() - 1);
+    Ok((&i[end..], TokenKind::Directive))
 }
 
 fn punctuation(i: &str) -> Res<'_, TokenKind> {
@@ -282,14 +299,15 @@ fn word(i: &str) -> Res<'_, TokenKind> {
             return Ok(found);
         }
     }
-    let (rest, first) = recognize((satisfy(is_ident_start), ident_tail)).parse(i)?;
-    if first.starts_with('$') {
+    // The caller saw an identifier start (a letter, `_` or `$`).
+    let (first, rest) = i.split_at(1 + ident_len(&bytes[1..]));
+    if bytes[0] == b'$' {
         return Ok((rest, TokenKind::Ident));
     }
     if let Some((rest, kw)) = extended_keyword(i, first, rest) {
         return Ok((rest, TokenKind::Keyword(kw)));
     }
-    if matches!(first, "true" | "True" | "TRUE" | "false" | "False" | "FALSE") {
+    if matches!(first.len(), 4 | 5) && matches!(first, "true" | "True" | "TRUE" | "false" | "False" | "FALSE") {
         return Ok((rest, TokenKind::Bool));
     }
     match keywords::lookup(first) {
