@@ -104,6 +104,18 @@ fn roles_are_added_dropped_and_set() {
 }
 
 #[test]
+fn repeated_grants_keep_the_first_of_each_principal() {
+    // Same kind and id (any case) with agreeing tenants: one principal. Another tenant, another
+    // kind or another id: another one.
+    let text = ".add database Db viewers ('aadapp=A;t1', 'aadapp=B', 'aadapp=a;t2', 'aadapp=a', 'aaduser=A')\n\
+                .add database Db viewers ('aadapp=b;t3', 'aadapp=A;T1', 'aadapp=C')";
+    let (model, _) = model_of(&[("a.kql", text)]);
+    let viewers: Vec<&str> =
+        model.database(None, "Db").unwrap().roles["viewers"].iter().map(|g| g.principal.text.as_str()).collect();
+    assert_eq!(viewers, ["aadapp=A;t1", "aadapp=B", "aadapp=a;t2", "aaduser=A", "aadapp=C"]);
+}
+
+#[test]
 fn definitions_are_kept_and_drops_and_renames_apply() {
     let (model, units) = model_of(&[
         ("a.kql", ".create-or-alter function F() { T }\n.create table T (a:string)"),
