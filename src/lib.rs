@@ -54,10 +54,15 @@
 //!   decoded string with an offset map to its file; units of one kind and text share one
 //!   analysis, the units of one context their cluster and database (memory stays near the
 //!   input: a file of 500,000 small queries).
-//! * [`kql`]: one query text in, references out. [`kql::lexer`] (nom) makes tokens with byte
-//!   spans; [`kql::parser`] builds a [`kql::ast`] tree that keeps every place a table can be
-//!   named and recovers from syntax errors; [`kql::analyze`] walks it with `let` scopes and
-//!   returns references as written and what the query reads ([`kql::references`]).
+//! * [`kql`]: one query text in, references out. [`kql::lexer`] makes tokens with byte spans
+//!   (identifiers and trivia scanned byte by byte, nom for the rarer literals); the parser reads
+//!   them through [`kql::Tokens`], either the text's own stream or the run of its file's stream
+//!   that covers it (a unit that is a slice of its file is parsed from the tokens the script
+//!   parser made: each file is lexed once), spans moved to the unit's text. [`kql::parser`]
+//!   builds a compact [`kql::ast`] tree (rare variants boxed; node sizes pinned by a test) that
+//!   keeps every place a table can be named and recovers from syntax errors; [`kql::analyze`]
+//!   walks it with `let` scopes and returns references as written and what the query reads
+//!   ([`kql::references`]).
 //!   [`kql::strings`] decodes literals with a map back to source bytes. [`kql::types`] reads
 //!   the tree for column types: scalar types and aliases, the built-in function table
 //!   generated from Kusto.Language (`tools/gen_builtin_types.js`), and the output schema of a
@@ -68,7 +73,9 @@
 //!   files are parsed and their units made again; contexts are decided again only when what the
 //!   project names changed, else only the changed files'; the model is replayed from the kept
 //!   scripts and units (no parsing). Files are read, decoded and cut into scripts, and their
-//!   units made, in parallel; a file's units' KQL is analysed in parallel too
+//!   units made, in parallel (a file is parsed and its units made in one task, so its tokens,
+//!   which the units are parsed from, live only that long); a file's units' KQL is analysed in
+//!   parallel too
 //!   ([`unit::AnalysisCache::deferring`]); all on the current `rayon` pool (the CLI's
 //!   `--threads`), results collected in file order.
 //! * [`resolve`]: what each update policy entry reads, and the plugins and external data it
