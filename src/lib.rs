@@ -71,11 +71,14 @@
 //! * [`workspace`]: the loading stages together (discover, load, scripts, units, contexts,
 //!   model). After a change of some files' text ([`workspace::Workspace::set_texts`]) only those
 //!   files are parsed and their units made again; contexts are decided again only when what the
-//!   project names changed, else only the changed files'; the model is replayed from the kept
-//!   scripts and units (no parsing). Files are read, decoded and cut into scripts, and their
-//!   units made, in parallel (a file is parsed and its units made in one task, so its tokens,
-//!   which the units are parsed from, live only that long); a file's units' KQL is analysed in
-//!   parallel too
+//!   project names changed, else only the changed files'. When one file changed and keeps its
+//!   number of units (and contexts and clusters' identity policies are as they were), only the
+//!   databases it touched or touches are built again, from every file that touches them
+//!   ([`model::build::rebuild`]), and what changed is kept per database part
+//!   ([`model::changes`]); otherwise the model is replayed from the kept scripts and units (no
+//!   parsing). Files are read, decoded and cut into scripts, and their units made, in parallel
+//!   (a file is parsed and its units made in one task, so its tokens, which the units are
+//!   parsed from, live only that long); a file's units' KQL is analysed in parallel too
 //!   ([`unit::AnalysisCache::deferring`]); all on the current `rayon` pool (the CLI's
 //!   `--threads`), results collected in file order.
 //! * [`resolve`]: what each update policy entry reads, and the plugins and external data it
@@ -96,7 +99,12 @@
 //!   ([`rules::builtin`]); [`rules::all_codes`] is every code uplint can print.
 //! * [`check`]: the whole check of a workspace: load problems, syntax errors, rule findings,
 //!   in a stable order; a finding in a file mapped to no database says how to map it; and how
-//!   many policies were fully checked ([`check::PolicyCounts`]).
+//!   many policies were fully checked ([`check::PolicyCounts`]). [`check::run_cached`] keeps
+//!   each policy's resolution and typing with what they looked up in the model (database
+//!   parts), and the rules' per-database findings ([`rules::Rule::check_database`]), in a
+//!   [`check::Cache`]; the next check of the same workspace computes again only what an edit's
+//!   [`model::changes::Changes`] reach, and gives what a fresh check gives (results cut short
+//!   by a cycle, the depth limit or `$source_table` are memoised for one policy only).
 //! * [`filter`]: `[rules]` (select, ignore, severities) and `[per-file-ignores]` applied to
 //!   the findings; renderers never know it ran.
 //! * [`suppress`]: `// uplint: allow(...)` and `allow-file(...)` comments remove the
