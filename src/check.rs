@@ -109,11 +109,12 @@ pub fn run_cached(workspace: &Workspace, settings: &Settings, cache: &mut Cache)
             FxHashSet::default()
         }
     };
-    resolve::resolve_kept(workspace, &mut cache.resolved, Some(&touched), &mut cache.recorder);
-    typecheck::check_kept(workspace, &mut cache.typed, Some(&touched), &mut cache.recorder);
+    let mut recomputed = resolve::resolve_kept(workspace, &mut cache.resolved, Some(&touched), &mut cache.recorder);
+    recomputed.extend(typecheck::check_kept(workspace, &mut cache.typed, Some(&touched), &mut cache.recorder));
     cache.version = Some((id, revision));
     let outputs = Cow::Borrowed(&cache.typed.outputs);
-    let kept = Some((&mut cache.found, changed_databases.as_ref()));
+    let changed = changed_databases.as_ref().map(|databases| rules::Changed { databases, policies: &recomputed });
+    let kept = Some((&mut cache.found, changed));
     finish(workspace, settings, &cache.resolved.resolution, outputs, kept)
 }
 
@@ -123,7 +124,7 @@ fn finish(
     settings: &Settings,
     resolution: &Resolution,
     outputs: Cow<'_, Outputs>,
-    kept: Option<(&mut rules::Kept, Option<&FxHashSet<DatabaseId>>)>,
+    kept: Option<(&mut rules::Kept, Option<rules::Changed<'_>>)>,
 ) -> Checked {
     let mut diagnostics = workspace.diagnostics.clone();
     for unit in &workspace.units {

@@ -171,8 +171,14 @@ pub struct Kept {
 /// `touched` (all of them when `touched` is `None`), keeping the others as they were; the
 /// result is what [`resolve`] gives. A unit's resolution does not depend on what was resolved
 /// before it (calls cut short by a cycle are kept for that unit only), so keeping some is exact.
-pub fn resolve_kept(workspace: &Workspace, kept: &mut Kept, touched: Option<&FxHashSet<Dep>>, recorder: &mut Recorder) {
+pub fn resolve_kept(
+    workspace: &Workspace,
+    kept: &mut Kept,
+    touched: Option<&FxHashSet<Dep>>,
+    recorder: &mut Recorder,
+) -> FxHashSet<UnitId> {
     let recording = touched.is_some();
+    let mut recomputed = FxHashSet::default();
     if !recording {
         *kept = Kept::default();
     }
@@ -195,6 +201,7 @@ pub fn resolve_kept(workspace: &Workspace, kept: &mut Kept, touched: Option<&FxH
                         }
                     }
                     let resolved = resolver.top(unit);
+                    recomputed.insert(unit);
                     resolution.policies.insert(unit, resolved.reads.iter().map(Found::to_access).collect());
                     resolution.effects.insert(unit, resolved.effects.iter().map(FoundEffect::to_effect).collect());
                     if resolved.exact {
@@ -238,6 +245,7 @@ pub fn resolve_kept(workspace: &Workspace, kept: &mut Kept, touched: Option<&FxH
         resolution.views.retain(|unit, _| current.contains(unit));
         kept.deps.retain(|unit, _| current.contains(unit));
     }
+    recomputed
 }
 
 type MemoKey = (UnitId, Vec<Option<String>>);

@@ -104,8 +104,14 @@ pub struct Kept {
 /// when `None`), keeping the others; the result is what [`check`] gives. An entry's typing does
 /// not depend on the entries typed before it (what a cycle, the depth limit or `$source_table`
 /// shaped is kept for that entry only), so keeping some is exact.
-pub fn check_kept(workspace: &Workspace, kept: &mut Kept, touched: Option<&FxHashSet<Dep>>, recorder: &mut Recorder) {
+pub fn check_kept(
+    workspace: &Workspace,
+    kept: &mut Kept,
+    touched: Option<&FxHashSet<Dep>>,
+    recorder: &mut Recorder,
+) -> Vec<UnitId> {
     let recording = touched.is_some();
+    let mut recomputed = Vec::new();
     if !recording {
         *kept = Kept::default();
     }
@@ -126,6 +132,7 @@ pub fn check_kept(workspace: &Workspace, kept: &mut Kept, touched: Option<&FxHas
                         continue;
                     }
                     env.local.clear();
+                    recomputed.push(unit);
                     // The tables' own schemas (typing the query of a `.set` that made one) are
                     // no part of the policy: nothing found there is reported for it.
                     env.frames.push(Frame::default());
@@ -178,6 +185,7 @@ pub fn check_kept(workspace: &Workspace, kept: &mut Kept, touched: Option<&FxHas
             }
         }
     }
+    recomputed
 }
 
 /// The output of one unit (a policy's `Query`, a function's body with its parameters' declared

@@ -536,6 +536,9 @@ mod tests {
             ".create table T (a:string)\n.create-or-alter function H() { F() }",
             ".create table T (a:string)\n.create-or-alter function H() { T | project a }",
             ".create table T (a:string, a:long)\n.create table X (b:long)",
+            "#connect cluster('c').database('Other')\n.create table T (a:string)\n.alter table T policy restricted_view_access true",
+            "#connect cluster('c').database('Other')\n.create table T (a:string)\n.alter table T policy row_level_security enable \"T | take 1\"",
+            "#connect cluster('c').database('Other')\n.create table T (a:string)\n.alter table T policy row_level_security disable \"T | take 1\"",
         ],
         &[
             ".alter-merge database Sales policy managed_identity ```[{\"ObjectId\": \"system\", \"AllowedUsages\": \"AutomatedFlows\"}]```",
@@ -545,6 +548,7 @@ mod tests {
             ".add database Sales viewers ('aadapp=8c0f5a2e-9e6b-4a52-b0d6-6f1c2f1c7f0a')\n.create table S (x:long)",
             ".create table S (x:long, y:string)\n.alter table A policy update @'[{\"Source\": \"S\", \"Query\": \"S | project x\"}]'",
             ".set-or-append S <| database('Reference').T | project x = 1",
+            ".create table S (x:long)\n.alter-merge table S policy retention softdelete = 0d",
         ],
     ];
     const PATHS: [&str; 4] = ["sales/functions.kql", "sales/policies.kql", "reference/tables.kql", "z.kql"];

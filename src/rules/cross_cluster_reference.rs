@@ -1,6 +1,6 @@
 //! UP101: an update policy reads another cluster.
 
-use super::{Context, Rule, RuleMeta, chain_labels, sources};
+use super::{Context, PolicyView, Rule, RuleMeta, chain_labels, sources};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub struct CrossClusterReference;
@@ -19,39 +19,41 @@ impl Rule for CrossClusterReference {
         &META
     }
 
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for view in &context.policies {
-            if view.is_disabled() {
+    fn per_policy(&self) -> bool {
+        true
+    }
+
+    fn check_policy(&self, _context: &Context<'_>, view: &PolicyView<'_>, out: &mut Vec<Diagnostic>) {
+        if view.is_disabled() {
+            return;
+        }
+        let mut reported: Vec<String> = Vec::new();
+        for access in view.reads {
+            let Some(cluster) = access.cluster.as_deref().filter(|c| view.is_other_cluster(Some(c))) else {
+                continue;
+            };
+            if reported.iter().any(|c| c.eq_ignore_ascii_case(cluster)) {
                 continue;
             }
-            let mut reported: Vec<String> = Vec::new();
-            for access in view.reads {
-                let Some(cluster) = access.cluster.as_deref().filter(|c| view.is_other_cluster(Some(c))) else {
-                    continue;
-                };
-                if reported.iter().any(|c| c.eq_ignore_ascii_case(cluster)) {
-                    continue;
-                }
-                reported.push(cluster.to_string());
-                let primary = view.primary_for(access, &format!("reads cluster `{cluster}`"));
-                let mut diagnostic = META.diagnostic(
-                    format!("the update policy of `{}` reads cluster `{cluster}`", view.target()),
-                    primary.clone(),
-                );
-                diagnostic.labels.extend(chain_labels(
-                    access,
-                    &format!("reads `{}.{}` of cluster `{cluster}` here", access.database, access.name),
-                    &primary,
-                ));
-                out.push(
-                    diagnostic
-                        .with_note(META.cite("an update policy's query can't perform cross-cluster queries, with or without a managed identity", sources::UPDATE_POLICY))
-                        .with_help(format!(
-                            "bring the data of `{}` into this cluster (a follower database, or ingestion into a local table) and read the local copy instead of `cluster('{cluster}')`",
-                            access.name
-                        )),
-                );
-            }
+            reported.push(cluster.to_string());
+            let primary = view.primary_for(access, &format!("reads cluster `{cluster}`"));
+            let mut diagnostic = META.diagnostic(
+                format!("the update policy of `{}` reads cluster `{cluster}`", view.target()),
+                primary.clone(),
+            );
+            diagnostic.labels.extend(chain_labels(
+                access,
+                &format!("reads `{}.{}` of cluster `{cluster}` here", access.database, access.name),
+                &primary,
+            ));
+            out.push(
+                diagnostic
+                    .with_note(META.cite("an update policy's query can't perform cross-cluster queries, with or without a managed identity", sources::UPDATE_POLICY))
+                    .with_help(format!(
+                        "bring the data of `{}` into this cluster (a follower database, or ingestion into a local table) and read the local copy instead of `cluster('{cluster}')`",
+                        access.name
+                    )),
+            );
         }
     }
 }

@@ -1,6 +1,6 @@
 //! UP106: the `Query` text itself (not a function it calls) names another database.
 
-use super::{Context, Rule, RuleMeta, sources};
+use super::{Context, PolicyView, Rule, RuleMeta, sources};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::{Location, same_database};
 
@@ -20,38 +20,40 @@ impl Rule for CrossDatabaseInPolicyQuery {
         &META
     }
 
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for view in &context.policies {
-            let Some(unit_id) = view.unit else { continue };
-            if view.is_disabled() {
+    fn per_policy(&self) -> bool {
+        true
+    }
+
+    fn check_policy(&self, context: &Context<'_>, view: &PolicyView<'_>, out: &mut Vec<Diagnostic>) {
+        let Some(unit_id) = view.unit else { return };
+        if view.is_disabled() {
+            return;
+        }
+        let unit = context.workspace.unit(unit_id);
+        let mut reported: Vec<String> = Vec::new();
+        for read in &unit.query.analysis.reads {
+            let entity = &read.entity;
+            let Some(database) = entity.database.as_deref() else { continue };
+            if view.is_other_cluster(entity.cluster.as_deref().or(unit.cluster()))
+                || same_database(database, &view.database.name)
+                || reported.iter().any(|d| same_database(d, database))
+            {
                 continue;
             }
-            let unit = context.workspace.unit(unit_id);
-            let mut reported: Vec<String> = Vec::new();
-            for read in &unit.query.analysis.reads {
-                let entity = &read.entity;
-                let Some(database) = entity.database.as_deref() else { continue };
-                if view.is_other_cluster(entity.cluster.as_deref().or(unit.cluster()))
-                    || same_database(database, &view.database.name)
-                    || reported.iter().any(|d| same_database(d, database))
-                {
-                    continue;
-                }
-                reported.push(database.to_string());
-                let here = Location { file: unit.file, span: unit.file_span(read.span) };
-                out.push(
-                    META.diagnostic(
-                        format!("the Query of the update policy of `{}` names database `{database}` itself", view.target()),
-                        view.primary(format!("names database `{database}`")),
-                    )
-                    .with_label(Label::new(here.file, here.span, format!("`{}` of database `{database}` here", entity.name)))
-                    .with_note(META.cite("the Source and Query properties should reference only the policy's own database; the documented pattern reads other databases inside the stored function that Query calls", sources::UPDATE_POLICY_WITH_MANAGED_IDENTITY))
-                    .with_help(format!(
-                        "move this reference into a stored function of database `{}` and call the function from Query",
-                        view.database.name
-                    )),
-                );
-            }
+            reported.push(database.to_string());
+            let here = Location { file: unit.file, span: unit.file_span(read.span) };
+            out.push(
+                META.diagnostic(
+                    format!("the Query of the update policy of `{}` names database `{database}` itself", view.target()),
+                    view.primary(format!("names database `{database}`")),
+                )
+                .with_label(Label::new(here.file, here.span, format!("`{}` of database `{database}` here", entity.name)))
+                .with_note(META.cite("the Source and Query properties should reference only the policy's own database; the documented pattern reads other databases inside the stored function that Query calls", sources::UPDATE_POLICY_WITH_MANAGED_IDENTITY))
+                .with_help(format!(
+                    "move this reference into a stored function of database `{}` and call the function from Query",
+                    view.database.name
+                )),
+            );
         }
     }
 }

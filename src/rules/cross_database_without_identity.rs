@@ -1,6 +1,8 @@
 //! UP001: a policy reads another database without a managed identity.
 
-use super::{Context, Identity, Rule, RuleMeta, chain_labels, partial_read_notes, reference_message, sources};
+use super::{
+    Context, Identity, PolicyView, Rule, RuleMeta, chain_labels, partial_read_notes, reference_message, sources,
+};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub struct CrossDatabaseWithoutIdentity;
@@ -24,37 +26,39 @@ impl Rule for CrossDatabaseWithoutIdentity {
         &META
     }
 
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for view in &context.policies {
-            if view.is_disabled() || view.identity != Identity::Absent {
-                continue;
-            }
-            let others = view.other_databases();
-            let Some(first) = others.first() else { continue };
-            let names: Vec<String> = others.iter().map(|a| format!("`{}`", a.database)).collect();
-            let primary =
-                view.primary_for(first, &format!("reads database `{}` without a managed identity", first.database));
-            let mut diagnostic = META.diagnostic(
-                format!(
-                    "the update policy of `{}` reads database {} but has no ManagedIdentity",
-                    view.target(),
-                    names.join(", ")
-                ),
-                primary.clone(),
-            );
-            for access in &others {
-                diagnostic.labels.extend(chain_labels(access, &reference_message(access), &primary));
-            }
-            diagnostic.notes.extend(partial_read_notes(view, &others));
-            let identity = context.suggested_identity(view);
-            out.push(
-                diagnostic
-                    .with_note(META.cite(
-                        "ADX runs an update policy that reads other databases only as a managed identity",
-                        sources::UPDATE_POLICY_WITH_MANAGED_IDENTITY,
-                    ))
-                    .with_help(view.alter_with_identity(&identity)),
-            );
+    fn per_policy(&self) -> bool {
+        true
+    }
+
+    fn check_policy(&self, context: &Context<'_>, view: &PolicyView<'_>, out: &mut Vec<Diagnostic>) {
+        if view.is_disabled() || view.identity != Identity::Absent {
+            return;
         }
+        let others = view.other_databases();
+        let Some(first) = others.first() else { return };
+        let names: Vec<String> = others.iter().map(|a| format!("`{}`", a.database)).collect();
+        let primary =
+            view.primary_for(first, &format!("reads database `{}` without a managed identity", first.database));
+        let mut diagnostic = META.diagnostic(
+            format!(
+                "the update policy of `{}` reads database {} but has no ManagedIdentity",
+                view.target(),
+                names.join(", ")
+            ),
+            primary.clone(),
+        );
+        for access in &others {
+            diagnostic.labels.extend(chain_labels(access, &reference_message(access), &primary));
+        }
+        diagnostic.notes.extend(partial_read_notes(view, &others));
+        let identity = context.suggested_identity(view);
+        out.push(
+            diagnostic
+                .with_note(META.cite(
+                    "ADX runs an update policy that reads other databases only as a managed identity",
+                    sources::UPDATE_POLICY_WITH_MANAGED_IDENTITY,
+                ))
+                .with_help(view.alter_with_identity(&identity)),
+        );
     }
 }

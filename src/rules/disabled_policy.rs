@@ -1,6 +1,6 @@
 //! UP209: an update policy entry is disabled (or does not say it is enabled).
 
-use super::{Context, Rule, RuleMeta, sources};
+use super::{Context, PolicyView, Rule, RuleMeta, sources};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub struct DisabledPolicy;
@@ -19,29 +19,31 @@ impl Rule for DisabledPolicy {
         &META
     }
 
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for view in &context.policies {
-            let enabled = view.flag("IsEnabled");
-            let written = view.entry.json.member("IsEnabled").is_some_and(|m| !m.value.is_null());
-            // A value that is no boolean is UP201's.
-            if enabled.is_some_and(|f| f.value) || (written && enabled.is_none()) {
-                continue;
-            }
-            let (message, note) = match enabled {
-                Some(_) => (
-                    format!("the update policy of `{}` is disabled (IsEnabled is false)", view.target()),
-                    "a disabled entry never runs: ingestion into its Source adds nothing to the target",
-                ),
-                None => (
-                    format!("the update policy of `{}` does not set IsEnabled", view.target()),
-                    "the documentation gives no default for IsEnabled, so whether the entry runs is not certain; write it explicitly",
-                ),
-            };
-            out.push(
-                META.diagnostic(message, view.property_label("IsEnabled", "not enabled"))
-                    .with_note(META.cite(note, sources::UPDATE_POLICY))
-                    .with_help("\"IsEnabled\": true"),
-            );
+    fn per_policy(&self) -> bool {
+        true
+    }
+
+    fn check_policy(&self, _context: &Context<'_>, view: &PolicyView<'_>, out: &mut Vec<Diagnostic>) {
+        let enabled = view.flag("IsEnabled");
+        let written = view.entry.json.member("IsEnabled").is_some_and(|m| !m.value.is_null());
+        // A value that is no boolean is UP201's.
+        if enabled.is_some_and(|f| f.value) || (written && enabled.is_none()) {
+            return;
         }
+        let (message, note) = match enabled {
+            Some(_) => (
+                format!("the update policy of `{}` is disabled (IsEnabled is false)", view.target()),
+                "a disabled entry never runs: ingestion into its Source adds nothing to the target",
+            ),
+            None => (
+                format!("the update policy of `{}` does not set IsEnabled", view.target()),
+                "the documentation gives no default for IsEnabled, so whether the entry runs is not certain; write it explicitly",
+            ),
+        };
+        out.push(
+            META.diagnostic(message, view.property_label("IsEnabled", "not enabled"))
+                .with_note(META.cite(note, sources::UPDATE_POLICY))
+                .with_help("\"IsEnabled\": true"),
+        );
     }
 }

@@ -31,32 +31,32 @@ impl Rule for ExternalData {
         &META
     }
 
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for view in &context.policies {
-            if view.is_disabled() {
+    fn per_policy(&self) -> bool {
+        true
+    }
+
+    fn check_policy(&self, context: &Context<'_>, view: &PolicyView<'_>, out: &mut Vec<Diagnostic>) {
+        if view.is_disabled() {
+            return;
+        }
+        for effect in view.effects {
+            if effect.kind != EffectKind::ExternalData {
                 continue;
             }
-            for effect in view.effects {
-                if effect.kind != EffectKind::ExternalData {
-                    continue;
-                }
-                let primary = view.primary_for_chain(&effect.chain, "reads external data");
-                let mut diagnostic = META.diagnostic(
-                    format!("the update policy of `{}` reads external data (`externaldata`)", view.target()),
-                    primary.clone(),
-                );
-                diagnostic.labels.extend(step_labels(&effect.chain, "external data read here", &primary));
-                out.push(
-                    diagnostic
-                        .with_note(
-                            META.cite("an update policy's query can't access external data", sources::UPDATE_POLICY),
-                        )
-                        .with_help("ingest the external data into a table of this database and read that table"),
-                );
-            }
-            for access in view.distinct_reads(AccessKind::ExternalTable) {
-                out.extend(external_table(context, view, access));
-            }
+            let primary = view.primary_for_chain(&effect.chain, "reads external data");
+            let mut diagnostic = META.diagnostic(
+                format!("the update policy of `{}` reads external data (`externaldata`)", view.target()),
+                primary.clone(),
+            );
+            diagnostic.labels.extend(step_labels(&effect.chain, "external data read here", &primary));
+            out.push(
+                diagnostic
+                    .with_note(META.cite("an update policy's query can't access external data", sources::UPDATE_POLICY))
+                    .with_help("ingest the external data into a table of this database and read that table"),
+            );
+        }
+        for access in view.distinct_reads(AccessKind::ExternalTable) {
+            out.extend(external_table(context, view, access));
         }
     }
 }

@@ -1,6 +1,6 @@
 //! UP006: a policy's `ManagedIdentity` is neither `system` nor a GUID.
 
-use super::{Context, Identity, Rule, RuleMeta, sources};
+use super::{Context, Identity, PolicyView, Rule, RuleMeta, sources};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 
 pub struct InvalidManagedIdentity;
@@ -19,17 +19,19 @@ impl Rule for InvalidManagedIdentity {
         &META
     }
 
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for view in &context.policies {
-            let Identity::Invalid { written, span } = &view.identity else { continue };
-            out.push(
-                META.diagnostic(
-                    format!("the ManagedIdentity `{written}` of the update policy of `{}` is neither `system` nor an object id", view.target()),
-                    Label::new(view.entry.location.file, *span, "expected \"system\" or a GUID"),
-                )
-                .with_note(META.cite("ManagedIdentity takes the word `system` (the cluster's system-assigned identity) or the object (principal) id of a user-assigned identity", sources::UPDATE_POLICY))
-                .with_help(format!("\"ManagedIdentity\": \"{}\"", context.suggested_identity(view))),
-            );
-        }
+    fn per_policy(&self) -> bool {
+        true
+    }
+
+    fn check_policy(&self, context: &Context<'_>, view: &PolicyView<'_>, out: &mut Vec<Diagnostic>) {
+        let Identity::Invalid { written, span } = &view.identity else { return };
+        out.push(
+            META.diagnostic(
+                format!("the ManagedIdentity `{written}` of the update policy of `{}` is neither `system` nor an object id", view.target()),
+                Label::new(view.entry.location.file, *span, "expected \"system\" or a GUID"),
+            )
+            .with_note(META.cite("ManagedIdentity takes the word `system` (the cluster's system-assigned identity) or the object (principal) id of a user-assigned identity", sources::UPDATE_POLICY))
+            .with_help(format!("\"ManagedIdentity\": \"{}\"", context.suggested_identity(view))),
+        );
     }
 }

@@ -96,9 +96,10 @@ impl RuleMeta {
 /// A lint over the whole project.
 ///
 /// A rule's findings that each concern one database and depend on nothing outside it (and
-/// the settings) come from [`Rule::check_database`], run for every database in order (a check
-/// keeping results keeps them while an edit leaves the database unchanged, [`Kept`]); the
-/// others from [`Rule::check`], after them.
+/// the settings) come from [`Rule::check_database`], run for every database in order; those
+/// about one policy entry that look only at what [`Rule::check_policy`] says, from it, run for
+/// every entry in order (a check keeping results keeps both while an edit leaves what they look
+/// at unchanged, [`Kept`]); the others from [`Rule::check`], after them.
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
 
@@ -112,6 +113,16 @@ pub trait Rule: Sync {
 
     /// The findings that concern `database` alone.
     fn check_database(&self, _context: &Context<'_>, _database: &Database, _out: &mut Vec<Diagnostic>) {}
+
+    /// True when the rule has findings of one policy entry ([`Rule::check_policy`]).
+    fn per_policy(&self) -> bool {
+        false
+    }
+
+    /// The findings about the entry of `view` that depend only on the entry, its table, its
+    /// database and cluster, what it reads and runs (and the databases of what it reads), its
+    /// output, and the settings: a check keeping results keeps them while none of these changed.
+    fn check_policy(&self, _context: &Context<'_>, _view: &PolicyView<'_>, _out: &mut Vec<Diagnostic>) {}
 }
 
 /// Every rule, in code order.
@@ -811,11 +822,41 @@ pub fn run_with(
     run_kept(workspace, resolution, outputs, settings, None)
 }
 
-/// The per-database findings of the rules kept from one check to the next ([`run_kept`]).
+/// The per-database and per-entry findings of the rules kept from one check to the next
+/// ([`run_kept`]).
 #[derive(Debug, Default)]
 pub struct Kept {
     /// By rule (its index in [`RULES`]) and database.
     findings: FxHashMap<(usize, DatabaseId), Vec<Diagnostic>>,
+    /// By rule and the entry's `Query` unit.
+    policy_findings: FxHashMap<(usize, UnitId), Vec<Diagnostic>>,
+}
+
+/// What changed since the findings kept were found: the databases, and the entries whose
+/// resolution or typing was computed again.
+#[derive(Clone, Copy, Debug)]
+pub struct Changed<'s> {
+    pub databases: &'s FxHashSet<DatabaseId>,
+    pub policies: &'s FxHashSet<UnitId>,
+}
+
+impl Changed<'_> {
+    /// True when what [`Rule::check_policy`] looks at for `view` is as it was.
+    fn keeps(&self, view: &PolicyView<'_>) -> bool {
+        let Some(unit) = view.unit else { return false };
+        if self.policies.contains(&unit) {
+            return false;
+        }
+        let own_cluster = view.cluster.name.as_deref().map(str::to_lowercase);
+        let own = (own_cluster.clone(), crate::model::DatabaseKey::new(&view.database.name));
+        if self.databases.contains(&own) {
+            return false;
+        }
+        view.reads.iter().all(|access| {
+            let cluster = access.cluster.as_deref().map(str::to_lowercase).or_else(|| own_cluster.clone());
+            !self.databases.contains(&(cluster, crate::model::DatabaseKey::new(&access.database)))
+        })
+    }
 }
 
 /// [`run_with`], keeping each rule's findings per database in `kept` with the databases that
@@ -826,12 +867,18 @@ pub fn run_kept(
     resolution: &Resolution,
     outputs: std::borrow::Cow<'_, typecheck::Outputs>,
     settings: &Settings,
-    mut kept: Option<(&mut Kept, Option<&FxHashSet<DatabaseId>>)>,
+    mut kept: Option<(&mut Kept, Option<Changed<'_>>)>,
 ) -> Vec<Diagnostic> {
     let context = Context::with_outputs(workspace, resolution, settings, outputs);
     if let Some((kept, None)) = &mut kept {
         kept.findings.clear();
+        kept.policy_findings.clear();
     }
+    // Whether each entry's findings can be kept (the same for every rule).
+    let keeps: Vec<bool> = match &kept {
+        Some((_, Some(changed))) => context.policies.iter().map(|view| changed.keeps(view)).collect(),
+        _ => vec![false; context.policies.len()],
+    };
     let mut diagnostics = Vec::new();
     let assign = |context: &Context<'_>, found: &mut [Diagnostic]| {
         for diagnostic in found {
@@ -849,7 +896,7 @@ pub fn run_kept(
                         continue;
                     };
                     let id = (cluster_key.clone(), key.clone());
-                    let unchanged = changed.is_some_and(|changed| !changed.contains(&id));
+                    let unchanged = changed.is_some_and(|changed| !changed.databases.contains(&id));
                     if let Some(found) = kept.findings.get(&(index, id.clone())).filter(|_| unchanged) {
                         diagnostics.extend(found.iter().cloned());
                         continue;
@@ -858,6 +905,26 @@ pub fn run_kept(
                     rule.check_database(&context, database, &mut diagnostics);
                     assign(&context, &mut diagnostics[start..]);
                     kept.findings.insert((index, id), diagnostics[start..].to_vec());
+                }
+            }
+        }
+        if rule.per_policy() {
+            for (view, &unchanged) in context.policies.iter().zip(&keeps) {
+                let start = diagnostics.len();
+                match (&mut kept, view.unit) {
+                    (Some((kept, _)), Some(unit)) => {
+                        if let Some(found) = kept.policy_findings.get(&(index, unit)).filter(|_| unchanged) {
+                            diagnostics.extend(found.iter().cloned());
+                            continue;
+                        }
+                        rule.check_policy(&context, view, &mut diagnostics);
+                        assign(&context, &mut diagnostics[start..]);
+                        kept.policy_findings.insert((index, unit), diagnostics[start..].to_vec());
+                    }
+                    _ => {
+                        rule.check_policy(&context, view, &mut diagnostics);
+                        assign(&context, &mut diagnostics[start..]);
+                    }
                 }
             }
         }

@@ -1,6 +1,6 @@
 //! UP208: an update policy entry is not transactional.
 
-use super::{Context, Rule, RuleMeta, sources};
+use super::{Context, PolicyView, Rule, RuleMeta, sources};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub struct NonTransactionalPolicy;
@@ -19,22 +19,24 @@ impl Rule for NonTransactionalPolicy {
         &META
     }
 
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for view in &context.policies {
-            let transactional = view.flag("IsTransactional");
-            // A Source that keeps nothing makes this an error (UP207).
-            if view.is_disabled() || transactional.is_some_and(|f| f.value) || view.zero_retention_source().is_some() {
-                continue;
-            }
-            let how = if transactional.is_some() { "false" } else { "absent (false by default)" };
-            out.push(
-                META.diagnostic(
-                    format!("the update policy of `{}` is not transactional (IsTransactional is {how})", view.target()),
-                    view.property_label("IsTransactional", "not transactional"),
-                )
-                .with_note(META.cite("a non-transactional entry that fails leaves the Source table with the data and the target without it, and the ingestion still reports success; the documentation recommends `true` in production", sources::UPDATE_POLICY))
-                .with_help("\"IsTransactional\": true"),
-            );
+    fn per_policy(&self) -> bool {
+        true
+    }
+
+    fn check_policy(&self, _context: &Context<'_>, view: &PolicyView<'_>, out: &mut Vec<Diagnostic>) {
+        let transactional = view.flag("IsTransactional");
+        // A Source that keeps nothing makes this an error (UP207).
+        if view.is_disabled() || transactional.is_some_and(|f| f.value) || view.zero_retention_source().is_some() {
+            return;
         }
+        let how = if transactional.is_some() { "false" } else { "absent (false by default)" };
+        out.push(
+            META.diagnostic(
+                format!("the update policy of `{}` is not transactional (IsTransactional is {how})", view.target()),
+                view.property_label("IsTransactional", "not transactional"),
+            )
+            .with_note(META.cite("a non-transactional entry that fails leaves the Source table with the data and the target without it, and the ingestion still reports success; the documentation recommends `true` in production", sources::UPDATE_POLICY))
+            .with_help("\"IsTransactional\": true"),
+        );
     }
 }

@@ -114,21 +114,23 @@ impl Rule for QuerySchemaMismatch {
         &META
     }
 
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for view in &context.policies {
-            if view.is_disabled() {
-                continue;
-            }
-            let Some(unit) = view.unit else { continue };
-            let Some(table) = view.database.tables.get(view.table) else { continue };
-            let (Some(output), Some(target)) = (context.outputs.output(unit), context.outputs.target(unit)) else {
-                continue;
-            };
-            match typecheck::verdict(Some(output), Some(target)) {
-                Verdict::CountMismatch => out.push(count_mismatch(context, view, table, output, target)),
-                Verdict::TypeMismatch(i) => out.push(type_mismatch(context, view, table, output, target, i)),
-                Verdict::Match | Verdict::Unknown => {}
-            }
+    fn per_policy(&self) -> bool {
+        true
+    }
+
+    fn check_policy(&self, context: &Context<'_>, view: &PolicyView<'_>, out: &mut Vec<Diagnostic>) {
+        if view.is_disabled() {
+            return;
+        }
+        let Some(unit) = view.unit else { return };
+        let Some(table) = view.database.tables.get(view.table) else { return };
+        let (Some(output), Some(target)) = (context.outputs.output(unit), context.outputs.target(unit)) else {
+            return;
+        };
+        match typecheck::verdict(Some(output), Some(target)) {
+            Verdict::CountMismatch => out.push(count_mismatch(context, view, table, output, target)),
+            Verdict::TypeMismatch(i) => out.push(type_mismatch(context, view, table, output, target, i)),
+            Verdict::Match | Verdict::Unknown => {}
         }
     }
 }

@@ -1,6 +1,6 @@
 //! UP104: an update policy reads a table whose restricted view access policy is on.
 
-use super::{Context, Rule, RuleMeta, chain_labels, sources};
+use super::{Context, PolicyView, Rule, RuleMeta, chain_labels, sources};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::resolve::AccessKind;
 
@@ -20,42 +20,40 @@ impl Rule for RestrictedViewAccessTable {
         &META
     }
 
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    fn per_policy(&self) -> bool {
+        true
+    }
+
+    fn check_policy(&self, context: &Context<'_>, view: &PolicyView<'_>, out: &mut Vec<Diagnostic>) {
         let model = &context.workspace.model;
-        for view in &context.policies {
-            if view.is_disabled() {
-                continue;
-            }
-            for access in view.distinct_reads(AccessKind::Table) {
-                let Some(table) = view.read_table(model, access) else { continue };
-                let Some(rva) = table.restricted_view_access.as_ref().filter(|r| r.enabled) else { continue };
-                let primary =
-                    view.primary_for(access, &format!("reads `{}`, which has restricted view access", access.name));
-                let mut diagnostic = META
-                    .diagnostic(
-                        format!(
-                            "the update policy of `{}` reads `{}.{}`, whose restricted view access policy is enabled",
-                            view.target(),
-                            access.database,
-                            access.name
-                        ),
-                        primary.clone(),
-                    )
-                    .with_label(Label::new(
-                        rva.location.file,
-                        rva.location.span,
-                        "restricted view access is enabled here",
-                    ));
-                diagnostic.labels.extend(chain_labels(access, &format!("reads `{}` here", access.name), &primary));
-                out.push(
-                    diagnostic
-                        .with_note(META.cite("an update policy's query has no read access to tables with the RestrictedViewAccess policy enabled, whatever its identity", sources::UPDATE_POLICY))
-                        .with_help(format!(
-                            "read a table without restricted view access, or turn it off: .alter table {} policy restricted_view_access false",
-                            super::qualified(&access.database, &access.name)
-                        )),
-                );
-            }
+        if view.is_disabled() {
+            return;
+        }
+        for access in view.distinct_reads(AccessKind::Table) {
+            let Some(table) = view.read_table(model, access) else { continue };
+            let Some(rva) = table.restricted_view_access.as_ref().filter(|r| r.enabled) else { continue };
+            let primary =
+                view.primary_for(access, &format!("reads `{}`, which has restricted view access", access.name));
+            let mut diagnostic = META
+                .diagnostic(
+                    format!(
+                        "the update policy of `{}` reads `{}.{}`, whose restricted view access policy is enabled",
+                        view.target(),
+                        access.database,
+                        access.name
+                    ),
+                    primary.clone(),
+                )
+                .with_label(Label::new(rva.location.file, rva.location.span, "restricted view access is enabled here"));
+            diagnostic.labels.extend(chain_labels(access, &format!("reads `{}` here", access.name), &primary));
+            out.push(
+                diagnostic
+                    .with_note(META.cite("an update policy's query has no read access to tables with the RestrictedViewAccess policy enabled, whatever its identity", sources::UPDATE_POLICY))
+                    .with_help(format!(
+                        "read a table without restricted view access, or turn it off: .alter table {} policy restricted_view_access false",
+                        super::qualified(&access.database, &access.name)
+                    )),
+            );
         }
     }
 }

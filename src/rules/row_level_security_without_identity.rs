@@ -1,6 +1,6 @@
 //! UP002: a policy reads a table with row level security and has no managed identity.
 
-use super::{Context, Identity, Rule, RuleMeta, chain_labels, sources};
+use super::{Context, Identity, PolicyView, Rule, RuleMeta, chain_labels, sources};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::resolve::AccessKind;
 
@@ -24,37 +24,39 @@ impl Rule for RowLevelSecurityWithoutIdentity {
         &META
     }
 
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    fn per_policy(&self) -> bool {
+        true
+    }
+
+    fn check_policy(&self, context: &Context<'_>, view: &PolicyView<'_>, out: &mut Vec<Diagnostic>) {
         let model = &context.workspace.model;
-        for view in &context.policies {
-            if view.is_disabled() || view.identity != Identity::Absent {
-                continue;
-            }
-            for access in view.distinct_reads(AccessKind::Table) {
-                let Some(table) = view.read_table(model, access) else { continue };
-                let Some(rls) = table.row_level_security.as_ref().filter(|r| r.enabled) else { continue };
-                let primary = view.primary_for(access, &format!("reads `{}` without a managed identity", access.name));
-                let mut diagnostic = META
-                    .diagnostic(
-                        format!(
-                            "the update policy of `{}` reads `{}.{}`, whose row level security is enabled, but has no ManagedIdentity",
-                            view.target(),
-                            access.database,
-                            access.name
-                        ),
-                        primary.clone(),
-                    )
-                    .with_label(Label::new(rls.location.file, rls.location.span, "row level security is enabled here"));
-                diagnostic.labels.extend(chain_labels(access, &format!("reads `{}` here", access.name), &primary));
-                out.push(
-                    diagnostic
-                        .with_note(META.cite(
-                            "ADX lets an update policy read a table with row level security only as a managed identity",
-                            sources::UPDATE_POLICY_WITH_MANAGED_IDENTITY,
-                        ))
-                        .with_help(view.alter_with_identity(&context.suggested_identity(view))),
-                );
-            }
+        if view.is_disabled() || view.identity != Identity::Absent {
+            return;
+        }
+        for access in view.distinct_reads(AccessKind::Table) {
+            let Some(table) = view.read_table(model, access) else { continue };
+            let Some(rls) = table.row_level_security.as_ref().filter(|r| r.enabled) else { continue };
+            let primary = view.primary_for(access, &format!("reads `{}` without a managed identity", access.name));
+            let mut diagnostic = META
+                .diagnostic(
+                    format!(
+                        "the update policy of `{}` reads `{}.{}`, whose row level security is enabled, but has no ManagedIdentity",
+                        view.target(),
+                        access.database,
+                        access.name
+                    ),
+                    primary.clone(),
+                )
+                .with_label(Label::new(rls.location.file, rls.location.span, "row level security is enabled here"));
+            diagnostic.labels.extend(chain_labels(access, &format!("reads `{}` here", access.name), &primary));
+            out.push(
+                diagnostic
+                    .with_note(META.cite(
+                        "ADX lets an update policy read a table with row level security only as a managed identity",
+                        sources::UPDATE_POLICY_WITH_MANAGED_IDENTITY,
+                    ))
+                    .with_help(view.alter_with_identity(&context.suggested_identity(view))),
+            );
         }
     }
 }

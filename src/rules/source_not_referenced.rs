@@ -21,58 +21,60 @@ impl Rule for SourceNotReferenced {
         &META
     }
 
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for view in &context.policies {
-            let Some((source, _)) = view.source() else { continue };
-            if source.is_empty()
-                || view.unit.is_none()
-                || view.is_disabled()
-                || view.allows_unreferenced_source()
-                || !view.reads_complete
-                || !everything_read_is_known(context, view)
-            {
-                continue;
-            }
-            let wildcard = view.source_is_wildcard() || source.contains('*');
-            // A Source the project does not define is UP203's (or unknown).
-            if !wildcard && !view.database.knows_table(source) {
-                continue;
-            }
-            let reads_source = view.reads.iter().any(|access| {
-                access.name == "$source_table"
-                    || (!view.is_other_cluster(access.cluster.as_deref())
-                        && same_database(&access.database, &view.database.name)
-                        && match access.kind {
-                            AccessKind::Table => {
-                                access.name == source || (wildcard && matches_wildcard(source, &access.name))
-                            }
-                            AccessKind::TablePattern => matches_wildcard(&access.name, source),
-                            _ => false,
-                        })
-            });
-            if reads_source {
-                continue;
-            }
-            let table = view
-                .entry
-                .database_written
-                .as_deref()
-                .map_or_else(|| super::bracketed(view.table), |db| super::qualified(db, view.table));
-            out.push(
-                META.diagnostic(
-                    format!(
-                        "the Query of the update policy of `{}` does not read its Source table `{source}`",
-                        view.target()
-                    ),
-                    view.primary(format!("reads no `{source}`")),
-                )
-                .with_label(view.property_label("Source", "the Source table"))
-                .with_note(META.cite("ADX checks when the policy is set that its query references the Source table; without it, each ingestion into the Source table runs the query over all records of the other tables", sources::UPDATE_POLICY))
-                .with_help(format!(
-                    "read `{source}` in the query, or, if this is deliberate, say so: .alter table {table} policy update with (AllowUnreferencedSourceTable=true) ..."
-                )),
-            );
+    fn per_policy(&self) -> bool {
+        true
+    }
+
+    fn check_policy(&self, context: &Context<'_>, view: &PolicyView<'_>, out: &mut Vec<Diagnostic>) {
+        let Some((source, _)) = view.source() else { return };
+        if source.is_empty()
+            || view.unit.is_none()
+            || view.is_disabled()
+            || view.allows_unreferenced_source()
+            || !view.reads_complete
+            || !everything_read_is_known(context, view)
+        {
+            return;
         }
+        let wildcard = view.source_is_wildcard() || source.contains('*');
+        // A Source the project does not define is UP203's (or unknown).
+        if !wildcard && !view.database.knows_table(source) {
+            return;
+        }
+        let reads_source = view.reads.iter().any(|access| {
+            access.name == "$source_table"
+                || (!view.is_other_cluster(access.cluster.as_deref())
+                    && same_database(&access.database, &view.database.name)
+                    && match access.kind {
+                        AccessKind::Table => {
+                            access.name == source || (wildcard && matches_wildcard(source, &access.name))
+                        }
+                        AccessKind::TablePattern => matches_wildcard(&access.name, source),
+                        _ => false,
+                    })
+        });
+        if reads_source {
+            return;
+        }
+        let table = view
+            .entry
+            .database_written
+            .as_deref()
+            .map_or_else(|| super::bracketed(view.table), |db| super::qualified(db, view.table));
+        out.push(
+            META.diagnostic(
+                format!(
+                    "the Query of the update policy of `{}` does not read its Source table `{source}`",
+                    view.target()
+                ),
+                view.primary(format!("reads no `{source}`")),
+            )
+            .with_label(view.property_label("Source", "the Source table"))
+            .with_note(META.cite("ADX checks when the policy is set that its query references the Source table; without it, each ingestion into the Source table runs the query over all records of the other tables", sources::UPDATE_POLICY))
+            .with_help(format!(
+                "read `{source}` in the query, or, if this is deliberate, say so: .alter table {table} policy update with (AllowUnreferencedSourceTable=true) ..."
+            )),
+        );
     }
 }
 

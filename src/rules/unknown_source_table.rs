@@ -1,6 +1,6 @@
 //! UP203: an update policy's `Source` names no table of its database.
 
-use super::{Context, Rule, RuleMeta, did_you_mean, sources};
+use super::{Context, PolicyView, Rule, RuleMeta, did_you_mean, sources};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 
 pub struct UnknownSourceTable;
@@ -19,62 +19,64 @@ impl Rule for UnknownSourceTable {
         &META
     }
 
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for view in &context.policies {
-            let Some((source, span)) = view.source() else { continue };
-            let database = view.database;
-            if view.is_disabled()
-                || source.is_empty()
-                || source.contains('*')
-                || view.source_is_wildcard()
-                || !database.defines_tables()
-                || database.knows_table(source)
-                || database.materialized_views.contains_key(source)
-                || database.external_tables.contains_key(source)
-            {
-                continue;
-            }
-            // A name near no table of the project may be a table made outside the scripts (an
-            // Eventstream, a data connection, another repository): only a near miss is reported.
-            // The policy's own table is no candidate: a table that feeds itself is UP205's.
-            let known = database
-                .known_tables
-                .keys()
-                .chain(database.tables.keys().filter(|t| !database.known_tables.contains_key(*t)))
-                .map(String::as_str)
-                .filter(|name| *name != view.table);
-            let Some(name) = did_you_mean(source, known).filter(|name| is_typo(source, name)) else {
-                continue;
-            };
-            let mut diagnostic = META.diagnostic(
-                format!(
-                    "the Source `{source}` of the update policy of `{}` is not a table of database `{}`; did you mean `{name}`?",
-                    view.target(),
-                    database.name
-                ),
-                Label::new(view.entry.location.file, span, format!("no table `{source}`; did you mean `{name}`?")),
-            );
-            let location = database
-                .known_tables
-                .get(name)
-                .copied()
-                .or_else(|| database.tables.get(name).and_then(|t| t.update_policy.commands.first().copied()));
-            if let Some(location) = location {
-                diagnostic = diagnostic.with_label(Label::new(
-                    location.file,
-                    location.span,
-                    format!("`{name}` is created here"),
-                ));
-            }
-            out.push(
-                diagnostic
-                    .with_note(META.cite(&format!(
+    fn per_policy(&self) -> bool {
+        true
+    }
+
+    fn check_policy(&self, _context: &Context<'_>, view: &PolicyView<'_>, out: &mut Vec<Diagnostic>) {
+        let Some((source, span)) = view.source() else { return };
+        let database = view.database;
+        if view.is_disabled()
+            || source.is_empty()
+            || source.contains('*')
+            || view.source_is_wildcard()
+            || !database.defines_tables()
+            || database.knows_table(source)
+            || database.materialized_views.contains_key(source)
+            || database.external_tables.contains_key(source)
+        {
+            return;
+        }
+        // A name near no table of the project may be a table made outside the scripts (an
+        // Eventstream, a data connection, another repository): only a near miss is reported.
+        // The policy's own table is no candidate: a table that feeds itself is UP205's.
+        let known = database
+            .known_tables
+            .keys()
+            .chain(database.tables.keys().filter(|t| !database.known_tables.contains_key(*t)))
+            .map(String::as_str)
+            .filter(|name| *name != view.table);
+        let Some(name) = did_you_mean(source, known).filter(|name| is_typo(source, name)) else {
+            return;
+        };
+        let mut diagnostic = META.diagnostic(
+            format!(
+                "the Source `{source}` of the update policy of `{}` is not a table of database `{}`; did you mean `{name}`?",
+                view.target(),
+                database.name
+            ),
+            Label::new(view.entry.location.file, span, format!("no table `{source}`; did you mean `{name}`?")),
+        );
+        let location = database
+            .known_tables
+            .get(name)
+            .copied()
+            .or_else(|| database.tables.get(name).and_then(|t| t.update_policy.commands.first().copied()));
+        if let Some(location) = location {
+            diagnostic =
+                diagnostic.with_label(Label::new(location.file, location.span, format!("`{name}` is created here")));
+        }
+        out.push(
+            diagnostic
+                .with_note(META.cite(
+                    &format!(
                         "the Source table must exist in the policy's database `{}`, and table names are case-sensitive",
                         database.name
-                    ), sources::UPDATE_POLICY))
-                    .with_help(format!("\"Source\": \"{name}\"")),
-            );
-        }
+                    ),
+                    sources::UPDATE_POLICY,
+                ))
+                .with_help(format!("\"Source\": \"{name}\"")),
+        );
     }
 }
 
