@@ -143,3 +143,75 @@ fn corpus_queries_are_the_same_from_the_files_tokens() {
     assert!(problems.is_empty(), "{} differences:\n{}", problems.len(), problems.join("\n"));
     assert!(from_tokens >= count, "{from_tokens} units of {count} queries parsed from their file's tokens");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 400, ..Default::default() })]
+
+    /// Scripts made of KQL-ish fragments (commands, blank lines, literals cut anywhere, odd
+    /// characters): units parsed from the file's tokens are those parsed from their texts.
+    #[test]
+    fn random_scripts_give_the_same_units_from_the_files_tokens(
+        parts in proptest::collection::vec(proptest::sample::select(FRAGMENTS), 0..40)
+    ) {
+        let text = parts.concat();
+        let mut problems = Vec::new();
+        compare("random", &text, &mut problems);
+        proptest::prop_assert!(problems.is_empty(), "{:?}\n{}", text, problems.join("\n"));
+    }
+}
+
+const FRAGMENTS: &[&str] = &[
+    "T",
+    " ",
+    "\n",
+    "\n\n",
+    "| where ",
+    "x",
+    " == ",
+    "'a'",
+    "\"b\\\"c\"",
+    "@'d''e'",
+    "h'f'",
+    "```g\nh```",
+    "'",
+    "\"",
+    "\\",
+    "1",
+    ".",
+    "..",
+    "1.",
+    "2e",
+    "5d",
+    "0x1F",
+    "datetime(2020-01-01",
+    ")",
+    "(",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ";",
+    "// c\n",
+    "#connect cluster('c').database('d')\n",
+    ".create function F(a: string) {",
+    ".create table U (a:long)\n",
+    ".set-or-append V <| ",
+    ".alter table W policy update @'[{\"Query\": \"S | take 1\"}]'\n",
+    "let f = () { T };",
+    "mv-expand",
+    "!in~",
+    "in~",
+    "matches regex",
+    "hint.strategy",
+    "\u{2028}",
+    "\u{00A0}",
+    "é",
+    "`",
+    "~",
+    "!",
+    "$left",
+    "74be27de-1e4e-49d9-b579-fe0b331d3642",
+    ".create materialized-view M on table T {",
+    "database('D').",
+];
