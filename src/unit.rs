@@ -352,26 +352,29 @@ impl AnalysisCache {
             .collect();
         drop(deferred);
         hashed.sort_unstable();
-        // For each deferred position: the first position of its kind and text.
-        let mut first: Vec<(u32, u32)> = Vec::with_capacity(hashed.len());
-        for group in hashed.chunk_by(|a, b| a.0 == b.0) {
-            let mut distinct: Vec<u32> = Vec::new();
-            for &(_, position) in group {
+        // For each deferred position: the first position of its kind and text, written over
+        // its hash (one list, not two, beside the units and the file's tokens).
+        let mut distinct: Vec<u32> = Vec::new();
+        for group in hashed.chunk_by_mut(|a, b| a.0 == b.0) {
+            distinct.clear();
+            for entry in group.iter_mut() {
+                let position = entry.1;
                 let unit = &units[position as usize];
                 let same = |&other: &u32| {
                     let other = &units[other as usize];
                     other.kind == unit.kind && other.text.as_str() == unit.text.as_str()
                 };
-                match distinct.iter().copied().find(same) {
-                    Some(earlier) => first.push((position, earlier)),
+                let earlier = match distinct.iter().copied().find(same) {
+                    Some(earlier) => earlier,
                     None => {
                         distinct.push(position);
-                        first.push((position, position));
+                        position
                     }
-                }
+                };
+                *entry = (position, earlier);
             }
         }
-        drop(hashed);
+        let mut first = hashed;
         first.sort_unstable();
         let distinct: Vec<u32> =
             first.iter().filter_map(|&(position, earlier)| (position == earlier).then_some(position)).collect();
@@ -572,6 +575,9 @@ mod tests {
         assert!(size_of::<Unit>() <= 64, "Unit: {} bytes", size_of::<Unit>());
         assert!(size_of::<UnitText>() <= 24, "UnitText: {} bytes", size_of::<UnitText>());
         assert!(size_of::<crate::script::Item>() <= 16, "script Item: {} bytes", size_of::<crate::script::Item>());
+        // One analysis per distinct text: lists as boxed slices.
+        let analyzed = size_of::<AnalyzedQuery>();
+        assert!(analyzed <= 112, "AnalyzedQuery: {analyzed} bytes");
         let command = size_of::<crate::script::Command>();
         assert!(command <= 176, "script Command: {command} bytes (box large payloads)");
     }
