@@ -117,7 +117,7 @@ impl Workspace {
         for (id, text) in changes {
             self.sources.set_text(id, text);
             self.diagnostics.retain(|d| d.primary.file != id);
-            let (script, tokens) = parse(self.sources.get(id));
+            let (script, tokens, text) = parse(self.sources.get(id));
             for error in &script.errors {
                 self.diagnostics.push(Diagnostic::syntax_error(id, error.span, error.message.clone()));
             }
@@ -140,7 +140,7 @@ impl Workspace {
             };
             let range = self.unit_ranges[index].clone();
             let mut cache = AnalysisCache::from_units(self.units.drain(range.clone()).collect()).with_tokens(tokens);
-            let units = model::units_of(id, &self.sources.get(id).text, &self.scripts[index].1, &mut cache);
+            let units = model::units_of(id, &text, &self.scripts[index].1, &mut cache);
             let end = range.start + units.len();
             same_units &= end == range.end;
             self.units.splice(range.start..range.start, units);
@@ -414,8 +414,8 @@ fn analyse(sources: SourceMap, ids: Vec<FileId>, mut problems: Vec<Diagnostic>, 
         .par_iter()
         .map(|&id| {
             let source = workspace.sources.get(id);
-            let (script, tokens) = parse(source);
-            let (units, stated) = file_units(id, &source.text, &script, tokens);
+            let (script, tokens, text) = parse(source);
+            let (units, stated) = file_units(id, &text, &script, tokens);
             (script, units, stated)
         })
         .collect();
@@ -442,12 +442,14 @@ fn file_units(id: FileId, text: &Arc<str>, script: &Script, tokens: Vec<Token>) 
     (units, stated)
 }
 
-/// The script of a file (of a Markdown file: of its Kusto code blocks), and the file's tokens
-/// when its units are to be parsed from them (none for Markdown, whose units are lexed from
-/// the file's own text).
-fn parse(file: &SourceFile) -> (Script, Vec<Token>) {
+/// The script of a file (of a Markdown file: of its Kusto code blocks), the file's tokens, and
+/// the text its units are stretches of: the file's own text, or for a Markdown file that text
+/// with everything outside Kusto code blocks blanked (same offsets), so a query that goes on
+/// from one block into the next reads spaces, not the prose and fences between them.
+fn parse(file: &SourceFile) -> (Script, Vec<Token>, Arc<str>) {
     if discover::is_markdown(&file.path) {
-        let mut script = script::parse_script(&markdown::script_text(&file.text));
+        let text: Arc<str> = markdown::script_text(&file.text).into();
+        let (mut script, tokens) = script::parse_script_lexed(&text);
         if let Some(fence) = markdown::unclosed_kusto_fence(&file.text) {
             let message = "this Kusto code block is never closed: the rest of the file is read as Kusto (close it with \
                            a fence line like the one that opens it)";
@@ -456,9 +458,10 @@ fn parse(file: &SourceFile) -> (Script, Vec<Token>) {
                 crate::kql::parser::SyntaxError::new(crate::span::Span::new(fence.start, fence.end), message),
             );
         }
-        (script, Vec::new())
+        (script, tokens, text)
     } else {
-        script::parse_script_lexed(&file.text)
+        let (script, tokens) = script::parse_script_lexed(&file.text);
+        (script, tokens, file.text.clone())
     }
 }
 #[cfg(test)]
@@ -468,6 +471,26 @@ mod tests {
 
     fn check(workspace: &Workspace) -> Vec<Diagnostic> {
         crate::check::check(workspace, &Settings::default())
+    }
+
+    #[test]
+    fn a_markdown_query_goes_on_from_one_kusto_block_into_the_next_over_blanks() {
+        let runbook = "# Runbook\n\nFirst:\n\n```kusto\nlet x = 1;\n```\n\nThen:\n\n```kusto\nT | take x\n```\n";
+        let workspace = from_texts(&[("runbook.md", runbook)], &LoadOptions::default());
+        // Before: the unit was the file's text between the blocks, fences and prose included
+        // ("expected ';' between statements" at the second fence).
+        let syntax: Vec<_> = check(&workspace).into_iter().filter(|d| d.code.code == "UP901").collect();
+        assert!(syntax.is_empty(), "{syntax:?}");
+        let [unit] = &workspace.units[..] else { panic!("one unit: {:?}", workspace.units) };
+        assert!(unit.text.starts_with("let x = 1;") && unit.text.ends_with("T | take x"), "{:?}", &*unit.text);
+        assert!(!unit.text.contains('`') && !unit.text.contains("Then"), "{:?}", &*unit.text);
+        // The second block still exists on its own when edited.
+        let mut edited = workspace;
+        let id = edited.sources.files().next().unwrap().0;
+        edited.set_texts(vec![(id, runbook.replace("take x", "take"))], &LoadOptions::default());
+        let syntax: Vec<_> = check(&edited).into_iter().filter(|d| d.code.code == "UP901").collect();
+        assert_eq!(syntax.len(), 1, "{syntax:?}");
+        assert!(!edited.units[0].text.contains('`'), "{:?}", &*edited.units[0].text);
     }
 
     #[test]
