@@ -101,8 +101,8 @@ pub fn run_cached(workspace: &Workspace, settings: &Settings, cache: &mut Cache)
     cache.recorder.start();
     let changed_databases: Option<FxHashSet<DatabaseId>> =
         changes.as_ref().map(|c| c.parts.iter().map(|(database, _)| database.clone()).collect());
-    let touched = match changes {
-        Some(changes) => cache.recorder.touched(&changes),
+    let touched = match &changes {
+        Some(changes) => cache.recorder.touched(changes),
         None => {
             cache.resolved = resolve::Kept::default();
             cache.typed = typecheck::Kept::default();
@@ -113,7 +113,11 @@ pub fn run_cached(workspace: &Workspace, settings: &Settings, cache: &mut Cache)
     recomputed.extend(typecheck::check_kept(workspace, &mut cache.typed, Some(&touched), &mut cache.recorder));
     cache.version = Some((id, revision));
     let outputs = Cow::Borrowed(&cache.typed.outputs);
-    let changed = changed_databases.as_ref().map(|databases| rules::Changed { databases, policies: &recomputed });
+    let changed = changes.as_ref().zip(changed_databases.as_ref()).map(|(changes, databases)| rules::Changed {
+        parts: &changes.parts,
+        databases,
+        policies: &recomputed,
+    });
     let kept = Some((&mut cache.found, changed));
     finish(workspace, settings, &cache.resolved.resolution, outputs, kept)
 }

@@ -559,6 +559,7 @@ mod tests {
             ".create table T (a:string)\n.create-or-alter function H() { F() }",
             ".create table T (a:string)\n.create-or-alter function H() { T | project a }",
             ".create table T (a:string, a:long)\n.create table X (b:long)",
+            ".create table T (a:string)\n\n\n.create table X (b:long)",
             "#connect cluster('c').database('Other')\n.create table T (a:string)\n.alter table T policy restricted_view_access true",
             "#connect cluster('c').database('Other')\n.create table T (a:string)\n.alter table T policy row_level_security enable \"T | take 1\"",
             "#connect cluster('c').database('Other')\n.create table T (a:string)\n.alter table T policy row_level_security disable \"T | take 1\"",
@@ -619,6 +620,29 @@ mod tests {
                 proptest::prop_assert_eq!(checked(&kept), checked(&crate::check::run(&fresh, &settings)));
             }
         }
+    }
+
+    /// A kept finding that names where else the project defines what a policy reads is found
+    /// again when that definition moves, though nothing the policy reads changed.
+    #[test]
+    fn a_kept_unresolved_read_names_the_moved_definition_elsewhere() {
+        let options = LoadOptions::default();
+        let settings = Settings::default();
+        let functions = "#connect cluster('c').database('Sales')\n.create function G() { X }";
+        let policy = ".alter table A policy update @'[{\"Source\": \"S\", \"Query\": \"G()\"}]'";
+        let reference =
+            |gap: &str| format!("#connect cluster('c').database('Reference')\n{gap}.create table X (b:long)");
+        let files = |gap: &str| {
+            let reference = reference(gap);
+            from_texts(&[("sales/f.kql", functions), ("sales/p.kql", policy), ("z.kql", &reference)], &options)
+        };
+        let mut workspace = files("");
+        let mut cache = crate::check::Cache::default();
+        let before = crate::check::run_cached(&workspace, &settings, &mut cache);
+        assert!(before.diagnostics.iter().any(|d| d.code.code == "UP007" && d.labels.len() > 1), "{before:#?}");
+        workspace.set_texts(vec![(FileId(2), reference("\n\n"))], &options);
+        let kept = crate::check::run_cached(&workspace, &settings, &mut cache);
+        assert_eq!(checked(&kept), checked(&crate::check::run(&files("\n\n"), &settings)));
     }
 
     #[test]

@@ -36,7 +36,7 @@ impl Rule for IdentityNotAllowed {
         if view.is_disabled() {
             return;
         }
-        let matching: Vec<_> = context.identity_entries(view).filter(|e| view.identity.matches(e)).collect();
+        let matching: Vec<_> = view.identity_entries().filter(|e| view.identity.matches(e)).collect();
         if matching.iter().any(|e| e.allows("AutomatedFlows")) {
             return;
         }

@@ -41,7 +41,7 @@ mod wildcard_source_without_skipvalidation;
 mod zero_retention_non_transactional;
 
 use crate::diagnostic::{Code, CodeInfo, Diagnostic, Label, Severity, Subject};
-use crate::model::changes::DatabaseId;
+use crate::model::changes::{DatabaseId, Part};
 use crate::model::{Cluster, Database, IdentityEntry, Location, Retention, UpdatePolicyEntry, same_database};
 use crate::resolve::{Access, AccessKind, Effect, Resolution, Step};
 use crate::script::command::{Principal, PrincipalKind, property};
@@ -123,6 +123,12 @@ pub trait Rule: Sync {
     /// database and cluster, what it reads and runs (and the databases of what it reads), its
     /// output, and the settings: a check keeping results keeps them while none of these changed.
     fn check_policy(&self, _context: &Context<'_>, _view: &PolicyView<'_>, _out: &mut Vec<Diagnostic>) {}
+
+    /// For a rule whose findings about an entry also look at more than [`Rule::check_policy`]
+    /// says: false when `changes` reach what they look at (then they are found again).
+    fn keeps_policy(&self, _changes: &FxHashSet<(DatabaseId, Part)>, _view: &PolicyView<'_>) -> bool {
+        true
+    }
 }
 
 /// Every rule, in code order.
@@ -660,6 +666,8 @@ pub struct Context<'a> {
     pub policies: Vec<PolicyView<'a>>,
     /// The output schema of every policy entry's `Query`.
     pub outputs: std::borrow::Cow<'a, typecheck::Outputs>,
+    /// UP007's index of every definition by name, made once per check when a finding needs it.
+    pub(crate) definitions: std::cell::OnceCell<unresolved_reference::Definitions<'a>>,
     /// Where each entry of `policies` is written, sorted by file and start: the file, the
     /// span, the index in `policies` and the index of the entry in its table's policy (so that
     /// finding the subject of a diagnostic is a binary search, not a scan: thousands of entries
@@ -693,7 +701,8 @@ impl<'a> Context<'a> {
             }
         }
         entry_places.sort_by_key(|&(file, span, view, _)| (file, span.start, span.end, view));
-        Context { workspace, settings, resolution, policies, outputs, entry_places }
+        let definitions = std::cell::OnceCell::new();
+        Context { workspace, settings, resolution, policies, outputs, definitions, entry_places }
     }
 
     /// The update policy entry whose text holds `label`, as a diagnostic's subject.
@@ -836,6 +845,7 @@ pub struct Kept {
 /// resolution or typing was computed again.
 #[derive(Clone, Copy, Debug)]
 pub struct Changed<'s> {
+    pub parts: &'s FxHashSet<(DatabaseId, Part)>,
     pub databases: &'s FxHashSet<DatabaseId>,
     pub policies: &'s FxHashSet<UnitId>,
 }
@@ -912,7 +922,9 @@ pub fn run_kept(
             for (view, &unchanged) in context.policies.iter().zip(&keeps) {
                 let start = diagnostics.len();
                 match (&mut kept, view.unit) {
-                    (Some((kept, _)), Some(unit)) => {
+                    (Some((kept, changed)), Some(unit)) => {
+                        let unchanged =
+                            unchanged && changed.is_some_and(|changed| rule.keeps_policy(changed.parts, view));
                         if let Some(found) = kept.policy_findings.get(&(index, unit)).filter(|_| unchanged) {
                             diagnostics.extend(found.iter().cloned());
                             continue;

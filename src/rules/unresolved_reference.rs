@@ -5,6 +5,7 @@ use super::{Context, PolicyView, Rule, RuleMeta, chain_labels, sources};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::model::changes::{DatabaseId, Part};
 use crate::model::{Cluster, Database, Location, Model, push_first, same_database};
 use crate::resolve::{Access, AccessKind, Unresolved, known_tables};
 
@@ -27,32 +28,42 @@ impl Rule for UnresolvedReference {
         &META
     }
 
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        // Made when a first finding needs it (most checks have none).
-        let definitions = std::cell::OnceCell::new();
-        for view in &context.policies {
-            if view.is_disabled() {
+    fn per_policy(&self) -> bool {
+        true
+    }
+
+    /// A finding also names where else the project defines the name read (any database): it
+    /// is kept only while no database's name, known tables or entity of that name changed.
+    fn keeps_policy(&self, changes: &FxHashSet<(DatabaseId, Part)>, view: &PolicyView<'_>) -> bool {
+        !changes.iter().any(|(_, part)| match part {
+            Part::Database | Part::KnownTables => true,
+            Part::Entity(name) => view.reads.iter().any(|a| a.unresolved.is_some() && a.name == *name),
+        })
+    }
+
+    fn check_policy(&self, context: &Context<'_>, view: &PolicyView<'_>, out: &mut Vec<Diagnostic>) {
+        if view.is_disabled() {
+            return;
+        }
+        // One diagnostic per missing thing of a policy, at its first place.
+        let mut seen: FxHashSet<(Option<String>, String, &str)> = FxHashSet::default();
+        for access in view.reads {
+            let Some(unresolved) = access.unresolved else { continue };
+            // Another cluster is never allowed: UP101 reports it as an error.
+            if view.is_other_cluster(access.cluster.as_deref()) {
                 continue;
             }
-            // One diagnostic per missing thing of a policy, at its first place.
-            let mut seen: FxHashSet<(Option<String>, String, &str)> = FxHashSet::default();
-            for access in view.reads {
-                let Some(unresolved) = access.unresolved else { continue };
-                // Another cluster is never allowed: UP101 reports it as an error.
-                if view.is_other_cluster(access.cluster.as_deref()) {
-                    continue;
-                }
-                let key = (
-                    access.cluster.as_ref().map(|c| c.to_lowercase()),
-                    access.database.to_lowercase(),
-                    access.name.as_str(),
-                );
-                if !seen.insert(key) {
-                    continue;
-                }
-                let definitions = definitions.get_or_init(|| definitions_of(&context.workspace.model));
-                out.push(diagnostic(context, definitions, view, access, unresolved));
+            let key = (
+                access.cluster.as_ref().map(|c| c.to_lowercase()),
+                access.database.to_lowercase(),
+                access.name.as_str(),
+            );
+            if !seen.insert(key) {
+                continue;
             }
+            // Made when a first finding needs it (most checks have none), once per check.
+            let definitions = context.definitions.get_or_init(|| definitions_of(&context.workspace.model));
+            out.push(diagnostic(context, definitions, view, access, unresolved));
         }
     }
 }
@@ -192,11 +203,11 @@ fn diagnostic(
 }
 
 /// What the project defines, by name: `(cluster, database, location if known, kind)`.
-type Definitions<'a> = FxHashMap<&'a str, Vec<(&'a Cluster, &'a Database, Option<Location>, Kind)>>;
+pub(crate) type Definitions<'a> = FxHashMap<&'a str, Vec<(&'a Cluster, &'a Database, Option<Location>, Kind)>>;
 
 /// What a name is defined as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Table,
     Function,
     MaterializedView,
