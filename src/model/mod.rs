@@ -72,7 +72,7 @@ pub struct Cluster {
 pub struct Database {
     /// The name as first written.
     pub name: String,
-    pub tables: BTreeMap<String, Table>,
+    pub tables: BTreeMap<String, Box<Table>>,
     pub functions: BTreeMap<String, Function>,
     pub materialized_views: BTreeMap<String, MaterializedView>,
     pub external_tables: BTreeMap<String, ExternalTable>,
