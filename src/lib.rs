@@ -101,7 +101,8 @@
 //!   in a stable order; a finding in a file mapped to no database says how to map it; and how
 //!   many policies were fully checked ([`check::PolicyCounts`]). [`check::run_cached`] keeps
 //!   each policy's resolution and typing with what they looked up in the model (database
-//!   parts), and the rules' per-database findings ([`rules::Rule::check_database`]), in a
+//!   parts), and the rules' findings per database and per policy entry
+//!   ([`rules::Rule::check_database`], [`rules::Rule::check_policy`]), in a
 //!   [`check::Cache`]; the next check of the same workspace computes again only what an edit's
 //!   [`model::changes::Changes`] reach, and gives what a fresh check gives (results cut short
 //!   by a cycle, the depth limit or `$source_table` are memoised for one policy only).

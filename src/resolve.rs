@@ -171,6 +171,7 @@ pub struct Kept {
 /// `touched` (all of them when `touched` is `None`), keeping the others as they were; the
 /// result is what [`resolve`] gives. A unit's resolution does not depend on what was resolved
 /// before it (calls cut short by a cycle are kept for that unit only), so keeping some is exact.
+/// Returns the policies' units resolved again.
 pub fn resolve_kept(
     workspace: &Workspace,
     kept: &mut Kept,

@@ -103,7 +103,8 @@ pub struct Kept {
 /// Types again, into `kept`, the entries that are new or looked up something in `touched` (all
 /// when `None`), keeping the others; the result is what [`check`] gives. An entry's typing does
 /// not depend on the entries typed before it (what a cycle, the depth limit or `$source_table`
-/// shaped is kept for that entry only), so keeping some is exact.
+/// shaped is kept for that entry only), so keeping some is exact. Returns the units typed
+/// again.
 pub fn check_kept(
     workspace: &Workspace,
     kept: &mut Kept,
