@@ -626,7 +626,7 @@ impl<'a> Resolver<'a> {
                 let table_first = read.table_call && (self.table_exists(db, name) || is_function_named(unit, db, name));
                 if let Some(definition) = function.filter(|d| !table_first && callable(d.unit, with_arguments)) {
                     prefix.push(Step { location: here, calls: Some(name.to_string()) });
-                    out.push(Outcome::Call { prefix, unit: definition.unit, arguments: read.arguments.clone() });
+                    out.push(Outcome::Call { prefix, unit: definition.unit, arguments: read.arguments.to_vec() });
                     return;
                 }
                 let access = match entity.kind {

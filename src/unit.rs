@@ -578,6 +578,8 @@ mod tests {
         // One analysis per distinct text: lists as boxed slices.
         let analyzed = size_of::<AnalyzedQuery>();
         assert!(analyzed <= 112, "AnalyzedQuery: {analyzed} bytes");
+        let read = size_of::<crate::kql::references::Read>();
+        assert!(read <= 128, "Read: {read} bytes");
         let command = size_of::<crate::script::Command>();
         assert!(command <= 176, "script Command: {command} bytes (box large payloads)");
     }

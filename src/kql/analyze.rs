@@ -44,6 +44,11 @@ pub struct Analysis {
     pub dynamic_references: Box<[Span]>,
 }
 
+/// Puts the let-function call `call` in front of the calls that lead to a read.
+fn prepend(via: &mut Box<[Span]>, call: Span) {
+    *via = std::iter::once(call).chain(via.iter().copied()).collect();
+}
+
 /// An [`Analysis`] while the walk collects it.
 #[derive(Debug, Default)]
 struct Collected {
@@ -248,7 +253,8 @@ impl<'a> Analyzer<'a> {
             self.out.references.push(Reference { entity: entity.clone(), span });
         }
         if self.record_reads {
-            self.out.reads.push(Read { entity, span, via: Vec::new(), arguments, table_call: false });
+            let arguments = arguments.into_boxed_slice();
+            self.out.reads.push(Read { entity, span, via: Box::default(), arguments, table_call: false });
         }
     }
 
@@ -430,7 +436,7 @@ impl<'a> Analyzer<'a> {
             external_data: self.out.external_data[marks.2..].to_vec(),
         };
         for read in &mut self.out.reads[marks.0..] {
-            read.via.insert(0, call);
+            prepend(&mut read.via, call);
         }
         for plugin in &mut self.out.plugins[marks.1..] {
             plugin.via.insert(0, call);
@@ -440,7 +446,7 @@ impl<'a> Analyzer<'a> {
 
     fn replay(&mut self, effects: Effects, call: Span) {
         for mut read in effects.reads {
-            read.via.insert(0, call);
+            prepend(&mut read.via, call);
             self.out.reads.push(read);
         }
         for mut plugin in effects.plugins {

@@ -55,10 +55,11 @@ pub struct Reference {
 pub struct Read {
     pub entity: Entity,
     pub span: Span,
-    pub via: Vec<Span>,
+    /// Boxed slices: a read is kept per analysis for the whole run, and most have neither.
+    pub via: Box<[Span]>,
     /// For a stored function: the constant value of each argument where known, so its body can
     /// be analysed for this call. Empty for other kinds.
-    pub arguments: Vec<Option<String>>,
+    pub arguments: Box<[Option<String>]>,
     /// Named by `table('X')`, which reads the table `X` when the database has one, and a
     /// stored function `X` only when it has no such table (a bare `X` prefers the function).
     pub table_call: bool,

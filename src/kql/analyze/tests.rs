@@ -147,7 +147,7 @@ fn stored_function_calls() {
     assert_eq!(reads("T | extend x = ago(1d), y = strlen(a)"), ["table T"]);
     assert_eq!(reads("T | invoke F()"), ["function F", "table T"]);
     let analysis = run("F('a', 1, x)");
-    assert_eq!(analysis.reads[0].arguments, [Some("a".to_string()), None, None]);
+    assert_eq!(*analysis.reads[0].arguments, [Some("a".to_string()), None, None]);
     assert_eq!(reads("Foo(Bar)"), ["function Foo"]);
 }
 
