@@ -185,6 +185,98 @@ impl Names {
     }
 }
 
+/// How many times the files state each name, per spelling (databases by `#connect`s, commands
+/// and queries; clusters by `#connect`s): tells cheaply whether one file's new names can change
+/// what the project names ([`Names`]), which otherwise means going over every file again.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NameCounts {
+    /// Lower-case name -> spelling -> how many times stated.
+    databases: FxHashMap<String, FxHashMap<String, usize>>,
+    clusters: FxHashMap<String, FxHashMap<String, usize>>,
+}
+
+impl NameCounts {
+    /// The counts of the names stated by every file.
+    pub fn of(stated: &[Stated]) -> NameCounts {
+        let mut counts = NameCounts::default();
+        for s in stated {
+            counts.count(s, true);
+        }
+        counts
+    }
+
+    fn count(&mut self, stated: &Stated, add: bool) {
+        fn bump(map: &mut FxHashMap<String, FxHashMap<String, usize>>, name: &str, add: bool) {
+            let key = name.to_lowercase();
+            if add {
+                *map.entry(key).or_default().entry(name.to_string()).or_default() += 1;
+                return;
+            }
+            let Some(spellings) = map.get_mut(&key) else { return };
+            if let Some(count) = spellings.get_mut(name) {
+                *count -= 1;
+                if *count == 0 {
+                    spellings.remove(name);
+                }
+            }
+            if spellings.is_empty() {
+                map.remove(&key);
+            }
+        }
+        for name in stated.databases.iter().chain(&stated.referenced) {
+            // As `Names::of`: patterns and empty names are not names of databases.
+            if !name.is_empty() && !name.contains('*') {
+                bump(&mut self.databases, name, add);
+            }
+        }
+        for name in &stated.clusters {
+            bump(&mut self.clusters, name, add);
+        }
+    }
+
+    /// Counts `new` in place of `old` (what one file states, before and after an edit). Returns
+    /// `false` only when what the project names ([`Names`]) cannot have changed: every name
+    /// `old` or `new` states is stated by the files before and after, each time in one spelling
+    /// alone, the same. (Names not in `old` or `new` keep their counts; the configuration's
+    /// names come after every file's, so they decide nothing a file states.)
+    pub fn replace(&mut self, old: &Stated, new: &Stated) -> bool {
+        fn only_spelling(map: &FxHashMap<String, FxHashMap<String, usize>>, key: &str) -> Option<String> {
+            let spellings = map.get(key)?;
+            (spellings.len() == 1).then(|| spellings.keys().next().cloned()).flatten()
+        }
+        let keys = |s: &Stated| -> (Vec<String>, Vec<String>) {
+            let databases = s
+                .databases
+                .iter()
+                .chain(&s.referenced)
+                .filter(|n| !n.is_empty() && !n.contains('*'))
+                .map(|n| n.to_lowercase())
+                .collect();
+            (databases, s.clusters.iter().map(|n| n.to_lowercase()).collect())
+        };
+        let (mut databases, mut clusters) = keys(old);
+        let (new_databases, new_clusters) = keys(new);
+        databases.extend(new_databases);
+        clusters.extend(new_clusters);
+        databases.sort_unstable();
+        databases.dedup();
+        clusters.sort_unstable();
+        clusters.dedup();
+        let before: Vec<_> = databases
+            .iter()
+            .map(|k| only_spelling(&self.databases, k))
+            .chain(clusters.iter().map(|k| only_spelling(&self.clusters, k)))
+            .collect();
+        self.count(old, false);
+        self.count(new, true);
+        let after = databases
+            .iter()
+            .map(|k| only_spelling(&self.databases, k))
+            .chain(clusters.iter().map(|k| only_spelling(&self.clusters, k)));
+        !before.into_iter().zip(after).all(|(before, after)| before.is_some() && before == after)
+    }
+}
+
 /// The context each file starts in, in the order of `scripts`; `units` are the units of the
 /// scripts (any order).
 pub fn assign(
@@ -270,6 +362,56 @@ mod tests {
 
     fn options() -> ContextOptions {
         ContextOptions { root: PathBuf::from("/repo"), ..ContextOptions::default() }
+    }
+
+    /// The counts of names say "unchanged" only when what the project names is unchanged, for
+    /// every edit of one file among others, with spellings that differ in case, patterns,
+    /// clusters and configured names.
+    #[test]
+    fn name_counts_never_miss_a_change_of_the_project_names() {
+        let s = |databases: &[&str], referenced: &[&str], clusters: &[&str]| Stated {
+            databases: databases.iter().map(|d| d.to_string()).collect(),
+            referenced: referenced.iter().map(|d| d.to_string()).collect(),
+            clusters: clusters.iter().map(|d| d.to_string()).collect(),
+        };
+        let variants = [
+            s(&[], &[], &[]),
+            s(&["Db"], &[], &["c1"]),
+            s(&["db"], &[], &[]),
+            s(&[], &["Db"], &[]),
+            s(&[], &["DB", "Other"], &["C1"]),
+            s(&["Other"], &["Db*"], &["c2"]),
+            s(&["Db", "Db"], &[""], &["c1"]),
+        ];
+        let mut configured = options();
+        configured.default_database = Some("Other".into());
+        configured.default_cluster = Some("c1".into());
+        let mut kept = 0;
+        for options in [options(), configured] {
+            for a in &variants {
+                for b in &variants {
+                    for old in &variants {
+                        for new in &variants {
+                            let before = vec![a.clone(), old.clone(), b.clone()];
+                            let after = vec![a.clone(), new.clone(), b.clone()];
+                            let mut counts = NameCounts::of(&before);
+                            let may_change = counts.replace(old, new);
+                            assert_eq!(counts, NameCounts::of(&after));
+                            if !may_change {
+                                kept += 1;
+                                assert_eq!(
+                                    Names::of(&before, &options),
+                                    Names::of(&after, &options),
+                                    "{old:?} -> {new:?}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // The counts do spare recomputing the names for many edits.
+        assert!(kept > 100, "{kept}");
     }
 
     #[test]

@@ -71,7 +71,8 @@
 //! * [`workspace`]: the loading stages together (discover, load, scripts, units, contexts,
 //!   model). After a change of some files' text ([`workspace::Workspace::set_texts`]) only those
 //!   files are parsed and their units made again; contexts are decided again only when what the
-//!   project names changed, else only the changed files'. When one file changed and keeps its
+//!   project names changed, else only the changed files' (counts of the names each spelling is
+//!   stated, [`context::NameCounts`], tell most edits apart without going over every file). When one file changed and keeps its
 //!   number of units (and contexts and clusters' identity policies are as they were), only the
 //!   databases it touched or touches are built again, from every file that touches them
 //!   ([`model::build::rebuild`]), and what changed is kept per database part

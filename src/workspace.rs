@@ -59,6 +59,8 @@ pub struct Workspace {
     /// The names each script states, in the order of `scripts`, and what they add up to.
     stated: Vec<context::Stated>,
     names: context::Names,
+    /// How many times the scripts state each name: whether an edit can change `names`.
+    name_counts: context::NameCounts,
     /// What each script touches in the model, in the order of `scripts`.
     touched: Vec<model::build::Touched>,
     /// Which workspace this is (unique in the process) and how many times its texts were set:
@@ -109,7 +111,8 @@ impl Workspace {
     /// KQL only the texts that changed; the other files' units are kept as they are. Contexts
     /// and the model are rebuilt from the scripts and units.
     pub fn set_texts(&mut self, changes: Vec<(FileId, String)>, options: &LoadOptions) {
-        // Whether what some file names changed: then what the project names may have changed.
+        // Whether what the project names may have changed (some file's names did, and the
+        // counts of names cannot tell that the project's are the same).
         let mut stated_changed = false;
         let mut changed = Vec::new();
         // Units numbered as before: the model can be built again only where the edit reaches.
@@ -149,7 +152,9 @@ impl Workspace {
                 *later = later.start - range.end + end..later.end - range.end + end;
             }
             let stated = context::stated(&self.scripts[index].1, &self.units[range.start..end]);
-            stated_changed |= stated != self.stated[index];
+            if stated != self.stated[index] {
+                stated_changed |= self.name_counts.replace(&self.stated[index], &stated);
+            }
             self.stated[index] = stated;
             changed.push(id);
         }
@@ -246,6 +251,7 @@ impl Workspace {
             self.unit_ranges.push(start..self.units.len());
         }
         self.units.shrink_to_fit();
+        self.name_counts = context::NameCounts::of(&self.stated);
         self.assign_contexts(options);
         self.build_model(options);
     }
