@@ -554,6 +554,9 @@ mod tests {
             ".alter table A policy update @'[{\"Source\": \"S\", \"Query\": \"F()\"}, {\"Source\": \"S\", \"Query\": \"H()\"}]'",
             ".alter table A policy update @'[{\"Source\": \"S\", \"Query\": \"F()\", \"IsTransactional\": \"true\"}]'",
             ".alter table A policy update @'[{\"Source\": \"S\", \"Query\": \"F()\"}]'\n.alter table A policy update @'[{\"Source\": \"X\", \"Query\": \"G()\"}]'",
+            // Update policy cycles (UP205): in this file alone, and with a policy of another file.
+            ".alter table S policy update @'[{\"Source\": \"A\", \"Query\": \"A | project x\"}]'\n.alter table A policy update @'[{\"Source\": \"S\", \"Query\": \"F()\"}]'",
+            ".alter table S policy update @'[{\"Source\": \"A\", \"Query\": \"A | project x\"}]'",
         ],
         &[
             ".create table T (a:string)\n.create table X (b:long)",

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{Context, PolicyView, Rule, RuleMeta, matches_wildcard, sources};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Database;
 
 pub struct UpdatePolicyCycle;
 
@@ -21,10 +22,15 @@ impl Rule for UpdatePolicyCycle {
         &META
     }
 
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        // The enabled entries of each database, as edges Source -> target.
-        let mut databases: BTreeMap<*const crate::model::Database, Vec<(&PolicyView<'_>, Vec<&str>)>> = BTreeMap::new();
-        for view in &context.policies {
+    // A cycle is within one database: its findings are kept while the database is unchanged.
+    fn per_database(&self) -> bool {
+        true
+    }
+
+    fn check_database(&self, context: &Context<'_>, database: &Database, out: &mut Vec<Diagnostic>) {
+        // The enabled entries of the database, as edges Source -> target.
+        let mut edges: Vec<(&PolicyView<'_>, Vec<&str>)> = Vec::new();
+        for view in context.policies.iter().filter(|view| std::ptr::eq(view.database, database)) {
             let Some((source, _)) = view.source() else { continue };
             if view.is_disabled() {
                 continue;
@@ -40,12 +46,10 @@ impl Rule for UpdatePolicyCycle {
             } else {
                 vec![source]
             };
-            databases.entry(std::ptr::from_ref(view.database)).or_default().push((view, sources));
+            edges.push((view, sources));
         }
-        for edges in databases.values() {
-            for cycle in cycles(edges) {
-                out.push(diagnostic(&cycle));
-            }
+        for cycle in cycles(&edges) {
+            out.push(diagnostic(&cycle));
         }
     }
 }
