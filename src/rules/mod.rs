@@ -41,6 +41,7 @@ mod wildcard_source_without_skipvalidation;
 mod zero_retention_non_transactional;
 
 use crate::diagnostic::{Code, CodeInfo, Diagnostic, Label, Severity, Subject};
+use crate::kql::types::TableType;
 use crate::model::changes::{DatabaseId, Part};
 use crate::model::{Cluster, Database, IdentityEntry, Location, Retention, UpdatePolicyEntry, same_database};
 use crate::resolve::{Access, AccessKind, Effect, Resolution, Step};
@@ -679,6 +680,13 @@ impl<'a> Context<'a> {
     pub fn new(workspace: &'a Workspace, resolution: &'a Resolution, settings: &'a Settings) -> Context<'a> {
         let outputs = std::borrow::Cow::Owned(typecheck::check(workspace));
         Context::with_outputs(workspace, resolution, settings, outputs)
+    }
+
+    /// The typed output of an enabled entry's query and its target table's schema, when both
+    /// are known (what the schema rules compare).
+    pub fn typed(&self, view: &PolicyView<'_>) -> Option<(&TableType, &TableType)> {
+        let unit = view.unit.filter(|_| !view.is_disabled())?;
+        Some((self.outputs.output(unit)?, self.outputs.target(unit)?))
     }
 
     /// [`Context::new`] with the entries' outputs typed already.

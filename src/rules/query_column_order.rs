@@ -27,13 +27,7 @@ impl Rule for QueryColumnOrder {
     }
 
     fn check_policy(&self, context: &Context<'_>, view: &PolicyView<'_>, out: &mut Vec<Diagnostic>) {
-        if view.is_disabled() {
-            return;
-        }
-        let Some(unit) = view.unit else { return };
-        let (Some(output), Some(target)) = (context.outputs.output(unit), context.outputs.target(unit)) else {
-            return;
-        };
+        let Some((output, target)) = context.typed(view) else { return };
         if typecheck::verdict(Some(output), Some(target)) != Verdict::Match {
             return;
         }

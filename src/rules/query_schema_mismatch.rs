@@ -119,14 +119,8 @@ impl Rule for QuerySchemaMismatch {
     }
 
     fn check_policy(&self, context: &Context<'_>, view: &PolicyView<'_>, out: &mut Vec<Diagnostic>) {
-        if view.is_disabled() {
-            return;
-        }
-        let Some(unit) = view.unit else { return };
+        let Some((output, target)) = context.typed(view) else { return };
         let Some(table) = view.database.tables.get(view.table) else { return };
-        let (Some(output), Some(target)) = (context.outputs.output(unit), context.outputs.target(unit)) else {
-            return;
-        };
         match typecheck::verdict(Some(output), Some(target)) {
             Verdict::CountMismatch => out.push(count_mismatch(context, view, table, output, target)),
             Verdict::TypeMismatch(i) => out.push(type_mismatch(context, view, table, output, target, i)),
