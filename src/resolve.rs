@@ -699,12 +699,17 @@ pub fn known_tables(database: &Database) -> FxHashSet<&str> {
 
 /// True when a database pattern (`*` matches any text, case-insensitively) matches `name`.
 pub fn matches_pattern(pattern: &str, name: &str) -> bool {
-    let (pattern, name) = (pattern.to_lowercase(), name.to_lowercase());
+    matches_wildcard(&pattern.to_lowercase(), &name.to_lowercase())
+}
+
+/// True when `name` matches the wildcard `pattern` (`*` matches any run of characters;
+/// case-sensitive, as table names compare).
+pub fn matches_wildcard(pattern: &str, name: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
     if parts.len() == 1 {
         return pattern == name;
     }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
     if !name.starts_with(first) || name.len() < first.len() + last.len() || !name.ends_with(last) {
         return false;
     }

@@ -30,6 +30,7 @@ mod row_level_security_without_identity;
 mod source_not_referenced;
 pub mod sources;
 mod string_boolean;
+pub use crate::resolve::matches_wildcard;
 pub use unknown_policy_property::intended_property;
 mod unknown_column;
 mod unknown_policy_property;
@@ -800,27 +801,6 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     rows[a.len() * width + b.len()]
-}
-
-/// True when the table name `name` matches the wildcard `pattern` (`*` matches any run of
-/// characters; names compare case-sensitively).
-pub fn matches_wildcard(pattern: &str, name: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == name;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !name.starts_with(first) || name.len() < first.len() + last.len() || !name.ends_with(last) {
-        return false;
-    }
-    let mut rest = &name[first.len()..name.len() - last.len()];
-    for part in &parts[1..parts.len() - 1] {
-        match rest.find(part) {
-            Some(at) => rest = &rest[at + part.len()..],
-            None => return false,
-        }
-    }
-    true
 }
 
 /// Runs every rule and returns their diagnostics.
