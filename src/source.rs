@@ -29,6 +29,25 @@ pub struct SourceFile {
     /// every such character before it. Columns count characters, and this turns a byte offset
     /// into a column in O(log n) even on a line megabytes long (empty for ASCII text).
     multibyte: Vec<(u32, u32)>,
+    /// How the file's bytes encode `text`, so offsets can be given in the file's own bytes.
+    encoding: Encoding,
+    /// In a UTF-16 file: the offset in `text` of every character outside the Basic
+    /// Multilingual Plane (two UTF-16 units), in order.
+    supplementary: Vec<u32>,
+}
+
+/// How a file's bytes encode its text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8 without a byte order mark (also the text of an editor's buffer).
+    #[default]
+    Utf8,
+    /// UTF-8 after a three-byte byte order mark.
+    Utf8Bom,
+    /// UTF-16 little-endian after its byte order mark.
+    Utf16Le,
+    /// UTF-16 big-endian after its byte order mark.
+    Utf16Be,
 }
 
 /// A line and column, both 1-based; the column counts characters.
@@ -36,6 +55,8 @@ pub struct SourceFile {
 pub struct Position {
     pub line: usize,
     pub column: usize,
+    /// The byte offset in the file as stored (past a byte order mark; two bytes per UTF-16 unit
+    /// in a UTF-16 file).
     pub offset: usize,
 }
 
@@ -50,7 +71,39 @@ impl SourceFile {
                 multibyte.push((offset as u32, extra));
             }
         }
-        SourceFile { path, display, text: Arc::from(text), line_starts, multibyte }
+        SourceFile {
+            path,
+            display,
+            text: Arc::from(text),
+            line_starts,
+            multibyte,
+            encoding: Encoding::Utf8,
+            supplementary: Vec::new(),
+        }
+    }
+
+    /// The file as read from bytes in `encoding` (offsets in output count those bytes).
+    pub fn with_encoding(mut self, encoding: Encoding) -> SourceFile {
+        if matches!(encoding, Encoding::Utf16Le | Encoding::Utf16Be) {
+            self.supplementary =
+                self.text.char_indices().filter(|(_, c)| c.len_utf16() == 2).map(|(at, _)| at as u32).collect();
+        }
+        self.encoding = encoding;
+        self
+    }
+
+    /// The offset in the file's bytes of byte `offset` of its decoded text: past a byte order
+    /// mark, and in a UTF-16 file two bytes per UTF-16 unit.
+    fn file_offset(&self, offset: usize) -> usize {
+        match self.encoding {
+            Encoding::Utf8 => offset,
+            Encoding::Utf8Bom => 3 + offset,
+            Encoding::Utf16Le | Encoding::Utf16Be => {
+                let characters = offset - self.extra_bytes_before(offset);
+                let pairs = self.supplementary.partition_point(|&at| (at as usize) < offset);
+                2 + 2 * (characters + pairs)
+            }
+        }
     }
 
     /// The extra bytes (beyond one per character) of the characters that start before `offset`.
@@ -81,7 +134,7 @@ impl SourceFile {
         let line = self.line_index(offset);
         let start = self.line_starts[line] as usize;
         let characters = (offset - start) - (self.extra_bytes_before(offset) - self.extra_bytes_before(start));
-        Position { line: line + 1, column: characters + 1, offset }
+        Position { line: line + 1, column: characters + 1, offset: self.file_offset(offset) }
     }
 }
 
@@ -190,11 +243,11 @@ pub fn load(paths: &[PathBuf], cwd: &Path, max_size: u64, sources: &mut SourceMa
 /// why it could not be read.
 pub fn read(path: &Path, cwd: &Path, max_size: u64) -> (SourceFile, Option<String>) {
     let display = display_path(path, cwd);
-    let (text, problem) = match read_text(path, max_size) {
-        Ok(text) => (text, None),
-        Err(problem) => (String::new(), Some(problem)),
+    let (text, encoding, problem) = match read_text(path, max_size) {
+        Ok((text, encoding)) => (text, encoding, None),
+        Err(problem) => (String::new(), Encoding::Utf8, Some(problem)),
     };
-    (SourceFile::new(path.to_path_buf(), display, text), problem)
+    (SourceFile::new(path.to_path_buf(), display, text).with_encoding(encoding), problem)
 }
 
 /// The `UP902` diagnostic of file `id`, which could not be read for `message`.
@@ -221,7 +274,7 @@ pub fn add_unread(
     (id, Diagnostic::new(UNREADABLE_FILE, severity, message, Label::new(id, Span::empty(0), label)))
 }
 
-fn read_text(path: &Path, max_size: u64) -> Result<String, String> {
+fn read_text(path: &Path, max_size: u64) -> Result<(String, Encoding), String> {
     let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read the file: {e}"))?;
     // Opening a FIFO waits for a writer, and a device may never end: only files are opened.
     if !metadata.is_file() {
@@ -235,15 +288,17 @@ fn read_text(path: &Path, max_size: u64) -> Result<String, String> {
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read the file: {e}"))?;
     if let Some(text) = decode_utf16(&bytes) {
-        return text;
+        let encoding = if bytes[0] == 0xFF { Encoding::Utf16Le } else { Encoding::Utf16Be };
+        return text.map(|text| (text, encoding));
     }
     let mut text = String::from_utf8(bytes).map_err(|e| {
         format!("the file is not valid UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to())
     })?;
     if text.starts_with('\u{FEFF}') {
         text.drain(..3);
+        return Ok((text, Encoding::Utf8Bom));
     }
-    Ok(text)
+    Ok((text, Encoding::Utf8))
 }
 
 /// What a file that is not a regular file is, in words.
@@ -366,6 +421,36 @@ mod tests {
         let (ids, problems) = load(&[dir.join("export.csl")], &dir, 1000, &mut sources);
         assert!(problems.is_empty());
         assert_eq!(&*sources.get(ids[0]).text, text);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Offsets in output count the file's own bytes: past a byte order mark, and two bytes per
+    /// UTF-16 unit (four for a character outside the Basic Multilingual Plane).
+    #[test]
+    fn offsets_count_the_bytes_of_the_file_as_stored() {
+        let text = "a\u{1F600}ü\nT";
+        let t = text.find('T').unwrap();
+        let dir = std::env::temp_dir().join(format!("uplint-offsets-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let utf16_be: Vec<u8> =
+            [0xFE, 0xFF].into_iter().chain(text.encode_utf16().flat_map(u16::to_be_bytes)).collect();
+        let bom: Vec<u8> = [0xEF, 0xBB, 0xBF].into_iter().chain(text.bytes()).collect();
+        // Each file, and the offset of its text's first character.
+        let cases: [(&str, &[u8], usize); 4] =
+            [("plain.kql", text.as_bytes(), 0), ("bom.kql", &bom, 3), ("le.kql", &utf16, 2), ("be.kql", &utf16_be, 2)];
+        for (name, bytes, first) in cases {
+            std::fs::write(dir.join(name), bytes).unwrap();
+            let (file, problem) = read(&dir.join(name), &dir, 1000);
+            assert_eq!(problem, None);
+            let position = file.position(t);
+            assert_eq!((position.line, position.column), (2, 1), "{name}");
+            // The byte at that offset in the file is the `T` (its low byte in UTF-16 LE).
+            let at = position.offset;
+            let byte = if name == "be.kql" { bytes[at + 1] } else { bytes[at] };
+            assert_eq!(byte, b'T', "{name}: offset {at}");
+            assert_eq!(file.position(0).offset, first, "{name}");
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
