@@ -654,6 +654,42 @@ mod tests {
         assert_eq!(checked(&kept), checked(&crate::check::run(&files("\n\n"), &settings)));
     }
 
+    /// A kept finding that suggests another table of the policy's database for its Source
+    /// is found again when that table moves, though nothing the policy reads or names changed
+    /// (an edit elsewhere in its database keeps the entry's other findings).
+    #[test]
+    fn a_kept_source_suggestion_names_the_moved_table() {
+        let options = LoadOptions::default();
+        let settings = Settings::default();
+        let policy = "#connect cluster('c').database('Sales')\n.create table S (x:long)\n.create table A (x:long)\n\
+                      .alter table A policy update @'[{\"Source\": \"Evnts\", \"Query\": \"S | project x\"}]'";
+        // A table created, one filled, one created and dropped (known to exist, not a table).
+        let made = [
+            ".create table Events (x:long)",
+            ".set-or-append Events <| print x = 1",
+            ".create table Events (x:long)\n.drop table Events",
+        ];
+        for made in made {
+            let tables = |gap: &str| format!("#connect cluster('c').database('Sales')\n{gap}{made}");
+            let files = |gap: &str| {
+                let tables = tables(gap);
+                from_texts(&[("sales/p.kql", policy), ("sales/t.kql", &tables)], &options)
+            };
+            let mut workspace = files("");
+            let mut cache = crate::check::Cache::default();
+            let before = crate::check::run_cached(&workspace, &settings, &mut cache);
+            let suggests = |checked: &crate::check::Checked| {
+                let in_tables = |d: &Diagnostic| d.labels.iter().any(|l| l.file == FileId(1));
+                checked.diagnostics.iter().any(|d| d.code.code == "UP203" && in_tables(d))
+            };
+            assert!(suggests(&before), "{made}: {before:#?}");
+            workspace.set_texts(vec![(FileId(1), tables("\n\n"))], &options);
+            let kept = crate::check::run_cached(&workspace, &settings, &mut cache);
+            assert!(suggests(&kept), "{made}: {kept:#?}");
+            assert_eq!(checked(&kept), checked(&crate::check::run(&files("\n\n"), &settings)), "{made}");
+        }
+    }
+
     #[test]
     fn buffers_win_over_disk() {
         let dir = std::env::temp_dir().join(format!("uplint-load-files-{}", std::process::id()));

@@ -5,7 +5,8 @@
 //! A part is a database as a whole (that it exists, its name as written, its identity policy,
 //! roles and retention), the set of table names it is known to have
 //! ([`Database::known_table_names`]), or one entity by name (a table, function, materialized
-//! view or external table of that name, with every unit it holds).
+//! view or external table of that name, with every unit it holds, and where a command shows
+//! that a table of that name exists).
 
 use std::ops::Range;
 use std::rc::Rc;
@@ -22,7 +23,8 @@ pub enum Part {
     Database,
     /// Which table names it is known to have.
     KnownTables,
-    /// The table, function, materialized view and external table of this name.
+    /// The table, function, materialized view and external table of this name (and where a
+    /// command shows that a table of this name exists).
     Entity(String),
 }
 
@@ -187,7 +189,9 @@ pub fn diff_database(
         .chain(old.materialized_views.keys())
         .chain(new.materialized_views.keys())
         .chain(old.external_tables.keys())
-        .chain(new.external_tables.keys());
+        .chain(new.external_tables.keys())
+        .chain(old.known_tables.keys())
+        .chain(new.known_tables.keys());
     let mut done: FxHashSet<&str> = FxHashSet::default();
     for name in names {
         if !done.insert(name) {
@@ -200,6 +204,7 @@ pub fn diff_database(
             || of != nf
             || ov != nv
             || old.external_tables.get(name) != new.external_tables.get(name)
+            || old.known_tables.get(name) != new.known_tables.get(name)
             || [ot, nt].into_iter().flatten().any(|t| table_units(t).any(holds))
             || [of, nf].into_iter().flatten().any(|f| f.definitions.iter().any(|d| holds(d.unit)))
             || [ov, nv].into_iter().flatten().any(|v| view_units(v).any(holds));

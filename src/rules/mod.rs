@@ -122,8 +122,10 @@ pub trait Rule: Sync {
     }
 
     /// The findings about the entry of `view` that depend only on the entry, its table, its
-    /// database and cluster, what it reads and runs (and the databases of what it reads), its
-    /// output, and the settings: a check keeping results keeps them while none of these changed.
+    /// cluster, its database as a whole (name, identity policy, roles, retention, known tables),
+    /// the tables its Source names, what it reads and runs (and the databases of what it reads),
+    /// its output, and the settings: a check keeping results keeps them while none of these
+    /// changed. A rule that looks at more of the database says so in [`Rule::keeps_policy`].
     fn check_policy(&self, _context: &Context<'_>, _view: &PolicyView<'_>, _out: &mut Vec<Diagnostic>) {}
 
     /// For a rule whose findings about an entry also look at more than [`Rule::check_policy`]
@@ -327,6 +329,11 @@ pub struct PolicyView<'a> {
 }
 
 impl<'a> PolicyView<'a> {
+    /// The database of the entry, as [`Changes`](crate::model::changes::Changes) name it.
+    pub fn database_id(&self) -> DatabaseId {
+        (self.cluster.name.as_deref().map(str::to_lowercase), crate::model::DatabaseKey::new(&self.database.name))
+    }
+
     /// The first read of each distinct `kind` entity (database compared case-insensitively),
     /// so a rule reports a table once however many places read it.
     pub fn distinct_reads(&self, kind: AccessKind) -> impl Iterator<Item = &'a Access> + use<'a> {
@@ -845,14 +852,26 @@ impl Changed<'_> {
         if self.policies.contains(&unit) {
             return false;
         }
-        let own_cluster = view.cluster.name.as_deref().map(str::to_lowercase);
-        let own = (own_cluster.clone(), crate::model::DatabaseKey::new(&view.database.name));
+        let own = view.database_id();
         if self.databases.contains(&own) {
-            return false;
+            // Of its own database, an entry's findings look at the database as a whole, its
+            // known tables, the entry's table, its Source and what it reads there (an edit of
+            // another function or table of the database keeps them).
+            let changed = |name: &str| self.parts.contains(&(own.clone(), Part::Entity(name.to_string())));
+            if self.parts.contains(&(own.clone(), Part::Database))
+                || self.parts.contains(&(own.clone(), Part::KnownTables))
+                || changed(view.table)
+                || view.source().is_some_and(|(source, _)| changed(source) || changed(source.trim()))
+                || view.reads.iter().any(|access| changed(&access.name))
+            {
+                return false;
+            }
         }
+        // Other databases it reads: any change there finds them again.
         view.reads.iter().all(|access| {
-            let cluster = access.cluster.as_deref().map(str::to_lowercase).or_else(|| own_cluster.clone());
-            !self.databases.contains(&(cluster, crate::model::DatabaseKey::new(&access.database)))
+            let cluster = access.cluster.as_deref().map(str::to_lowercase).or_else(|| own.0.clone());
+            let read = (cluster, crate::model::DatabaseKey::new(&access.database));
+            read == own || !self.databases.contains(&read)
         })
     }
 }

@@ -2,6 +2,8 @@
 
 use super::{Context, PolicyView, Rule, RuleMeta, did_you_mean, sources};
 use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::model::changes::{DatabaseId, Part};
+use rustc_hash::FxHashSet;
 
 pub struct UnknownSourceTable;
 
@@ -21,6 +23,16 @@ impl Rule for UnknownSourceTable {
 
     fn per_policy(&self) -> bool {
         true
+    }
+
+    /// Its suggestion is any table of the database (and where it is created): found again
+    /// after any change of the database.
+    fn keeps_policy(&self, changes: &FxHashSet<(DatabaseId, Part)>, view: &PolicyView<'_>) -> bool {
+        if changes.is_empty() {
+            return true;
+        }
+        let own = view.database_id();
+        !changes.iter().any(|(database, _)| *database == own)
     }
 
     fn check_policy(&self, _context: &Context<'_>, view: &PolicyView<'_>, out: &mut Vec<Diagnostic>) {
