@@ -130,25 +130,48 @@ fn finish(
     outputs: Cow<'_, Outputs>,
     kept: Option<(&mut rules::Kept, Option<rules::Changed<'_>>)>,
 ) -> Checked {
-    let mut diagnostics = workspace.diagnostics.clone();
+    let mut problems = workspace.diagnostics.clone();
     for unit in &workspace.units {
-        diagnostics.extend(unit.diagnostics());
+        problems.extend(unit.diagnostics());
     }
     let policies = PolicyCounts::of(workspace, resolution);
-    let mut found = rules::run_kept(workspace, resolution, outputs, settings, kept);
-    for diagnostic in &mut found {
+    let mut diagnostics = rules::run_kept(workspace, resolution, outputs, settings, kept);
+    for diagnostic in &mut diagnostics {
         explain_default_database(workspace, diagnostic);
     }
-    diagnostics.extend(found);
-    diagnostics.sort_by(|a, b| {
-        let path = |d: &Diagnostic| &workspace.sources.get(d.primary.file).display;
+    // The load problems and syntax errors go before the rules' findings, in the rules' list
+    // (one list of findings held, not two: a project can have many).
+    diagnostics.splice(0..0, problems);
+    sort(workspace, &mut diagnostics);
+    Checked { diagnostics, policies }
+}
+
+/// Sorts diagnostics by file, start, code and message, keeping the order they came in among
+/// equals, without the scratch copy a stable sort makes: each is sorted with its position.
+fn sort(workspace: &Workspace, diagnostics: &mut Vec<Diagnostic>) {
+    let path = |d: &Diagnostic| &workspace.sources.get(d.primary.file).display;
+    let mut order: Vec<u32> = (0..diagnostics.len() as u32).collect();
+    order.sort_unstable_by(|&i, &j| {
+        let (a, b) = (&diagnostics[i as usize], &diagnostics[j as usize]);
         path(a)
             .cmp(path(b))
             .then(a.primary.span.start.cmp(&b.primary.span.start))
             .then(a.code.code.cmp(b.code.code))
             .then(a.message.cmp(&b.message))
+            .then(i.cmp(&j))
     });
-    Checked { diagnostics, policies }
+    // Moved into place along the cycles of the permutation: position `k` takes the diagnostic
+    // at `order[k]`.
+    for start in 0..order.len() {
+        let mut k = start;
+        while order[k] as usize != start {
+            let next = order[k] as usize;
+            diagnostics.swap(k, next);
+            order[k] = k as u32;
+            k = next;
+        }
+        order[k] = k as u32;
+    }
 }
 
 /// A finding in a file that nothing maps to a database says how to map it: its commands ran

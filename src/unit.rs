@@ -301,10 +301,11 @@ pub struct AnalysisCache {
     misses: usize,
     /// What `in_order` held when positions shifted, by text.
     by_text: FxHashMap<TextKey, Vec<(UnitKind, Arc<AnalyzedQuery>)>>,
-    /// When deferring: the positions of the units left to analyse (each analysed as its kind
-    /// says: [`analyze_of`]).
-    deferred: Option<Vec<u32>>,
-    /// The analysis deferred units hold until they are analysed (one, shared).
+    /// Whether units without an earlier analysis are left to [`AnalysisCache::finish`] (each
+    /// analysed as its kind says: [`analyze_of`]).
+    deferring: bool,
+    /// The analysis deferred units hold until they are analysed (one, shared: `finish` finds
+    /// them by it, with no list of their positions).
     unanalysed: Arc<AnalyzedQuery>,
     /// The tokens of the file whose units are built, when its script kept them: units that are
     /// slices of the file are parsed from them instead of being lexed again.
@@ -320,7 +321,7 @@ impl AnalysisCache {
     /// As [`AnalysisCache::from_units`], leaving the units it has no analysis for to
     /// [`AnalysisCache::finish`].
     pub fn deferring(units: Vec<Unit>) -> AnalysisCache {
-        AnalysisCache { deferred: Some(Vec::new()), ..AnalysisCache::from_units(units) }
+        AnalysisCache { deferring: true, ..AnalysisCache::from_units(units) }
     }
 
     /// Units that are slices of the file will be parsed from `tokens`, the file's tokens (as
@@ -336,21 +337,23 @@ impl AnalysisCache {
     pub fn finish(self, units: &mut [Unit]) {
         use rayon::prelude::*;
         use std::hash::BuildHasher;
-        let Some(deferred) = self.deferred else { return };
+        if !self.deferring {
+            return;
+        }
         drop(self.by_text);
         drop(self.in_order);
         // Positions only grow, as units are built. The units of one kind and text are found
         // by sorting (kind, text) hashes: a few bytes per unit, not a map of every text. The
         // hash only groups; texts are compared.
         let hasher = std::hash::RandomState::new();
-        let mut hashed: Vec<(u32, u32)> = deferred
-            .iter()
-            .filter_map(|&position| {
-                let unit = units.get(position as usize)?;
-                Some((hasher.hash_one((unit.kind, unit.text.as_str())) as u32, position))
-            })
-            .collect();
-        drop(deferred);
+        let deferred = |unit: &Unit| Arc::ptr_eq(&unit.query, &self.unanalysed);
+        let mut hashed: Vec<(u32, u32)> = Vec::with_capacity(units.iter().filter(|u| deferred(u)).count());
+        hashed.extend(
+            (0..units.len() as u32)
+                .zip(units.iter())
+                .filter(|(_, unit)| deferred(unit))
+                .map(|(position, unit)| (hasher.hash_one((unit.kind, unit.text.as_str())) as u32, position)),
+        );
         hashed.sort_unstable();
         // For each deferred position: the first position of its kind and text, written over
         // its hash (one list, not two, beside the units and the file's tokens).
@@ -418,13 +421,8 @@ impl AnalysisCache {
         let cached = if self.by_text.is_empty() { None } else { self.by_text.get_mut(text) };
         match cached.and_then(|c| c.iter().position(|(k, _)| *k == kind).map(|i| c.swap_remove(i).1)) {
             Some(query) => query,
-            None => match &mut self.deferred {
-                Some(deferred) => {
-                    deferred.push(self.position as u32);
-                    Arc::clone(&self.unanalysed)
-                }
-                None => Arc::new(run(analyze, text, span, &self.tokens)),
-            },
+            None if self.deferring => Arc::clone(&self.unanalysed),
+            None => Arc::new(run(analyze, text, span, &self.tokens)),
         }
     }
 }
