@@ -148,7 +148,7 @@ fn finish(
 
 /// Sorts diagnostics by file, start, code and message, keeping the order they came in among
 /// equals, without the scratch copy a stable sort makes: each is sorted with its position.
-fn sort(workspace: &Workspace, diagnostics: &mut Vec<Diagnostic>) {
+fn sort(workspace: &Workspace, diagnostics: &mut [Diagnostic]) {
     let path = |d: &Diagnostic| &workspace.sources.get(d.primary.file).display;
     let mut order: Vec<u32> = (0..diagnostics.len() as u32).collect();
     order.sort_unstable_by(|&i, &j| {
