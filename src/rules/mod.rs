@@ -770,14 +770,42 @@ pub fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str
         5..=8 => 2,
         _ => 3,
     };
+    // Candidates are every table of a database (thousands): no allocation per candidate, and
+    // none compared whose length alone puts it beyond the limit.
+    let mut scratch = Scratch::default();
     candidates
         .into_iter()
         .filter(|c| *c != word)
-        .map(|c| (edit_distance(&word_lower, &c.to_lowercase()), c))
-        .filter(|(d, _)| *d <= limit)
+        .filter_map(|c| scratch.lowercase_distance(&word_lower, c, limit).map(|d| (d, c)))
         // Nearest ignoring case, then nearest with it (`landing` before `Landing` for `ladning`).
         .min_by_key(|(d, c)| (*d, edit_distance(word, c), *c))
         .map(|(_, c)| c)
+}
+
+/// Buffers reused from one comparison to the next.
+#[derive(Default)]
+struct Scratch {
+    lower: Vec<u8>,
+    rows: Vec<usize>,
+}
+
+impl Scratch {
+    /// `edit_distance(word_lower, candidate.to_lowercase())` when it is at most `limit`.
+    fn lowercase_distance(&mut self, word_lower: &str, candidate: &str, limit: usize) -> Option<usize> {
+        let distance = if word_lower.is_ascii() && candidate.is_ascii() {
+            // ASCII lower-casing keeps the length, and the distance is at least the difference
+            // of lengths.
+            if word_lower.len().abs_diff(candidate.len()) > limit || candidate.len() > 256 || word_lower.len() > 256 {
+                return None;
+            }
+            self.lower.clear();
+            self.lower.extend(candidate.bytes().map(|b| b.to_ascii_lowercase()));
+            distance_of(word_lower.as_bytes(), &self.lower, &mut self.rows)
+        } else {
+            edit_distance(word_lower, &candidate.to_lowercase())
+        };
+        Some(distance).filter(|d| *d <= limit)
+    }
 }
 
 /// Levenshtein distance over characters, with adjacent transpositions counted as one edit
@@ -789,8 +817,14 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     if a.len().abs_diff(b.len()) > 3 || a.len() > 256 || b.len() > 256 {
         return usize::MAX;
     }
+    distance_of(&a, &b, &mut Vec::new())
+}
+
+/// [`edit_distance`] of two sequences, with `rows` as the table's storage.
+fn distance_of<T: PartialEq>(a: &[T], b: &[T], rows: &mut Vec<usize>) -> usize {
     let width = b.len() + 1;
-    let mut rows = vec![0usize; (a.len() + 1) * width];
+    rows.clear();
+    rows.resize((a.len() + 1) * width, 0);
     for (j, cell) in rows.iter_mut().take(width).enumerate() {
         *cell = j;
     }
@@ -975,6 +1009,68 @@ mod tests {
         assert_eq!(did_you_mean("Retention", known), None);
         assert_eq!(did_you_mean("IsEnabled", known), None);
         assert_eq!(did_you_mean("ladning", ["Landing", "landing"]), Some("landing"));
+    }
+
+    #[test]
+    fn did_you_mean_compares_without_allocating_as_with_lowercased_copies() {
+        // What `did_you_mean` computed before it skipped candidates by length and compared
+        // ASCII names in place.
+        fn reference<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
+            let word_lower = word.to_lowercase();
+            let limit = match word.chars().count() {
+                0..=4 => 1,
+                5..=8 => 2,
+                _ => 3,
+            };
+            candidates
+                .iter()
+                .copied()
+                .filter(|c| *c != word)
+                .map(|c| (edit_distance(&word_lower, &c.to_lowercase()), c))
+                .filter(|(d, _)| *d <= limit)
+                .min_by_key(|(d, c)| (*d, edit_distance(word, c), *c))
+                .map(|(_, c)| c)
+        }
+        let names = [
+            "",
+            "a",
+            "A",
+            "ab",
+            "Raw",
+            "raw",
+            "RAWX",
+            "Rwa",
+            "Events",
+            "events",
+            "Evnets",
+            "EventsRaw",
+            "Event",
+            "Landing",
+            "landing",
+            "ladning",
+            "LANDINGS",
+            "Kelvin",
+            "\u{212a}elvin",
+            "kelvin",
+            "İstanbul",
+            "istanbul",
+            "Straße",
+            "strasse",
+            "STRASSE",
+            "ÄÖÜ",
+            "äöü",
+            "TelemetryRawDataTable",
+            "TelemetryRawDataTables",
+            "TelemetryRawData",
+            "x".repeat(300).leak(),
+            "y".repeat(299).leak(),
+        ];
+        for word in names {
+            for skip in 0..3 {
+                let candidates: Vec<&str> = names.iter().copied().skip(skip).collect();
+                assert_eq!(did_you_mean(word, candidates.iter().copied()), reference(word, &candidates), "{word}");
+            }
+        }
     }
 
     #[test]
