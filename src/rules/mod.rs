@@ -53,6 +53,7 @@ use crate::span::Span;
 use crate::typecheck;
 use crate::unit::UnitId;
 use crate::workspace::Workspace;
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 /// What every rule declares about itself.
@@ -676,7 +677,7 @@ pub struct Context<'a> {
     /// The output schema of every policy entry's `Query`.
     pub outputs: std::borrow::Cow<'a, typecheck::Outputs>,
     /// UP007's index of every definition by name, made once per check when a finding needs it.
-    pub(crate) definitions: std::cell::OnceCell<unresolved_reference::Definitions<'a>>,
+    pub(crate) definitions: std::sync::OnceLock<unresolved_reference::Definitions<'a>>,
     /// Where each entry of `policies` is written, sorted by file and start: the file, the
     /// span, the index in `policies` and the index of the entry in its table's policy (so that
     /// finding the subject of a diagnostic is a binary search, not a scan: thousands of entries
@@ -717,7 +718,7 @@ impl<'a> Context<'a> {
             }
         }
         entry_places.sort_by_key(|&(file, span, view, _)| (file, span.start, span.end, view));
-        let definitions = std::cell::OnceCell::new();
+        let definitions = std::sync::OnceLock::new();
         Context { workspace, settings, resolution, policies, outputs, definitions, entry_places }
     }
 
@@ -930,62 +931,121 @@ pub fn run_kept(
         Some((_, Some(changed))) => context.policies.iter().map(|view| changed.keeps(view)).collect(),
         _ => vec![false; context.policies.len()],
     };
-    let mut diagnostics = Vec::new();
-    let assign = |context: &Context<'_>, found: &mut [Diagnostic]| {
-        for diagnostic in found {
-            diagnostic.subject = diagnostic.subject.take().or_else(|| context.subject_at(&diagnostic.primary));
-        }
-    };
+    // Every rule's findings of each database, of each entry and across databases are found in
+    // parallel, then put together in this order (rule by rule), whatever the threads.
+    let mut jobs = Vec::new();
     for (index, rule) in RULES.iter().enumerate() {
         if rule.per_database() {
             for (cluster_key, cluster) in &workspace.model.clusters {
                 for (key, database) in &cluster.databases {
-                    let Some((kept, changed)) = &mut kept else {
-                        let start = diagnostics.len();
-                        rule.check_database(&context, database, &mut diagnostics);
-                        assign(&context, &mut diagnostics[start..]);
-                        continue;
-                    };
-                    let id = (cluster_key.clone(), key.clone());
-                    let unchanged = changed.is_some_and(|changed| !changed.databases.contains(&id));
-                    if let Some(found) = kept.findings.get(&(index, id.clone())).filter(|_| unchanged) {
-                        diagnostics.extend(found.iter().cloned());
-                        continue;
-                    }
-                    let start = diagnostics.len();
-                    rule.check_database(&context, database, &mut diagnostics);
-                    assign(&context, &mut diagnostics[start..]);
-                    kept.findings.insert((index, id), diagnostics[start..].to_vec());
+                    jobs.push((index, Job::Database(cluster_key, key, database)));
                 }
             }
         }
         if rule.per_policy() {
-            for (view, &unchanged) in context.policies.iter().zip(&keeps) {
-                let start = diagnostics.len();
-                match (&mut kept, view.unit) {
-                    (Some((kept, changed)), Some(unit)) => {
-                        let unchanged =
-                            unchanged && changed.is_some_and(|changed| rule.keeps_policy(changed.parts, view));
-                        if let Some(found) = kept.policy_findings.get(&(index, unit)).filter(|_| unchanged) {
-                            diagnostics.extend(found.iter().cloned());
-                            continue;
-                        }
-                        rule.check_policy(&context, view, &mut diagnostics);
-                        assign(&context, &mut diagnostics[start..]);
-                        kept.policy_findings.insert((index, unit), diagnostics[start..].to_vec());
-                    }
-                    _ => {
-                        rule.check_policy(&context, view, &mut diagnostics);
-                        assign(&context, &mut diagnostics[start..]);
-                    }
+            jobs.extend((0..context.policies.len()).map(|view| (index, Job::Policy(view))));
+        }
+        jobs.push((index, Job::Rule));
+    }
+    let shared = kept.as_ref().map(|(kept, changed)| (&**kept, *changed));
+    let found: Vec<Found> =
+        jobs.par_iter().map(|&(index, job)| run_job(&context, shared, &keeps, index, job)).collect();
+    let mut diagnostics = Vec::with_capacity(found.iter().map(Found::len).sum());
+    for ((index, _), found) in jobs.into_iter().zip(found) {
+        match found {
+            Found::Kept(found) | Found::Fresh(found) => diagnostics.extend(found),
+            Found::Database(id, found) => {
+                if let Some((kept, _)) = &mut kept {
+                    kept.findings.insert((index, id), found.clone());
                 }
+                diagnostics.extend(found);
+            }
+            Found::Policy(unit, found) => {
+                if let Some((kept, _)) = &mut kept {
+                    kept.policy_findings.insert((index, unit), found.clone());
+                }
+                diagnostics.extend(found);
             }
         }
-        let start = diagnostics.len();
-        rule.check(&context, &mut diagnostics);
-        assign(&context, &mut diagnostics[start..]);
     }
     diagnostics
+}
+
+/// A part of one rule's work in [`run_kept`].
+#[derive(Clone, Copy)]
+enum Job<'m> {
+    /// [`Rule::check_database`] of the database (cluster key, key).
+    Database(&'m Option<String>, &'m crate::model::DatabaseKey, &'m Database),
+    /// [`Rule::check_policy`] of the entry at this index of [`Context::policies`].
+    Policy(usize),
+    /// [`Rule::check`].
+    Rule,
+}
+
+/// What one [`Job`] found: findings kept from the previous check, findings to keep for the
+/// next (of a database, of an entry), or findings not kept.
+enum Found {
+    Kept(Vec<Diagnostic>),
+    Database(DatabaseId, Vec<Diagnostic>),
+    Policy(UnitId, Vec<Diagnostic>),
+    Fresh(Vec<Diagnostic>),
+}
+
+impl Found {
+    fn len(&self) -> usize {
+        match self {
+            Found::Kept(found) | Found::Fresh(found) | Found::Database(_, found) | Found::Policy(_, found) => {
+                found.len()
+            }
+        }
+    }
+}
+
+/// Does `job` of rule `index` (see [`run_kept`]; `keeps`: whether each entry's findings can be
+/// kept).
+fn run_job(
+    context: &Context<'_>,
+    kept: Option<(&Kept, Option<Changed<'_>>)>,
+    keeps: &[bool],
+    index: usize,
+    job: Job<'_>,
+) -> Found {
+    let rule = RULES[index];
+    let fresh = |check: &dyn Fn(&mut Vec<Diagnostic>)| {
+        let mut found = Vec::new();
+        check(&mut found);
+        for diagnostic in &mut found {
+            diagnostic.subject = diagnostic.subject.take().or_else(|| context.subject_at(&diagnostic.primary));
+        }
+        found
+    };
+    match job {
+        Job::Database(cluster_key, key, database) => {
+            let check = |out: &mut Vec<Diagnostic>| rule.check_database(context, database, out);
+            let Some((kept, changed)) = kept else { return Found::Fresh(fresh(&check)) };
+            let id = (cluster_key.clone(), key.clone());
+            let unchanged = changed.is_some_and(|changed| !changed.databases.contains(&id));
+            if let Some(found) = kept.findings.get(&(index, id.clone())).filter(|_| unchanged) {
+                return Found::Kept(found.clone());
+            }
+            Found::Database(id, fresh(&check))
+        }
+        Job::Policy(at) => {
+            let view = &context.policies[at];
+            let check = |out: &mut Vec<Diagnostic>| rule.check_policy(context, view, out);
+            match (kept, view.unit) {
+                (Some((kept, changed)), Some(unit)) => {
+                    let unchanged = keeps[at] && changed.is_some_and(|changed| rule.keeps_policy(changed.parts, view));
+                    if let Some(found) = kept.policy_findings.get(&(index, unit)).filter(|_| unchanged) {
+                        return Found::Kept(found.clone());
+                    }
+                    Found::Policy(unit, fresh(&check))
+                }
+                _ => Found::Fresh(fresh(&check)),
+            }
+        }
+        Job::Rule => Found::Fresh(fresh(&|out: &mut Vec<Diagnostic>| rule.check(context, out))),
+    }
 }
 
 #[cfg(test)]
