@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use std::rc::Rc;
 
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::kql::parser;
@@ -116,9 +117,8 @@ pub fn check_kept(
     if !recording {
         *kept = Kept::default();
     }
-    let mut env = ModelEnvironment::new(workspace);
-    env.recording = recording;
     let mut order = Vec::new();
+    let mut entries = Vec::new();
     for (cluster_key, cluster) in &workspace.model.clusters {
         for database in cluster.databases.values() {
             for (table_name, table) in &database.tables {
@@ -129,37 +129,51 @@ pub fn check_kept(
                         (Some(touched), Some(typed)) => !typed.deps.iter().any(|d| touched.contains(d)),
                         _ => false,
                     };
-                    if unchanged {
-                        continue;
+                    if !unchanged {
+                        entries.push(Entry { cluster_key, database, table_name, table, entry, unit });
                     }
-                    env.local.clear();
-                    recomputed.push(unit);
-                    // The tables' own schemas (typing the query of a `.set` that made one) are
-                    // no part of the policy: nothing found there is reported for it.
-                    env.frames.push(Frame::default());
-                    let source = source_name(entry);
-                    env.source_table =
-                        source.and_then(|name| database.tables.get(name)).and_then(|t| env.table_schema(t));
-                    kept.outputs.targets.insert(unit, env.table_schema(table));
-                    let schemas = env.frames.pop().expect("the frame pushed above");
-                    env.frames.push(Frame::default());
-                    kept.outputs.entries.insert(unit, env.unit_output(unit, &[]).map(Value::into_table));
-                    let query = env.frames.pop().expect("the frame pushed above");
-                    let mut typed = Typed { reports: Frame::reports(&query.events, unit), deps: Vec::new() };
-                    if recording {
-                        let own = recorder.id_at(cluster_key.as_deref(), database);
-                        let mut deps = vec![(own, Part::Database.code()), (own, entity_code(table_name))];
-                        deps.extend(source.map(|s| (own, entity_code(s))));
-                        for frame in [&schemas, &query] {
-                            Frame::deps(frame, recorder, &mut deps);
-                        }
-                        deps.sort_unstable();
-                        deps.dedup();
-                        typed.deps = deps;
-                    }
-                    kept.typed.insert(unit, typed);
                 }
             }
+        }
+    }
+    if recording {
+        let mut env = ModelEnvironment::new(workspace);
+        env.recording = true;
+        for entry in &entries {
+            let (target, output, schemas, query) = env.entry(entry);
+            let unit = entry.unit;
+            recomputed.push(unit);
+            kept.outputs.targets.insert(unit, target);
+            kept.outputs.entries.insert(unit, output);
+            let own = recorder.id_at(entry.cluster_key.as_deref(), entry.database);
+            let mut deps = vec![(own, Part::Database.code()), (own, entity_code(entry.table_name))];
+            deps.extend(source_name(entry.entry).map(|s| (own, entity_code(s))));
+            for frame in [&schemas, &query] {
+                Frame::deps(frame, recorder, &mut deps);
+            }
+            deps.sort_unstable();
+            deps.dedup();
+            kept.typed.insert(unit, Typed { reports: Frame::reports(&query.events, unit), deps });
+        }
+    } else {
+        // Entries in parallel, each worker with its own memo (an entry's typing does not depend
+        // on what was typed before it), put together in order.
+        let typed: Vec<(Option<TableType>, Option<TableType>, Typed)> = entries
+            .par_iter()
+            .with_min_len(16)
+            .map_init(
+                || ModelEnvironment::new(workspace),
+                |env, entry| {
+                    let (target, output, _, query) = env.entry(entry);
+                    (target, output, Typed { reports: Frame::reports(&query.events, entry.unit), deps: Vec::new() })
+                },
+            )
+            .collect();
+        for (entry, (target, output, typed)) in entries.iter().zip(typed) {
+            recomputed.push(entry.unit);
+            kept.outputs.targets.insert(entry.unit, target);
+            kept.outputs.entries.insert(entry.unit, output);
+            kept.typed.insert(entry.unit, typed);
         }
     }
     let outputs = &mut kept.outputs;
@@ -187,6 +201,16 @@ pub fn check_kept(
         }
     }
     recomputed
+}
+
+/// A policy entry to type, with where it is.
+struct Entry<'w> {
+    cluster_key: &'w Option<String>,
+    database: &'w crate::model::Database,
+    table_name: &'w str,
+    table: &'w Table,
+    entry: &'w UpdatePolicyEntry,
+    unit: UnitId,
 }
 
 /// The output of one unit (a policy's `Query`, a function's body with its parameters' declared
@@ -401,6 +425,23 @@ impl<'w> ModelEnvironment<'w> {
             return None;
         }
         origin_location(self.workspace, origin)
+    }
+
+    /// Types `entry`: its target table's schema, its output, and the frames of both typings.
+    fn entry(&mut self, entry: &Entry<'_>) -> (Option<TableType>, Option<TableType>, Frame, Frame) {
+        self.local.clear();
+        // The tables' own schemas (typing the query of a `.set` that made one) are no part of
+        // the policy: nothing found there is reported for it.
+        self.frames.push(Frame::default());
+        self.source_table = source_name(entry.entry)
+            .and_then(|name| entry.database.tables.get(name))
+            .and_then(|t| self.table_schema(t));
+        let target = self.table_schema(entry.table);
+        let schemas = self.frames.pop().expect("the frame pushed above");
+        self.frames.push(Frame::default());
+        let output = self.unit_output(entry.unit, &[]).map(Value::into_table);
+        let query = self.frames.pop().expect("the frame pushed above");
+        (target, output, schemas, query)
     }
 
     /// The value of a unit (a policy's query, or a function's body with `arguments`).
