@@ -1,10 +1,11 @@
 //! `uplint check`: everything that is wrong with a project, in a stable order.
 
 use crate::context::{FALLBACK_DATABASE, Reason};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Held};
 use serde::Serialize;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use rustc_hash::FxHashSet;
 
@@ -45,10 +46,13 @@ impl PolicyCounts {
 
 /// The result of a check: the diagnostics and how completely the policies were checked.
 #[derive(Clone, Debug, Default)]
-pub struct Checked {
-    pub diagnostics: Vec<Diagnostic>,
+pub struct Checked<D = Diagnostic> {
+    pub diagnostics: Vec<D>,
     pub policies: PolicyCounts,
 }
+
+/// A check's diagnostics shared with what the check keeps for the next ([`run_shared`]).
+pub type Shared = Checked<Arc<Diagnostic>>;
 
 /// Every diagnostic of a workspace: files that could not be read, commands and queries that do
 /// not parse, and every rule's findings, sorted by path, then position, then code.
@@ -89,6 +93,12 @@ impl Cache {
 /// [`Workspace::set_texts`], only the policies and views that looked up something the edit
 /// changed in the model are resolved and typed again. Gives exactly what [`run`] gives.
 pub fn run_cached(workspace: &Workspace, settings: &Settings, cache: &mut Cache) -> Checked {
+    let shared = run_shared(workspace, settings, cache);
+    Checked { diagnostics: shared.diagnostics.iter().map(|d| (**d).clone()).collect(), policies: shared.policies }
+}
+
+/// [`run_cached`] with the diagnostics shared with `cache` (not copied).
+pub fn run_shared(workspace: &Workspace, settings: &Settings, cache: &mut Cache) -> Shared {
     let (id, revision) = workspace.version();
     let settings_text = format!("{settings:?}");
     let changes = match cache.version {
@@ -123,21 +133,24 @@ pub fn run_cached(workspace: &Workspace, settings: &Settings, cache: &mut Cache)
 }
 
 /// The check of a workspace whose policies are resolved and typed.
-fn finish(
+fn finish<D: Held + Clone + Send + Sync>(
     workspace: &Workspace,
     settings: &Settings,
     resolution: &Resolution,
     outputs: Cow<'_, Outputs>,
-    kept: Option<(&mut rules::Kept, Option<rules::Changed<'_>>)>,
-) -> Checked {
-    let mut problems = workspace.diagnostics.clone();
+    kept: Option<(&mut rules::Kept<D>, Option<rules::Changed<'_>>)>,
+) -> Checked<D> {
+    let mut problems: Vec<D> = workspace.diagnostics.iter().cloned().map(D::from).collect();
     for unit in &workspace.units {
-        problems.extend(unit.diagnostics());
+        problems.extend(unit.diagnostics().into_iter().map(D::from));
     }
     let policies = PolicyCounts::of(workspace, resolution);
     let mut diagnostics = rules::run_kept(workspace, resolution, outputs, settings, kept);
     for diagnostic in &mut diagnostics {
-        explain_default_database(workspace, diagnostic);
+        if names_no_database(workspace, diagnostic.as_ref().primary.file) {
+            // A finding kept for the next check is copied: the note is added on each check.
+            explain_default_database(workspace, diagnostic.to_mut());
+        }
     }
     // The load problems and syntax errors go before the rules' findings, in the rules' list
     // (one list of findings held, not two: a project can have many).
@@ -148,13 +161,13 @@ fn finish(
 
 /// Sorts diagnostics by file, start, code and message, keeping the order they came in among
 /// equals, without the scratch copy a stable sort makes: each is sorted with its position.
-fn sort(workspace: &Workspace, diagnostics: &mut [Diagnostic]) {
+fn sort<D: Held>(workspace: &Workspace, diagnostics: &mut [D]) {
     let path = |d: &Diagnostic| &workspace.sources.get(d.primary.file).display;
     let mut order: Vec<u32> = (0..diagnostics.len() as u32).collect();
     order.sort_unstable_by(|&i, &j| {
-        let (a, b) = (&diagnostics[i as usize], &diagnostics[j as usize]);
-        path(a)
-            .cmp(path(b))
+        let (a, b) = (diagnostics[i as usize].as_ref(), diagnostics[j as usize].as_ref());
+        let by_path = if a.primary.file == b.primary.file { std::cmp::Ordering::Equal } else { path(a).cmp(path(b)) };
+        by_path
             .then(a.primary.span.start.cmp(&b.primary.span.start))
             .then(a.code.code.cmp(b.code.code))
             .then(a.message.cmp(&b.message))
@@ -174,12 +187,16 @@ fn sort(workspace: &Workspace, diagnostics: &mut [Diagnostic]) {
     }
 }
 
+/// True when nothing maps `file` to a database (its commands run against `default`).
+fn names_no_database(workspace: &Workspace, file: crate::source::FileId) -> bool {
+    workspace.context(file).is_some_and(|context| context.database_reason == Reason::Default)
+}
+
 /// A finding in a file that nothing maps to a database says how to map it: its commands ran
 /// against `default`, which is rarely what the project means.
 fn explain_default_database(workspace: &Workspace, diagnostic: &mut Diagnostic) {
     let file = diagnostic.primary.file;
-    let Some(context) = workspace.context(file) else { return };
-    if context.database_reason != Reason::Default {
+    if !names_no_database(workspace, file) {
         return;
     }
     let path = &workspace.sources.get(file).display;

@@ -106,6 +106,31 @@ pub enum Subject {
     UpdatePolicyEntry { cluster: Option<String>, database: String, table: String, index: usize },
 }
 
+/// A diagnostic owned, or shared (`Arc`: a check keeping results hands out the findings it
+/// keeps without copying them, and the server compares them by address first).
+pub trait Held: AsRef<Diagnostic> + From<Diagnostic> {
+    /// The diagnostic to change (a shared one is copied first).
+    fn to_mut(&mut self) -> &mut Diagnostic;
+}
+
+impl AsRef<Diagnostic> for Diagnostic {
+    fn as_ref(&self) -> &Diagnostic {
+        self
+    }
+}
+
+impl Held for Diagnostic {
+    fn to_mut(&mut self) -> &mut Diagnostic {
+        self
+    }
+}
+
+impl Held for std::sync::Arc<Diagnostic> {
+    fn to_mut(&mut self) -> &mut Diagnostic {
+        std::sync::Arc::make_mut(self)
+    }
+}
+
 impl Diagnostic {
     pub fn new(code: Code, severity: Severity, message: impl Into<String>, primary: Label) -> Diagnostic {
         Diagnostic {

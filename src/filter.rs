@@ -3,29 +3,36 @@
 //! never know it ran.
 
 use crate::config::RuleSelection;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Held;
 use crate::source::SourceMap;
 
 /// The diagnostics `selection` keeps, with the severities it sets.
-pub fn apply(selection: &RuleSelection, sources: &SourceMap, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+pub fn apply<D: Held>(selection: &RuleSelection, sources: &SourceMap, diagnostics: Vec<D>) -> Vec<D> {
     diagnostics
         .into_iter()
-        .filter_map(|mut diagnostic| {
+        .filter_map(|mut held| {
+            let diagnostic = held.as_ref();
             let code = diagnostic.code;
             let selected = selection.select.as_ref().is_none_or(|s| s.iter().any(|s| s.matches(code)));
             if !selected || selection.ignore.iter().any(|s| s.matches(code)) {
                 return None;
             }
             // The last severity written for a code wins.
-            if let Some((_, severity)) = selection.severities.iter().rev().find(|(c, _)| *c == code) {
-                diagnostic.severity = (*severity)?;
-            }
             let path = &sources.get(diagnostic.primary.file).path;
             let ignored = selection
                 .per_file_ignores
                 .iter()
                 .any(|(globs, selectors)| globs.matches_or_inside(path) && selectors.iter().any(|s| s.matches(code)));
-            (!ignored).then_some(diagnostic)
+            if ignored {
+                return None;
+            }
+            if let Some((_, severity)) = selection.severities.iter().rev().find(|(c, _)| *c == code) {
+                let severity = (*severity)?;
+                if held.as_ref().severity != severity {
+                    held.to_mut().severity = severity;
+                }
+            }
+            Some(held)
         })
         .collect()
 }
@@ -34,7 +41,7 @@ pub fn apply(selection: &RuleSelection, sources: &SourceMap, diagnostics: Vec<Di
 mod tests {
     use super::*;
     use crate::config::{Config, Overrides, parse};
-    use crate::diagnostic::{Label, SYNTAX_ERROR, Severity, UNREADABLE_FILE};
+    use crate::diagnostic::{Diagnostic, Label, SYNTAX_ERROR, Severity, UNREADABLE_FILE};
     use crate::source::{SourceFile, SourceMap};
     use crate::span::Span;
     use std::path::{Path, PathBuf};

@@ -7,7 +7,7 @@
 //! This stage runs after the rules and before rendering; it reads comments (lines whose first
 //! non-blank characters are `//`) and the spans of commands and policy entries, nothing else.
 
-use crate::diagnostic::{CodeInfo, Diagnostic, INVALID_SUPPRESSION, Label, Severity, UNUSED_SUPPRESSION};
+use crate::diagnostic::{CodeInfo, Diagnostic, Held, INVALID_SUPPRESSION, Label, Severity, UNUSED_SUPPRESSION};
 use crate::script::{CommandKind, Item};
 use crate::source::{FileId, SourceFile};
 use crate::span::Span;
@@ -145,12 +145,7 @@ fn span(range: std::ops::Range<usize>) -> Span {
 /// Removes the diagnostics that suppression comments silence and adds `UP903`/`UP904` for the
 /// comments themselves. `codes` are the codes that may be named. The result is in the order
 /// of `diagnostics`, with the new diagnostics placed by path and position.
-pub fn apply(
-    workspace: &Workspace,
-    diagnostics: Vec<Diagnostic>,
-    codes: &[CodeInfo],
-    options: Options,
-) -> Vec<Diagnostic> {
+pub fn apply<D: Held>(workspace: &Workspace, diagnostics: Vec<D>, codes: &[CodeInfo], options: Options) -> Vec<D> {
     let mut suppressions: Vec<Suppression> = Vec::new();
     let mut problems: Vec<Diagnostic> = Vec::new();
     for (file_id, file) in workspace.sources.files() {
@@ -215,7 +210,8 @@ pub fn apply(
         }
     }
     let mut kept = Vec::with_capacity(diagnostics.len());
-    'diagnostics: for diagnostic in diagnostics {
+    'diagnostics: for held in diagnostics {
+        let diagnostic = held.as_ref();
         for suppression in &mut suppressions {
             if suppression.file != diagnostic.primary.file {
                 continue;
@@ -236,7 +232,7 @@ pub fn apply(
                 continue 'diagnostics;
             }
         }
-        kept.push(diagnostic);
+        kept.push(held);
     }
     for suppression in &suppressions {
         for (code, at, used) in &suppression.codes {
@@ -262,9 +258,10 @@ pub fn apply(
     if problems.is_empty() {
         return kept;
     }
-    kept.extend(problems);
+    kept.extend(problems.into_iter().map(D::from));
     let sources = &workspace.sources;
     kept.sort_by(|a, b| {
+        let (a, b) = (a.as_ref(), b.as_ref());
         sources
             .get(a.primary.file)
             .display

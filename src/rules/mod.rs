@@ -41,7 +41,7 @@ mod update_policy_cycle;
 mod wildcard_source_without_skipvalidation;
 mod zero_retention_non_transactional;
 
-use crate::diagnostic::{Code, CodeInfo, Diagnostic, Label, Severity, Subject};
+use crate::diagnostic::{Code, CodeInfo, Diagnostic, Held, Label, Severity, Subject};
 use crate::kql::types::TableType;
 use crate::model::changes::{DatabaseId, Part};
 use crate::model::{Cluster, Database, IdentityEntry, Location, Retention, UpdatePolicyEntry, same_database};
@@ -55,6 +55,7 @@ use crate::unit::UnitId;
 use crate::workspace::Workspace;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::sync::Arc;
 
 /// What every rule declares about itself.
 #[derive(Debug)]
@@ -858,17 +859,23 @@ pub fn run_with(
     outputs: std::borrow::Cow<'_, typecheck::Outputs>,
     settings: &Settings,
 ) -> Vec<Diagnostic> {
-    run_kept(workspace, resolution, outputs, settings, None)
+    run_kept::<Diagnostic>(workspace, resolution, outputs, settings, None)
 }
 
 /// The per-database and per-entry findings of the rules kept from one check to the next
-/// ([`run_kept`]).
-#[derive(Debug, Default)]
-pub struct Kept {
+/// ([`run_kept`]), shared (`Arc`) with the checks that hand them out: kept, they are not copied.
+#[derive(Debug)]
+pub struct Kept<D = Arc<Diagnostic>> {
     /// By rule (its index in [`RULES`]) and database.
-    findings: FxHashMap<(usize, DatabaseId), Vec<Diagnostic>>,
+    findings: FxHashMap<(usize, DatabaseId), Vec<D>>,
     /// By rule and the entry's `Query` unit.
-    policy_findings: FxHashMap<(usize, UnitId), Vec<Diagnostic>>,
+    policy_findings: FxHashMap<(usize, UnitId), Vec<D>>,
+}
+
+impl<D> Default for Kept<D> {
+    fn default() -> Self {
+        Kept { findings: FxHashMap::default(), policy_findings: FxHashMap::default() }
+    }
 }
 
 /// What changed since the findings kept were found: the databases, and the entries whose
@@ -914,13 +921,13 @@ impl Changed<'_> {
 /// [`run_with`], keeping each rule's findings per database in `kept` with the databases that
 /// changed since they were found (`None`: every database changed): the findings of unchanged
 /// databases are taken from `kept`, not found again.
-pub fn run_kept(
+pub fn run_kept<D: Held + Clone + Send + Sync>(
     workspace: &Workspace,
     resolution: &Resolution,
     outputs: std::borrow::Cow<'_, typecheck::Outputs>,
     settings: &Settings,
-    mut kept: Option<(&mut Kept, Option<Changed<'_>>)>,
-) -> Vec<Diagnostic> {
+    mut kept: Option<(&mut Kept<D>, Option<Changed<'_>>)>,
+) -> Vec<D> {
     let context = Context::with_outputs(workspace, resolution, settings, outputs);
     if let Some((kept, None)) = &mut kept {
         kept.findings.clear();
@@ -948,7 +955,7 @@ pub fn run_kept(
         jobs.push((index, Job::Rule));
     }
     let shared = kept.as_ref().map(|(kept, changed)| (&**kept, *changed));
-    let found: Vec<Found> =
+    let found: Vec<Found<D>> =
         jobs.par_iter().map(|&(index, job)| run_job(&context, shared, &keeps, index, job)).collect();
     let mut diagnostics = Vec::with_capacity(found.iter().map(Found::len).sum());
     for ((index, _), found) in jobs.into_iter().zip(found) {
@@ -984,14 +991,14 @@ enum Job<'m> {
 
 /// What one [`Job`] found: findings kept from the previous check, findings to keep for the
 /// next (of a database, of an entry), or findings not kept.
-enum Found {
-    Kept(Vec<Diagnostic>),
-    Database(DatabaseId, Vec<Diagnostic>),
-    Policy(UnitId, Vec<Diagnostic>),
-    Fresh(Vec<Diagnostic>),
+enum Found<D> {
+    Kept(Vec<D>),
+    Database(DatabaseId, Vec<D>),
+    Policy(UnitId, Vec<D>),
+    Fresh(Vec<D>),
 }
 
-impl Found {
+impl<D> Found<D> {
     fn len(&self) -> usize {
         match self {
             Found::Kept(found) | Found::Fresh(found) | Found::Database(_, found) | Found::Policy(_, found) => {
@@ -1003,21 +1010,22 @@ impl Found {
 
 /// Does `job` of rule `index` (see [`run_kept`]; `keeps`: whether each entry's findings can be
 /// kept).
-fn run_job(
+fn run_job<D: Held + Clone>(
     context: &Context<'_>,
-    kept: Option<(&Kept, Option<Changed<'_>>)>,
+    kept: Option<(&Kept<D>, Option<Changed<'_>>)>,
     keeps: &[bool],
     index: usize,
     job: Job<'_>,
-) -> Found {
+) -> Found<D> {
     let rule = RULES[index];
     let fresh = |check: &dyn Fn(&mut Vec<Diagnostic>)| {
         let mut found = Vec::new();
         check(&mut found);
-        for diagnostic in &mut found {
+        let found = found.into_iter().map(|mut diagnostic| {
             diagnostic.subject = diagnostic.subject.take().or_else(|| context.subject_at(&diagnostic.primary));
-        }
-        found
+            D::from(diagnostic)
+        });
+        found.collect()
     };
     match job {
         Job::Database(cluster_key, key, database) => {

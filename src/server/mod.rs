@@ -547,7 +547,8 @@ impl Server {
         }
         let project = &mut self.projects[index];
         let sources = &project.workspace.sources;
-        let mut found: FxHashMap<crate::source::FileId, Vec<&crate::diagnostic::Diagnostic>> = FxHashMap::default();
+        let mut found: FxHashMap<crate::source::FileId, Vec<&std::sync::Arc<crate::diagnostic::Diagnostic>>> =
+            FxHashMap::default();
         for diagnostic in &project.diagnostics {
             found.entry(diagnostic.primary.file).or_default().push(diagnostic);
         }
@@ -566,7 +567,9 @@ impl Server {
                     return None;
                 }
                 let before = previous.diagnostics.remove(&file)?;
-                let same = before.len() == diagnostics.len() && before.iter().zip(&diagnostics).all(|(a, b)| a == *b);
+                // A finding kept from the check before is the same one (its address first).
+                let same = before.len() == diagnostics.len()
+                    && before.iter().zip(&diagnostics).all(|(a, b)| std::sync::Arc::ptr_eq(a, b) || a == *b);
                 same.then_some(before)
             });
             let kept = match kept {

@@ -2,6 +2,7 @@
 //! disk), the workspace loaded from them, and its last check.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -31,8 +32,8 @@ pub struct Project {
     pub workspace: Workspace,
     /// The file of each path.
     pub ids: FxHashMap<PathBuf, FileId>,
-    /// The last check.
-    pub diagnostics: Vec<Diagnostic>,
+    /// The last check (shared with what it keeps for the next).
+    pub diagnostics: Vec<Arc<Diagnostic>>,
     /// What the last check keeps for the next (each policy's resolution and typing), and the
     /// resolution of the workspace as it is.
     cache: check::Cache,
@@ -45,7 +46,7 @@ pub struct Project {
 /// The diagnostics last published per file, and the files whose text changed since.
 #[derive(Default)]
 pub struct Published {
-    pub diagnostics: FxHashMap<FileId, Vec<Diagnostic>>,
+    pub diagnostics: FxHashMap<FileId, Vec<Arc<Diagnostic>>>,
     pub changed: rustc_hash::FxHashSet<FileId>,
 }
 
@@ -159,7 +160,7 @@ impl Project {
     }
 
     fn check(&mut self) {
-        let found = check::run_cached(&self.workspace, &self.settings, &mut self.cache).diagnostics;
+        let found = check::run_shared(&self.workspace, &self.settings, &mut self.cache).diagnostics;
         let options = crate::suppress::Options { require_reason: self.require_suppression_reason };
         let found = crate::suppress::apply(&self.workspace, found, &crate::rules::catalog(), options);
         self.diagnostics = filter::apply(&self.rules, &self.workspace.sources, found);
