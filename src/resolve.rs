@@ -688,7 +688,7 @@ fn plain_kind(kind: EntityKind) -> AccessKind {
 /// True when `unit` is the body of the function `name` of `database`.
 fn is_function_named(unit: &Unit, database: &Database, name: &str) -> bool {
     unit.kind == UnitKind::Function
-        && unit.name.as_deref() == Some(name)
+        && unit.name() == Some(name)
         && unit.database().is_some_and(|d| same_database(d, &database.name))
 }
 

@@ -15,6 +15,10 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FileId(pub u32);
 
+/// A file's text, shared by the file and the units cut from it: a thin pointer (a unit holds
+/// one per query).
+pub type SharedText = Arc<String>;
+
 /// One file: where it is, how it is shown, and its text (empty when it could not be read).
 #[derive(Clone, Debug)]
 pub struct SourceFile {
@@ -22,9 +26,11 @@ pub struct SourceFile {
     /// The path as shown in output: relative to the working directory, `/`-separated.
     pub display: String,
     /// Shared with the units cut from it.
-    pub text: Arc<str>,
-    /// The offset of each line's start (u32, as spans are: a file of many short lines).
-    line_starts: Vec<u32>,
+    pub text: SharedText,
+    /// The offset of each line's start (u32, as spans are: a file of many short lines), found
+    /// when first asked for (after a check's peak of memory: a file that nothing is reported
+    /// in is only scanned for suppression comments, once its units are analysed).
+    line_starts: std::sync::OnceLock<Vec<u32>>,
     /// For every character of more than one byte: its byte offset and the extra bytes of it and
     /// every such character before it. Columns count characters, and this turns a byte offset
     /// into a column in O(log n) even on a line megabytes long (empty for ASCII text).
@@ -61,8 +67,8 @@ pub struct Position {
 }
 
 impl SourceFile {
-    pub fn new(path: PathBuf, display: String, text: String) -> SourceFile {
-        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i as u32 + 1)).collect();
+    pub fn new(path: PathBuf, display: String, mut text: String) -> SourceFile {
+        text.shrink_to_fit();
         let mut multibyte = Vec::new();
         if !text.is_ascii() {
             let mut extra = 0u32;
@@ -74,12 +80,19 @@ impl SourceFile {
         SourceFile {
             path,
             display,
-            text: Arc::from(text),
-            line_starts,
+            text: Arc::new(text),
+            line_starts: std::sync::OnceLock::new(),
             multibyte,
             encoding: Encoding::Utf8,
             supplementary: Vec::new(),
         }
+    }
+
+    /// The offset of each line's start.
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0).chain(self.text.match_indices('\n').map(|(i, _)| i as u32 + 1)).collect()
+        })
     }
 
     /// The file as read from bytes in `encoding` (offsets in output count those bytes).
@@ -114,13 +127,14 @@ impl SourceFile {
 
     /// The 0-based line that holds byte `offset`.
     pub fn line_index(&self, offset: usize) -> usize {
-        self.line_starts.partition_point(|&start| start as usize <= offset).saturating_sub(1)
+        self.line_starts().partition_point(|&start| start as usize <= offset).saturating_sub(1)
     }
 
     /// The byte range of 0-based line `line`, without its line break.
     pub fn line_range(&self, line: usize) -> Option<Range<usize>> {
-        let start = *self.line_starts.get(line)? as usize;
-        let end = self.line_starts.get(line + 1).map_or(self.text.len(), |&next| next as usize - 1);
+        let line_starts = self.line_starts();
+        let start = *line_starts.get(line)? as usize;
+        let end = line_starts.get(line + 1).map_or(self.text.len(), |&next| next as usize - 1);
         let end = if self.text[start..end].ends_with('\r') { end - 1 } else { end };
         Some(start..end)
     }
@@ -132,7 +146,7 @@ impl SourceFile {
             offset -= 1;
         }
         let line = self.line_index(offset);
-        let start = self.line_starts[line] as usize;
+        let start = self.line_starts()[line] as usize;
         let characters = (offset - start) - (self.extra_bytes_before(offset) - self.extra_bytes_before(start));
         Position { line: line + 1, column: characters + 1, offset: self.file_offset(offset) }
     }
@@ -195,10 +209,10 @@ impl<'a> codespan_reporting::files::Files<'a> for SourceMap {
         match file.line_range(line_index) {
             Some(range) => Ok(range),
             // One past the last line: an empty range at the end (codespan asks for it).
-            None if line_index == file.line_starts.len() => Ok(file.text.len()..file.text.len()),
+            None if line_index == file.line_starts().len() => Ok(file.text.len()..file.text.len()),
             None => Err(codespan_reporting::files::Error::LineTooLarge {
                 given: line_index,
-                max: file.line_starts.len() - 1,
+                max: file.line_starts().len() - 1,
             }),
         }
     }

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::diagnostic::{Diagnostic, Label};
 use crate::kql::token::{Token, Tokens};
 use crate::kql::{self, AnalyzedQuery, lexer, strings::OffsetMap};
-use crate::source::FileId;
+use crate::source::{FileId, SharedText};
 use crate::span::Span;
 
 /// What a unit is.
@@ -56,10 +56,9 @@ pub struct UnitId(pub u32);
 pub struct Unit {
     pub file: FileId,
     pub kind: UnitKind,
-    /// The function or view name, `Table[index]` for a policy entry, the table for RLS.
-    pub name: Option<Box<str>>,
-    /// The cluster and database the unit belongs to, shared by the units of one context (see
-    /// [`Unit::cluster`], [`Unit::database`]; `None`: neither).
+    /// The unit's name, cluster and database (see [`Unit::name`], [`Unit::cluster`],
+    /// [`Unit::database`]; `None`: none of them); the units without a name of one context share
+    /// one.
     pub place: Option<Arc<Place>>,
     /// The KQL text, decoded, with its map to the file.
     pub text: UnitText,
@@ -72,14 +71,14 @@ pub struct Unit {
 #[derive(Clone, Debug)]
 pub enum UnitText {
     /// `file[start..end]`.
-    Slice { file: Arc<str>, start: u32, end: u32 },
+    Slice { file: SharedText, start: u32, end: u32 },
     /// A decoded string (a policy's `Query`, an RLS query) and where its bytes come from.
     Decoded(Box<(String, OffsetMap)>),
 }
 
 impl UnitText {
     /// The stretch `span` of a file's `text`.
-    pub fn slice(text: &Arc<str>, span: Span) -> UnitText {
+    pub fn slice(text: &SharedText, span: Span) -> UnitText {
         UnitText::Slice { file: Arc::clone(text), start: span.start, end: span.end }
     }
 
@@ -146,18 +145,22 @@ impl std::fmt::Display for UnitText {
     }
 }
 
-/// The cluster and database of a unit (`None`: the default cluster; a query unit outside any
-/// `#connect` has no database).
+/// The name, cluster and database of a unit (cluster `None`: the default cluster; a query unit
+/// outside any `#connect` has no database). Kept out of the unit, which most often has no
+/// name: a file of many queries holds one place per context, not a name field per query.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Place {
+    /// The function or view name, `Table[index]` for a policy entry, the table for RLS.
+    pub name: Option<Box<str>>,
     pub cluster: Option<Arc<str>>,
     pub database: Option<Arc<str>>,
 }
 
 impl Place {
-    /// The place of a unit in `cluster` and `database` (none when it has neither).
-    pub fn of(cluster: Option<Arc<str>>, database: Option<Arc<str>>) -> Option<Arc<Place>> {
-        (cluster.is_some() || database.is_some()).then(|| Arc::new(Place { cluster, database }))
+    /// The place of a unit named `name` in `cluster` and `database` (none when it has none of
+    /// them).
+    pub fn of(name: Option<Box<str>>, cluster: Option<Arc<str>>, database: Option<Arc<str>>) -> Option<Arc<Place>> {
+        (name.is_some() || cluster.is_some() || database.is_some()).then(|| Arc::new(Place { name, cluster, database }))
     }
 }
 
@@ -174,6 +177,11 @@ impl Unit {
     /// The bytes of the file that `span` (an offset range of the unit's text) covers.
     pub fn file_span(&self, span: Span) -> Span {
         self.text.file_span(span)
+    }
+
+    /// The function or view name, `Table[index]` for a policy entry, the table for RLS.
+    pub fn name(&self) -> Option<&str> {
+        self.place.as_ref()?.name.as_deref()
     }
 
     /// The cluster the unit belongs to (`None`: the default cluster).
@@ -201,17 +209,17 @@ impl Unit {
     }
 
     /// Query text at `span` of a file's `text`.
-    pub fn query(origin: Origin, text: &Arc<str>, span: Span, cache: &mut AnalysisCache) -> Unit {
+    pub fn query(origin: Origin, text: &SharedText, span: Span, cache: &mut AnalysisCache) -> Unit {
         Unit::new(origin, UnitKind::Query, UnitText::slice(text, span), cache)
     }
 
     /// A function declaration `(params) { body }` at `span` of a file's `text`.
-    pub fn function(origin: Origin, text: &Arc<str>, span: Span, cache: &mut AnalysisCache) -> Unit {
+    pub fn function(origin: Origin, text: &SharedText, span: Span, cache: &mut AnalysisCache) -> Unit {
         Unit::new(origin, UnitKind::Function, UnitText::slice(text, span), cache)
     }
 
     /// A materialized view body `{ query }` at `span` of a file's `text`.
-    pub fn materialized_view(origin: Origin, text: &Arc<str>, span: Span, cache: &mut AnalysisCache) -> Unit {
+    pub fn materialized_view(origin: Origin, text: &SharedText, span: Span, cache: &mut AnalysisCache) -> Unit {
         Unit::new(origin, UnitKind::MaterializedView, UnitText::slice(text, span), cache)
     }
 
@@ -222,14 +230,7 @@ impl Unit {
 
     fn new(origin: Origin, kind: UnitKind, text: UnitText, cache: &mut AnalysisCache) -> Unit {
         let query = cache.analyze(kind, &text, text.file_slice(), analyze_of(kind));
-        Unit {
-            file: origin.file,
-            kind,
-            name: origin.name,
-            place: Place::of(origin.cluster, origin.database),
-            text,
-            query,
-        }
+        Unit { file: origin.file, kind, place: Place::of(origin.name, origin.cluster, origin.database), text, query }
     }
 }
 
@@ -434,7 +435,7 @@ mod tests {
     #[test]
     fn cached_analyses_are_taken_once_and_by_kind() {
         let origin = || Origin { file: FileId(0), name: None, cluster: None, database: None };
-        let text: &Arc<str> = &Arc::from("(x: int) { T | where y == x }");
+        let text: &SharedText = &Arc::new("(x: int) { T | where y == x }".to_string());
         let mut empty = AnalysisCache::default();
         let function = Unit::function(origin(), text, Span::new(0, text.len()), &mut empty);
         let query = Unit::query(origin(), text, Span::new(0, text.len()), &mut empty);
@@ -461,9 +462,9 @@ mod tests {
 
     fn cache_of(texts: &[&str]) -> AnalysisCache {
         let origin = || Origin { file: FileId(0), name: None, cluster: None, database: None };
-        let units = texts
-            .iter()
-            .map(|t| Unit::query(origin(), &Arc::from(*t), Span::new(0, t.len()), &mut AnalysisCache::default()));
+        let units = texts.iter().map(|t| {
+            Unit::query(origin(), &Arc::new(t.to_string()), Span::new(0, t.len()), &mut AnalysisCache::default())
+        });
         AnalysisCache::from_units(units.collect())
     }
 
@@ -498,7 +499,7 @@ mod tests {
                 .map(|(position, text)| {
                     cache.set_position(position);
                     let span = Span::new(0, text.len());
-                    let text: &Arc<str> = &Arc::from(*text);
+                    let text: &SharedText = &Arc::new(text.to_string());
                     if text.starts_with('(') {
                         Unit::function(origin(), text, span, cache)
                     } else {
@@ -518,7 +519,7 @@ mod tests {
         assert!(!immediate[1].query.analysis.references.is_empty() && !immediate[1].query.errors.is_empty());
         // Taken over from an earlier build: nothing left to analyse but the new text.
         let mut earlier = immediate.clone();
-        earlier[3] = Unit::query(origin(), &Arc::from("X"), Span::new(0, 1), &mut AnalysisCache::default());
+        earlier[3] = Unit::query(origin(), &Arc::new("X".to_string()), Span::new(0, 1), &mut AnalysisCache::default());
         let mut cache = AnalysisCache::deferring(earlier);
         let mut rebuilt = build(&mut cache);
         assert_eq!(queries(&rebuilt[..3]), queries(&immediate[..3]));
@@ -530,7 +531,7 @@ mod tests {
     #[test]
     fn units_of_one_kind_and_text_share_one_analysis() {
         let origin = || Origin { file: FileId(0), name: None, cluster: None, database: None };
-        let file: Arc<str> = Arc::from("T | take 1\n\nT | take 1\n\nU\n\n(x: int) { T | take 1 }");
+        let file: SharedText = Arc::new("T | take 1\n\nT | take 1\n\nU\n\n(x: int) { T | take 1 }".to_string());
         let mut cache = AnalysisCache::deferring(Vec::new());
         let spans = [Span::new(0, 10), Span::new(12, 22), Span::new(24, 25)];
         let mut units: Vec<Unit> = spans
@@ -570,8 +571,8 @@ mod tests {
     #[test]
     fn hot_structures_stay_small() {
         use std::mem::size_of;
-        assert!(size_of::<Unit>() <= 64, "Unit: {} bytes", size_of::<Unit>());
-        assert!(size_of::<UnitText>() <= 24, "UnitText: {} bytes", size_of::<UnitText>());
+        assert!(size_of::<Unit>() <= 40, "Unit: {} bytes", size_of::<Unit>());
+        assert!(size_of::<UnitText>() <= 16, "UnitText: {} bytes", size_of::<UnitText>());
         assert!(size_of::<crate::script::Item>() <= 16, "script Item: {} bytes", size_of::<crate::script::Item>());
         // One analysis per distinct text: lists as boxed slices.
         let analyzed = size_of::<AnalyzedQuery>();

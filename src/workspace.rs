@@ -16,7 +16,7 @@ use crate::markdown;
 use crate::model::changes::Changes;
 use crate::model::{self, BuildOptions, Model};
 use crate::script::{self, Script};
-use crate::source::{self, FileId, SourceFile, SourceMap};
+use crate::source::{self, FileId, SharedText, SourceFile, SourceMap};
 use crate::unit::{AnalysisCache, Unit, UnitId};
 
 /// Settings of the loading stages.
@@ -440,7 +440,7 @@ fn analyse(sources: SourceMap, ids: Vec<FileId>, mut problems: Vec<Diagnostic>, 
 
 /// The units of one file's script (`tokens`: the file's tokens, or none), analysed, and what
 /// the file states.
-fn file_units(id: FileId, text: &Arc<str>, script: &Script, tokens: Vec<Token>) -> (Vec<Unit>, context::Stated) {
+fn file_units(id: FileId, text: &SharedText, script: &Script, tokens: Vec<Token>) -> (Vec<Unit>, context::Stated) {
     let mut cache = AnalysisCache::deferring(Vec::new()).with_tokens(tokens);
     let mut units = model::units_of(id, text, script, &mut cache);
     cache.finish(&mut units);
@@ -452,9 +452,9 @@ fn file_units(id: FileId, text: &Arc<str>, script: &Script, tokens: Vec<Token>) 
 /// the text its units are stretches of: the file's own text, or for a Markdown file that text
 /// with everything outside Kusto code blocks blanked (same offsets), so a query that goes on
 /// from one block into the next reads spaces, not the prose and fences between them.
-fn parse(file: &SourceFile) -> (Script, Vec<Token>, Arc<str>) {
+fn parse(file: &SourceFile) -> (Script, Vec<Token>, SharedText) {
     if discover::is_markdown(&file.path) {
-        let text: Arc<str> = markdown::script_text(&file.text).into();
+        let text: SharedText = Arc::new(markdown::script_text(&file.text));
         let (mut script, tokens) = script::parse_script_lexed(&text);
         if let Some(fence) = markdown::unclosed_kusto_fence(&file.text) {
             let message = "this Kusto code block is never closed: the rest of the file is read as Kusto (close it with \
@@ -591,7 +591,7 @@ mod tests {
         let units: Vec<_> = workspace
             .units
             .iter()
-            .map(|u| (u.file, u.kind, &u.name, u.cluster(), u.database(), &u.text, &u.query.analysis.reads))
+            .map(|u| (u.file, u.kind, u.name(), u.cluster(), u.database(), &u.text, &u.query.analysis.reads))
             .collect();
         format!("{:#?}\n{:#?}\n{:#?}\n{:#?}", check(workspace), workspace.contexts, units, workspace.model)
     }

@@ -51,7 +51,7 @@ fn compare(name: &str, text: &str, problems: &mut Vec<String>) -> usize {
 fn units(text: &str, script: &uplint::script::Script, tokens: Vec<Token>, deferred: bool) -> Vec<Unit> {
     let cache = if deferred { AnalysisCache::deferring(Vec::new()) } else { AnalysisCache::default() };
     let mut cache = cache.with_tokens(tokens);
-    let mut units = units_of(FileId(0), &std::sync::Arc::from(text), script, &mut cache);
+    let mut units = units_of(FileId(0), &std::sync::Arc::new(text.to_string()), script, &mut cache);
     cache.finish(&mut units);
     units
 }

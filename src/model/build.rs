@@ -6,7 +6,7 @@ use crate::context::{FileContext, Reason};
 use crate::script::command::{Command, CommandKind, PolicyScope, PolicyVerb, PrincipalKind, RoleAction, RoleScope};
 use crate::script::payload::{JsonKind, Payload};
 use crate::script::{Item, Script};
-use crate::source::SourceFile;
+use crate::source::{SharedText, SourceFile};
 use crate::unit::{AnalysisCache, Origin, Place, Unit, UnitKind};
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
@@ -40,7 +40,7 @@ pub fn build(scripts: &[(FileId, &SourceFile, &Script)], options: &BuildOptions)
 /// before contexts are decided (which look at the databases queries name) and are kept from one
 /// build to the next while their file is unchanged. Their origin (name, cluster, database) is
 /// filled in by [`build_in_contexts`]. `cache` holds earlier analyses to take over by text.
-pub fn units_of(file: FileId, text: &Arc<str>, script: &Script, cache: &mut AnalysisCache) -> Vec<Unit> {
+pub fn units_of(file: FileId, text: &SharedText, script: &Script, cache: &mut AnalysisCache) -> Vec<Unit> {
     let mut units = Vec::new();
     let origin = || Origin { file, name: None, cluster: None, database: None };
     for item in &script.items {
@@ -318,14 +318,17 @@ impl Builder<'_> {
         self.next += 1;
         let unit = &mut self.units[id];
         debug_assert!(unit.kind == kind && unit.file == origin.file, "units are taken in the order they were made");
-        unit.name = origin.name;
-        // The units of one context come one after the other: they share its place.
-        let place = (origin.cluster, origin.database);
+        // The units of one context come one after the other: those without a name share its
+        // place.
         unit.place = match &self.last_place {
-            Some(last) if last.cluster == place.0 && last.database == place.1 => Some(Arc::clone(last)),
-            _ => Place::of(place.0, place.1),
+            Some(last)
+                if origin.name.is_none() && last.cluster == origin.cluster && last.database == origin.database =>
+            {
+                Some(Arc::clone(last))
+            }
+            _ => Place::of(origin.name, origin.cluster, origin.database),
         };
-        if unit.place.is_some() {
+        if unit.place.as_ref().is_some_and(|place| place.name.is_none()) {
             self.last_place = unit.place.clone();
         }
         UnitId(id as u32)

@@ -96,7 +96,7 @@ pub fn write_json(out: &mut dyn Write, workspace: &Workspace) -> std::io::Result
             .map(|(unit, problems)| UnitJson {
                 path: &workspace.sources.get(unit.file).display,
                 kind: unit.kind,
-                name: unit.name.as_deref(),
+                name: unit.name(),
                 database: unit.database(),
                 references: unit
                     .query
@@ -140,7 +140,7 @@ pub fn write_human(out: &mut dyn WriteColor, workspace: &Workspace) -> std::io::
         let file = workspace.sources.get(unit.file);
         let kind = unit.kind.as_str();
         let mut title = kind.to_string();
-        if let Some(name) = &unit.name {
+        if let Some(name) = unit.name() {
             title.push_str(&format!(" {name}"));
         }
         if let Some(database) = unit.database() {

@@ -34,7 +34,7 @@ fn update_policies_replace_merge_and_delete_in_file_order() {
         ),
     ]);
     assert_eq!(sources_of(&model, "default", "T"), ["A", "B", "C"]);
-    let names: Vec<_> = units.iter().map(|u| u.name.as_deref().unwrap()).collect();
+    let names: Vec<_> = units.iter().map(|u| u.name().unwrap()).collect();
     assert_eq!(names, ["T[0]", "T[1]", "T[2]"]);
     let (model, _) = model_of(&[
         ("a.kql", ".alter table T policy update @'[{\"Source\": \"A\", \"Query\": \"A\"}]'"),
@@ -223,7 +223,7 @@ fn units_made_once_serve_a_build_in_any_context() {
                     "{:?} {:?} {:?} {:?} {:?} {:?}",
                     u.file,
                     u.kind,
-                    u.name,
+                    u.name(),
                     u.cluster(),
                     u.database(),
                     u.query.analysis.reads
