@@ -940,7 +940,12 @@ pub fn run_kept<D: Held + Clone + Send + Sync>(
     };
     // Every rule's findings of each database, of each entry and across databases are found in
     // parallel, then put together in this order (rule by rule), whatever the threads.
-    let mut jobs = Vec::new();
+    let databases: usize = workspace.model.clusters.values().map(|c| c.databases.len()).sum();
+    let per_rule = |rule: &&dyn Rule| {
+        1 + if rule.per_database() { databases } else { 0 } + if rule.per_policy() { context.policies.len() } else { 0 }
+    };
+    // One job per rule and entry: a policy of many entries makes many (held without spare room).
+    let mut jobs = Vec::with_capacity(RULES.iter().map(per_rule).sum());
     for (index, rule) in RULES.iter().enumerate() {
         if rule.per_database() {
             for (cluster_key, cluster) in &workspace.model.clusters {
@@ -957,23 +962,22 @@ pub fn run_kept<D: Held + Clone + Send + Sync>(
     let shared = kept.as_ref().map(|(kept, changed)| (&**kept, *changed));
     let found: Vec<Found<D>> =
         jobs.par_iter().map(|&(index, job)| run_job(&context, shared, &keeps, index, job)).collect();
-    let mut diagnostics = Vec::with_capacity(found.iter().map(Found::len).sum());
-    for ((index, _), found) in jobs.into_iter().zip(found) {
-        match found {
-            Found::Kept(found) | Found::Fresh(found) => diagnostics.extend(found),
-            Found::Database(id, found) => {
-                if let Some((kept, _)) = &mut kept {
-                    kept.findings.insert((index, id), found.clone());
+    let mut diagnostics = Vec::with_capacity(found.iter().map(|f| f.found.len()).sum());
+    for ((index, job), Found { found, keep }) in jobs.into_iter().zip(found) {
+        if let (Some((kept, _)), true) = (&mut kept, keep) {
+            match job {
+                Job::Database(cluster_key, key, _) => {
+                    kept.findings.insert((index, (cluster_key.clone(), key.clone())), found.clone());
                 }
-                diagnostics.extend(found);
-            }
-            Found::Policy(unit, found) => {
-                if let Some((kept, _)) = &mut kept {
-                    kept.policy_findings.insert((index, unit), found.clone());
+                Job::Policy(at) => {
+                    if let Some(unit) = context.policies[at].unit {
+                        kept.policy_findings.insert((index, unit), found.clone());
+                    }
                 }
-                diagnostics.extend(found);
+                Job::Rule => {}
             }
         }
+        diagnostics.extend(found);
     }
     diagnostics
 }
@@ -989,22 +993,21 @@ enum Job<'m> {
     Rule,
 }
 
-/// What one [`Job`] found: findings kept from the previous check, findings to keep for the
-/// next (of a database, of an entry), or findings not kept.
-enum Found<D> {
-    Kept(Vec<D>),
-    Database(DatabaseId, Vec<D>),
-    Policy(UnitId, Vec<D>),
-    Fresh(Vec<D>),
+/// What one [`Job`] found (without spare room: one is held per rule and entry until all are
+/// put together), and whether to keep it for the next check (fresh findings of a database or
+/// an entry, when a check keeps results; the job says which).
+struct Found<D> {
+    found: Vec<D>,
+    keep: bool,
 }
 
 impl<D> Found<D> {
-    fn len(&self) -> usize {
-        match self {
-            Found::Kept(found) | Found::Fresh(found) | Found::Database(_, found) | Found::Policy(_, found) => {
-                found.len()
-            }
-        }
+    fn kept(found: Vec<D>) -> Found<D> {
+        Found { found, keep: false }
+    }
+
+    fn fresh(found: Vec<D>, keep: bool) -> Found<D> {
+        Found { found, keep }
     }
 }
 
@@ -1025,18 +1028,20 @@ fn run_job<D: Held + Clone>(
             diagnostic.subject = diagnostic.subject.take().or_else(|| context.subject_at(&diagnostic.primary));
             D::from(diagnostic)
         });
-        found.collect()
+        let mut found: Vec<D> = found.collect();
+        found.shrink_to_fit();
+        found
     };
     match job {
         Job::Database(cluster_key, key, database) => {
             let check = |out: &mut Vec<Diagnostic>| rule.check_database(context, database, out);
-            let Some((kept, changed)) = kept else { return Found::Fresh(fresh(&check)) };
+            let Some((kept, changed)) = kept else { return Found::fresh(fresh(&check), false) };
             let id = (cluster_key.clone(), key.clone());
             let unchanged = changed.is_some_and(|changed| !changed.databases.contains(&id));
-            if let Some(found) = kept.findings.get(&(index, id.clone())).filter(|_| unchanged) {
-                return Found::Kept(found.clone());
+            if let Some(found) = kept.findings.get(&(index, id)).filter(|_| unchanged) {
+                return Found::kept(found.clone());
             }
-            Found::Database(id, fresh(&check))
+            Found::fresh(fresh(&check), true)
         }
         Job::Policy(at) => {
             let view = &context.policies[at];
@@ -1045,14 +1050,14 @@ fn run_job<D: Held + Clone>(
                 (Some((kept, changed)), Some(unit)) => {
                     let unchanged = keeps[at] && changed.is_some_and(|changed| rule.keeps_policy(changed.parts, view));
                     if let Some(found) = kept.policy_findings.get(&(index, unit)).filter(|_| unchanged) {
-                        return Found::Kept(found.clone());
+                        return Found::kept(found.clone());
                     }
-                    Found::Policy(unit, fresh(&check))
+                    Found::fresh(fresh(&check), true)
                 }
-                _ => Found::Fresh(fresh(&check)),
+                _ => Found::fresh(fresh(&check), false),
             }
         }
-        Job::Rule => Found::Fresh(fresh(&|out: &mut Vec<Diagnostic>| rule.check(context, out))),
+        Job::Rule => Found::fresh(fresh(&|out: &mut Vec<Diagnostic>| rule.check(context, out)), false),
     }
 }
 
