@@ -941,10 +941,10 @@ pub fn run_kept<D: Held + Clone + Send + Sync>(
     // Every rule's findings of each database, of each entry and across databases are found in
     // parallel, then put together in this order (rule by rule), whatever the threads.
     let databases: usize = workspace.model.clusters.values().map(|c| c.databases.len()).sum();
+    let blocks = context.policies.len().div_ceil(POLICY_BLOCK);
     let per_rule = |rule: &&dyn Rule| {
-        1 + if rule.per_database() { databases } else { 0 } + if rule.per_policy() { context.policies.len() } else { 0 }
+        1 + if rule.per_database() { databases } else { 0 } + if rule.per_policy() { blocks } else { 0 }
     };
-    // One job per rule and entry: a policy of many entries makes many (held without spare room).
     let mut jobs = Vec::with_capacity(RULES.iter().map(per_rule).sum());
     for (index, rule) in RULES.iter().enumerate() {
         if rule.per_database() {
@@ -955,40 +955,50 @@ pub fn run_kept<D: Held + Clone + Send + Sync>(
             }
         }
         if rule.per_policy() {
-            jobs.extend((0..context.policies.len()).map(|view| (index, Job::Policy(view))));
+            jobs.extend((0..blocks).map(|block| {
+                let start = block * POLICY_BLOCK;
+                (index, Job::Policies(start, (start + POLICY_BLOCK).min(context.policies.len())))
+            }));
         }
         jobs.push((index, Job::Rule));
     }
     let shared = kept.as_ref().map(|(kept, changed)| (&**kept, *changed));
-    let found: Vec<Found<D>> =
+    let found: Vec<Vec<Found<D>>> =
         jobs.par_iter().map(|&(index, job)| run_job(&context, shared, &keeps, index, job)).collect();
-    let mut diagnostics = Vec::with_capacity(found.iter().map(|f| f.found.len()).sum());
-    for ((index, job), Found { found, keep }) in jobs.into_iter().zip(found) {
-        if let (Some((kept, _)), true) = (&mut kept, keep) {
-            match job {
-                Job::Database(cluster_key, key, _) => {
-                    kept.findings.insert((index, (cluster_key.clone(), key.clone())), found.clone());
-                }
-                Job::Policy(at) => {
-                    if let Some(unit) = context.policies[at].unit {
-                        kept.policy_findings.insert((index, unit), found.clone());
+    let mut diagnostics = Vec::with_capacity(found.iter().flatten().map(|f| f.found.len()).sum());
+    for ((index, job), found) in jobs.into_iter().zip(found) {
+        for (offset, Found { found, keep }) in found.into_iter().enumerate() {
+            if let (Some((kept, _)), true) = (&mut kept, keep) {
+                match job {
+                    Job::Database(cluster_key, key, _) => {
+                        kept.findings.insert((index, (cluster_key.clone(), key.clone())), found.clone());
                     }
+                    Job::Policies(start, _) => {
+                        if let Some(unit) = context.policies[start + offset].unit {
+                            kept.policy_findings.insert((index, unit), found.clone());
+                        }
+                    }
+                    Job::Rule => {}
                 }
-                Job::Rule => {}
             }
+            diagnostics.extend(found);
         }
-        diagnostics.extend(found);
     }
     diagnostics
 }
+
+/// How many entries one job of a per-entry rule checks: a policy of thousands of entries makes
+/// a few hundred jobs, not one per rule and entry, each with its list of findings.
+const POLICY_BLOCK: usize = 64;
 
 /// A part of one rule's work in [`run_kept`].
 #[derive(Clone, Copy)]
 enum Job<'m> {
     /// [`Rule::check_database`] of the database (cluster key, key).
     Database(&'m Option<String>, &'m crate::model::DatabaseKey, &'m Database),
-    /// [`Rule::check_policy`] of the entry at this index of [`Context::policies`].
-    Policy(usize),
+    /// [`Rule::check_policy`] of the entries at `start..end` of [`Context::policies`], in order
+    /// (one result per entry when a check keeps results, else one for them all).
+    Policies(usize, usize),
     /// [`Rule::check`].
     Rule,
 }
@@ -1012,14 +1022,14 @@ impl<D> Found<D> {
 }
 
 /// Does `job` of rule `index` (see [`run_kept`]; `keeps`: whether each entry's findings can be
-/// kept).
+/// kept): one result, or for a block of entries one per entry when a check keeps results.
 fn run_job<D: Held + Clone>(
     context: &Context<'_>,
     kept: Option<(&Kept<D>, Option<Changed<'_>>)>,
     keeps: &[bool],
     index: usize,
     job: Job<'_>,
-) -> Found<D> {
+) -> Vec<Found<D>> {
     let rule = RULES[index];
     let fresh = |check: &dyn Fn(&mut Vec<Diagnostic>)| {
         let mut found = Vec::new();
@@ -1035,29 +1045,39 @@ fn run_job<D: Held + Clone>(
     match job {
         Job::Database(cluster_key, key, database) => {
             let check = |out: &mut Vec<Diagnostic>| rule.check_database(context, database, out);
-            let Some((kept, changed)) = kept else { return Found::fresh(fresh(&check), false) };
+            let Some((kept, changed)) = kept else { return vec![Found::fresh(fresh(&check), false)] };
             let id = (cluster_key.clone(), key.clone());
             let unchanged = changed.is_some_and(|changed| !changed.databases.contains(&id));
             if let Some(found) = kept.findings.get(&(index, id)).filter(|_| unchanged) {
-                return Found::kept(found.clone());
+                return vec![Found::kept(found.clone())];
             }
-            Found::fresh(fresh(&check), true)
+            vec![Found::fresh(fresh(&check), true)]
         }
-        Job::Policy(at) => {
-            let view = &context.policies[at];
-            let check = |out: &mut Vec<Diagnostic>| rule.check_policy(context, view, out);
-            match (kept, view.unit) {
-                (Some((kept, changed)), Some(unit)) => {
-                    let unchanged = keeps[at] && changed.is_some_and(|changed| rule.keeps_policy(changed.parts, view));
-                    if let Some(found) = kept.policy_findings.get(&(index, unit)).filter(|_| unchanged) {
-                        return Found::kept(found.clone());
+        Job::Policies(start, end) => {
+            let policy = |at: usize| {
+                let view = &context.policies[at];
+                let check = |out: &mut Vec<Diagnostic>| rule.check_policy(context, view, out);
+                match (kept, view.unit) {
+                    (Some((kept, changed)), Some(unit)) => {
+                        let unchanged =
+                            keeps[at] && changed.is_some_and(|changed| rule.keeps_policy(changed.parts, view));
+                        if let Some(found) = kept.policy_findings.get(&(index, unit)).filter(|_| unchanged) {
+                            return Found::kept(found.clone());
+                        }
+                        Found::fresh(fresh(&check), true)
                     }
-                    Found::fresh(fresh(&check), true)
+                    _ => Found::fresh(fresh(&check), false),
                 }
-                _ => Found::fresh(fresh(&check), false),
+            };
+            if kept.is_some() {
+                // One result per entry: each is kept on its own.
+                return (start..end).map(policy).collect();
             }
+            let mut found: Vec<D> = (start..end).flat_map(|at| policy(at).found).collect();
+            found.shrink_to_fit();
+            vec![Found::fresh(found, false)]
         }
-        Job::Rule => Found::fresh(fresh(&|out: &mut Vec<Diagnostic>| rule.check(context, out)), false),
+        Job::Rule => vec![Found::fresh(fresh(&|out: &mut Vec<Diagnostic>| rule.check(context, out)), false)],
     }
 }
 
