@@ -570,11 +570,18 @@ fn check(
         load_paths.insert(0, scope.root.clone());
     }
     let options = config.load_options(args.inputs.force_exclude);
-    let (workspace, checked) = in_pool(config.threads, || {
+    // One pool for the run: loading and checking, then rendering.
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(config.threads).build().ok();
+    let work = || {
         let workspace = workspace::load_with(&load_paths, &overrides, cwd, &options)?;
         let checked = crate::check::run(&workspace, &config.settings);
         Ok::<_, workspace::LoadError>((workspace, checked))
-    })
+    };
+    // No thread could be started: the current thread does the work.
+    let (workspace, checked) = match &pool {
+        Some(pool) => pool.install(work),
+        None => work(),
+    }
     .map_err(|e| e.to_string())?;
     let codes = rules::catalog();
     let found = checked.diagnostics;
@@ -636,7 +643,7 @@ fn check(
         match file {
             Some(path) => {
                 let mut buffer = NoColor::new(Vec::new());
-                render::write(*format, &mut buffer, &report).map_err(output_error(status))?;
+                render::write_in(pool.as_ref(), *format, &mut buffer, &report).map_err(output_error(status))?;
                 std::fs::write(absolute(path), buffer.into_inner())
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             }
@@ -645,7 +652,7 @@ fn check(
                 let written = if args.statistics && *format == Format::Human {
                     render::human::write_statistics(stdout, &report)
                 } else {
-                    render::write(*format, stdout, &report)
+                    render::write_in(pool.as_ref(), *format, stdout, &report)
                 };
                 match written.map_err(output_error(status)) {
                     Ok(()) => {}

@@ -81,3 +81,29 @@ fn a_generated_project_gives_the_same_bytes_whatever_the_thread_count() {
     assert_same_with_1_and_4_threads(&dir, &["--isolated", "."], "generated");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_human_report_on_standard_output_is_the_same_whatever_the_thread_count() {
+    // Standard output is written as the report is rendered (in batches of diagnostics rendered
+    // in parallel), with or without colours.
+    let dir = temp_dir("stdout");
+    let shape = generate::ProjectShape { files: 300, databases: 4, functions: 80, max_chain: 6, policies: 200 };
+    write_files(&dir, &generate::project(11, &shape));
+    // Several batches of diagnostics: a syntax error in each of 700 queries.
+    std::fs::write(dir.join("broken.kql"), "T | where\n\n".repeat(700)).unwrap();
+    for color in ["always", "never"] {
+        let run = |threads: &str| {
+            let mut command = Command::cargo_bin("uplint").unwrap();
+            command.current_dir(&dir).args(["check", "--isolated", ".", "--threads", threads, "--color", color]);
+            command.output().unwrap()
+        };
+        let (one, four) = (run("1"), run("4"));
+        assert_eq!(one.status.code(), four.status.code());
+        let report = String::from_utf8_lossy(&one.stdout);
+        // Enough diagnostics for several batches, and colours when asked for.
+        assert!(report.matches("┌─").count() > 700, "{report}");
+        assert_eq!(report.contains('\u{1b}'), color == "always", "{color}");
+        assert!(one.stdout == four.stdout, "the human report ({color}) differs between 1 and 4 threads");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -122,6 +122,20 @@ pub struct Summary {
     pub policies: PolicyCounts,
 }
 
+/// [`write`], the human format's diagnostics rendered on the threads of `pool` (the same
+/// bytes: [`human::write_in`]).
+pub fn write_in(
+    pool: Option<&rayon::ThreadPool>,
+    format: Format,
+    out: &mut dyn WriteColor,
+    report: &Report<'_>,
+) -> std::io::Result<()> {
+    match format {
+        Format::Human => human::write_in(pool, out, report),
+        _ => write(format, out, report),
+    }
+}
+
 /// Writes `report` in `format`. `out` gets colours only if it supports them.
 pub fn write(format: Format, out: &mut dyn WriteColor, report: &Report<'_>) -> std::io::Result<()> {
     match format {
