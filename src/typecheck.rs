@@ -156,18 +156,23 @@ pub fn check_kept(
             kept.typed.insert(unit, Typed { reports: Frame::reports(&query.events, unit), deps });
         }
     } else {
-        // Entries in parallel, each worker with its own memo (an entry's typing does not depend
-        // on what was typed before it), put together in order.
+        // Entries in parallel: one run of consecutive entries per thread (entries of one
+        // database call the same functions), each with its own memo (an entry's typing does
+        // not depend on what was typed before it), put together in order. One thread types
+        // them all with one memo.
+        let runs = rayon::current_num_threads().max(1);
         let typed: Vec<(Option<TableType>, Option<TableType>, Typed)> = entries
-            .par_iter()
-            .with_min_len(16)
-            .map_init(
-                || ModelEnvironment::new(workspace),
-                |env, entry| {
-                    let (target, output, _, query) = env.entry(entry);
-                    (target, output, Typed { reports: Frame::reports(&query.events, entry.unit), deps: Vec::new() })
-                },
-            )
+            .par_chunks(entries.len().div_ceil(runs).max(1))
+            .flat_map_iter(|run| {
+                let mut env = ModelEnvironment::new(workspace);
+                run.iter()
+                    .map(|entry| {
+                        let (target, output, _, query) = env.entry(entry);
+                        let reports = Frame::reports(&query.events, entry.unit);
+                        (target, output, Typed { reports, deps: Vec::new() })
+                    })
+                    .collect::<Vec<_>>()
+            })
             .collect();
         for (entry, (target, output, typed)) in entries.iter().zip(typed) {
             recomputed.push(entry.unit);
