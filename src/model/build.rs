@@ -687,7 +687,7 @@ impl Builder<'_> {
         policy.history.push(UpdatePolicyChange {
             verb,
             location,
-            payload: payload.and_then(|p| p.json.as_ref().ok()).cloned().map(Arc::new),
+            payload: payload.and_then(|p| p.json.as_ref().ok()).cloned(),
             entries: entries.clone(),
         });
         match verb {

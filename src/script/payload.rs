@@ -35,7 +35,8 @@ pub struct Payload {
     pub text: String,
     /// From offsets in `text` to offsets in the file.
     pub map: OffsetMap,
-    pub json: Result<JsonValue, JsonError>,
+    /// Shared with the model (an update policy's history holds the payload as written).
+    pub json: Result<std::sync::Arc<JsonValue>, JsonError>,
 }
 
 /// A JSON syntax error, at its place in the file.
@@ -157,13 +158,13 @@ impl Payload {
     }
 
     fn new(span: Span, text: String, map: OffsetMap) -> Payload {
-        let json = parse_json(&text, &map);
+        let json = parse_json(&text, &map).map(std::sync::Arc::new);
         Payload { span, text, map, json }
     }
 
     /// The entries of a payload that is a JSON array (an object alone is one entry).
     pub fn entries(&self) -> Vec<&JsonValue> {
-        match &self.json {
+        match self.json.as_deref() {
             Ok(JsonValue { kind: JsonKind::Array(items), .. }) => items.iter().collect(),
             Ok(value @ JsonValue { kind: JsonKind::Object(_), .. }) => vec![value],
             _ => Vec::new(),
