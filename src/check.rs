@@ -26,15 +26,14 @@ pub struct PolicyCounts {
 }
 
 impl PolicyCounts {
-    pub fn of(workspace: &Workspace, resolution: &Resolution) -> PolicyCounts {
+    /// The counts of the entries of `policies` (every entry in effect, [`rules::Context`]).
+    pub fn of(policies: &[rules::PolicyView<'_>]) -> PolicyCounts {
         let mut counts = PolicyCounts::default();
-        let entries =
-            workspace.model.clusters.values().flat_map(|c| c.databases.values()).flat_map(|d| d.tables.values());
-        for entry in entries.flat_map(|t| &t.update_policy.entries).filter(|e| e.is_enabled()) {
+        for view in policies.iter().filter(|view| !view.is_disabled()) {
             counts.total += 1;
             // Fully checked: everything it reads is in the project, and every text on the way
             // parses and names what it reads with constants.
-            if entry.query.is_none_or(|unit| resolution.is_complete(unit) && resolution.is_exact(unit)) {
+            if view.unit.is_none() || view.reads_complete {
                 counts.fully_checked += 1;
             } else {
                 counts.unresolved += 1;
@@ -144,8 +143,9 @@ fn finish<D: Held + Clone + Send + Sync>(
     for unit in &workspace.units {
         problems.extend(unit.diagnostics().into_iter().map(D::from));
     }
-    let policies = PolicyCounts::of(workspace, resolution);
-    let mut diagnostics = rules::run_kept(workspace, resolution, outputs, settings, kept);
+    let context = rules::Context::with_outputs(workspace, resolution, settings, outputs);
+    let policies = PolicyCounts::of(&context.policies);
+    let mut diagnostics = rules::run_in(&context, kept);
     for diagnostic in &mut diagnostics {
         if names_no_database(workspace, diagnostic.as_ref().primary.file) {
             // A finding kept for the next check is copied: the note is added on each check.

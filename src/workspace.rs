@@ -557,6 +557,8 @@ mod tests {
             // Update policy cycles (UP205): in this file alone, and with a policy of another file.
             ".alter table S policy update @'[{\"Source\": \"A\", \"Query\": \"A | project x\"}]'\n.alter table A policy update @'[{\"Source\": \"S\", \"Query\": \"F()\"}]'",
             ".alter table S policy update @'[{\"Source\": \"A\", \"Query\": \"A | project x\"}]'",
+            // A Source pattern without SourceIsWildCard, and SourceIsWildCard without a pattern.
+            ".alter table A policy update @'[{\"Source\": \"S*\", \"Query\": \"F()\"}, {\"Source\": \"S\", \"SourceIsWildCard\": true, \"Query\": \"G()\"}]'",
         ],
         &[
             ".create table T (a:string)\n.create table X (b:long)",

@@ -34,6 +34,29 @@ impl DatabaseKey {
     pub fn new(name: &str) -> DatabaseKey {
         DatabaseKey(name.to_lowercase())
     }
+
+    /// True when this is the key of `name` (`DatabaseKey::new(name) == *self`, without
+    /// allocating for an ASCII name).
+    pub fn is(&self, name: &str) -> bool {
+        is_lowered(&self.0, name)
+    }
+}
+
+/// True when `lowered` is `name` lower-cased (without allocating for an ASCII name).
+pub fn is_lowered(lowered: &str, name: &str) -> bool {
+    if name.is_ascii() {
+        // `lowered` holds no upper-case ASCII letter: equal ignoring ASCII case is equal to
+        // the lower-cased name.
+        lowered.eq_ignore_ascii_case(name) && !lowered.bytes().any(|b| b.is_ascii_uppercase())
+    } else {
+        lowered == name.to_lowercase()
+    }
+}
+
+/// True when two names are equal ignoring case (as [`same_database`], without allocating for
+/// ASCII names).
+pub fn same_name(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() { a.eq_ignore_ascii_case(b) } else { a.to_lowercase() == b.to_lowercase() }
 }
 
 /// True when two database names name the same database.
@@ -458,4 +481,24 @@ pub(crate) fn push_first<T>(list: &mut Vec<T>, item: T) {
         list.reserve_exact(1);
     }
     list.push(item);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The comparisons without allocation agree with lower-casing both names.
+    #[test]
+    fn names_compare_as_their_lower_cased_keys() {
+        let names =
+            ["Sales", "sales", "SALES", "Sale", "Straße", "STRASSE", "straße", "\u{212A}b", "kb", "KB", "İx", "i̇x", ""];
+        for a in names {
+            for b in names {
+                let key = DatabaseKey::new(a);
+                assert_eq!(key.is(b), key == DatabaseKey::new(b), "{a:?} {b:?}");
+                assert_eq!(is_lowered(&a.to_lowercase(), b), a.to_lowercase() == b.to_lowercase(), "{a:?} {b:?}");
+                assert_eq!(same_name(a, b), same_database(a, b), "{a:?} {b:?}");
+            }
+        }
+    }
 }

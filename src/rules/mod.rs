@@ -682,8 +682,9 @@ pub struct Context<'a> {
     /// Where each entry of `policies` is written, sorted by file and start: the file, the
     /// span, the index in `policies` and the index of the entry in its table's policy (so that
     /// finding the subject of a diagnostic is a binary search, not a scan: thousands of entries
-    /// with a finding each took quadratic time).
-    entry_places: Vec<(FileId, Span, usize, usize)>,
+    /// with a finding each took quadratic time). Made when a first finding needs it (a check
+    /// keeping results finds few).
+    entry_places: std::sync::OnceLock<Vec<(FileId, Span, usize, usize)>>,
 }
 
 impl<'a> Context<'a> {
@@ -707,27 +708,31 @@ impl<'a> Context<'a> {
         outputs: std::borrow::Cow<'a, typecheck::Outputs>,
     ) -> Context<'a> {
         let mut policies = Vec::new();
-        let mut entry_places = Vec::new();
-        for cluster in workspace.model.clusters.values() {
-            for database in cluster.databases.values() {
-                for (table, t) in &database.tables {
-                    for (index, entry) in t.update_policy.entries.iter().enumerate() {
-                        entry_places.push((entry.location.file, entry.location.span, policies.len(), index));
-                        policies.push(PolicyView::new(cluster, database, table, entry, resolution));
-                    }
-                }
-            }
+        for (cluster, database, table, _, entry) in entries(&workspace.model) {
+            policies.push(PolicyView::new(cluster, database, table, entry, resolution));
         }
-        entry_places.sort_by_key(|&(file, span, view, _)| (file, span.start, span.end, view));
         let definitions = std::sync::OnceLock::new();
+        let entry_places = std::sync::OnceLock::new();
         Context { workspace, settings, resolution, policies, outputs, definitions, entry_places }
+    }
+
+    /// [`Context::entry_places`].
+    fn entry_places(&self) -> &[(FileId, Span, usize, usize)] {
+        self.entry_places.get_or_init(|| {
+            let mut places: Vec<_> = entries(&self.workspace.model)
+                .enumerate()
+                .map(|(view, (_, _, _, index, entry))| (entry.location.file, entry.location.span, view, index))
+                .collect();
+            places.sort_by_key(|&(file, span, view, _)| (file, span.start, span.end, view));
+            places
+        })
     }
 
     /// The update policy entry whose text holds `label`, as a diagnostic's subject.
     pub fn subject_at(&self, label: &Label) -> Option<Subject> {
         // Entries are written apart from each other: only those starting last at or before the
         // label can hold it (several views share a place when one command set several tables).
-        let places = &self.entry_places;
+        let places = self.entry_places();
         let after = places.partition_point(|&(file, span, _, _)| (file, span.start) <= (label.file, label.span.start));
         let start = places[..after].last().filter(|p| p.0 == label.file)?.1.start;
         let &(_, _, view, index) = places[..after]
@@ -760,6 +765,24 @@ impl<'a> Context<'a> {
     pub fn identity_policy_location(&self, view: &PolicyView<'_>) -> Option<Location> {
         view.database.managed_identity.commands.last().or(view.cluster.managed_identity.commands.last()).copied()
     }
+}
+
+/// Every update policy entry in effect, in model order: its cluster, database, table, index in
+/// the table's policy, and the entry ([`Context::policies`] in this order).
+fn entries(
+    model: &crate::model::Model,
+) -> impl Iterator<Item = (&Cluster, &Database, &str, usize, &UpdatePolicyEntry)> + '_ {
+    model.clusters.values().flat_map(|cluster| {
+        cluster.databases.values().flat_map(move |database| {
+            database.tables.iter().flat_map(move |(table, t)| {
+                t.update_policy
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .map(move |(index, entry)| (cluster, database, table.as_str(), index, entry))
+            })
+        })
+    })
 }
 
 /// The candidate nearest to `word` (case-insensitive edit distance), when it is near enough to
@@ -888,14 +911,28 @@ pub struct Changed<'s> {
 }
 
 impl Changed<'_> {
+    /// True when database `database` of cluster `cluster` changed (names compared as keys,
+    /// without lower-casing them for every entry).
+    fn changed_database(&self, cluster: Option<&str>, database: &str) -> bool {
+        self.databases.iter().any(|(c, d)| {
+            d.is(database)
+                && match (c, cluster) {
+                    (None, None) => true,
+                    (Some(key), Some(name)) => crate::model::is_lowered(key, name),
+                    _ => false,
+                }
+        })
+    }
+
     /// True when what [`Rule::check_policy`] looks at for `view` is as it was.
     fn keeps(&self, view: &PolicyView<'_>) -> bool {
         let Some(unit) = view.unit else { return false };
         if self.policies.contains(&unit) {
             return false;
         }
-        let own = view.database_id();
-        if self.databases.contains(&own) {
+        let own_cluster = view.cluster.name.as_deref();
+        if self.changed_database(own_cluster, &view.database.name) {
+            let own = view.database_id();
             // Of its own database, an entry's findings look at the database as a whole, its
             // known tables, the entry's table, its Source and what it reads there (an edit of
             // another function or table of the database keeps them).
@@ -911,9 +948,16 @@ impl Changed<'_> {
         }
         // Other databases it reads: any change there finds them again.
         view.reads.iter().all(|access| {
-            let cluster = access.cluster.as_deref().map(str::to_lowercase).or_else(|| own.0.clone());
-            let read = (cluster, crate::model::DatabaseKey::new(&access.database));
-            read == own || !self.databases.contains(&read)
+            let cluster = access.cluster.as_deref().or(own_cluster);
+            let own = || {
+                let same_cluster = match (cluster, own_cluster) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => crate::model::same_name(a, b),
+                    _ => false,
+                };
+                same_cluster && crate::model::same_name(&access.database, &view.database.name)
+            };
+            !self.changed_database(cluster, &access.database) || own()
         })
     }
 }
@@ -926,9 +970,18 @@ pub fn run_kept<D: Held + Clone + Send + Sync>(
     resolution: &Resolution,
     outputs: std::borrow::Cow<'_, typecheck::Outputs>,
     settings: &Settings,
-    mut kept: Option<(&mut Kept<D>, Option<Changed<'_>>)>,
+    kept: Option<(&mut Kept<D>, Option<Changed<'_>>)>,
 ) -> Vec<D> {
     let context = Context::with_outputs(workspace, resolution, settings, outputs);
+    run_in(&context, kept)
+}
+
+/// [`run_kept`] with the rules' context made.
+pub fn run_in<D: Held + Clone + Send + Sync>(
+    context: &Context<'_>,
+    mut kept: Option<(&mut Kept<D>, Option<Changed<'_>>)>,
+) -> Vec<D> {
+    let workspace = context.workspace;
     if let Some((kept, None)) = &mut kept {
         kept.findings.clear();
         kept.policy_findings.clear();
