@@ -891,13 +891,51 @@ pub fn run_with(
 pub struct Kept<D = Arc<Diagnostic>> {
     /// By rule (its index in [`RULES`]) and database.
     findings: FxHashMap<(usize, DatabaseId), Vec<D>>,
-    /// By rule and the entry's `Query` unit.
-    policy_findings: FxHashMap<(usize, UnitId), Vec<D>>,
+    /// By the entry's `Query` unit, then rule (one look-up per entry, not per rule and entry).
+    policy_findings: FxHashMap<UnitId, EntryFindings<D>>,
 }
 
 impl<D> Default for Kept<D> {
     fn default() -> Self {
         Kept { findings: FxHashMap::default(), policy_findings: FxHashMap::default() }
+    }
+}
+
+/// The findings of one entry kept, by rule.
+#[derive(Debug)]
+struct EntryFindings<D> {
+    /// Bit `i` is set when the findings of rule `i` of [`RULES`] are kept (a rule beyond the
+    /// 64th is never kept: found on every check).
+    kept: u64,
+    /// The rules with findings, and their findings (most have none: not listed).
+    found: Vec<(usize, Vec<D>)>,
+}
+
+impl<D> Default for EntryFindings<D> {
+    fn default() -> Self {
+        EntryFindings { kept: 0, found: Vec::new() }
+    }
+}
+
+impl<D> EntryFindings<D> {
+    fn bit(index: usize) -> u64 {
+        u32::try_from(index).ok().and_then(|i| 1u64.checked_shl(i)).unwrap_or(0)
+    }
+
+    /// The findings of rule `index` kept.
+    fn get(&self, index: usize) -> Option<&[D]> {
+        if self.kept & Self::bit(index) == 0 {
+            return None;
+        }
+        Some(self.found.iter().find(|(rule, _)| *rule == index).map_or(&[][..], |(_, found)| found.as_slice()))
+    }
+
+    fn insert(&mut self, index: usize, found: Vec<D>) {
+        self.kept |= Self::bit(index);
+        self.found.retain(|(rule, _)| *rule != index);
+        if !found.is_empty() {
+            self.found.push((index, found));
+        }
     }
 }
 
@@ -981,162 +1019,193 @@ pub fn run_in<D: Held + Clone + Send + Sync>(
     context: &Context<'_>,
     mut kept: Option<(&mut Kept<D>, Option<Changed<'_>>)>,
 ) -> Vec<D> {
-    let workspace = context.workspace;
     if let Some((kept, None)) = &mut kept {
         kept.findings.clear();
         kept.policy_findings.clear();
     }
-    // Whether each entry's findings can be kept (the same for every rule).
-    let keeps: Vec<bool> = match &kept {
-        Some((_, Some(changed))) => context.policies.iter().map(|view| changed.keeps(view)).collect(),
-        _ => vec![false; context.policies.len()],
+    let keeping = kept.is_some();
+    let databases: Vec<(DatabaseId, &Database)> = crate::model::changes::databases(&context.workspace.model).collect();
+    let views = &context.policies;
+    let previous = match &kept {
+        Some((kept, Some(changed))) => Some((&**kept, *changed)),
+        _ => None,
     };
-    // Every rule's findings of each database, of each entry and across databases are found in
-    // parallel, then put together in this order (rule by rule), whatever the threads.
-    let databases: usize = workspace.model.clusters.values().map(|c| c.databases.len()).sum();
-    let blocks = context.policies.len().div_ceil(POLICY_BLOCK);
+    // The kept findings of each entry whose findings can be kept (the same for every rule).
+    let entries: Vec<Option<&EntryFindings<D>>> = match previous {
+        Some((kept, changed)) => {
+            views.iter().map(|view| kept.policy_findings.get(&view.unit?).filter(|_| changed.keeps(view))).collect()
+        }
+        None => vec![None; views.len()],
+    };
+    let kept_database = |index: usize, at: usize| -> Option<&[D]> {
+        let (kept, changed) = previous?;
+        let id = &databases[at].0;
+        if changed.databases.contains(id) {
+            return None;
+        }
+        kept.findings.get(&(index, id.clone())).map(Vec::as_slice)
+    };
+    // Every rule's findings of each database, of each entry and across databases, rule by rule:
+    // first whether each is kept (looked up here), then what is not kept is found in parallel,
+    // then all are put together in this order, whatever the threads.
+    // A check that keeps nothing finds a per-entry rule's findings in blocks of entries (one
+    // list per block); one keeping results, one list per entry found again.
+    let blocks = if keeping { views.len() } else { views.len().div_ceil(POLICY_BLOCK) };
     let per_rule = |rule: &&dyn Rule| {
-        1 + if rule.per_database() { databases } else { 0 } + if rule.per_policy() { blocks } else { 0 }
+        1 + if rule.per_database() { databases.len() } else { 0 } + if rule.per_policy() { blocks } else { 0 }
     };
-    let mut jobs = Vec::with_capacity(RULES.iter().map(per_rule).sum());
+    let jobs: usize = RULES.iter().map(per_rule).sum();
+    let mut is_kept = Vec::with_capacity(if previous.is_some() { jobs } else { 0 });
+    let mut todo = Vec::with_capacity(if previous.is_some() { 0 } else { jobs });
     for (index, rule) in RULES.iter().enumerate() {
         if rule.per_database() {
-            for (cluster_key, cluster) in &workspace.model.clusters {
-                for (key, database) in &cluster.databases {
-                    jobs.push((index, Job::Database(cluster_key, key, database)));
+            for at in 0..databases.len() {
+                let found = kept_database(index, at).is_some();
+                is_kept.push(found);
+                if !found {
+                    todo.push((index, Job::Database(at)));
                 }
             }
         }
-        if rule.per_policy() {
-            jobs.extend((0..blocks).map(|block| {
-                let start = block * POLICY_BLOCK;
-                (index, Job::Policies(start, (start + POLICY_BLOCK).min(context.policies.len())))
-            }));
+        if rule.per_policy() && !keeping {
+            todo.extend(
+                (0..views.len())
+                    .step_by(POLICY_BLOCK)
+                    .map(|start| (index, Job::Policies(start, (start + POLICY_BLOCK).min(views.len())))),
+            );
+        } else if rule.per_policy() {
+            for (at, view) in views.iter().enumerate() {
+                let found = entries[at].is_some_and(|entry| entry.get(index).is_some())
+                    && previous.is_some_and(|(_, changed)| rule.keeps_policy(changed.parts, view));
+                is_kept.push(found);
+                if !found {
+                    todo.push((index, Job::Policy(at)));
+                }
+            }
         }
-        jobs.push((index, Job::Rule));
+        todo.push((index, Job::Rule));
     }
-    let shared = kept.as_ref().map(|(kept, changed)| (&**kept, *changed));
-    let found: Vec<Vec<Found<D>>> =
-        jobs.par_iter().map(|&(index, job)| run_job(&context, shared, &keeps, index, job)).collect();
-    let mut diagnostics = Vec::with_capacity(found.iter().flatten().map(|f| f.found.len()).sum());
-    for ((index, job), found) in jobs.into_iter().zip(found) {
-        for (offset, Found { found, keep }) in found.into_iter().enumerate() {
-            if let (Some((kept, _)), true) = (&mut kept, keep) {
-                match job {
-                    Job::Database(cluster_key, key, _) => {
-                        kept.findings.insert((index, (cluster_key.clone(), key.clone())), found.clone());
-                    }
-                    Job::Policies(start, _) => {
-                        if let Some(unit) = context.policies[start + offset].unit {
-                            kept.policy_findings.insert((index, unit), found.clone());
-                        }
-                    }
-                    Job::Rule => {}
+    let fresh: Vec<Vec<D>> = todo.par_iter().map(|&(index, job)| run_job(context, &databases, index, job)).collect();
+    let found = fresh.iter().map(Vec::len).sum::<usize>();
+    let mut fresh = fresh.into_iter();
+    let mut is_kept = is_kept.into_iter();
+    let mut diagnostics = Vec::with_capacity(found);
+    // Found again, to keep: (rule, database or entry, findings).
+    let mut to_keep: Vec<(usize, Result<usize, UnitId>, Vec<D>)> = Vec::new();
+    for (index, rule) in RULES.iter().enumerate() {
+        if rule.per_database() {
+            for at in 0..databases.len() {
+                if is_kept.next() == Some(true) {
+                    diagnostics.extend_from_slice(kept_database(index, at).unwrap_or_default());
+                    continue;
+                }
+                let found = fresh.next().unwrap_or_default();
+                if keeping {
+                    diagnostics.extend_from_slice(&found);
+                    to_keep.push((index, Ok(at), found));
+                } else {
+                    diagnostics.extend(found);
                 }
             }
-            diagnostics.extend(found);
+        }
+        if rule.per_policy() && !keeping {
+            for _ in (0..views.len()).step_by(POLICY_BLOCK) {
+                diagnostics.extend(fresh.next().unwrap_or_default());
+            }
+        } else if rule.per_policy() {
+            for (at, view) in views.iter().enumerate() {
+                if is_kept.next() == Some(true) {
+                    diagnostics.extend_from_slice(entries[at].and_then(|entry| entry.get(index)).unwrap_or_default());
+                    continue;
+                }
+                let found = fresh.next().unwrap_or_default();
+                diagnostics.extend_from_slice(&found);
+                if let Some(unit) = view.unit.filter(|_| keeping) {
+                    to_keep.push((index, Err(unit), found));
+                }
+            }
+        }
+        diagnostics.extend(fresh.next().unwrap_or_default());
+    }
+    drop(entries);
+    if let Some((kept, _)) = &mut kept {
+        for (index, place, found) in to_keep {
+            match place {
+                Ok(at) => {
+                    kept.findings.insert((index, databases[at].0.clone()), found);
+                }
+                Err(unit) => kept.policy_findings.entry(unit).or_default().insert(index, found),
+            }
         }
     }
     diagnostics
 }
 
-/// How many entries one job of a per-entry rule checks: a policy of thousands of entries makes
-/// a few hundred jobs, not one per rule and entry, each with its list of findings.
+/// How many entries one job of a per-entry rule checks when nothing is kept: a policy of
+/// thousands of entries makes a few hundred jobs, not one per rule and entry, each with its
+/// list of findings.
 const POLICY_BLOCK: usize = 64;
 
 /// A part of one rule's work in [`run_kept`].
 #[derive(Clone, Copy)]
-enum Job<'m> {
-    /// [`Rule::check_database`] of the database (cluster key, key).
-    Database(&'m Option<String>, &'m crate::model::DatabaseKey, &'m Database),
+enum Job {
+    /// [`Rule::check_database`] of the database at this index of the model's databases.
+    Database(usize),
+    /// [`Rule::check_policy`] of the entry at this index of [`Context::policies`].
+    Policy(usize),
     /// [`Rule::check_policy`] of the entries at `start..end` of [`Context::policies`], in order
-    /// (one result per entry when a check keeps results, else one for them all).
+    /// (when nothing is kept: one list of findings for them all).
     Policies(usize, usize),
     /// [`Rule::check`].
     Rule,
 }
 
-/// What one [`Job`] found (without spare room: one is held per rule and entry until all are
-/// put together), and whether to keep it for the next check (fresh findings of a database or
-/// an entry, when a check keeps results; the job says which).
-struct Found<D> {
-    found: Vec<D>,
-    keep: bool,
-}
-
-impl<D> Found<D> {
-    fn kept(found: Vec<D>) -> Found<D> {
-        Found { found, keep: false }
-    }
-
-    fn fresh(found: Vec<D>, keep: bool) -> Found<D> {
-        Found { found, keep }
-    }
-}
-
-/// Does `job` of rule `index` (see [`run_kept`]; `keeps`: whether each entry's findings can be
-/// kept): one result, or for a block of entries one per entry when a check keeps results.
-fn run_job<D: Held + Clone>(
-    context: &Context<'_>,
-    kept: Option<(&Kept<D>, Option<Changed<'_>>)>,
-    keeps: &[bool],
-    index: usize,
-    job: Job<'_>,
-) -> Vec<Found<D>> {
+/// Does `job` of rule `index` (see [`run_kept`]): its findings, with their subjects.
+fn run_job<D: Held>(context: &Context<'_>, databases: &[(DatabaseId, &Database)], index: usize, job: Job) -> Vec<D> {
     let rule = RULES[index];
-    let fresh = |check: &dyn Fn(&mut Vec<Diagnostic>)| {
-        let mut found = Vec::new();
-        check(&mut found);
-        let found = found.into_iter().map(|mut diagnostic| {
-            diagnostic.subject = diagnostic.subject.take().or_else(|| context.subject_at(&diagnostic.primary));
-            D::from(diagnostic)
-        });
-        let mut found: Vec<D> = found.collect();
-        found.shrink_to_fit();
-        found
-    };
+    let mut found = Vec::new();
     match job {
-        Job::Database(cluster_key, key, database) => {
-            let check = |out: &mut Vec<Diagnostic>| rule.check_database(context, database, out);
-            let Some((kept, changed)) = kept else { return vec![Found::fresh(fresh(&check), false)] };
-            let id = (cluster_key.clone(), key.clone());
-            let unchanged = changed.is_some_and(|changed| !changed.databases.contains(&id));
-            if let Some(found) = kept.findings.get(&(index, id)).filter(|_| unchanged) {
-                return vec![Found::kept(found.clone())];
-            }
-            vec![Found::fresh(fresh(&check), true)]
-        }
+        Job::Database(at) => rule.check_database(context, databases[at].1, &mut found),
+        Job::Policy(at) => rule.check_policy(context, &context.policies[at], &mut found),
         Job::Policies(start, end) => {
-            let policy = |at: usize| {
-                let view = &context.policies[at];
-                let check = |out: &mut Vec<Diagnostic>| rule.check_policy(context, view, out);
-                match (kept, view.unit) {
-                    (Some((kept, changed)), Some(unit)) => {
-                        let unchanged =
-                            keeps[at] && changed.is_some_and(|changed| rule.keeps_policy(changed.parts, view));
-                        if let Some(found) = kept.policy_findings.get(&(index, unit)).filter(|_| unchanged) {
-                            return Found::kept(found.clone());
-                        }
-                        Found::fresh(fresh(&check), true)
-                    }
-                    _ => Found::fresh(fresh(&check), false),
-                }
-            };
-            if kept.is_some() {
-                // One result per entry: each is kept on its own.
-                return (start..end).map(policy).collect();
+            for view in &context.policies[start..end] {
+                rule.check_policy(context, view, &mut found);
             }
-            let mut found: Vec<D> = (start..end).flat_map(|at| policy(at).found).collect();
-            found.shrink_to_fit();
-            vec![Found::fresh(found, false)]
         }
-        Job::Rule => vec![Found::fresh(fresh(&|out: &mut Vec<Diagnostic>| rule.check(context, out)), false)],
+        Job::Rule => rule.check(context, &mut found),
     }
+    let found = found.into_iter().map(|mut diagnostic| {
+        diagnostic.subject = diagnostic.subject.take().or_else(|| context.subject_at(&diagnostic.primary));
+        D::from(diagnostic)
+    });
+    // Held without spare room: one list per rule and entry until all are put together.
+    let mut found: Vec<D> = found.collect();
+    found.shrink_to_fit();
+    found
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An entry's kept findings tell a rule found nothing from a rule not kept, and every rule
+    /// fits the mask (a rule beyond it would be found on every check).
+    #[test]
+    fn entry_findings_keep_each_rule_apart() {
+        assert!(RULES.len() <= 64);
+        let mut entry: EntryFindings<u32> = EntryFindings::default();
+        assert_eq!(entry.get(3), None);
+        entry.insert(3, Vec::new());
+        entry.insert(5, vec![7, 8]);
+        assert_eq!(entry.get(3), Some(&[][..]));
+        assert_eq!(entry.get(5), Some(&[7, 8][..]));
+        assert_eq!(entry.get(4), None);
+        entry.insert(5, vec![9]);
+        entry.insert(3, vec![1]);
+        assert_eq!((entry.get(3), entry.get(5)), (Some(&[1][..]), Some(&[9][..])));
+        entry.insert(64, vec![2]);
+        assert_eq!(entry.get(64), None);
+    }
 
     #[test]
     fn edit_distance_counts_swaps_as_one_edit() {
