@@ -137,6 +137,9 @@ pub fn discover(paths: &[PathBuf], discovery: &Discovery) -> Discovered {
                 .parents(true)
                 .require_git(false)
                 .filter_entry(move |entry| entry.depth() == 0 || !exclude.is_match(entry.path()))
+                // Each folder's entries by name: the walk gives the files in path order, so
+                // sorting them below finds them sorted (one comparison each, not n log n).
+                .sort_by_file_name(|a, b| a.cmp(b))
                 .build();
             for entry in walker {
                 let entry = match entry {
