@@ -7,7 +7,9 @@ use serde::Serialize;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use rustc_hash::FxHashSet;
+use crate::source::FileId;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::model::changes::{DatabaseId, Recorder};
 use crate::resolve::{self, Resolution};
@@ -162,17 +164,37 @@ fn finish<D: Held + Clone + Send + Sync>(
 /// Sorts diagnostics by file, start, code and message, keeping the order they came in among
 /// equals, without the scratch copy a stable sort makes: each is sorted with its position.
 fn sort<D: Held>(workspace: &Workspace, diagnostics: &mut [D]) {
-    let path = |d: &Diagnostic| &workspace.sources.get(d.primary.file).display;
-    let mut order: Vec<u32> = (0..diagnostics.len() as u32).collect();
-    order.sort_unstable_by(|&i, &j| {
-        let (a, b) = (diagnostics[i as usize].as_ref(), diagnostics[j as usize].as_ref());
-        let by_path = if a.primary.file == b.primary.file { std::cmp::Ordering::Equal } else { path(a).cmp(path(b)) };
-        by_path
-            .then(a.primary.span.start.cmp(&b.primary.span.start))
-            .then(a.code.code.cmp(b.code.code))
-            .then(a.message.cmp(&b.message))
-            .then(i.cmp(&j))
+    let sources = &workspace.sources;
+    // Each file's rank by its path as shown (equal paths share one), so that the sort compares
+    // numbers, not paths, and each diagnostic's rank and start are read once.
+    let mut files: Vec<FileId> = diagnostics.iter().map(|d| d.as_ref().primary.file).collect();
+    files.sort_unstable();
+    files.dedup();
+    files.sort_by(|a, b| sources.get(*a).display.cmp(&sources.get(*b).display));
+    let mut ranks: FxHashMap<FileId, u32> = FxHashMap::default();
+    let mut rank = 0;
+    for (k, file) in files.iter().enumerate() {
+        if k > 0 && sources.get(files[k - 1]).display != sources.get(*file).display {
+            rank += 1;
+        }
+        ranks.insert(*file, rank);
+    }
+    let key = |d: &Diagnostic| (ranks.get(&d.primary.file).copied().unwrap_or_default(), d.primary.span.start);
+    let mut order: Vec<(u32, u32, u32)> = diagnostics
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let (rank, start) = key(d.as_ref());
+            (rank, start, i as u32)
+        })
+        .collect();
+    order.sort_unstable_by(|x, y| {
+        (x.0, x.1).cmp(&(y.0, y.1)).then_with(|| {
+            let (a, b) = (diagnostics[x.2 as usize].as_ref(), diagnostics[y.2 as usize].as_ref());
+            a.code.code.cmp(b.code.code).then(a.message.cmp(&b.message)).then(x.2.cmp(&y.2))
+        })
     });
+    let mut order: Vec<u32> = order.into_iter().map(|(_, _, i)| i).collect();
     // Moved into place along the cycles of the permutation: position `k` takes the diagnostic
     // at `order[k]`.
     for start in 0..order.len() {
