@@ -152,6 +152,14 @@ impl std::fmt::Display for UnitText {
 pub struct Place {
     /// The function or view name, `Table[index]` for a policy entry, the table for RLS.
     pub name: Option<Box<str>>,
+    /// The cluster and database, shared by the units of one context (a named unit's place is
+    /// its name and this pointer).
+    pub site: Arc<Site>,
+}
+
+/// The cluster and database of a context.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Site {
     pub cluster: Option<Arc<str>>,
     pub database: Option<Arc<str>>,
 }
@@ -160,7 +168,8 @@ impl Place {
     /// The place of a unit named `name` in `cluster` and `database` (none when it has none of
     /// them).
     pub fn of(name: Option<Box<str>>, cluster: Option<Arc<str>>, database: Option<Arc<str>>) -> Option<Arc<Place>> {
-        (name.is_some() || cluster.is_some() || database.is_some()).then(|| Arc::new(Place { name, cluster, database }))
+        (name.is_some() || cluster.is_some() || database.is_some())
+            .then(|| Arc::new(Place { name, site: Arc::new(Site { cluster, database }) }))
     }
 }
 
@@ -186,12 +195,12 @@ impl Unit {
 
     /// The cluster the unit belongs to (`None`: the default cluster).
     pub fn cluster(&self) -> Option<&str> {
-        self.place.as_ref()?.cluster.as_deref()
+        self.place.as_ref()?.site.cluster.as_deref()
     }
 
     /// The database the unit belongs to (a query unit outside any `#connect` has none).
     pub fn database(&self) -> Option<&str> {
-        self.place.as_ref()?.database.as_deref()
+        self.place.as_ref()?.site.database.as_deref()
     }
 
     /// The syntax errors of the unit's KQL, as diagnostics on its file.

@@ -7,7 +7,7 @@ use crate::script::command::{Command, CommandKind, PolicyScope, PolicyVerb, Prin
 use crate::script::payload::{JsonKind, Payload};
 use crate::script::{Item, Script};
 use crate::source::{SharedText, SourceFile};
-use crate::unit::{AnalysisCache, Origin, Place, Unit, UnitKind};
+use crate::unit::{AnalysisCache, Origin, Place, Site, Unit, UnitKind};
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
@@ -224,7 +224,9 @@ struct Builder<'a> {
     options: &'a BuildOptions,
     /// `options.default_database`, shared by the units in it.
     default_database: Arc<str>,
-    /// The place of the last unit taken that has one.
+    /// The cluster and database of the last unit taken, and the place of the units without a
+    /// name there (once one was taken).
+    last_site: Option<Arc<Site>>,
     last_place: Option<Arc<Place>>,
     /// What the current script touched so far.
     touched: Touched,
@@ -240,6 +242,7 @@ impl<'a> Builder<'a> {
             next: 0,
             options,
             default_database: Arc::from(options.default_database.as_str()),
+            last_site: None,
             last_place: None,
             touched: Touched::default(),
             seen_databases: rustc_hash::FxHashSet::default(),
@@ -318,19 +321,22 @@ impl Builder<'_> {
         self.next += 1;
         let unit = &mut self.units[id];
         debug_assert!(unit.kind == kind && unit.file == origin.file, "units are taken in the order they were made");
-        // The units of one context come one after the other: those without a name share its
-        // place.
-        unit.place = match &self.last_place {
-            Some(last)
-                if origin.name.is_none() && last.cluster == origin.cluster && last.database == origin.database =>
-            {
-                Some(Arc::clone(last))
+        // The units of one context come one after the other: they share its cluster and
+        // database, and those without a name one place.
+        let site = match &self.last_site {
+            Some(site) if site.cluster == origin.cluster && site.database == origin.database => Arc::clone(site),
+            _ => {
+                let site = Arc::new(Site { cluster: origin.cluster, database: origin.database });
+                self.last_site = Some(Arc::clone(&site));
+                self.last_place = None;
+                site
             }
-            _ => Place::of(origin.name, origin.cluster, origin.database),
         };
-        if unit.place.as_ref().is_some_and(|place| place.name.is_none()) {
-            self.last_place = unit.place.clone();
-        }
+        unit.place = match origin.name {
+            Some(name) => Some(Arc::new(Place { name: Some(name), site })),
+            None if site.cluster.is_none() && site.database.is_none() => None,
+            None => Some(Arc::clone(self.last_place.get_or_insert_with(|| Arc::new(Place { name: None, site })))),
+        };
         UnitId(id as u32)
     }
 
