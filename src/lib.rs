@@ -92,12 +92,16 @@
 //!   columns as the model replays them ([`model::Table::columns`]; a table that
 //!   `.set T <| query` created has that query's output, [`typecheck::table_schema`]). It also
 //!   collects the columns a query reads that its rows lack (UP303) and the names one operator
-//!   declares twice (UP304).
+//!   declares twice (UP304). A full check types the entries on every thread of the pool, one
+//!   run of consecutive entries per thread with its own memo, results put together in entry
+//!   order.
 //! * [`rules`]: one rule per file behind [`rules::Rule`], listed in [`rules::RULES`] with their
 //!   metadata (code, name, severity, public sources from [`rules::sources`]) and documentation
 //!   pages (`rules/*.md`); rules read the model and the resolution, never text. The codes
 //!   uplint raises itself (`UP901`, `UP902`) have the same metadata and pages
-//!   ([`rules::builtin`]); [`rules::all_codes`] is every code uplint can print.
+//!   ([`rules::builtin`]); [`rules::all_codes`] is every code uplint can print. Each rule's
+//!   findings per database, per block of entries and across databases are parallel jobs, put
+//!   together in rule order.
 //! * [`check`]: the whole check of a workspace: load problems, syntax errors, rule findings,
 //!   in a stable order; a finding in a file mapped to no database says how to map it; and how
 //!   many policies were fully checked ([`check::PolicyCounts`]). [`check::run_cached`] keeps
@@ -121,7 +125,8 @@
 //! * [`render`]: a [`render::Report`] (files, diagnostics, code metadata) to each output format,
 //!   one file per format; renderers never know rules or how diagnostics were found. The human
 //!   format shows long lines in windows ([`render::snippet`]) and file text with its terminal
-//!   control characters made visible ([`render::terminal`]).
+//!   control characters made visible ([`render::terminal`]); its diagnostics are rendered on
+//!   the run's threads in batches and written in order ([`render::write_in`]).
 //! * [`server`]: `uplint server`, a language server (`lsp-server`, `lsp-types`) that keeps each
 //!   opened folder's workspace warm and runs the stages above again after an edit
 //!   ([`workspace::Workspace::set_texts`] parses only what changed); it holds no rule or parsing
