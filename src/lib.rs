@@ -110,7 +110,10 @@
 //!   ([`rules::Rule::check_database`], [`rules::Rule::check_policy`]), in a
 //!   [`check::Cache`]; the next check of the same workspace computes again only what an edit's
 //!   [`model::changes::Changes`] reach, and gives what a fresh check gives (results cut short
-//!   by a cycle, the depth limit or `$source_table` are memoised for one policy only).
+//!   by a cycle, the depth limit or `$source_table` are memoised for one policy only). Kept
+//!   findings are shared (`Arc`, [`diagnostic::Held`]): [`check::run_shared`] hands them out
+//!   without copying them, and the server compares them by address; the kept ones are looked up
+//!   on the calling thread, only the rest is found in parallel.
 //! * [`filter`]: `[rules]` (select, ignore, severities) and `[per-file-ignores]` applied to
 //!   the findings; renderers never know it ran.
 //! * [`suppress`]: `// uplint: allow(...)` and `allow-file(...)` comments remove the
