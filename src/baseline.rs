@@ -58,7 +58,7 @@ fn entity(workspace: &Workspace, diagnostic: &Diagnostic) -> String {
         })
     });
     match item {
-        Some(Item::Command(c)) => c.words.clone(),
+        Some(Item::Command(c)) => c.words.to_string(),
         Some(Item::Query(_)) => "query".to_string(),
         Some(Item::Connect(_)) => "connect".to_string(),
         None => "file".to_string(),

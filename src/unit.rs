@@ -589,6 +589,6 @@ mod tests {
         let read = size_of::<crate::kql::references::Read>();
         assert!(read <= 128, "Read: {read} bytes");
         let command = size_of::<crate::script::Command>();
-        assert!(command <= 176, "script Command: {command} bytes (box large payloads)");
+        assert!(command <= 168, "script Command: {command} bytes (box large payloads)");
     }
 }

@@ -177,8 +177,9 @@ pub struct Duration {
 pub struct Command {
     /// From the `.` to the last byte of the command.
     pub span: Span,
-    /// The command words as written (`alter table policy update`), for display.
-    pub words: String,
+    /// The command words as written (`alter table policy update`), for display; shared by the
+    /// commands of a file that have the same words.
+    pub words: std::sync::Arc<str>,
     pub kind: CommandKind,
 }
 

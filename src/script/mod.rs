@@ -62,6 +62,8 @@ pub fn parse_script_lexed(text: &str) -> (Script, Vec<Token>) {
     let is_start = |i: usize| starts.binary_search(&i).is_ok();
     let next_start = |i: usize| starts.get(starts.partition_point(|&s| s <= i)).copied().unwrap_or(tokens.len() - 1);
     let mut pos = 0;
+    // The distinct command words of the file: commands with the same words share them.
+    let mut words: rustc_hash::FxHashSet<std::sync::Arc<str>> = rustc_hash::FxHashSet::default();
     while tokens[pos].kind != TokenKind::Eof {
         let token = tokens[pos];
         if token.kind == TokenKind::Directive && is_start(pos) {
@@ -78,7 +80,13 @@ pub fn parse_script_lexed(text: &str) -> (Script, Vec<Token>) {
             pos = limit;
             continue;
         }
-        let parsed = parse::parse_command(text, &tokens, pos, limit, &blank_line_before);
+        let mut parsed = parse::parse_command(text, &tokens, pos, limit, &blank_line_before);
+        match words.get(&*parsed.command.words) {
+            Some(same) => parsed.command.words = std::sync::Arc::clone(same),
+            None => {
+                words.insert(std::sync::Arc::clone(&parsed.command.words));
+            }
+        }
         script.errors.extend(parsed.errors);
         let query = input_query(text, &tokens, pos, parsed.end, &parsed.command);
         script.items.push(Item::Command(Box::new(parsed.command)));

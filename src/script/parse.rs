@@ -48,7 +48,7 @@ pub fn parse_command(
     }
     let end_token = p.pos.max(start + 1) - 1;
     let span = tokens[start].span.to(tokens[end_token].span);
-    Parsed { command: Command { span, words: p.words.join(" "), kind }, end: p.pos, errors: p.errors }
+    Parsed { command: Command { span, words: p.words.join(" ").into(), kind }, end: p.pos, errors: p.errors }
 }
 
 struct CommandParser<'a> {
