@@ -339,3 +339,9 @@ proptest! {
         }
     }
 }
+
+/// A bracketed name left open at the end of the text: the reference `s` once ran past the end.
+#[test]
+fn an_unclosed_bracket_name_at_the_end_stays_in_the_text() {
+    check("where union where [ 's'");
+}

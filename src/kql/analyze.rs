@@ -775,7 +775,9 @@ impl<'a> Analyzer<'a> {
                     Segment::Member(name) => name.span.end,
                     Segment::Call(call) => call.span.end,
                     Segment::Wildcard(span) => span.end,
-                    Segment::Index(index) => index.span().end + 1,
+                    // The `]` is not in the tree: it follows the index, unless it is missing (then
+                    // the path ends with the index).
+                    Segment::Index(index) => (index.span().end + 1).min(path.span.end),
                 },
             };
             value = self.eval_segment(value, segment, span, ctx);
