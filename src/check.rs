@@ -148,16 +148,23 @@ fn finish<D: Held + Clone + Send + Sync>(
     let context = rules::Context::with_outputs(workspace, resolution, settings, outputs);
     let policies = PolicyCounts::of(&context.policies);
     let mut diagnostics = rules::run_in(&context, kept);
-    for diagnostic in &mut diagnostics {
-        if names_no_database(workspace, diagnostic.as_ref().primary.file) {
-            // A finding kept for the next check is copied: the note is added on each check.
-            explain_default_database(workspace, diagnostic.to_mut());
-        }
-    }
-    // The load problems and syntax errors go before the rules' findings, in the rules' list
-    // (one list of findings held, not two: a project can have many).
-    diagnostics.splice(0..0, problems);
-    sort(workspace, &mut diagnostics);
+    // The rules' context (every entry's view and typed output) is freed beside the rest.
+    let ((), ()) = rayon::join(
+        move || drop(context),
+        || {
+            for diagnostic in &mut diagnostics {
+                if names_no_database(workspace, diagnostic.as_ref().primary.file) {
+                    // A finding kept for the next check is copied: the note is added on each
+                    // check.
+                    explain_default_database(workspace, diagnostic.to_mut());
+                }
+            }
+            // The load problems and syntax errors go before the rules' findings, in the rules'
+            // list (one list of findings held, not two: a project can have many).
+            diagnostics.splice(0..0, problems);
+            sort(workspace, &mut diagnostics);
+        },
+    );
     Checked { diagnostics, policies }
 }
 
