@@ -441,11 +441,44 @@ fn analyse(sources: SourceMap, ids: Vec<FileId>, mut problems: Vec<Diagnostic>, 
 /// The units of one file's script (`tokens`: the file's tokens, or none), analysed, and what
 /// the file states.
 fn file_units(id: FileId, text: &SharedText, script: &Script, tokens: Vec<Token>) -> (Vec<Unit>, context::Stated) {
+    let mut tokens = tokens;
+    if repeats_few_texts(text, script) {
+        tokens = Vec::new();
+    }
     let mut cache = AnalysisCache::deferring(Vec::new()).with_tokens(tokens);
     let mut units = model::units_of(id, text, script, &mut cache);
     cache.finish(&mut units);
     let stated = context::stated(script, &units);
     (units, stated)
+}
+
+/// How many of a file's first queries tell whether it repeats a few texts.
+const REPEAT_SAMPLE: usize = 1024;
+
+/// True when a file's first queries repeat a few texts (a quarter as many distinct texts as
+/// queries or fewer, over its first [`REPEAT_SAMPLE`]). Its units are then parsed from their own
+/// texts, and its tokens are let go before its units are made: the few distinct texts are lexed
+/// again, and a file of many short queries does not hold its tokens beside its units (the
+/// analyses are the same either way).
+fn repeats_few_texts(text: &str, script: &Script) -> bool {
+    use std::hash::BuildHasher;
+    let hasher = rustc_hash::FxBuildHasher;
+    let mut sample: Vec<u64> = script
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            script::Item::Query(span) => text.get(span.start as usize..span.end as usize),
+            _ => None,
+        })
+        .take(REPEAT_SAMPLE)
+        .map(|query| hasher.hash_one(query))
+        .collect();
+    if sample.len() < REPEAT_SAMPLE {
+        return false;
+    }
+    sample.sort_unstable();
+    sample.dedup();
+    sample.len() * 4 <= REPEAT_SAMPLE
 }
 
 /// The script of a file (of a Markdown file: of its Kusto code blocks), the file's tokens, and
@@ -477,6 +510,31 @@ mod tests {
 
     fn check(workspace: &Workspace) -> Vec<Diagnostic> {
         crate::check::check(workspace, &Settings::default())
+    }
+
+    #[test]
+    fn a_file_of_few_repeated_queries_lets_its_tokens_go_and_its_units_are_the_same() {
+        let text = |count: usize, distinct: usize| -> String {
+            (0..count).map(|i| format!("T{} | where x == {} | take 1\n\n", i % distinct, i % distinct)).collect()
+        };
+        let repeats = |text: &str| repeats_few_texts(text, &script::parse_script(text));
+        assert!(repeats(&text(REPEAT_SAMPLE, 10)));
+        assert!(repeats(&text(3 * REPEAT_SAMPLE, REPEAT_SAMPLE / 4)));
+        assert!(!repeats(&text(3 * REPEAT_SAMPLE, REPEAT_SAMPLE / 4 + 1)), "too many distinct texts");
+        assert!(!repeats(&text(REPEAT_SAMPLE - 1, 1)), "too few queries to tell");
+        // Parsed from their own texts or from the file's tokens: the same units.
+        let repeated = text(2 * REPEAT_SAMPLE, 7);
+        let (script, tokens) = script::parse_script_lexed(&repeated);
+        let shared: SharedText = Arc::new(repeated.clone());
+        let (without, _) = file_units(FileId(0), &shared, &script, tokens.clone());
+        let mut cache = AnalysisCache::deferring(Vec::new()).with_tokens(tokens);
+        let mut with = model::units_of(FileId(0), &shared, &script, &mut cache);
+        cache.finish(&mut with);
+        let describe = |units: &[Unit]| -> Vec<String> {
+            units.iter().map(|u| format!("{:?} {} {:?}", u.kind, u.text.as_str(), u.query)).collect()
+        };
+        assert_eq!(describe(&without), describe(&with));
+        assert_eq!(without.len(), 2 * REPEAT_SAMPLE);
     }
 
     #[test]
