@@ -58,7 +58,9 @@
 //!   (identifiers and trivia scanned byte by byte, nom for the rarer literals); the parser reads
 //!   them through [`kql::Tokens`], either the text's own stream or the run of its file's stream
 //!   that covers it (a unit that is a slice of its file is parsed from the tokens the script
-//!   parser made: each file is lexed once), spans moved to the unit's text. [`kql::parser`]
+//!   parser made: each file is lexed once, except the few distinct queries of a file that repeats
+//!   them many times, whose tokens are let go before its units are made), spans moved to the
+//!   unit's text. [`kql::parser`]
 //!   builds a compact [`kql::ast`] tree (rare variants boxed; node sizes pinned by a test) that
 //!   keeps every place a table can be named and recovers from syntax errors; [`kql::analyze`]
 //!   walks it with `let` scopes and returns references as written and what the query reads
