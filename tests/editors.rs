@@ -23,6 +23,19 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// A new folder holding the two-file project of UP001's fixture (a policy that calls a function
+/// in another file) and an empty `uplint.toml`.
+fn project_dir(name: &str) -> PathBuf {
+    let dir = temp_dir(name);
+    let case = root().join("fixtures/rules/UP001/fires/through_function_in_another_file");
+    for entry in std::fs::read_dir(&case).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(dir.join("uplint.toml"), "").unwrap();
+    dir
+}
+
 /// Opens `policies.kql` in headless Neovim with the README's configuration and writes every
 /// diagnostic Neovim received as `line:column code message`.
 const DRIVER: &str = r#"
@@ -45,13 +58,7 @@ fn neovim_shows_the_diagnostics_of_the_whole_project() {
         eprintln!("nvim is not installed: skipped (apt-get install neovim runs it)");
         return;
     }
-    let dir = temp_dir("nvim");
-    let case = root().join("fixtures/rules/UP001/fires/through_function_in_another_file");
-    for entry in std::fs::read_dir(&case).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
-    }
-    std::fs::write(dir.join("uplint.toml"), "").unwrap();
+    let dir = project_dir("nvim");
     let driver = dir.join("driver.lua");
     std::fs::write(&driver, DRIVER).unwrap();
     let out = dir.join("diagnostics.txt");
@@ -128,13 +135,7 @@ fn helix_shows_diagnostics_hover_and_fixes_with_the_readme_configuration() {
         eprintln!("hx or tmux is not installed: skipped (Helix is not packaged in Debian 12; build it from source)");
         return;
     }
-    let dir = temp_dir("helix");
-    let case = root().join("fixtures/rules/UP001/fires/through_function_in_another_file");
-    for entry in std::fs::read_dir(&case).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
-    }
-    std::fs::write(dir.join("uplint.toml"), "").unwrap();
+    let dir = project_dir("helix");
     std::fs::create_dir_all(dir.join("config/helix")).unwrap();
     std::fs::write(dir.join("config/helix/languages.toml"), readme_block("**Helix**, in", "toml")).unwrap();
     // The README's configuration runs `uplint` from PATH.
