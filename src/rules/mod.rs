@@ -632,6 +632,25 @@ pub const MAX_ENTRIES_IN_HELP: usize = 8;
 /// it leaves out, so that a call chain thousands deep gives a readable, linear-size diagnostic.
 pub const MAX_CHAIN_LABELS: usize = 10;
 
+/// The finding on an entry that reads `access`, a table whose own policy (at `policy`, labelled
+/// `policy_label`) stands in the way: the primary label (`read`) at the read, a label at the
+/// table's policy, and the calls that lead to the read.
+pub fn read_of_guarded_table(
+    meta: &RuleMeta,
+    view: &PolicyView<'_>,
+    access: &Access,
+    read: &str,
+    message: String,
+    policy: Location,
+    policy_label: &str,
+) -> Diagnostic {
+    let primary = view.primary_for(access, read);
+    let mut diagnostic =
+        meta.diagnostic(message, primary.clone()).with_label(Label::new(policy.file, policy.span, policy_label));
+    diagnostic.labels.extend(chain_labels(access, &format!("reads `{}` here", access.name), &primary));
+    diagnostic
+}
+
 /// The secondary labels that explain an access: each call, then the reference, leaving out a
 /// step inside `primary` (the primary label already says it).
 pub fn chain_labels(access: &Access, reference: &str, primary: &Label) -> Vec<Label> {

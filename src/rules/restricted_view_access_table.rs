@@ -1,7 +1,7 @@
 //! UP104: an update policy reads a table whose restricted view access policy is on.
 
-use super::{Context, PolicyView, Rule, RuleMeta, chain_labels, sources};
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use super::{Context, PolicyView, Rule, RuleMeta, read_of_guarded_table, sources};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::resolve::AccessKind;
 
 pub struct RestrictedViewAccessTable;
@@ -32,20 +32,20 @@ impl Rule for RestrictedViewAccessTable {
         for access in view.distinct_reads(AccessKind::Table) {
             let Some(table) = view.read_table(model, access) else { continue };
             let Some(rva) = table.restricted_view_access.as_ref().filter(|r| r.enabled) else { continue };
-            let primary =
-                view.primary_for(access, &format!("reads `{}`, which has restricted view access", access.name));
-            let mut diagnostic = META
-                .diagnostic(
-                    format!(
-                        "the update policy of `{}` reads `{}.{}`, whose restricted view access policy is enabled",
-                        view.target(),
-                        access.database,
-                        access.name
-                    ),
-                    primary.clone(),
-                )
-                .with_label(Label::new(rva.location.file, rva.location.span, "restricted view access is enabled here"));
-            diagnostic.labels.extend(chain_labels(access, &format!("reads `{}` here", access.name), &primary));
+            let diagnostic = read_of_guarded_table(
+                &META,
+                view,
+                access,
+                &format!("reads `{}`, which has restricted view access", access.name),
+                format!(
+                    "the update policy of `{}` reads `{}.{}`, whose restricted view access policy is enabled",
+                    view.target(),
+                    access.database,
+                    access.name
+                ),
+                rva.location,
+                "restricted view access is enabled here",
+            );
             out.push(
                 diagnostic
                     .with_note(META.cite("an update policy's query has no read access to tables with the RestrictedViewAccess policy enabled, whatever its identity", sources::UPDATE_POLICY))

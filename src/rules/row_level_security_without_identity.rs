@@ -1,7 +1,7 @@
 //! UP002: a policy reads a table with row level security and has no managed identity.
 
-use super::{Context, Identity, PolicyView, Rule, RuleMeta, chain_labels, sources};
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use super::{Context, Identity, PolicyView, Rule, RuleMeta, read_of_guarded_table, sources};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::resolve::AccessKind;
 
 pub struct RowLevelSecurityWithoutIdentity;
@@ -36,19 +36,20 @@ impl Rule for RowLevelSecurityWithoutIdentity {
         for access in view.distinct_reads(AccessKind::Table) {
             let Some(table) = view.read_table(model, access) else { continue };
             let Some(rls) = table.row_level_security.as_ref().filter(|r| r.enabled) else { continue };
-            let primary = view.primary_for(access, &format!("reads `{}` without a managed identity", access.name));
-            let mut diagnostic = META
-                .diagnostic(
-                    format!(
-                        "the update policy of `{}` reads `{}.{}`, whose row level security is enabled, but has no ManagedIdentity",
-                        view.target(),
-                        access.database,
-                        access.name
-                    ),
-                    primary.clone(),
-                )
-                .with_label(Label::new(rls.location.file, rls.location.span, "row level security is enabled here"));
-            diagnostic.labels.extend(chain_labels(access, &format!("reads `{}` here", access.name), &primary));
+            let diagnostic = read_of_guarded_table(
+                &META,
+                view,
+                access,
+                &format!("reads `{}` without a managed identity", access.name),
+                format!(
+                    "the update policy of `{}` reads `{}.{}`, whose row level security is enabled, but has no ManagedIdentity",
+                    view.target(),
+                    access.database,
+                    access.name
+                ),
+                rls.location,
+                "row level security is enabled here",
+            );
             out.push(
                 diagnostic
                     .with_note(META.cite(
