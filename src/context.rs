@@ -65,7 +65,7 @@ pub struct ContextOptions {
     pub root: PathBuf,
 }
 
-/// The context a file's commands start in (before any `#connect`).
+/// The database and cluster a file runs against: its first `#connect`'s, else its mapping's.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileContext {
     pub database: String,
@@ -73,6 +73,9 @@ pub struct FileContext {
     /// `None`: the unnamed cluster.
     pub cluster: Option<String>,
     pub cluster_reason: Reason,
+    /// When the file has a `#connect`: the context of the commands above it, which the
+    /// `#connect` does not reach (the file's mapping alone).
+    pub above_connect: Option<Box<FileContext>>,
 }
 
 impl FileContext {
@@ -83,7 +86,13 @@ impl FileContext {
             database_reason: Reason::Default,
             cluster: None,
             cluster_reason: Reason::Default,
+            above_connect: None,
         }
+    }
+
+    /// The context the file's first command starts in: the one above its `#connect`s.
+    pub fn opening(&self) -> &FileContext {
+        self.above_connect.as_deref().unwrap_or(self)
     }
 }
 
@@ -305,9 +314,7 @@ pub fn file_context(source: &SourceFile, script: &Script, names: &Names, options
         })
         .collect();
     let mapping = options.databases.iter().find(|m| m.paths.is_match(&source.path));
-    let (database, database_reason) = if let Some(database) = connects.iter().find_map(|c| c.database.clone()) {
-        (database, Reason::Connect)
-    } else if let Some(mapping) = mapping {
+    let (database, database_reason) = if let Some(mapping) = mapping {
         (mapping.name.clone(), Reason::Config)
     } else if let Some(folder) = folder_database(&source.path, &options.root, &names.databases) {
         (folder, Reason::Folder)
@@ -316,16 +323,26 @@ pub fn file_context(source: &SourceFile, script: &Script, names: &Names, options
     } else {
         (FALLBACK_DATABASE.to_string(), Reason::Default)
     };
-    let (cluster, cluster_reason) = if let Some(cluster) = connects.iter().find_map(|c| c.cluster.clone()) {
-        (Some(cluster), Reason::Connect)
-    } else if let Some(cluster) = mapping.and_then(|m| m.cluster.clone()) {
+    let (cluster, cluster_reason) = if let Some(cluster) = mapping.and_then(|m| m.cluster.clone()) {
         (Some(cluster), Reason::Config)
     } else if let Some(cluster) = &options.default_cluster {
         (Some(cluster.clone()), Reason::Config)
     } else {
         (names.only_cluster.clone(), Reason::Default)
     };
-    FileContext { database, database_reason, cluster, cluster_reason }
+    let mapped = FileContext { database, database_reason, cluster, cluster_reason, above_connect: None };
+    let connected_database = connects.iter().find_map(|c| c.database.clone());
+    let connected_cluster = connects.iter().find_map(|c| c.cluster.clone());
+    if connected_database.is_none() && connected_cluster.is_none() {
+        return mapped;
+    }
+    FileContext {
+        database: connected_database.clone().unwrap_or_else(|| mapped.database.clone()),
+        database_reason: if connected_database.is_some() { Reason::Connect } else { mapped.database_reason },
+        cluster: connected_cluster.clone().or_else(|| mapped.cluster.clone()),
+        cluster_reason: if connected_cluster.is_some() { Reason::Connect } else { mapped.cluster_reason },
+        above_connect: Some(Box::new(mapped)),
+    }
 }
 
 /// The database named like the nearest folder holding `path` (below `root`).
@@ -445,6 +462,53 @@ mod tests {
         let got = contexts(&files, &options);
         assert_eq!((got[1].0.as_str(), got[1].1), ("Main", Reason::Config));
         assert_eq!((got[4].2.as_deref(), got[4].3), (Some("c1.kusto.windows.net"), Reason::Config));
+    }
+
+    /// A `#connect` reaches the commands below it only: those above it run where the file's
+    /// mapping says, and a later `#connect` naming only a database keeps the connection's cluster.
+    #[test]
+    fn commands_above_the_first_connect_run_where_the_file_is_mapped() {
+        let options = options();
+        let files = [
+            ("sales/tables.kql", ".create table S (a:int)"),
+            (
+                "sales/connected.kql",
+                ".create table Above (a:int)\n\
+                 #connect cluster('c1').database('Other')\n\
+                 .create table Below (a:int)\n\
+                 #connect database('Third')\n\
+                 .create table Last (a:int)",
+            ),
+            ("loose.kql", ".create table L (a:int)\n#connect database('Other')\n.create table M (a:int)"),
+        ];
+        let sources: Vec<SourceFile> = files
+            .iter()
+            .map(|(path, text)| SourceFile::new(options.root.join(path), path.to_string(), text.to_string()))
+            .collect();
+        let scripts: Vec<Script> = sources.iter().map(|s| crate::script::parse_script(&s.text)).collect();
+        let inputs: Vec<_> =
+            sources.iter().zip(&scripts).enumerate().map(|(i, (s, sc))| (FileId(i as u32), s, sc)).collect();
+        let build_options = crate::model::BuildOptions::default();
+        let (_, mut units) = crate::model::build(&inputs, &build_options);
+        let mut options = options;
+        // `sales` is a database the project names.
+        options.default_database = Some("Sales".into());
+        let contexts = assign(&inputs, &units, &options);
+        // The file is reported where its `#connect` puts it; above it, the folder decides.
+        assert_eq!((contexts[1].database.as_str(), contexts[1].database_reason), ("Other", Reason::Connect));
+        let above = contexts[1].opening();
+        assert_eq!((above.database.as_str(), above.database_reason), ("Sales", Reason::Folder));
+        assert_eq!((above.cluster.as_deref(), above.cluster_reason), (Some("c1.kusto.windows.net"), Reason::Default));
+        assert_eq!(contexts[0].opening(), &contexts[0]);
+        let model = crate::model::build_in_contexts(&inputs, &contexts, &mut units, &build_options);
+        let c1 = Some("c1.kusto.windows.net");
+        assert!(model.database(c1, "Sales").unwrap().tables.contains_key("Above"));
+        assert!(!model.database(c1, "Other").unwrap().tables.contains_key("Above"));
+        assert!(model.database(c1, "Other").unwrap().tables.contains_key("Below"));
+        assert!(model.database(c1, "Third").unwrap().tables.contains_key("Last"));
+        // A file outside every mapped folder: above its `#connect`, the configured default.
+        assert!(model.database(c1, "Sales").unwrap().tables.contains_key("L"));
+        assert!(model.database(c1, "Other").unwrap().tables.contains_key("M"));
     }
 
     #[test]

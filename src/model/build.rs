@@ -204,9 +204,9 @@ pub fn rebuild(
     Some(found)
 }
 
-/// The context script `i` starts in.
+/// The context script `i` starts in: above its `#connect`s.
 fn start_context(contexts: &[FileContext], i: usize) -> Context {
-    match contexts.get(i) {
+    match contexts.get(i).map(FileContext::opening) {
         Some(context) => Context {
             cluster: context.cluster.as_deref().map(Arc::from),
             database: (context.database_reason != Reason::Default).then(|| Arc::from(context.database.as_str())),
@@ -277,16 +277,16 @@ struct Context {
 
 impl Builder<'_> {
     fn script(&mut self, file: FileId, script: &Script, start: Context) {
-        let mut context = start.clone();
+        let mut context = start;
         let mut creating: Option<&Command> = None;
         for item in &script.items {
             match item {
-                // `#connect database('d')` keeps the cluster; a `#connect` without a database
-                // leaves the file's.
+                // `#connect database('d')` keeps the connection's cluster; a `#connect` without a
+                // database keeps its database.
                 Item::Connect(connect) => {
                     context = Context {
-                        cluster: connect.cluster.as_deref().map(Arc::from).or_else(|| start.cluster.clone()),
-                        database: connect.database.as_deref().map(Arc::from).or_else(|| start.database.clone()),
+                        cluster: connect.cluster.as_deref().map(Arc::from).or_else(|| context.cluster.clone()),
+                        database: connect.database.as_deref().map(Arc::from).or_else(|| context.database.clone()),
                     };
                 }
                 Item::Query(span) => {

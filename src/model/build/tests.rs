@@ -196,12 +196,14 @@ fn units_made_once_serve_a_build_in_any_context() {
             database_reason: Reason::Config,
             cluster: Some("k.kusto.windows.net".into()),
             cluster_reason: Reason::Config,
+            above_connect: None,
         },
         FileContext {
             database: "Hub".into(),
             database_reason: Reason::Folder,
             cluster: None,
             cluster_reason: Reason::Default,
+            above_connect: None,
         },
         FileContext::fallback(),
     ];
