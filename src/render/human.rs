@@ -33,9 +33,9 @@ pub fn write(out: &mut dyn WriteColor, report: &Report<'_>) -> std::io::Result<(
 /// How many diagnostics [`write_in`] renders at once (what it holds in memory).
 const BATCH: usize = 256;
 
-/// [`write`], rendering the diagnostics on the threads of `pool` (when it has more than one):
-/// a batch at a time, each diagnostic into its own [`Recorded`] buffer, then written in order,
-/// so `out` gets the same bytes and colours as from [`write`].
+/// [`write()`], rendering the diagnostics on the threads of `pool` (when it has more than one):
+/// a batch at a time, each diagnostic into its own `Recorded` buffer, then written in order,
+/// so `out` gets the same bytes and colours as from [`write()`].
 pub fn write_in(
     pool: Option<&rayon::ThreadPool>,
     out: &mut dyn WriteColor,

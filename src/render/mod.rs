@@ -122,7 +122,7 @@ pub struct Summary {
     pub policies: PolicyCounts,
 }
 
-/// [`write`], the human format's diagnostics rendered on the threads of `pool` (the same
+/// [`write()`], the human format's diagnostics rendered on the threads of `pool` (the same
 /// bytes: [`human::write_in`]).
 pub fn write_in(
     pool: Option<&rayon::ThreadPool>,
