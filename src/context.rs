@@ -99,20 +99,20 @@ impl FileContext {
 /// Every database name a command states.
 fn command_databases(kind: &CommandKind) -> Vec<&str> {
     fn qualified(name: &crate::script::command::QualifiedName) -> Option<&str> {
-        name.database.as_ref().map(|d| d.text.as_str())
+        name.database.as_ref().map(|d| &*d.text)
     }
     match kind {
         CommandKind::UpdatePolicy { table, .. } => qualified(table).into_iter().collect(),
         CommandKind::ManagedIdentityPolicy { scope, .. }
         | CommandKind::RowLevelSecurity { scope, .. }
         | CommandKind::Retention { scope, .. } => match scope {
-            PolicyScope::Database(name) => name.iter().map(|n| n.text.as_str()).collect(),
+            PolicyScope::Database(name) => name.iter().map(|n| &*n.text).collect(),
             PolicyScope::Table(name) | PolicyScope::MaterializedView(name) => qualified(name).into_iter().collect(),
             PolicyScope::Cluster => Vec::new(),
         },
         CommandKind::RestrictedViewAccess { tables, .. } => tables.iter().filter_map(qualified).collect(),
         CommandKind::Principals { scope, .. } => match scope {
-            RoleScope::Database(name) => name.iter().map(|n| n.text.as_str()).collect(),
+            RoleScope::Database(name) => name.iter().map(|n| &*n.text).collect(),
             RoleScope::Table(name)
             | RoleScope::Function(name)
             | RoleScope::MaterializedView(name)

@@ -151,7 +151,7 @@ impl std::fmt::Display for UnitText {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Place {
     /// The function or view name, `Table[index]` for a policy entry, the table for RLS.
-    pub name: Option<Box<str>>,
+    pub name: Option<Arc<str>>,
     /// The cluster and database, shared by the units of one context (a named unit's place is
     /// its name and this pointer).
     pub site: Arc<Site>,
@@ -167,7 +167,7 @@ pub struct Site {
 impl Place {
     /// The place of a unit named `name` in `cluster` and `database` (none when it has none of
     /// them).
-    pub fn of(name: Option<Box<str>>, cluster: Option<Arc<str>>, database: Option<Arc<str>>) -> Option<Arc<Place>> {
+    pub fn of(name: Option<Arc<str>>, cluster: Option<Arc<str>>, database: Option<Arc<str>>) -> Option<Arc<Place>> {
         (name.is_some() || cluster.is_some() || database.is_some())
             .then(|| Arc::new(Place { name, site: Arc::new(Site { cluster, database }) }))
     }
@@ -177,7 +177,7 @@ impl Place {
 #[derive(Clone, Debug)]
 pub struct Origin {
     pub file: FileId,
-    pub name: Option<Box<str>>,
+    pub name: Option<Arc<str>>,
     pub cluster: Option<Arc<str>>,
     pub database: Option<Arc<str>>,
 }
@@ -362,7 +362,7 @@ impl AnalysisCache {
             (0..units.len() as u32)
                 .zip(units.iter())
                 .filter(|(_, unit)| deferred(unit))
-                .map(|(position, unit)| (hasher.hash_one((unit.kind, unit.text.as_str())) as u32, position)),
+                .map(|(position, unit)| (hasher.hash_one((unit.kind, &*unit.text)) as u32, position)),
         );
         hashed.sort_unstable();
         // For each deferred position: the first position of its kind and text, written over
@@ -375,7 +375,7 @@ impl AnalysisCache {
                 let unit = &units[position as usize];
                 let same = |&other: &u32| {
                     let other = &units[other as usize];
-                    other.kind == unit.kind && other.text.as_str() == unit.text.as_str()
+                    other.kind == unit.kind && &*other.text == &*unit.text
                 };
                 let earlier = match distinct.iter().copied().find(same) {
                     Some(earlier) => earlier,
@@ -415,7 +415,7 @@ impl AnalysisCache {
     /// `span`: where `text` sits in the file, when it is a slice of it.
     fn analyze(&mut self, kind: UnitKind, text: &str, span: Option<Span>, analyze: Analyze) -> Arc<AnalyzedQuery> {
         if let Some(slot) = self.in_order.get_mut(self.position) {
-            if slot.as_ref().is_some_and(|u| u.kind == kind && u.text.as_str() == text) {
+            if slot.as_ref().is_some_and(|u| u.kind == kind && &*u.text == text) {
                 self.misses = 0;
                 if let Some(unit) = slot.take() {
                     return unit.query;

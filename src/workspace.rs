@@ -531,7 +531,7 @@ mod tests {
         let mut with = model::units_of(FileId(0), &shared, &script, &mut cache);
         cache.finish(&mut with);
         let describe = |units: &[Unit]| -> Vec<String> {
-            units.iter().map(|u| format!("{:?} {} {:?}", u.kind, u.text.as_str(), u.query)).collect()
+            units.iter().map(|u| format!("{:?} {} {:?}", u.kind, &*u.text, u.query)).collect()
         };
         assert_eq!(describe(&without), describe(&with));
         assert_eq!(without.len(), 2 * REPEAT_SAMPLE);

@@ -79,7 +79,7 @@ fn policy_output_schemas_agree_with_kusto_language() {
                         let described =
                             output.map(|t: &TableType| t.columns.iter().map(|c| (c.name.clone(), c.ty)).collect());
                         ours.insert(
-                            (source.clone(), file.display.clone(), name.clone(), line),
+                            (source.clone(), file.display.clone(), name.to_string(), line),
                             Ours { output: described, open: output.is_none_or(|t| t.open), verdict },
                         );
                     }

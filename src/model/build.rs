@@ -3,7 +3,9 @@
 
 use super::*;
 use crate::context::{FileContext, Reason};
-use crate::script::command::{Command, CommandKind, PolicyScope, PolicyVerb, PrincipalKind, RoleAction, RoleScope};
+use crate::script::command::{
+    Column, Command, CommandKind, NameRef, PolicyScope, PolicyVerb, PrincipalKind, RoleAction, RoleScope,
+};
 use crate::script::payload::{JsonKind, Payload};
 use crate::script::{Item, Script};
 use crate::source::{SharedText, SourceFile};
@@ -384,10 +386,10 @@ impl Builder<'_> {
         }
     }
 
-    fn origin(&self, file: FileId, context: &Context, named: Option<&str>, name: String) -> Origin {
+    fn origin(&self, file: FileId, context: &Context, named: Option<&str>, name: Arc<str>) -> Origin {
         Origin {
             file,
-            name: Some(name.into_boxed_str()),
+            name: Some(name),
             cluster: context.cluster.clone(),
             database: Some(self.unit_database(context, named)),
         }
@@ -402,11 +404,7 @@ impl Builder<'_> {
                         verb: *verb,
                         location,
                         name_span: schema.name.span,
-                        columns: schema
-                            .columns
-                            .iter()
-                            .map(|c| (c.name.text.clone(), c.type_name.text.clone()))
-                            .collect(),
+                        columns: Arc::clone(&schema.columns),
                         query: None,
                     };
                     let database = self.database_mut(context, None);
@@ -422,8 +420,13 @@ impl Builder<'_> {
                 let columns = database
                     .tables
                     .get(&based_on.text)
-                    .map(|t| t.columns().into_iter().map(|(n, t, _)| (n, t)).collect())
-                    .unwrap_or_default();
+                    .map(|t| {
+                        // Written in this command: the columns take the span of its table name.
+                        let written = |text: Name| NameRef { text, span: name.span };
+                        let columns = t.columns().into_iter();
+                        columns.map(|(n, t, _)| Column { name: written(n), type_name: written(t) }).collect()
+                    })
+                    .unwrap_or_else(|| Arc::from([]));
                 let definition =
                     TableDefinition { location, name_span: name.span, columns, verb: TableVerb::Create, query: None };
                 database.known_tables.entry(name.text.clone()).or_insert(location);
@@ -476,7 +479,7 @@ impl Builder<'_> {
                         &mut self.cluster_mut(context).managed_identity
                     }
                     PolicyScope::Database(name) => {
-                        &mut self.database_mut(context, name.as_ref().map(|n| n.text.as_str())).managed_identity
+                        &mut self.database_mut(context, name.as_ref().map(|n| &*n.text)).managed_identity
                     }
                     _ => return,
                 };
@@ -511,7 +514,7 @@ impl Builder<'_> {
             }
             CommandKind::RestrictedViewAccess { verb, tables, enabled } => {
                 for table in tables {
-                    let database = self.database_mut(context, table.database.as_ref().map(|d| d.text.as_str()));
+                    let database = self.database_mut(context, table.database.as_ref().map(|d| &*d.text));
                     let entry = database.tables.entry(table.name.text.clone()).or_default();
                     entry.restricted_view_access = match verb {
                         PolicyVerb::Delete => None,
@@ -532,18 +535,18 @@ impl Builder<'_> {
                 };
                 match scope {
                     PolicyScope::Table(name) => {
-                        let database = self.database_mut(context, name.database.as_ref().map(|d| d.text.as_str()));
+                        let database = self.database_mut(context, name.database.as_ref().map(|d| &*d.text));
                         database.tables.entry(name.name.text.clone()).or_default().retention = retention;
                     }
                     PolicyScope::Database(name) => {
-                        self.database_mut(context, name.as_ref().map(|n| n.text.as_str())).retention = retention;
+                        self.database_mut(context, name.as_ref().map(|n| &*n.text)).retention = retention;
                     }
                     _ => {}
                 }
             }
             CommandKind::Principals { action, scope, role, principals } => {
                 let RoleScope::Database(name) = scope else { return };
-                let database = self.database_mut(context, name.as_ref().map(|n| n.text.as_str()));
+                let database = self.database_mut(context, name.as_ref().map(|n| &*n.text));
                 let grants = database.roles.entry(role.text.to_lowercase()).or_default();
                 let given = principals
                     .iter()
@@ -559,7 +562,7 @@ impl Builder<'_> {
             CommandKind::MaterializedView { name, source, .. } => {
                 let origin = self.origin(file, context, None, name.text.clone());
                 let unit = self.take_unit(origin, UnitKind::MaterializedView);
-                let definition = MaterializedViewDefinition { location, source: source.text.clone(), unit };
+                let definition = MaterializedViewDefinition { location, source: source.text.to_string(), unit };
                 let database = self.database_mut(context, None);
                 push_first(
                     &mut database.materialized_views.entry(name.text.clone()).or_default().definitions,
@@ -572,10 +575,10 @@ impl Builder<'_> {
             CommandKind::ExternalTable { name, kind, columns, impersonation } => {
                 let definition = ExternalTableDefinition {
                     location,
-                    kind: kind.as_ref().map(|k| k.text.clone()),
+                    kind: kind.as_ref().map(|k| k.text.to_string()),
                     columns: columns
                         .as_ref()
-                        .map(|c| c.iter().map(|c| (c.name.text.clone(), c.type_name.text.clone())).collect()),
+                        .map(|c| c.iter().map(|c| (c.name.text.to_string(), c.type_name.text.to_string())).collect()),
                     impersonation: *impersonation,
                 };
                 let database = self.database_mut(context, None);
@@ -605,7 +608,7 @@ impl Builder<'_> {
                     .query_acceleration = acceleration;
             }
             CommandKind::Ingest { table, .. } => {
-                let database = self.database_mut(context, table.database.as_ref().map(|d| d.text.as_str()));
+                let database = self.database_mut(context, table.database.as_ref().map(|d| &*d.text));
                 database.known_tables.entry(table.name.text.clone()).or_insert(location);
             }
             CommandKind::DropColumns { table, columns } => {
@@ -630,7 +633,7 @@ impl Builder<'_> {
     /// when `T` does not exist at that point of the scripts.
     fn table_from_query(&mut self, file: FileId, context: &Context, command: &Command, unit: UnitId) {
         let CommandKind::Ingest { table, .. } = &command.kind else { return };
-        let database = self.database_mut(context, table.database.as_ref().map(|d| d.text.as_str()));
+        let database = self.database_mut(context, table.database.as_ref().map(|d| &*d.text));
         // A table the scripts already know (created, or given a policy, which needs it to exist)
         // keeps its columns: the query's rows are appended to it.
         if database.tables.contains_key(&table.name.text) {
@@ -641,7 +644,7 @@ impl Builder<'_> {
             TableDefinition {
                 location: Location { file, span: command.span },
                 name_span: table.name.span,
-                columns: Vec::new(),
+                columns: Arc::new([]),
                 verb: TableVerb::Create,
                 query: Some(unit),
             },
@@ -676,7 +679,7 @@ impl Builder<'_> {
             for (index, json) in (first_index..).zip(policy_objects(payload)) {
                 let query = entry_query(json).map(|_| {
                     let origin =
-                        self.origin(file, context, named_db.as_deref(), format!("{}[{index}]", table.name.text));
+                        self.origin(file, context, named_db.as_deref(), format!("{}[{index}]", table.name.text).into());
                     self.take_unit(origin, UnitKind::UpdatePolicy)
                 });
                 entries.push(UpdatePolicyEntry {
@@ -684,7 +687,7 @@ impl Builder<'_> {
                     json: Arc::new(json.clone()),
                     query,
                     properties: properties.to_vec(),
-                    database_written: named_db.clone(),
+                    database_written: named_db.as_deref().map(str::to_string),
                 });
             }
         }

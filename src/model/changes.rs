@@ -209,7 +209,7 @@ pub fn diff_database(
             || [of, nf].into_iter().flatten().any(|f| f.definitions.iter().any(|d| holds(d.unit)))
             || [ov, nv].into_iter().flatten().any(|v| view_units(v).any(holds));
         if changed {
-            part(Part::Entity(name.clone()));
+            part(Part::Entity(name.to_string()));
         }
     }
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::kql::types::{Column, ScalarType, TableType};
-use crate::script::command::{FunctionVerb, PolicyVerb, Principal, Property, TableVerb};
+use crate::script::command::{self, FunctionVerb, Name, PolicyVerb, Principal, Property, TableVerb};
 use crate::script::payload::JsonValue;
 use crate::source::FileId;
 use crate::span::Span;
@@ -95,10 +95,10 @@ pub struct Cluster {
 pub struct Database {
     /// The name as first written.
     pub name: String,
-    pub tables: BTreeMap<String, Box<Table>>,
-    pub functions: BTreeMap<String, Function>,
-    pub materialized_views: BTreeMap<String, MaterializedView>,
-    pub external_tables: BTreeMap<String, ExternalTable>,
+    pub tables: BTreeMap<Name, Box<Table>>,
+    pub functions: BTreeMap<Name, Function>,
+    pub materialized_views: BTreeMap<Name, MaterializedView>,
+    pub external_tables: BTreeMap<Name, ExternalTable>,
     pub managed_identity: IdentityPolicy,
     /// Principals per role (`viewers`, `users`, `admins`...), lower-case role names.
     pub roles: BTreeMap<String, Vec<Grant>>,
@@ -108,7 +108,7 @@ pub struct Database {
     /// `.rename`), writes into (`.set`, `.append`, `.set-or-append`, `.set-or-replace`,
     /// `.ingest into`) or gives an ingestion mapping, with the first such command, even when a
     /// later command drops it: the tables the project knows to exist at some point.
-    pub known_tables: BTreeMap<String, Location>,
+    pub known_tables: BTreeMap<Name, Location>,
 }
 
 impl Database {
@@ -128,8 +128,8 @@ impl Database {
     /// maps or changes (even if a later command drops them), and the sources of its update
     /// policies and materialized views (ADX requires a source to exist).
     pub fn known_table_names(&self) -> rustc_hash::FxHashSet<&str> {
-        let mut tables: rustc_hash::FxHashSet<&str> = self.tables.keys().map(String::as_str).collect();
-        tables.extend(self.known_tables.keys().map(String::as_str));
+        let mut tables: rustc_hash::FxHashSet<&str> = self.tables.keys().map(|k| &**k).collect();
+        tables.extend(self.known_tables.keys().map(|k| &**k));
         let sources = self
             .tables
             .values()
@@ -158,8 +158,9 @@ pub struct Table {
 pub struct TableDefinition {
     pub location: Location,
     pub name_span: Span,
-    /// `(name, type)` as written.
-    pub columns: Vec<(String, String)>,
+    /// The columns as written: the command's own (shared with the script; a `based-on`
+    /// table's are those of the commands that wrote them).
+    pub columns: Arc<[command::Column]>,
     /// How the command changes the columns (`.create ... based-on` counts as `.create`).
     pub verb: TableVerb,
     /// `.set`/`.set-or-append`/`.set-or-replace T <| query` that created the table: its columns
@@ -168,7 +169,7 @@ pub struct TableDefinition {
 }
 
 /// A column of a table: name, type as written, the definition that added it.
-pub type TableColumn<'a> = (String, String, &'a TableDefinition);
+pub type TableColumn<'a> = (Name, Name, &'a TableDefinition);
 
 /// Applies the column changes made after `after` definitions.
 fn apply_changes(changes: &[ColumnChange], columns: &mut Vec<TableColumn<'_>>, after: usize) {
@@ -200,9 +201,9 @@ pub struct ColumnChange {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ColumnChangeKind {
-    Drop(String),
-    Rename { old: String, new: String },
-    Retype { column: String, type_name: String },
+    Drop(Name),
+    Rename { old: Name, new: Name },
+    Retype { column: Name, type_name: Name },
 }
 
 impl Table {
@@ -230,17 +231,22 @@ impl Table {
                     columns = output
                         .columns
                         .into_iter()
-                        .map(|c| (c.name, c.ty.map_or("unknown", ScalarType::name).to_string(), definition))
+                        .map(|c| (Name::from(c.name), Name::from(c.ty.map_or("unknown", ScalarType::name)), definition))
                         .collect();
                 }
                 (TableVerb::Create | TableVerb::Alter, None) => {
-                    columns = definition.columns.iter().map(|(n, t)| (n.clone(), t.clone(), definition)).collect();
+                    columns = definition
+                        .columns
+                        .iter()
+                        .map(|c| (c.name.text.clone(), c.type_name.text.clone(), definition))
+                        .collect();
                 }
                 (TableVerb::CreateMerge | TableVerb::AlterMerge, None) => {
                     // Names the table had before this command; a name written twice in the
                     // command stays twice (ADX rejects that; UP304 reports it).
                     let before = columns.len();
-                    for (name, ty) in &definition.columns {
+                    for column in definition.columns.iter() {
+                        let (name, ty) = (&column.name.text, &column.type_name.text);
                         if !columns[..before].iter().any(|(n, _, _)| n == name) {
                             columns.push((name.clone(), ty.clone(), definition));
                         }
@@ -265,7 +271,7 @@ impl Table {
         if columns.is_empty() {
             return None;
         }
-        Some(TableType::closed(columns.iter().map(|(n, t, _)| Column::new(n.as_str(), ScalarType::parse(t))).collect()))
+        Some(TableType::closed(columns.iter().map(|(n, t, _)| Column::new(&**n, ScalarType::parse(t))).collect()))
     }
 }
 

@@ -258,7 +258,7 @@ struct PrincipalJson<'a> {
 }
 
 fn properties_json(properties: &[Property]) -> Value {
-    Value::Object(properties.iter().map(|p| (p.key.text.clone(), Value::String(p.value.clone()))).collect())
+    Value::Object(properties.iter().map(|p| (p.key.text.to_string(), Value::String(p.value.clone()))).collect())
 }
 
 fn identity_policy<'a>(sources: &'a SourceMap, policy: &'a IdentityPolicy) -> IdentityPolicyJson<'a> {
@@ -314,7 +314,11 @@ fn database<'a>(w: &'a Workspace, outputs: &Outputs, db: &'a Database) -> Databa
                     .iter()
                     .map(|d| TableDefinitionJson {
                         place: place(s, &d.location),
-                        columns: d.columns.iter().map(|(n, ty)| ColumnJson { name: n, type_name: ty }).collect(),
+                        columns: d
+                            .columns
+                            .iter()
+                            .map(|c| ColumnJson { name: &c.name.text, type_name: &c.type_name.text })
+                            .collect(),
                     })
                     .collect(),
                 schema: crate::typecheck::table_schema(w, t)

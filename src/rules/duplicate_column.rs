@@ -29,8 +29,8 @@ impl Rule for DuplicateColumn {
         for (name, table) in &database.tables {
             for definition in &table.definitions {
                 let mut seen: Vec<&str> = Vec::new();
-                for (column, _) in &definition.columns {
-                    if seen.contains(&column.as_str()) {
+                for column in definition.columns.iter().map(|c| &c.name.text) {
+                    if seen.contains(&&**column) {
                         out.push(
                             META.diagnostic(
                                 format!(

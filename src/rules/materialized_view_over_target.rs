@@ -33,7 +33,8 @@ impl Rule for MaterializedViewOverTarget {
                 }
                 let cluster = access.cluster.as_deref().or(view.cluster.name.as_deref());
                 let Some(database) = workspace.model.database(cluster, &access.database) else { continue };
-                let Some(definition) = database.materialized_views.get(&access.name).and_then(|v| v.definitions.last())
+                let Some(definition) =
+                    database.materialized_views.get(access.name.as_str()).and_then(|v| v.definitions.last())
                 else {
                     continue;
                 };

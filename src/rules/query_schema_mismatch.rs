@@ -91,8 +91,8 @@ fn definition_label(table: &Table, column: Option<&str>, message: String) -> Opt
     // A later `.alter column ... type` or `.rename column` made it what it is.
     let changed = column.and_then(|name| {
         table.column_changes.iter().rev().find(|c| match &c.kind {
-            ColumnChangeKind::Retype { column, .. } => column == name,
-            ColumnChangeKind::Rename { new, .. } => new == name,
+            ColumnChangeKind::Retype { column, .. } => **column == *name,
+            ColumnChangeKind::Rename { new, .. } => **new == *name,
             ColumnChangeKind::Drop(_) => false,
         })
     });
@@ -101,7 +101,7 @@ fn definition_label(table: &Table, column: Option<&str>, message: String) -> Opt
     }
     let columns = table.columns();
     let definition = match column {
-        Some(name) => columns.iter().find(|(n, _, _)| *n == name).map(|(_, _, d)| *d),
+        Some(name) => columns.iter().find(|(n, _, _)| **n == *name).map(|(_, _, d)| *d),
         None => columns.last().map(|(_, _, d)| *d),
     }
     // A table made by `.set T <| query`: that command.

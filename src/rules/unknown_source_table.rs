@@ -56,7 +56,7 @@ impl Rule for UnknownSourceTable {
             .known_tables
             .keys()
             .chain(database.tables.keys().filter(|t| !database.known_tables.contains_key(*t)))
-            .map(String::as_str)
+            .map(|k| &**k)
             .filter(|name| *name != view.table);
         let Some(name) = did_you_mean(source, known).filter(|name| is_typo(source, name)) else {
             return;

@@ -247,7 +247,7 @@ fn definitions_of(model: &Model) -> Definitions<'_> {
                     .last()
                     .map(|d| Location { file: d.location.file, span: d.name_span })
                     .or(table.update_policy.commands.last().copied());
-                push_first(index.entry(name.as_str()).or_default(), (cluster, database, location, Kind::Table));
+                push_first(index.entry(&**name).or_default(), (cluster, database, location, Kind::Table));
             }
             for name in known_tables(database) {
                 if !database.tables.contains_key(name) {
@@ -257,7 +257,7 @@ fn definitions_of(model: &Model) -> Definitions<'_> {
             for (name, function) in &database.functions {
                 if let Some(definition) = function.effective() {
                     push_first(
-                        index.entry(name.as_str()).or_default(),
+                        index.entry(&**name).or_default(),
                         (
                             cluster,
                             database,
@@ -269,14 +269,11 @@ fn definitions_of(model: &Model) -> Definitions<'_> {
             }
             for (name, view) in &database.materialized_views {
                 let location = view.definitions.last().map(|d| d.location);
-                push_first(
-                    index.entry(name.as_str()).or_default(),
-                    (cluster, database, location, Kind::MaterializedView),
-                );
+                push_first(index.entry(&**name).or_default(), (cluster, database, location, Kind::MaterializedView));
             }
             for (name, external) in &database.external_tables {
                 let location = external.definitions.last().map(|d| d.location);
-                push_first(index.entry(name.as_str()).or_default(), (cluster, database, location, Kind::ExternalTable));
+                push_first(index.entry(&**name).or_default(), (cluster, database, location, Kind::ExternalTable));
             }
         }
     }

@@ -40,7 +40,7 @@ impl Rule for UpdatePolicyCycle {
                 db.tables
                     .keys()
                     .chain(db.known_tables.keys().filter(|name| !db.tables.contains_key(*name)))
-                    .map(String::as_str)
+                    .map(|k| &**k)
                     .filter(|name| matches_wildcard(source, name))
                     .collect()
             } else {

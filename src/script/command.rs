@@ -1,12 +1,18 @@
 //! Typed management commands, every name and payload with its span in the file.
 
+use std::sync::Arc;
+
 use super::payload::{Payload, StringLiteral};
 use crate::span::Span;
+
+/// A name as decoded from a command, shared by the script and the model (and, for the column
+/// names and types of a file's schemas, by every command of the file that writes the same one).
+pub type Name = Arc<str>;
 
 /// A name as written in a command (`T`, `['My Table']`, `'T'`, `[My Table]`), decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NameRef {
-    pub text: String,
+    pub text: Name,
     pub span: Span,
 }
 
@@ -29,7 +35,8 @@ pub struct Column {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableSchema {
     pub name: NameRef,
-    pub columns: Vec<Column>,
+    /// Shared with the model's definition of the table.
+    pub columns: Arc<[Column]>,
     pub span: Span,
 }
 
@@ -218,7 +225,7 @@ pub enum CommandKind {
     /// `.create|.alter|.create-or-alter external table E (...) kind=...`; `columns` when the
     /// command gives a schema (a delta table's is inferred from its files); `impersonation`
     /// when a connection string authenticates with `;impersonate`.
-    ExternalTable { name: NameRef, kind: Option<NameRef>, columns: Option<Vec<Column>>, impersonation: bool },
+    ExternalTable { name: NameRef, kind: Option<NameRef>, columns: Option<Arc<[Column]>>, impersonation: bool },
     /// `.drop external table E`.
     DropExternalTable { name: NameRef },
     /// `.alter external table E policy query_acceleration '{...}'`, `.delete`.

@@ -62,8 +62,9 @@ pub fn parse_script_lexed(text: &str) -> (Script, Vec<Token>) {
     let is_start = |i: usize| starts.binary_search(&i).is_ok();
     let next_start = |i: usize| starts.get(starts.partition_point(|&s| s <= i)).copied().unwrap_or(tokens.len() - 1);
     let mut pos = 0;
-    // The distinct command words of the file: commands with the same words share them.
-    let mut words: rustc_hash::FxHashSet<std::sync::Arc<str>> = rustc_hash::FxHashSet::default();
+    // The distinct command words, column names and column types of the file: commands with
+    // the same ones share them.
+    let mut words: rustc_hash::FxHashSet<command::Name> = rustc_hash::FxHashSet::default();
     while tokens[pos].kind != TokenKind::Eof {
         let token = tokens[pos];
         if token.kind == TokenKind::Directive && is_start(pos) {
@@ -81,12 +82,8 @@ pub fn parse_script_lexed(text: &str) -> (Script, Vec<Token>) {
             continue;
         }
         let mut parsed = parse::parse_command(text, &tokens, pos, limit, &blank_line_before);
-        match words.get(&*parsed.command.words) {
-            Some(same) => parsed.command.words = std::sync::Arc::clone(same),
-            None => {
-                words.insert(std::sync::Arc::clone(&parsed.command.words));
-            }
-        }
+        share(&mut words, &mut parsed.command.words);
+        share_columns(&mut words, &mut parsed.command.kind);
         script.errors.extend(parsed.errors);
         let query = input_query(text, &tokens, pos, parsed.end, &parsed.command);
         script.items.push(Item::Command(Box::new(parsed.command)));
@@ -105,6 +102,33 @@ pub fn parse_script_lexed(text: &str) -> (Script, Vec<Token>) {
     // Kept for the whole run: without the spare room of its growth.
     script.items.shrink_to_fit();
     (script, tokens)
+}
+
+/// Makes `name` the one of `names` with the same text, or adds it to them.
+fn share(names: &mut rustc_hash::FxHashSet<command::Name>, name: &mut command::Name) {
+    match names.get(&**name) {
+        Some(same) => *name = std::sync::Arc::clone(same),
+        None => {
+            names.insert(std::sync::Arc::clone(name));
+        }
+    }
+}
+
+/// The column names and types of a command's schemas shared with those of the file's other
+/// commands (a file of many tables writes the same few again and again).
+fn share_columns(names: &mut rustc_hash::FxHashSet<command::Name>, kind: &mut CommandKind) {
+    let mut share_all = |columns: &mut std::sync::Arc<[command::Column]>| {
+        // Just made by the parser: not shared yet.
+        for column in std::sync::Arc::get_mut(columns).into_iter().flatten() {
+            share(names, &mut column.name.text);
+            share(names, &mut column.type_name.text);
+        }
+    };
+    match kind {
+        CommandKind::Tables { tables, .. } => tables.iter_mut().for_each(|t| share_all(&mut t.columns)),
+        CommandKind::ExternalTable { columns: Some(columns), .. } => share_all(columns),
+        _ => {}
+    }
 }
 
 /// The query a command reads after `<|` (`.set`, `.append`, `.set-or-append`,

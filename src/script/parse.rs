@@ -194,11 +194,11 @@ impl<'a> CommandParser<'a> {
         match token.kind {
             TokenKind::Ident | TokenKind::Keyword(_) => {
                 self.bump();
-                Some(NameRef { text: token.span.of(self.text).to_string(), span: token.span })
+                Some(NameRef { text: token.span.of(self.text).into(), span: token.span })
             }
             TokenKind::String { .. } => {
                 let literal = self.string_literal()?;
-                Some(NameRef { text: literal.decoded.value, span: literal.span })
+                Some(NameRef { text: literal.decoded.value.into(), span: literal.span })
             }
             TokenKind::LBracket => {
                 let start = self.pos;
@@ -212,7 +212,7 @@ impl<'a> CommandParser<'a> {
                     let value = strings::decode_tokens(self.text, strings).value;
                     self.pos += n;
                     let close = self.bump();
-                    return Some(NameRef { text: value, span: token.span.to(close.span) });
+                    return Some(NameRef { text: value.into(), span: token.span.to(close.span) });
                 }
                 // `[My Table]`: every token up to `]` on the same line.
                 let line_end = self.text[token.span.end as usize..]
@@ -224,7 +224,7 @@ impl<'a> CommandParser<'a> {
                 match self.eat(TokenKind::RBracket) {
                     Some(close) => {
                         let inner = &self.text[token.span.end as usize..close.span.start as usize];
-                        Some(NameRef { text: inner.trim().to_string(), span: token.span.to(close.span) })
+                        Some(NameRef { text: inner.trim().into(), span: token.span.to(close.span) })
                     }
                     None => {
                         self.pos = start;
@@ -409,9 +409,7 @@ impl<'a> CommandParser<'a> {
             return None;
         };
         let span = name.span.to(open.span).to(close.span);
-        // Kept with the script: without the spare room of its growth.
-        columns.shrink_to_fit();
-        Some(TableSchema { name, columns, span })
+        Some(TableSchema { name, columns: columns.into(), span })
     }
 
     /// The payload of a policy: string literal(s) or a bare JSON array. Its JSON syntax error,
@@ -992,7 +990,7 @@ impl<'a> CommandParser<'a> {
         }
         self.pos += n;
         self.words.push(role.clone());
-        let role = NameRef { text: role, span };
+        let role = NameRef { text: role.into(), span };
         let mut principals = Vec::new();
         if action == RoleAction::Set && self.eat_word("none") {
             self.eat_word("skip-results");

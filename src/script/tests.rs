@@ -120,9 +120,9 @@ fn tables() {
         panic!()
     };
     assert_eq!(verb, TableVerb::CreateMerge);
-    assert_eq!(tables[0].name.text, "My T");
-    assert_eq!(tables[0].columns[1].name.text, "b c");
-    assert_eq!(tables[0].columns[1].type_name.text, "long");
+    assert_eq!(&*tables[0].name.text, "My T");
+    assert_eq!(&*tables[0].columns[1].name.text, "b c");
+    assert_eq!(&*tables[0].columns[1].type_name.text, "long");
     assert_eq!(property(&properties, "folder").unwrap().value, "F");
     let CommandKind::Tables { tables, .. } = one(".create tables A (x:int), B (y:real)") else { panic!() };
     assert_eq!(tables.len(), 2);
@@ -130,9 +130,9 @@ fn tables() {
     let CommandKind::DropTables { names } = one(".drop tables (A, B) ifexists") else { panic!() };
     assert_eq!(names.len(), 2);
     let CommandKind::RenameTables { renames } = one(".rename table A to B") else { panic!() };
-    assert_eq!((renames[0].0.text.as_str(), renames[0].1.text.as_str()), ("A", "B"));
+    assert_eq!((&*renames[0].0.text, &*renames[0].1.text), ("A", "B"));
     let CommandKind::Ingest { table, .. } = one(".create table T ingestion csv mapping 'm' '[]'") else { panic!() };
-    assert_eq!(table.name.text, "T");
+    assert_eq!(&*table.name.text, "T");
     assert_eq!(one(".ALTER TABLE T (a:string)"), CommandKind::Other);
 }
 
@@ -142,7 +142,7 @@ fn functions() {
         ".create-or-alter function with (folder='x', skipvalidation='true') MyFunc(T:(*), n:long=10) { T | take n }";
     let CommandKind::Function { verb, name, properties, declaration } = one(text) else { panic!() };
     assert_eq!(verb, FunctionVerb::CreateOrAlter);
-    assert_eq!(name.text, "MyFunc");
+    assert_eq!(&*name.text, "MyFunc");
     assert_eq!(property(&properties, "SkipValidation").unwrap().as_bool(), Some(true));
     assert_eq!(declaration.of(text), "(T:(*), n:long=10) { T | take n }");
     let CommandKind::Function { verb, .. } = one(".create function ifnotexists F() { 1 }") else { panic!() };
@@ -150,7 +150,7 @@ fn functions() {
     // Without a parameter list (Microsoft's documentation and real repositories write it so).
     let text = ".create-or-alter function with (folder='x') F\n{\n    T | take 1\n}";
     let CommandKind::Function { name, declaration, .. } = one(text) else { panic!() };
-    assert_eq!((name.text.as_str(), declaration.of(text)), ("F", "{\n    T | take 1\n}"));
+    assert_eq!((&*name.text, declaration.of(text)), ("F", "{\n    T | take 1\n}"));
     assert_eq!(one(".alter function F docstring 'x'"), CommandKind::Other);
     let CommandKind::DropFunctions { names } = one(".drop functions (F, G) ifexists") else { panic!() };
     assert_eq!(names.len(), 2);
@@ -173,7 +173,7 @@ fn update_policies_in_every_form() {
     ];
     for text in &forms {
         let CommandKind::UpdatePolicy { table, payload, .. } = one(text) else { panic!("{text}") };
-        assert_eq!(table.name.text, "T");
+        assert_eq!(&*table.name.text, "T");
         let payload = payload.unwrap();
         let entries = payload.entries();
         assert_eq!(entries.len(), 1, "{text}");
@@ -182,7 +182,7 @@ fn update_policies_in_every_form() {
         assert_eq!(query.span.of(text).trim_matches(['"', '\\']), "Parse()", "{text}");
     }
     let CommandKind::UpdatePolicy { table, .. } = one(&forms[0]) else { panic!() };
-    assert_eq!(table.database.unwrap().text, "Db");
+    assert_eq!(&*table.database.unwrap().text, "Db");
     let CommandKind::UpdatePolicy { properties, .. } = one(&forms[6]) else { panic!() };
     assert_eq!(property(&properties, "AllowUnreferencedSourceTable").unwrap().as_bool(), Some(true));
     let CommandKind::UpdatePolicy { verb, payload, .. } = one(".delete table T policy update") else { panic!() };
@@ -278,7 +278,7 @@ fn principals() {
     let CommandKind::Principals { action, scope, role, principals } = one(text) else { panic!() };
     assert_eq!(action, RoleAction::Add);
     assert!(matches!(scope, RoleScope::Database(Some(_))));
-    assert_eq!(role.text, "viewers");
+    assert_eq!(&*role.text, "viewers");
     assert_eq!(principals[0].kind, PrincipalKind::App);
     assert_eq!((principals[0].id.as_str(), principals[0].tenant.as_deref()), ("1234", Some("tenant")));
     assert_eq!(principals[1].kind, PrincipalKind::User);
@@ -302,13 +302,13 @@ fn materialized_views_and_external_tables() {
     let text =
         ".create async ifnotexists materialized-view with (backfill=true) V on table T { T | summarize count() by a }";
     let CommandKind::MaterializedView { name, source, body, .. } = one(text) else { panic!() };
-    assert_eq!((name.text.as_str(), source.text.as_str()), ("V", "T"));
+    assert_eq!((&*name.text, &*source.text), ("V", "T"));
     assert_eq!(body.of(text), "{ T | summarize count() by a }");
     let text = ".create external table E (a:string) kind=storage dataformat=csv ( h@'https://x;secret' )";
     let CommandKind::ExternalTable { name, kind, columns, impersonation } = one(text) else { panic!() };
-    assert_eq!((name.text.as_str(), kind.unwrap().text.as_str()), ("E", "storage"));
+    assert_eq!((&*name.text, &*kind.unwrap().text), ("E", "storage"));
     let columns: Vec<(&str, &str)> =
-        columns.iter().flatten().map(|c| (c.name.text.as_str(), c.type_name.text.as_str())).collect();
+        columns.iter().flat_map(|c| c.iter()).map(|c| (&*c.name.text, &*c.type_name.text)).collect();
     assert_eq!(columns, [("a", "string")]);
     assert!(!impersonation);
     let text = ".create-or-alter external table D kind=delta ( h@'https://x;secret' )";
@@ -340,7 +340,7 @@ fn ingestion_commands_name_their_table() {
         (".create-or-alter table T ingestion json mapping 'm' '[]'", "T", false),
     ] {
         let CommandKind::Ingest { table, creates: c } = one(text) else { panic!("{text}") };
-        assert_eq!((table.name.text.as_str(), c), (expected, creates), "{text}");
+        assert_eq!((&*table.name.text, c), (expected, creates), "{text}");
     }
     // `.set` of a role is a role assignment; `.append` without `<|` is not an ingestion.
     assert!(matches!(one(".set database Db viewers ('aadapp=x')"), CommandKind::Principals { .. }));

@@ -116,22 +116,22 @@ impl Target<'_> {
 /// definition of the table, else the external table.
 pub fn definitions(model: &Model, name: &Name) -> Vec<Location> {
     let Some(database) = model.database(name.cluster.as_deref(), &name.database) else { return Vec::new() };
-    if let Some(function) = database.functions.get(&name.name) {
+    if let Some(function) = database.functions.get(name.name.as_str()) {
         if let Some(definition) = function.effective() {
             return vec![Location { file: definition.location.file, span: definition.name_span }];
         }
     }
-    if let Some(view) = database.materialized_views.get(&name.name) {
+    if let Some(view) = database.materialized_views.get(name.name.as_str()) {
         return view.definitions.iter().map(|d| d.location).collect();
     }
-    if let Some(table) = database.tables.get(&name.name) {
+    if let Some(table) = database.tables.get(name.name.as_str()) {
         let found: Vec<Location> =
             table.definitions.iter().map(|d| Location { file: d.location.file, span: d.name_span }).collect();
         if !found.is_empty() {
             return found;
         }
     }
-    if let Some(external) = database.external_tables.get(&name.name) {
+    if let Some(external) = database.external_tables.get(name.name.as_str()) {
         return external.definitions.iter().map(|d| d.location).collect();
     }
     Vec::new()
@@ -209,7 +209,7 @@ pub fn hover_text(
         Target::FunctionName { .. } | Target::TableName { .. } | Target::Reference { .. } => {
             let name = target.name()?;
             let database = workspace.model.database(name.cluster.as_deref(), &name.database)?;
-            match database.functions.get(&name.name).and_then(|f| f.effective()) {
+            match database.functions.get(name.name.as_str()).and_then(|f| f.effective()) {
                 Some(definition) => Some(function_hover(workspace, resolution, &name, definition)),
                 None => table_hover(workspace, database, &name),
             }
@@ -258,9 +258,10 @@ fn function_hover(
 }
 
 fn table_hover(workspace: &Workspace, database: &Database, name: &Name) -> Option<String> {
-    let table = database.tables.get(&name.name)?;
+    let table = database.tables.get(name.name.as_str())?;
     let definition = table.definitions.last()?;
-    let columns: Vec<String> = definition.columns.iter().map(|(n, t)| format!("{n}:{t}")).collect();
+    let columns: Vec<String> =
+        definition.columns.iter().map(|c| format!("{}:{}", c.name.text, c.type_name.text)).collect();
     let mut text = format!(
         "```kusto\n{}.{} ({})\n```\ntable defined at {}\n",
         database.name,
