@@ -105,13 +105,13 @@ fn command_databases(kind: &CommandKind) -> Vec<&str> {
         CommandKind::UpdatePolicy { table, .. } => qualified(table).into_iter().collect(),
         CommandKind::ManagedIdentityPolicy { scope, .. }
         | CommandKind::RowLevelSecurity { scope, .. }
-        | CommandKind::Retention { scope, .. } => match scope {
+        | CommandKind::Retention { scope, .. } => match &**scope {
             PolicyScope::Database(name) => name.iter().map(|n| &*n.text).collect(),
             PolicyScope::Table(name) | PolicyScope::MaterializedView(name) => qualified(name).into_iter().collect(),
             PolicyScope::Cluster => Vec::new(),
         },
         CommandKind::RestrictedViewAccess { tables, .. } => tables.iter().filter_map(qualified).collect(),
-        CommandKind::Principals { scope, .. } => match scope {
+        CommandKind::Principals { scope, .. } => match &**scope {
             RoleScope::Database(name) => name.iter().map(|n| &*n.text).collect(),
             RoleScope::Table(name)
             | RoleScope::Function(name)

@@ -362,7 +362,7 @@ impl AnalysisCache {
             (0..units.len() as u32)
                 .zip(units.iter())
                 .filter(|(_, unit)| deferred(unit))
-                .map(|(position, unit)| (hasher.hash_one((unit.kind, &*unit.text)) as u32, position)),
+                .map(|(position, unit)| (hasher.hash_one((unit.kind, unit.text.as_str())) as u32, position)),
         );
         hashed.sort_unstable();
         // For each deferred position: the first position of its kind and text, written over
@@ -375,7 +375,7 @@ impl AnalysisCache {
                 let unit = &units[position as usize];
                 let same = |&other: &u32| {
                     let other = &units[other as usize];
-                    other.kind == unit.kind && &*other.text == &*unit.text
+                    other.kind == unit.kind && other.text.as_str() == unit.text.as_str()
                 };
                 let earlier = match distinct.iter().copied().find(same) {
                     Some(earlier) => earlier,
@@ -415,7 +415,7 @@ impl AnalysisCache {
     /// `span`: where `text` sits in the file, when it is a slice of it.
     fn analyze(&mut self, kind: UnitKind, text: &str, span: Option<Span>, analyze: Analyze) -> Arc<AnalyzedQuery> {
         if let Some(slot) = self.in_order.get_mut(self.position) {
-            if slot.as_ref().is_some_and(|u| u.kind == kind && &*u.text == text) {
+            if slot.as_ref().is_some_and(|u| u.kind == kind && u.text.as_str() == text) {
                 self.misses = 0;
                 if let Some(unit) = slot.take() {
                     return unit.query;
@@ -589,6 +589,9 @@ mod tests {
         let read = size_of::<crate::kql::references::Read>();
         assert!(read <= 128, "Read: {read} bytes");
         let command = size_of::<crate::script::Command>();
-        assert!(command <= 168, "script Command: {command} bytes (box large payloads)");
+        assert!(command <= 88, "script Command: {command} bytes (box large payloads and rare commands' parts)");
+        // A project of many tables holds a table for each: its policies are boxed apart.
+        let table = size_of::<crate::model::Table>();
+        assert!(table <= 32, "model Table: {table} bytes");
     }
 }

@@ -96,12 +96,11 @@ fn entry_query(json: &JsonValue) -> Option<(&String, &crate::kql::strings::Offse
 /// The query literal of a row level security command that sets one on a table or a view.
 fn row_level_security_query(kind: &CommandKind) -> Option<&crate::script::payload::StringLiteral> {
     match kind {
-        CommandKind::RowLevelSecurity {
-            verb: PolicyVerb::Alter | PolicyVerb::AlterMerge,
-            scope: PolicyScope::Table(_) | PolicyScope::MaterializedView(_),
-            query,
-            ..
-        } => query.as_deref(),
+        CommandKind::RowLevelSecurity { verb: PolicyVerb::Alter | PolicyVerb::AlterMerge, scope, query, .. }
+            if matches!(**scope, PolicyScope::Table(_) | PolicyScope::MaterializedView(_)) =>
+        {
+            query.as_deref()
+        }
         _ => None,
     }
 }
@@ -473,7 +472,7 @@ impl Builder<'_> {
             CommandKind::UpdatePolicy { .. } => self.update_policy(file, context, location, &command.kind),
             CommandKind::ManagedIdentityPolicy { verb, scope, payload } => {
                 let entries = payload.as_ref().map(|p| identity_entries(file, p)).unwrap_or_default();
-                let policy = match scope {
+                let policy = match &**scope {
                     PolicyScope::Cluster => {
                         self.touched.cluster_policy = true;
                         &mut self.cluster_mut(context).managed_identity
@@ -486,7 +485,7 @@ impl Builder<'_> {
                 apply_identity_policy(policy, *verb, entries, location);
             }
             CommandKind::RowLevelSecurity { verb, scope, enabled, .. } => {
-                let (named_db, target, on_view) = match scope {
+                let (named_db, target, on_view) = match &**scope {
                     PolicyScope::Table(name) => {
                         (name.database.as_ref().map(|d| d.text.clone()), name.name.text.clone(), false)
                     }
@@ -533,7 +532,7 @@ impl Builder<'_> {
                     // shape is not modelled.
                     (_, None) => return,
                 };
-                match scope {
+                match &**scope {
                     PolicyScope::Table(name) => {
                         let database = self.database_mut(context, name.database.as_ref().map(|d| &*d.text));
                         database.tables.entry(name.name.text.clone()).or_default().retention = retention;
@@ -545,7 +544,7 @@ impl Builder<'_> {
                 }
             }
             CommandKind::Principals { action, scope, role, principals } => {
-                let RoleScope::Database(name) = scope else { return };
+                let RoleScope::Database(name) = &**scope else { return };
                 let database = self.database_mut(context, name.as_ref().map(|n| &*n.text));
                 let grants = database.roles.entry(role.text.to_lowercase()).or_default();
                 let given = principals

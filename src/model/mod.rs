@@ -95,7 +95,7 @@ pub struct Cluster {
 pub struct Database {
     /// The name as first written.
     pub name: String,
-    pub tables: BTreeMap<Name, Box<Table>>,
+    pub tables: BTreeMap<Name, Table>,
     pub functions: BTreeMap<Name, Function>,
     pub materialized_views: BTreeMap<Name, MaterializedView>,
     pub external_tables: BTreeMap<Name, ExternalTable>,
@@ -141,10 +141,19 @@ impl Database {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+/// A table: its definitions, and its column changes and policies ([`TablePolicies`], read
+/// and written through the table: `table.update_policy`), which most tables of a large project
+/// do not have: they are kept in a box of their own, made when a command first writes one.
+#[derive(Clone, Default)]
 pub struct Table {
     /// Every `.create`/`.create-merge`/`.alter` of the table, in order.
     pub definitions: Vec<TableDefinition>,
+    policies: Option<Box<TablePolicies>>,
+}
+
+/// What a table has besides its definitions (see [`Table`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TablePolicies {
     /// `.drop column`, `.rename column`, `.alter column type`, in order, each placed after the
     /// definitions that came before it.
     pub column_changes: Vec<ColumnChange>,
@@ -152,6 +161,52 @@ pub struct Table {
     pub row_level_security: Option<RowLevelSecurity>,
     pub restricted_view_access: Option<RestrictedViewAccess>,
     pub retention: Option<Retention>,
+}
+
+/// The policies of a table that has none.
+static NO_POLICIES: TablePolicies = TablePolicies {
+    column_changes: Vec::new(),
+    update_policy: UpdatePolicy { entries: Vec::new(), commands: Vec::new(), history: Vec::new() },
+    row_level_security: None,
+    restricted_view_access: None,
+    retention: None,
+};
+
+impl std::ops::Deref for Table {
+    type Target = TablePolicies;
+
+    fn deref(&self) -> &TablePolicies {
+        self.policies.as_deref().unwrap_or(&NO_POLICIES)
+    }
+}
+
+impl std::ops::DerefMut for Table {
+    /// Makes the table's policies when a command first writes one.
+    fn deref_mut(&mut self) -> &mut TablePolicies {
+        self.policies.get_or_insert_with(Box::default)
+    }
+}
+
+/// Tables compare by what they hold: a table whose policies were made but are still empty is
+/// the same as one without.
+impl PartialEq for Table {
+    fn eq(&self, other: &Table) -> bool {
+        self.definitions == other.definitions && **self == **other
+    }
+}
+
+/// As if the policies were fields of the table.
+impl std::fmt::Debug for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Table")
+            .field("definitions", &self.definitions)
+            .field("column_changes", &self.column_changes)
+            .field("update_policy", &self.update_policy)
+            .field("row_level_security", &self.row_level_security)
+            .field("restricted_view_access", &self.restricted_view_access)
+            .field("retention", &self.retention)
+            .finish()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

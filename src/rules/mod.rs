@@ -347,7 +347,7 @@ impl<'a> PolicyView<'a> {
     /// The table of the model that `access` reads (on the policy's cluster unless it names one).
     pub fn read_table(&self, model: &'a crate::model::Model, access: &Access) -> Option<&'a crate::model::Table> {
         let cluster = access.cluster.as_deref().or(self.cluster.name.as_deref());
-        model.database(cluster, &access.database)?.tables.get(access.name.as_str()).map(|t| &**t)
+        model.database(cluster, &access.database)?.tables.get(access.name.as_str())
     }
 
     /// The view of `entry`, an entry of the update policy of `table` in `database`.

@@ -190,8 +190,8 @@ pub struct Command {
     pub kind: CommandKind,
 }
 
-/// Payloads and other large parts are boxed: a `Command` is held for every command of every
-/// script.
+/// Payloads and other large parts of rarer commands are boxed: a `Command` is held for every
+/// command of every script (its size is pinned by a test).
 #[derive(Clone, Debug, PartialEq)]
 pub enum CommandKind {
     /// `.create|.create-merge|.alter|.alter-merge table(s) T (schema), ...`.
@@ -207,25 +207,41 @@ pub enum CommandKind {
     /// `.drop function F` / `.drop functions (F1, F2)`.
     DropFunctions { names: Vec<NameRef> },
     /// `.alter|.alter-merge|.delete table T policy update [payload] [with (...)]`.
-    UpdatePolicy { verb: PolicyVerb, table: QualifiedName, payload: Option<Box<Payload>>, properties: Vec<Property> },
+    UpdatePolicy {
+        verb: PolicyVerb,
+        table: Box<QualifiedName>,
+        payload: Option<Box<Payload>>,
+        properties: Vec<Property>,
+    },
     /// `.alter|.alter-merge|.delete cluster|database [Db] policy managed_identity [payload]`.
-    ManagedIdentityPolicy { verb: PolicyVerb, scope: PolicyScope, payload: Option<Box<Payload>> },
+    ManagedIdentityPolicy { verb: PolicyVerb, scope: Box<PolicyScope>, payload: Option<Box<Payload>> },
     /// `.alter table|materialized-view T policy row_level_security enable|disable "query"`, `.delete`.
-    RowLevelSecurity { verb: PolicyVerb, scope: PolicyScope, enabled: bool, query: Option<Box<StringLiteral>> },
+    RowLevelSecurity { verb: PolicyVerb, scope: Box<PolicyScope>, enabled: bool, query: Option<Box<StringLiteral>> },
     /// `.alter table T|tables (T1, T2) policy restricted_view_access true|false`, `.delete`.
     RestrictedViewAccess { verb: PolicyVerb, tables: Vec<QualifiedName>, enabled: bool },
     /// `.alter[-merge] table|database X policy retention softdelete = 1d ...` or a JSON payload.
-    Retention { verb: PolicyVerb, scope: PolicyScope, soft_delete: Option<Duration>, payload: Option<Box<Payload>> },
+    Retention {
+        verb: PolicyVerb,
+        scope: Box<PolicyScope>,
+        soft_delete: Option<Duration>,
+        payload: Option<Box<Payload>>,
+    },
     /// `.add|.drop|.set database Db viewers ('aadapp=...') ...`.
-    Principals { action: RoleAction, scope: RoleScope, role: NameRef, principals: Vec<Principal> },
+    Principals { action: RoleAction, scope: Box<RoleScope>, role: NameRef, principals: Vec<Principal> },
     /// `.create|.create-or-alter|.alter materialized-view V on table T { query }`.
-    MaterializedView { name: NameRef, source: NameRef, source_is_view: bool, properties: Vec<Property>, body: Span },
+    MaterializedView {
+        name: Box<NameRef>,
+        source: Box<NameRef>,
+        source_is_view: bool,
+        properties: Vec<Property>,
+        body: Span,
+    },
     /// `.drop materialized-view V`.
     DropMaterializedView { name: NameRef },
     /// `.create|.alter|.create-or-alter external table E (...) kind=...`; `columns` when the
     /// command gives a schema (a delta table's is inferred from its files); `impersonation`
     /// when a connection string authenticates with `;impersonate`.
-    ExternalTable { name: NameRef, kind: Option<NameRef>, columns: Option<Arc<[Column]>>, impersonation: bool },
+    ExternalTable { name: NameRef, kind: Option<Box<NameRef>>, columns: Option<Arc<[Column]>>, impersonation: bool },
     /// `.drop external table E`.
     DropExternalTable { name: NameRef },
     /// `.alter external table E policy query_acceleration '{...}'`, `.delete`.
@@ -242,7 +258,7 @@ pub enum CommandKind {
     /// `.rename column T.Old to New`, `.rename columns New = T.Old, ...`: (table, old, new).
     RenameColumns { renames: Vec<(NameRef, NameRef, NameRef)> },
     /// `.alter column T.C type = string`.
-    AlterColumnType { table: NameRef, column: NameRef, type_name: NameRef },
+    AlterColumnType { table: NameRef, column: NameRef, type_name: Box<NameRef> },
     /// `.execute database|cluster script [with (...)] <|`: the commands that follow are its body.
     ExecuteScript,
     /// Any other command, recognised and skipped.

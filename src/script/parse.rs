@@ -522,7 +522,7 @@ impl<'a> CommandParser<'a> {
                     return None;
                 }
                 let type_name = self.expect_name("a type")?;
-                Some(CommandKind::AlterColumnType { table, column, type_name })
+                Some(CommandKind::AlterColumnType { table, column, type_name: Box::new(type_name) })
             }
             "table" => self.table_command(verb),
             "tables" => {
@@ -574,7 +574,13 @@ impl<'a> CommandParser<'a> {
                 }
                 let source = self.expect_name("the source name")?;
                 let body = self.braced_span("the materialized view query")?;
-                Some(CommandKind::MaterializedView { name: name.name, source, source_is_view, properties, body })
+                Some(CommandKind::MaterializedView {
+                    name: Box::new(name.name),
+                    source: Box::new(source),
+                    source_is_view,
+                    properties,
+                    body,
+                })
             }
             "external" => {
                 if !self.eat_word("table") {
@@ -614,7 +620,7 @@ impl<'a> CommandParser<'a> {
                 let impersonation = self.tokens[rest..self.pos].iter().filter(|t| t.kind.is_string()).any(|token| {
                     strings::decode_token(self.text, token).value.to_ascii_lowercase().contains(";impersonate")
                 });
-                Some(CommandKind::ExternalTable { name, kind, columns, impersonation })
+                Some(CommandKind::ExternalTable { name, kind: kind.map(Box::new), columns, impersonation })
             }
             "database" | "cluster" => {
                 let scope = if object == "cluster" {
@@ -710,11 +716,20 @@ impl<'a> CommandParser<'a> {
                 let mut properties = self.with_properties();
                 let payload = self.expect_payload("the update policy");
                 properties.extend(self.with_properties());
-                Some(CommandKind::UpdatePolicy { verb: policy_verb, table, payload: payload.map(Box::new), properties })
+                Some(CommandKind::UpdatePolicy {
+                    verb: policy_verb,
+                    table: Box::new(table),
+                    payload: payload.map(Box::new),
+                    properties,
+                })
             }
             ("managed_identity", PolicyScope::Cluster | PolicyScope::Database(_)) => {
                 let payload = self.expect_payload("the managed identity policy");
-                Some(CommandKind::ManagedIdentityPolicy { verb: policy_verb, scope, payload: payload.map(Box::new) })
+                Some(CommandKind::ManagedIdentityPolicy {
+                    verb: policy_verb,
+                    scope: Box::new(scope),
+                    payload: payload.map(Box::new),
+                })
             }
             ("row_level_security", PolicyScope::Table(_) | PolicyScope::MaterializedView(_)) if verb == "alter" => {
                 let enabled = if self.eat_word("enable") {
@@ -730,7 +745,7 @@ impl<'a> CommandParser<'a> {
                 if query.is_none() {
                     self.error_here("expected the row level security query as a string literal");
                 }
-                Some(CommandKind::RowLevelSecurity { verb: PolicyVerb::Alter, scope, enabled, query })
+                Some(CommandKind::RowLevelSecurity { verb: PolicyVerb::Alter, scope: Box::new(scope), enabled, query })
             }
             ("restricted_view_access", PolicyScope::Table(table)) if verb == "alter" => {
                 let table = table.clone();
@@ -743,7 +758,7 @@ impl<'a> CommandParser<'a> {
                     let soft_delete = payload.as_ref().and_then(retention_from_json);
                     return Some(CommandKind::Retention {
                         verb: policy_verb,
-                        scope,
+                        scope: Box::new(scope),
                         soft_delete,
                         payload: payload.map(Box::new),
                     });
@@ -765,7 +780,7 @@ impl<'a> CommandParser<'a> {
                         self.bump();
                     }
                 }
-                Some(CommandKind::Retention { verb: policy_verb, scope, soft_delete, payload: None })
+                Some(CommandKind::Retention { verb: policy_verb, scope: Box::new(scope), soft_delete, payload: None })
             }
             _ => None,
         }
@@ -803,18 +818,20 @@ impl<'a> CommandParser<'a> {
         let verb = PolicyVerb::Delete;
         match (policy.as_str(), scope) {
             ("update", PolicyScope::Table(table)) => {
-                Some(CommandKind::UpdatePolicy { verb, table, payload: None, properties: Vec::new() })
+                Some(CommandKind::UpdatePolicy { verb, table: Box::new(table), payload: None, properties: Vec::new() })
             }
             ("managed_identity", scope @ (PolicyScope::Cluster | PolicyScope::Database(_))) => {
-                Some(CommandKind::ManagedIdentityPolicy { verb, scope, payload: None })
+                Some(CommandKind::ManagedIdentityPolicy { verb, scope: Box::new(scope), payload: None })
             }
             ("row_level_security", scope @ (PolicyScope::Table(_) | PolicyScope::MaterializedView(_))) => {
-                Some(CommandKind::RowLevelSecurity { verb, scope, enabled: false, query: None })
+                Some(CommandKind::RowLevelSecurity { verb, scope: Box::new(scope), enabled: false, query: None })
             }
             ("restricted_view_access", PolicyScope::Table(table)) => {
                 Some(CommandKind::RestrictedViewAccess { verb, tables: vec![table], enabled: false })
             }
-            ("retention", scope) => Some(CommandKind::Retention { verb, scope, soft_delete: None, payload: None }),
+            ("retention", scope) => {
+                Some(CommandKind::Retention { verb, scope: Box::new(scope), soft_delete: None, payload: None })
+            }
             _ => None,
         }
     }
@@ -994,7 +1011,7 @@ impl<'a> CommandParser<'a> {
         let mut principals = Vec::new();
         if action == RoleAction::Set && self.eat_word("none") {
             self.eat_word("skip-results");
-            return Some(CommandKind::Principals { action, scope, role, principals });
+            return Some(CommandKind::Principals { action, scope: Box::new(scope), role, principals });
         }
         if self.eat(TokenKind::LParen).is_none() {
             self.error_here("expected `(` and the principals");
@@ -1018,7 +1035,7 @@ impl<'a> CommandParser<'a> {
         }
         self.eat_word("skip-results");
         self.string_literal();
-        Some(CommandKind::Principals { action, scope, role, principals })
+        Some(CommandKind::Principals { action, scope: Box::new(scope), role, principals })
     }
 
     /// `( params ) { body }` after a function name, or `{ body }` alone (no parameters): its span

@@ -98,7 +98,7 @@ fn roles_are_added_dropped_and_set() {
                 .set database Db users none";
     let (model, _) = model_of(&[("a.kql", text)]);
     let roles = &model.database(None, "Db").unwrap().roles;
-    let viewers: Vec<&str> = roles["viewers"].iter().map(|g| &*g.principal.text).collect();
+    let viewers: Vec<&str> = roles["viewers"].iter().map(|g| g.principal.text.as_str()).collect();
     assert_eq!(viewers, ["aadapp=A;t"]);
     assert!(roles["users"].is_empty());
 }
@@ -111,7 +111,7 @@ fn repeated_grants_keep_the_first_of_each_principal() {
                 .add database Db viewers ('aadapp=b;t3', 'aadapp=A;T1', 'aadapp=C')";
     let (model, _) = model_of(&[("a.kql", text)]);
     let viewers: Vec<&str> =
-        model.database(None, "Db").unwrap().roles["viewers"].iter().map(|g| &*g.principal.text).collect();
+        model.database(None, "Db").unwrap().roles["viewers"].iter().map(|g| g.principal.text.as_str()).collect();
     assert_eq!(viewers, ["aadapp=A;t1", "aadapp=B", "aadapp=a;t2", "aaduser=A", "aadapp=C"]);
 }
 
