@@ -289,9 +289,16 @@ fn behind(prefix: &[Step], chain: &Rc<Link>) -> Rc<Link> {
     if prefix.is_empty() { chain.clone() } else { prepend(prefix.to_vec(), Some(chain.clone())) }
 }
 
-/// The steps of a chain, first to last.
+/// The steps of a chain, first to last (held without spare room: an access keeps them for the
+/// whole run).
 fn steps(chain: &Rc<Link>) -> Vec<Step> {
-    let mut steps = Vec::new();
+    let mut length = 0;
+    let mut link = Some(chain);
+    while let Some(current) = link {
+        length += 1;
+        link = current.next.as_ref();
+    }
+    let mut steps = Vec::with_capacity(length);
     let mut link = Some(chain);
     while let Some(current) = link {
         steps.push(current.step.clone());
@@ -300,18 +307,19 @@ fn steps(chain: &Rc<Link>) -> Vec<Step> {
     steps
 }
 
-/// A read found in a unit: an [`Access`] whose chain is a shared list.
+/// A read found in a unit: an [`Access`] whose chain is a shared list, and whose names are
+/// shared too (every caller of the function that reads it holds a copy).
 #[derive(Clone)]
 struct Found {
     kind: AccessKind,
-    cluster: Option<String>,
-    database: String,
-    name: String,
+    cluster: Option<Rc<str>>,
+    database: Rc<str>,
+    name: Rc<str>,
     /// Where the name is written (the last step of the chain).
     reference: Location,
     chain: Rc<Link>,
     unresolved: Option<Unresolved>,
-    pattern: Option<String>,
+    pattern: Option<Rc<str>>,
     qualified: bool,
 }
 
@@ -319,12 +327,12 @@ impl Found {
     fn to_access(&self) -> Access {
         Access {
             kind: self.kind,
-            cluster: self.cluster.clone(),
-            database: self.database.clone(),
-            name: self.name.clone(),
+            cluster: self.cluster.as_deref().map(str::to_string),
+            database: self.database.to_string(),
+            name: self.name.to_string(),
             chain: steps(&self.chain),
             unresolved: self.unresolved,
-            pattern: self.pattern.clone(),
+            pattern: self.pattern.as_deref().map(str::to_string),
             qualified: self.qualified,
         }
     }
@@ -447,6 +455,11 @@ impl<'a> Resolver<'a> {
         loop {
             let top = stack.last_mut().expect("the stack holds the unit being resolved");
             if let Some(outcome) = top.pending.pop() {
+                if top.pending.is_empty() {
+                    // Its room goes: a frame may wait here for the whole depth of the calls
+                    // above it.
+                    top.pending = Vec::new();
+                }
                 match outcome {
                     Outcome::Found(found) => top.found.reads.push(found),
                     Outcome::Call { prefix, unit, arguments } => {
@@ -480,7 +493,11 @@ impl<'a> Resolver<'a> {
             let mut frame = stack.pop().expect("a frame to finish");
             self.in_progress.remove(&frame.key.0);
             frame.found.deps = Rc::new(frame.deps);
-            let done = Rc::new(dedup(frame.found));
+            let mut found = dedup(frame.found);
+            // Held without spare room: every unit resolved is kept for the policies after it.
+            found.reads.shrink_to_fit();
+            found.effects.shrink_to_fit();
+            let done = Rc::new(found);
             if done.tainted {
                 self.local.insert(frame.key, done.clone());
             } else {
@@ -553,9 +570,9 @@ impl<'a> Resolver<'a> {
             chain.push(Step { location: reference, calls: None });
             out.push(Outcome::Found(Found {
                 kind: plain_kind(entity.kind),
-                cluster,
-                database: database_name,
-                name: entity.name.clone(),
+                cluster: cluster.map(Rc::from),
+                database: Rc::from(database_name),
+                name: Rc::from(entity.name.as_str()),
                 reference,
                 chain: prepend(chain, None),
                 unresolved: Some(Unresolved::Database),
@@ -596,16 +613,15 @@ impl<'a> Resolver<'a> {
         // The read itself, named as the model spells its database when it knows it.
         let read_here = |kind: AccessKind, unresolved: Option<Unresolved>, mut chain: Vec<Step>| {
             chain.push(Step { location: here, calls: None });
-            let database_name = database.map_or_else(|| database_name.to_string(), |db| db.name.clone());
             Outcome::Found(Found {
                 kind,
-                cluster: cluster.map(str::to_string),
-                database: database_name,
-                name: name.to_string(),
+                cluster: cluster.map(Rc::from),
+                database: Rc::from(database.map_or(database_name, |db| db.name.as_str())),
+                name: Rc::from(name),
                 reference: here,
                 chain: prepend(chain, None),
                 unresolved: if database.is_none() { Some(Unresolved::Database) } else { unresolved },
-                pattern: pattern.map(str::to_string),
+                pattern: pattern.map(Rc::from),
                 qualified: entity.database.is_some() || entity.cluster.is_some(),
             })
         };
@@ -625,6 +641,8 @@ impl<'a> Resolver<'a> {
                 // function X itself (the documented way around a name clash).
                 let table_first = read.table_call && (self.table_exists(db, name) || is_function_named(unit, db, name));
                 if let Some(definition) = function.filter(|d| !table_first && callable(d.unit, with_arguments)) {
+                    // Exactly: the steps wait in the caller's frame while the function resolves.
+                    prefix.reserve_exact(1);
                     prefix.push(Step { location: here, calls: Some(name.to_string()) });
                     out.push(Outcome::Call { prefix, unit: definition.unit, arguments: read.arguments.to_vec() });
                     return;

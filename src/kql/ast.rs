@@ -199,11 +199,39 @@ pub struct Call {
 pub struct Path {
     pub base: Expr,
     /// At least one; as many as written (no spare room: most paths have one).
-    pub segments: Box<[Segment]>,
+    pub segments: Segments,
     pub span: Span,
 }
 
 /// One step of a path; the rare large ones are boxed (a segment is 24 bytes).
+/// The segments of a [`Path`]: a single one held in the path itself (`x.a`, the common case,
+/// costs one allocation, not two), more in a boxed slice. Reads as a slice.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Segments {
+    One([Segment; 1]),
+    Many(Box<[Segment]>),
+}
+
+impl std::ops::Deref for Segments {
+    type Target = [Segment];
+
+    fn deref(&self) -> &[Segment] {
+        match self {
+            Segments::One(one) => one,
+            Segments::Many(many) => many,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Segments {
+    type Item = &'a Segment;
+    type IntoIter = std::slice::Iter<'a, Segment>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Segment {
     /// `.name` or `.['name']`.
@@ -295,7 +323,10 @@ mod tests {
         assert!(size_of::<Literal>() <= 12, "Literal: {}", size_of::<Literal>());
         assert!(size_of::<Expr>() <= 24, "Expr: {}", size_of::<Expr>());
         assert!(size_of::<Segment>() <= 24, "Segment: {}", size_of::<Segment>());
-        assert!(size_of::<Path>() <= 48, "Path: {}", size_of::<Path>());
+        assert!(size_of::<Segments>() <= 24, "Segments: {}", size_of::<Segments>());
+        // 56 bytes take the same 64-byte block of the allocator as 48 did, and a path of one
+        // segment no longer allocates its segments apart.
+        assert!(size_of::<Path>() <= 56, "Path: {}", size_of::<Path>());
         assert!(size_of::<Operation>() <= 32, "Operation: {}", size_of::<Operation>());
     }
 }

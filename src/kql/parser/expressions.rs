@@ -125,21 +125,14 @@ impl Parser<'_> {
     pub(super) fn postfix(&mut self) -> Expr {
         let start = self.peek().span;
         let base = self.primary();
-        let mut segments: Vec<Segment> = Vec::new();
-        // Room for exactly one segment first (most paths have one), grown as needed.
-        let push = |segments: &mut Vec<Segment>, segment| {
-            if segments.capacity() == 0 {
-                segments.reserve_exact(1);
-            }
-            segments.push(segment);
-        };
+        let mut segments = PathSegments::default();
         loop {
             match self.kind() {
                 TokenKind::Dot => {
                     self.bump();
                     if self.wildcards {
                         if let Some(span) = self.wildcard() {
-                            push(&mut segments, Segment::Wildcard(span));
+                            segments.push(Segment::Wildcard(span));
                             continue;
                         }
                     }
@@ -148,7 +141,7 @@ impl Parser<'_> {
                         self.bump();
                         let index = self.expr();
                         self.expect(TokenKind::RBracket, "expected `]`");
-                        push(&mut segments, Segment::Index(Box::new(index)));
+                        segments.push(Segment::Index(Box::new(index)));
                         continue;
                     }
                     if !self.at_name() {
@@ -159,12 +152,13 @@ impl Parser<'_> {
                     if self.at(TokenKind::LParen) {
                         let call_start = name.span;
                         let arguments = self.arguments();
-                        push(
-                            &mut segments,
-                            Segment::Call(Box::new(Call { name, arguments, span: self.span_from(call_start) })),
-                        );
+                        segments.push(Segment::Call(Box::new(Call {
+                            name,
+                            arguments,
+                            span: self.span_from(call_start),
+                        })));
                     } else {
-                        push(&mut segments, Segment::Member(name));
+                        segments.push(Segment::Member(name));
                     }
                 }
                 TokenKind::LBracket => {
@@ -177,7 +171,7 @@ impl Parser<'_> {
                     let index = self.expr();
                     self.leave();
                     self.expect(TokenKind::RBracket, "expected `]`");
-                    push(&mut segments, Segment::Index(Box::new(index)));
+                    segments.push(Segment::Index(Box::new(index)));
                 }
                 TokenKind::Keyword(Kw::Datascope) if self.peek_at(1).kind == TokenKind::Eq => {
                     // `T datascope=hotcache`: a legacy suffix of a table reference.
@@ -190,7 +184,7 @@ impl Parser<'_> {
         if segments.is_empty() {
             base
         } else {
-            Expr::Path(Box::new(Path { base, segments: segments.into_boxed_slice(), span: self.span_from(start) }))
+            Expr::Path(Box::new(Path { base, segments: segments.finish(), span: self.span_from(start) }))
         }
     }
 
@@ -671,5 +665,42 @@ impl Parser<'_> {
             return Expr::Call(Box::new(Call { name, arguments, span: self.span_from(start) }));
         }
         Expr::Name(name)
+    }
+}
+
+/// The segments of a path being parsed: the first is held apart until a second comes, so a
+/// path of one segment (most) allocates nothing for them.
+#[derive(Default)]
+struct PathSegments {
+    first: Option<Segment>,
+    more: Vec<Segment>,
+}
+
+impl PathSegments {
+    fn push(&mut self, segment: Segment) {
+        if self.more.is_empty() {
+            match self.first.take() {
+                None => {
+                    self.first = Some(segment);
+                    return;
+                }
+                Some(first) => {
+                    self.more.reserve_exact(2);
+                    self.more.push(first);
+                }
+            }
+        }
+        self.more.push(segment);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first.is_none() && self.more.is_empty()
+    }
+
+    fn finish(self) -> Segments {
+        match self.first {
+            Some(one) => Segments::One([one]),
+            None => Segments::Many(self.more.into_boxed_slice()),
+        }
     }
 }
