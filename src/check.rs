@@ -229,10 +229,10 @@ fn explain_default_database(workspace: &Workspace, diagnostic: &mut Diagnostic) 
         return;
     }
     let path = &workspace.sources.get(file).display;
-    diagnostic.notes.push(format!(
+    diagnostic.notes.push(std::borrow::Cow::Owned(format!(
         "`{path}` names no database (no `#connect`, no `[[databases]]` entry in uplint.toml, no folder named \
          after a database), so its commands run against database `{FALLBACK_DATABASE}`; map it with \
          `#connect cluster('<cluster>').database('<database>')` at its top or a `[[databases]]` entry \
          with `name` and `paths` in uplint.toml"
-    ));
+    )));
 }

@@ -1,6 +1,9 @@
 //! Diagnostics: what is wrong, where (a file and a byte range), the evidence, and the fix.
 //! Plain data: renderers turn them into text, JSON and the other formats.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::source::FileId;
@@ -90,12 +93,16 @@ pub struct Diagnostic {
     pub primary: Label,
     /// The evidence, possibly in other files.
     pub labels: Vec<Label>,
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
     /// How to fix it (for rules: the exact command to run).
     pub help: Option<String>,
     /// The entity the diagnostic is about, when it is one (an update policy entry).
     pub subject: Option<Subject>,
 }
+
+/// A note of a diagnostic: most are the same text for every diagnostic of a rule (a fact and
+/// its sources, [`crate::rules::RuleMeta::cite`]), held once and shared, not copied into each.
+pub type Note = Cow<'static, str>;
 
 /// An entity of the project a diagnostic is about; baselines and SARIF logical locations name
 /// it without line numbers.
@@ -103,7 +110,8 @@ pub struct Diagnostic {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Subject {
     /// Entry `index` (0-based) of the update policy of `database.table`.
-    UpdatePolicyEntry { cluster: Option<String>, database: String, table: String, index: usize },
+    /// (The names are shared by the diagnostics of a policy's entries.)
+    UpdatePolicyEntry { cluster: Option<Arc<str>>, database: Arc<str>, table: Arc<str>, index: usize },
 }
 
 /// A diagnostic owned, or shared (`Arc`: a check keeping results hands out the findings it
@@ -155,7 +163,7 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
+    pub fn with_note(mut self, note: impl Into<Note>) -> Diagnostic {
         self.notes.push(note.into());
         self
     }
@@ -163,5 +171,25 @@ impl Diagnostic {
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self
+    }
+
+    /// Gives back the spare room of its texts and lists (a text written with `format!` may have
+    /// twice the room it needs): a check can hold many thousands of diagnostics.
+    pub fn shrink_to_fit(&mut self) {
+        self.message.shrink_to_fit();
+        self.primary.message.shrink_to_fit();
+        self.labels.shrink_to_fit();
+        for label in &mut self.labels {
+            label.message.shrink_to_fit();
+        }
+        self.notes.shrink_to_fit();
+        for note in &mut self.notes {
+            if let Cow::Owned(note) = note {
+                note.shrink_to_fit();
+            }
+        }
+        if let Some(help) = &mut self.help {
+            help.shrink_to_fit();
+        }
     }
 }

@@ -75,7 +75,7 @@ fn help_for_one_of_many_entries_names_that_entry() {
     for (i, diagnostic) in diagnostics.iter().enumerate() {
         match &diagnostic.subject {
             Some(uplint::diagnostic::Subject::UpdatePolicyEntry { table, index, .. }) => {
-                assert_eq!((table.as_str(), *index), ("Target", i), "{diagnostic:?}")
+                assert_eq!((&**table, *index), ("Target", i), "{diagnostic:?}")
             }
             other => panic!("{other:?}"),
         }

@@ -30,7 +30,7 @@ pub struct DiagnosticJson<'a> {
     /// The primary label's own message (may be empty).
     label: &'a str,
     labels: Vec<LabelJson<'a>>,
-    notes: &'a [String],
+    notes: &'a [crate::diagnostic::Note],
     help: Option<&'a str>,
     /// The entity the diagnostic is about, when it is one (an update policy entry).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -215,7 +215,7 @@ pub fn emit_diagnostic(out: &mut dyn WriteColor, sources: &SourceMap, diagnostic
             .iter()
             .map(|l| cs::Label::secondary(l.file, shown(l.file, l.span.range())).with_message(&l.message)),
     );
-    let mut notes = diagnostic.notes.clone();
+    let mut notes: Vec<String> = diagnostic.notes.iter().map(|note| note.to_string()).collect();
     if let Some(help) = &diagnostic.help {
         notes.push(format!("help: {}", shown_help(help)));
     }

@@ -3,7 +3,7 @@
 use super::{
     Context, Identity, PolicyView, Rule, RuleMeta, chain_labels, partial_read_notes, reference_message, sources,
 };
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Note, Severity};
 
 pub struct CrossDatabaseWithoutIdentity;
 
@@ -50,7 +50,7 @@ impl Rule for CrossDatabaseWithoutIdentity {
         for access in &others {
             diagnostic.labels.extend(chain_labels(access, &reference_message(access), &primary));
         }
-        diagnostic.notes.extend(partial_read_notes(view, &others));
+        diagnostic.notes.extend(partial_read_notes(view, &others).into_iter().map(Note::from));
         let identity = context.suggested_identity(view);
         out.push(
             diagnostic

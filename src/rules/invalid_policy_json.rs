@@ -146,7 +146,7 @@ fn wrong_type_diagnostic(
         Label::new(file, value.span, format!("a {found}, expected {expected_text}")),
     )
     .with_note(META.cite(
-        &format!("ADX reads `{name}` as {expected_text} and rejects the policy otherwise"),
+        format!("ADX reads `{name}` as {expected_text} and rejects the policy otherwise"),
         sources::UPDATE_POLICY,
     ))
     .with_help(help)

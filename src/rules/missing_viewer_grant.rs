@@ -3,7 +3,7 @@
 use super::{
     Context, Identity, Rule, RuleMeta, bracketed, chain_labels, partial_read_notes, reference_message, sources,
 };
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::diagnostic::{Diagnostic, Label, Note, Severity};
 use crate::model::{Database, Grant};
 use crate::script::command::PrincipalKind;
 
@@ -86,7 +86,7 @@ impl Rule for MissingViewerGrant {
                     primary.clone(),
                 );
                 diagnostic.labels.extend(chain_labels(access, &reference_message(access), &primary));
-                diagnostic.notes.extend(partial_read_notes(view, &[access]));
+                diagnostic.notes.extend(partial_read_notes(view, &[access]).into_iter().map(Note::from));
                 for grant in grants(&["unrestrictedviewers"]) {
                     diagnostic = diagnostic.with_label(Label::new(
                         grant.location.file,

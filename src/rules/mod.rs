@@ -41,7 +41,7 @@ mod update_policy_cycle;
 mod wildcard_source_without_skipvalidation;
 mod zero_retention_non_transactional;
 
-use crate::diagnostic::{Code, CodeInfo, Diagnostic, Held, Label, Severity, Subject};
+use crate::diagnostic::{Code, CodeInfo, Diagnostic, Held, Label, Note, Severity, Subject};
 use crate::kql::types::TableType;
 use crate::model::changes::{DatabaseId, Part};
 use crate::model::{Cluster, Database, IdentityEntry, Location, Retention, UpdatePolicyEntry, same_database};
@@ -55,6 +55,7 @@ use crate::unit::UnitId;
 use crate::workspace::Workspace;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// What every rule declares about itself.
@@ -90,11 +91,28 @@ impl RuleMeta {
     }
 
     /// A note stating `fact`, citing `source` (one of [`RuleMeta::sources`]) and this code's page:
-    /// `fact; see <url> and `uplint rule UP001``.
-    pub fn cite(&self, fact: &str, source: &str) -> String {
+    /// `fact; see <url> and `uplint rule UP001``. A fact written in the program (`&'static`)
+    /// gives one text for the whole process, shared by every diagnostic that cites it; a fact
+    /// made for one finding, its own text.
+    pub fn cite(&self, fact: impl Into<Cow<'static, str>>, source: &'static str) -> Note {
         debug_assert!(self.sources.contains(&source), "{}: {source} is not among its sources", self.code);
-        format!("{fact}; see {source} and `uplint rule {}`", self.code)
+        match fact.into() {
+            Cow::Borrowed(fact) => Cow::Borrowed(cited(fact, source, self.code)),
+            Cow::Owned(fact) => Cow::Owned(format!("{fact}; see {source} and `uplint rule {}`", self.code)),
+        }
     }
+}
+
+/// The text of [`RuleMeta::cite`] for a fact written in the program, made once per process: the
+/// set of such facts is fixed by the program, so what is kept stays bounded.
+fn cited(fact: &'static str, source: &'static str, code: &'static str) -> &'static str {
+    type Cited = FxHashMap<(&'static str, &'static str, &'static str), &'static str>;
+    static CITED: std::sync::LazyLock<std::sync::Mutex<Cited>> = std::sync::LazyLock::new(Default::default);
+    // A panic elsewhere while the lock was held leaves the map as it was: still usable.
+    let mut cited = CITED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    cited
+        .entry((fact, source, code))
+        .or_insert_with(|| String::leak(format!("{fact}; see {source} and `uplint rule {code}`")))
 }
 
 /// A lint over the whole project.
@@ -704,7 +722,13 @@ pub struct Context<'a> {
     /// with a finding each took quadratic time). Made when a first finding needs it (a check
     /// keeping results finds few).
     entry_places: std::sync::OnceLock<Vec<(FileId, Span, usize, usize)>>,
+    /// The names of each entry of `policies` as a [`Subject`] gives them, shared by the entries
+    /// of one table (made with [`Context::entry_places`]).
+    subject_names: std::sync::OnceLock<Vec<SubjectNames>>,
 }
+
+/// A policy's cluster, database and table, as a [`Subject`] names them.
+type SubjectNames = (Option<Arc<str>>, Arc<str>, Arc<str>);
 
 impl<'a> Context<'a> {
     pub fn new(workspace: &'a Workspace, resolution: &'a Resolution, settings: &'a Settings) -> Context<'a> {
@@ -732,7 +756,8 @@ impl<'a> Context<'a> {
         }
         let definitions = std::sync::OnceLock::new();
         let entry_places = std::sync::OnceLock::new();
-        Context { workspace, settings, resolution, policies, outputs, definitions, entry_places }
+        let subject_names = std::sync::OnceLock::new();
+        Context { workspace, settings, resolution, policies, outputs, definitions, entry_places, subject_names }
     }
 
     /// [`Context::entry_places`].
@@ -760,12 +785,32 @@ impl<'a> Context<'a> {
             .take_while(|p| p.0 == label.file && p.1.start == start)
             .filter(|p| label.span.end <= p.1.end)
             .min_by_key(|p| p.2)?;
-        let view = &self.policies[view];
-        Some(Subject::UpdatePolicyEntry {
-            cluster: view.cluster.name.clone(),
-            database: view.database.name.clone(),
-            table: view.table.to_string(),
-            index,
+        let (cluster, database, table) = self.subject_names().get(view)?.clone();
+        Some(Subject::UpdatePolicyEntry { cluster, database, table, index })
+    }
+
+    /// [`Context::subject_names`].
+    fn subject_names(&self) -> &[SubjectNames] {
+        self.subject_names.get_or_init(|| {
+            let mut names: Vec<SubjectNames> = Vec::with_capacity(self.policies.len());
+            let mut previous: Option<&PolicyView<'_>> = None;
+            for view in &self.policies {
+                let same = previous.is_some_and(|p| {
+                    std::ptr::eq(p.cluster, view.cluster)
+                        && std::ptr::eq(p.database, view.database)
+                        && std::ptr::eq(p.table, view.table)
+                });
+                let shared = names.last().filter(|_| same).cloned();
+                names.push(shared.unwrap_or_else(|| {
+                    (
+                        view.cluster.name.as_deref().map(Arc::from),
+                        Arc::from(view.database.name.as_str()),
+                        Arc::from(view.table),
+                    )
+                }));
+                previous = Some(view);
+            }
+            names
         })
     }
 
@@ -1195,6 +1240,7 @@ fn run_job<D: Held>(context: &Context<'_>, databases: &[(DatabaseId, &Database)]
     }
     let found = found.into_iter().map(|mut diagnostic| {
         diagnostic.subject = diagnostic.subject.take().or_else(|| context.subject_at(&diagnostic.primary));
+        diagnostic.shrink_to_fit();
         D::from(diagnostic)
     });
     // Held without spare room: one list per rule and entry until all are put together.

@@ -63,14 +63,14 @@ impl Rule for UnknownPolicyProperty {
             out.push(match suggestion {
                 Some(known) => diagnostic
                     .with_note(META.cite(
-                        &format!("ADX ignores unknown properties: the entry is read as if `{known}` were not set"),
+                        format!("ADX ignores unknown properties: the entry is read as if `{known}` were not set"),
                         sources::UPDATE_POLICY,
                     ))
                     .with_help(format!("rename `\"{}\"` to `\"{known}\"`", member.key)),
                 None => {
                     diagnostic
                         .with_note(META.cite(
-                            &format!("an entry's properties are {}", KNOWN[..7].join(", ")),
+                            format!("an entry's properties are {}", KNOWN[..7].join(", ")),
                             sources::UPDATE_POLICY,
                         ))
                         .with_help(format!("remove `\"{}\"`", member.key))

@@ -81,7 +81,7 @@ impl Rule for UnknownSourceTable {
         out.push(
             diagnostic
                 .with_note(META.cite(
-                    &format!(
+                    format!(
                         "the Source table must exist in the policy's database `{}`, and table names are case-sensitive",
                         database.name
                     ),
