@@ -257,6 +257,26 @@ fn run(analyze: Analyze, text: &str, span: Option<Span>, tokens: &[Token]) -> An
     }
 }
 
+/// Keeps, of a file's `tokens`, those inside one of `spans` (stretches of the file), and lets
+/// the room of the others go; [`Tokens::within`] finds the run of each span in what is kept as
+/// in the whole.
+fn keep_tokens_within(tokens: &mut Vec<Token>, mut spans: Vec<Span>) {
+    if tokens.is_empty() {
+        return;
+    }
+    spans.sort_unstable_by_key(|s| (s.start, s.end));
+    let mut next = 0;
+    tokens.retain(|token| {
+        // Spans that end before this token ends hold no later token either (tokens are in
+        // order); the first span left starts earliest, and ends after the token.
+        while spans.get(next).is_some_and(|s| s.end < token.span.end) {
+            next += 1;
+        }
+        spans.get(next).is_some_and(|s| s.start <= token.span.start)
+    });
+    tokens.shrink_to_fit();
+}
+
 /// How a unit of `kind` is analysed.
 fn analyze_of(kind: UnitKind) -> Analyze {
     match kind {
@@ -391,7 +411,11 @@ impl AnalysisCache {
         first.sort_unstable();
         let distinct: Vec<u32> =
             first.iter().filter_map(|&(position, earlier)| (position == earlier).then_some(position)).collect();
-        let (shared, tokens) = (&*units, &self.tokens);
+        // Only the tokens of the texts about to be analysed are kept while they are: a file's
+        // commands are most of its tokens (a file of many tables and functions).
+        let mut tokens = self.tokens;
+        keep_tokens_within(&mut tokens, distinct.iter().filter_map(|&p| units[p as usize].text.file_slice()).collect());
+        let (shared, tokens) = (&*units, &tokens);
         let analyses: Vec<(u32, Arc<AnalyzedQuery>)> = distinct
             .into_par_iter()
             .map(|position| {
@@ -573,6 +597,40 @@ mod tests {
         // `"x"` is `\"x\"` in the file.
         assert_eq!(text.file_span(Span::new(15, 18)), Span::new(116, 121));
         assert_eq!(text.file_start(), 101);
+    }
+
+    /// Trimmed tokens are those inside a span, and each span finds the same run in them as in
+    /// all the file's tokens.
+    #[test]
+    fn tokens_are_kept_within_the_spans_and_find_the_same_runs() {
+        let text = ".create table T (a:string)\nT | where a == 'x' | take 1\n\n.create function F() { T | count }\nU\n| project b";
+        let all = lexer::lex(text);
+        let span_of = |from: usize, to: usize| all[from].span.to(all[to].span);
+        let last = all.len() - 2;
+        let cases: Vec<Vec<Span>> = vec![
+            vec![],
+            vec![span_of(0, last)],
+            vec![span_of(9, 18), span_of(12, 14), span_of(30, last)],
+            vec![span_of(30, last), span_of(1, 1), span_of(2, 4), span_of(5, 5)],
+            vec![span_of(3, 10), span_of(3, 6), span_of(8, 12)],
+        ];
+        for spans in cases {
+            let mut kept = all.clone();
+            keep_tokens_within(&mut kept, spans.clone());
+            let expected: Vec<Token> = all
+                .iter()
+                .copied()
+                .filter(|t| spans.iter().any(|s| s.start <= t.span.start && t.span.end <= s.end))
+                .collect();
+            assert_eq!(kept, expected, "{spans:?}");
+            for span in &spans {
+                let runs = [&kept, &all].map(|tokens| {
+                    let run = Tokens::within(tokens, *span).expect("a span of whole tokens");
+                    (0..=run.len()).map(|i| run.get(i)).collect::<Vec<_>>()
+                });
+                assert_eq!(runs[0], runs[1], "{span:?}");
+            }
+        }
     }
 
     /// Units, their texts and analyses are made for every query of every file: their size

@@ -4,7 +4,7 @@
 use super::*;
 use crate::context::{FileContext, Reason};
 use crate::script::command::{
-    Column, Command, CommandKind, NameRef, PolicyScope, PolicyVerb, PrincipalKind, RoleAction, RoleScope,
+    Column, Command, CommandKind, PolicyScope, PolicyVerb, PrincipalKind, RoleAction, RoleScope,
 };
 use crate::script::payload::{JsonKind, Payload};
 use crate::script::{Item, Script};
@@ -419,12 +419,7 @@ impl Builder<'_> {
                 let columns = database
                     .tables
                     .get(&based_on.text)
-                    .map(|t| {
-                        // Written in this command: the columns take the span of its table name.
-                        let written = |text: Name| NameRef { text, span: name.span };
-                        let columns = t.columns().into_iter();
-                        columns.map(|(n, t, _)| Column { name: written(n), type_name: written(t) }).collect()
-                    })
+                    .map(|t| t.columns().into_iter().map(|(name, type_name, _)| Column { name, type_name }).collect())
                     .unwrap_or_else(|| Arc::from([]));
                 let definition =
                     TableDefinition { location, name_span: name.span, columns, verb: TableVerb::Create, query: None };
@@ -577,7 +572,7 @@ impl Builder<'_> {
                     kind: kind.as_ref().map(|k| k.text.to_string()),
                     columns: columns
                         .as_ref()
-                        .map(|c| c.iter().map(|c| (c.name.text.to_string(), c.type_name.text.to_string())).collect()),
+                        .map(|c| c.iter().map(|c| (c.name.to_string(), c.type_name.to_string())).collect()),
                     impersonation: *impersonation,
                 };
                 let database = self.database_mut(context, None);

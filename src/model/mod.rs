@@ -290,18 +290,15 @@ impl Table {
                         .collect();
                 }
                 (TableVerb::Create | TableVerb::Alter, None) => {
-                    columns = definition
-                        .columns
-                        .iter()
-                        .map(|c| (c.name.text.clone(), c.type_name.text.clone(), definition))
-                        .collect();
+                    columns =
+                        definition.columns.iter().map(|c| (c.name.clone(), c.type_name.clone(), definition)).collect();
                 }
                 (TableVerb::CreateMerge | TableVerb::AlterMerge, None) => {
                     // Names the table had before this command; a name written twice in the
                     // command stays twice (ADX rejects that; UP304 reports it).
                     let before = columns.len();
                     for column in definition.columns.iter() {
-                        let (name, ty) = (&column.name.text, &column.type_name.text);
+                        let (name, ty) = (&column.name, &column.type_name);
                         if !columns[..before].iter().any(|(n, _, _)| n == name) {
                             columns.push((name.clone(), ty.clone(), definition));
                         }

@@ -317,7 +317,7 @@ fn database<'a>(w: &'a Workspace, outputs: &Outputs, db: &'a Database) -> Databa
                         columns: d
                             .columns
                             .iter()
-                            .map(|c| ColumnJson { name: &c.name.text, type_name: &c.type_name.text })
+                            .map(|c| ColumnJson { name: &c.name, type_name: &c.type_name })
                             .collect(),
                     })
                     .collect(),

@@ -29,7 +29,7 @@ impl Rule for DuplicateColumn {
         for (name, table) in &database.tables {
             for definition in &table.definitions {
                 let mut seen: Vec<&str> = Vec::new();
-                for column in definition.columns.iter().map(|c| &c.name.text) {
+                for column in definition.columns.iter().map(|c| &c.name) {
                     if seen.contains(&&**column) {
                         out.push(
                             META.diagnostic(

@@ -24,18 +24,21 @@ pub struct QualifiedName {
     pub span: Span,
 }
 
-/// A column `name:type` of a table schema.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A column `name:type` of a table schema, as written (decoded). Without their places in the
+/// file: a schema is held for every table of a project, and equal schemas of a file share one
+/// list (see [`TableSchema::columns`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Column {
-    pub name: NameRef,
-    pub type_name: NameRef,
+    pub name: Name,
+    pub type_name: Name,
 }
 
 /// `Name (col:type, ...)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableSchema {
     pub name: NameRef,
-    /// Shared with the model's definition of the table.
+    /// Shared with the model's definition of the table, and with the other schemas of the file
+    /// that have the same columns.
     pub columns: Arc<[Column]>,
     pub span: Span,
 }

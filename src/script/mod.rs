@@ -62,9 +62,9 @@ pub fn parse_script_lexed(text: &str) -> (Script, Vec<Token>) {
     let is_start = |i: usize| starts.binary_search(&i).is_ok();
     let next_start = |i: usize| starts.get(starts.partition_point(|&s| s <= i)).copied().unwrap_or(tokens.len() - 1);
     let mut pos = 0;
-    // The distinct command words, column names and column types of the file: commands with
-    // the same ones share them.
-    let mut words: rustc_hash::FxHashSet<command::Name> = rustc_hash::FxHashSet::default();
+    // The distinct command words, column names and types and column lists of the file:
+    // commands with the same ones share them.
+    let mut shared = Shared::default();
     while tokens[pos].kind != TokenKind::Eof {
         let token = tokens[pos];
         if token.kind == TokenKind::Directive && is_start(pos) {
@@ -82,8 +82,8 @@ pub fn parse_script_lexed(text: &str) -> (Script, Vec<Token>) {
             continue;
         }
         let mut parsed = parse::parse_command(text, &tokens, pos, limit, &blank_line_before);
-        share(&mut words, &mut parsed.command.words);
-        share_columns(&mut words, &mut parsed.command.kind);
+        share(&mut shared.names, &mut parsed.command.words);
+        share_columns(&mut shared, &mut parsed.command.kind);
         script.errors.extend(parsed.errors);
         let query = input_query(text, &tokens, pos, parsed.end, &parsed.command);
         script.items.push(Item::Command(Box::new(parsed.command)));
@@ -104,6 +104,15 @@ pub fn parse_script_lexed(text: &str) -> (Script, Vec<Token>) {
     (script, tokens)
 }
 
+type Columns = std::sync::Arc<[command::Column]>;
+
+/// What the commands of a file share: command words, column names and types, column lists.
+#[derive(Default)]
+struct Shared {
+    names: rustc_hash::FxHashSet<command::Name>,
+    columns: rustc_hash::FxHashSet<Columns>,
+}
+
 /// Makes `name` the one of `names` with the same text, or adds it to them.
 fn share(names: &mut rustc_hash::FxHashSet<command::Name>, name: &mut command::Name) {
     match names.get(&**name) {
@@ -114,15 +123,21 @@ fn share(names: &mut rustc_hash::FxHashSet<command::Name>, name: &mut command::N
     }
 }
 
-/// The column names and types of a command's schemas shared with those of the file's other
-/// commands (a file of many tables writes the same few again and again).
-fn share_columns(names: &mut rustc_hash::FxHashSet<command::Name>, kind: &mut CommandKind) {
-    let mut share_all = |columns: &mut std::sync::Arc<[command::Column]>| {
+/// The schemas of a file that have the same columns share one list, and the column names and
+/// types of a command's schemas are shared with those of the file's other commands (a file of
+/// many tables writes the same few again and again).
+fn share_columns(shared: &mut Shared, kind: &mut CommandKind) {
+    let mut share_all = |columns: &mut Columns| {
+        if let Some(same) = shared.columns.get(columns) {
+            *columns = std::sync::Arc::clone(same);
+            return;
+        }
         // Just made by the parser: not shared yet.
         for column in std::sync::Arc::get_mut(columns).into_iter().flatten() {
-            share(names, &mut column.name.text);
-            share(names, &mut column.type_name.text);
+            share(&mut shared.names, &mut column.name);
+            share(&mut shared.names, &mut column.type_name);
         }
+        shared.columns.insert(std::sync::Arc::clone(columns));
     };
     match kind {
         CommandKind::Tables { tables, .. } => tables.iter_mut().for_each(|t| share_all(&mut t.columns)),

@@ -399,7 +399,7 @@ impl<'a> CommandParser<'a> {
                 return None;
             }
             let type_name = self.expect_name("a column type")?;
-            columns.push(Column { name: column, type_name });
+            columns.push(Column { name: column.text, type_name: type_name.text });
             if self.eat(TokenKind::Comma).is_none() {
                 break;
             }

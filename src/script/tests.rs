@@ -1,6 +1,7 @@
 use super::command::*;
 use super::payload::JsonKind;
 use super::*;
+use std::sync::Arc;
 
 fn commands(text: &str) -> Vec<Command> {
     let script = parse_script(text);
@@ -121,8 +122,8 @@ fn tables() {
     };
     assert_eq!(verb, TableVerb::CreateMerge);
     assert_eq!(&*tables[0].name.text, "My T");
-    assert_eq!(&*tables[0].columns[1].name.text, "b c");
-    assert_eq!(&*tables[0].columns[1].type_name.text, "long");
+    assert_eq!(&*tables[0].columns[1].name, "b c");
+    assert_eq!(&*tables[0].columns[1].type_name, "long");
     assert_eq!(property(&properties, "folder").unwrap().value, "F");
     let CommandKind::Tables { tables, .. } = one(".create tables A (x:int), B (y:real)") else { panic!() };
     assert_eq!(tables.len(), 2);
@@ -307,8 +308,7 @@ fn materialized_views_and_external_tables() {
     let text = ".create external table E (a:string) kind=storage dataformat=csv ( h@'https://x;secret' )";
     let CommandKind::ExternalTable { name, kind, columns, impersonation } = one(text) else { panic!() };
     assert_eq!((&*name.text, &*kind.unwrap().text), ("E", "storage"));
-    let columns: Vec<(&str, &str)> =
-        columns.iter().flat_map(|c| c.iter()).map(|c| (&*c.name.text, &*c.type_name.text)).collect();
+    let columns: Vec<(&str, &str)> = columns.iter().flat_map(|c| c.iter()).map(|c| (&*c.name, &*c.type_name)).collect();
     assert_eq!(columns, [("a", "string")]);
     assert!(!impersonation);
     let text = ".create-or-alter external table D kind=delta ( h@'https://x;secret' )";
@@ -369,4 +369,32 @@ fn malformed_commands_are_reported_where_they_break() {
     let script = parse_script(".create table T (a string)\n.create table U (b:long)");
     assert_eq!(script.items.len(), 2);
     assert!(matches!(&script.items[1], Item::Command(c) if matches!(c.kind, CommandKind::Tables { .. })));
+}
+
+/// Schemas of a file with the same columns share one list; other schemas share the names and
+/// types they have in common; the columns are as written either way.
+#[test]
+fn a_files_schemas_share_equal_columns_and_names() {
+    let text = ".create table A (a:string, b:long)\n.create-merge table B (a:string, b:long)\n.create tables C (a:string, c:long), D (a:string, b:long)\n.create external table E (a:string) kind=storage (h@'x')\n.create table F (b:long, a:string)\n";
+    let schemas: Vec<Arc<[Column]>> = commands(text)
+        .into_iter()
+        .flat_map(|c| match c.kind {
+            CommandKind::Tables { tables, .. } => tables.into_iter().map(|t| t.columns).collect(),
+            CommandKind::ExternalTable { columns, .. } => columns.into_iter().collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let written: Vec<String> = schemas
+        .iter()
+        .map(|s| s.iter().map(|c| format!("{}:{}", c.name, c.type_name)).collect::<Vec<_>>().join(","))
+        .collect();
+    assert_eq!(
+        written,
+        ["a:string,b:long", "a:string,b:long", "a:string,c:long", "a:string,b:long", "a:string", "b:long,a:string"]
+    );
+    let (a, b, c, d, e, f) = (&schemas[0], &schemas[1], &schemas[2], &schemas[3], &schemas[4], &schemas[5]);
+    assert!(Arc::ptr_eq(a, b) && Arc::ptr_eq(a, d), "equal schemas share one list");
+    assert!(!Arc::ptr_eq(a, c) && !Arc::ptr_eq(a, f));
+    assert!(Arc::ptr_eq(&a[0].name, &c[0].name) && Arc::ptr_eq(&a[0].type_name, &e[0].type_name));
+    assert!(Arc::ptr_eq(&a[1].type_name, &c[1].type_name) && Arc::ptr_eq(&a[0].name, &f[1].name));
 }

@@ -260,8 +260,7 @@ fn function_hover(
 fn table_hover(workspace: &Workspace, database: &Database, name: &Name) -> Option<String> {
     let table = database.tables.get(name.name.as_str())?;
     let definition = table.definitions.last()?;
-    let columns: Vec<String> =
-        definition.columns.iter().map(|c| format!("{}:{}", c.name.text, c.type_name.text)).collect();
+    let columns: Vec<String> = definition.columns.iter().map(|c| format!("{}:{}", c.name, c.type_name)).collect();
     let mut text = format!(
         "```kusto\n{}.{} ({})\n```\ntable defined at {}\n",
         database.name,
