@@ -670,15 +670,16 @@ impl Builder<'_> {
         let mut entries = Vec::new();
         if let Some(payload) = payload {
             // An entry that is not an object is no entry (UP201 reports it).
-            for (index, json) in (first_index..).zip(policy_objects(payload)) {
-                let query = entry_query(json).map(|_| {
+            let policy = payload.json.as_ref().map(EntryJson::entries).unwrap_or_default();
+            for (index, json) in (first_index..).zip(policy) {
+                let query = entry_query(&json).map(|_| {
                     let origin =
                         self.origin(file, context, named_db.as_deref(), format!("{}[{index}]", table.name.text).into());
                     self.take_unit(origin, UnitKind::UpdatePolicy)
                 });
                 entries.push(UpdatePolicyEntry {
                     location: Location { file, span: json.span },
-                    json: Arc::new(json.clone()),
+                    json,
                     query,
                     properties: properties.to_vec(),
                     database_written: named_db.as_deref().map(str::to_string),

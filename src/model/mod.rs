@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::kql::types::{Column, ScalarType, TableType};
 use crate::script::command::{self, FunctionVerb, Name, PolicyVerb, Principal, Property, TableVerb};
-use crate::script::payload::JsonValue;
+use crate::script::payload::{JsonKind, JsonValue};
 use crate::source::FileId;
 use crate::span::Span;
 use crate::unit::UnitId;
@@ -356,14 +356,59 @@ pub struct UpdatePolicyEntry {
     /// The entry object in the file.
     pub location: Location,
     /// The JSON object as written (unknown properties and wrong types kept); shared by the
-    /// entry's copies in the policy and its history.
-    pub json: Arc<JsonValue>,
+    /// entry's copies in the policy and its history, and with the command that wrote it.
+    pub json: EntryJson,
     /// The unit of its `Query`, when `Query` is a string.
     pub query: Option<UnitId>,
     /// `with (...)` properties of the command (`AllowUnreferencedSourceTable`).
     pub properties: Vec<Property>,
     /// The database the command named (`.alter table Db.T ...`), if it named one.
     pub database_written: Option<String>,
+}
+
+/// An update policy entry's JSON object, read as a [`JsonValue`]: the policy's JSON as the
+/// command wrote it (shared, not copied: a policy of thousands of entries held them twice) and
+/// the entry's place in it.
+#[derive(Clone, Debug)]
+pub struct EntryJson {
+    policy: Arc<JsonValue>,
+    /// The entry's index in the policy's array (`None`: the policy is the entry itself).
+    index: Option<usize>,
+}
+
+impl EntryJson {
+    /// The object entries of `policy` (an array of them, or one object alone), in order.
+    pub fn entries(policy: &Arc<JsonValue>) -> Vec<EntryJson> {
+        match &policy.kind {
+            JsonKind::Array(items) => items
+                .iter()
+                .enumerate()
+                .filter(|(_, item)| matches!(item.kind, JsonKind::Object(_)))
+                .map(|(index, _)| EntryJson { policy: policy.clone(), index: Some(index) })
+                .collect(),
+            JsonKind::Object(_) => vec![EntryJson { policy: policy.clone(), index: None }],
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl std::ops::Deref for EntryJson {
+    type Target = JsonValue;
+
+    fn deref(&self) -> &JsonValue {
+        match (&self.policy.kind, self.index) {
+            // (Made only by `entries`: the index is in the array.)
+            (JsonKind::Array(items), Some(index)) => items.get(index).unwrap_or(&self.policy),
+            _ => &self.policy,
+        }
+    }
+}
+
+/// Entries compare by their own JSON, not the whole policy's.
+impl PartialEq for EntryJson {
+    fn eq(&self, other: &EntryJson) -> bool {
+        **self == **other
+    }
 }
 
 impl UpdatePolicyEntry {

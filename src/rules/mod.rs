@@ -750,7 +750,8 @@ impl<'a> Context<'a> {
         settings: &'a Settings,
         outputs: std::borrow::Cow<'a, typecheck::Outputs>,
     ) -> Context<'a> {
-        let mut policies = Vec::new();
+        // Sized once: thousands of entries would leave up to half the room unused.
+        let mut policies = Vec::with_capacity(entries(&workspace.model).count());
         for (cluster, database, table, _, entry) in entries(&workspace.model) {
             policies.push(PolicyView::new(cluster, database, table, entry, resolution));
         }
@@ -1149,11 +1150,14 @@ pub fn run_in<D: Held + Clone + Send + Sync>(
         }
         todo.push((index, Job::Rule));
     }
-    let fresh: Vec<Vec<D>> = todo.par_iter().map(|&(index, job)| run_job(context, &databases, index, job)).collect();
-    let found = fresh.iter().map(Vec::len).sum::<usize>();
-    let mut fresh = fresh.into_iter();
+    let mut fresh = Waves {
+        todo: &todo,
+        done: 0,
+        wave: Vec::new().into_iter(),
+        run: |&(index, job): &(usize, Job)| run_job(context, &databases, index, job),
+    };
     let mut is_kept = is_kept.into_iter();
-    let mut diagnostics = Vec::with_capacity(found);
+    let mut diagnostics = Vec::new();
     // Found again, to keep: (rule, database or entry, findings).
     let mut to_keep: Vec<(usize, Result<usize, UnitId>, Vec<D>)> = Vec::new();
     for (index, rule) in RULES.iter().enumerate() {
@@ -1202,7 +1206,44 @@ pub fn run_in<D: Held + Clone + Send + Sync>(
             }
         }
     }
+    // Held without spare room (what growing left).
+    diagnostics.shrink_to_fit();
     diagnostics
+}
+
+/// How many jobs of [`run_kept`] are found at once, in parallel: the findings of one wave are
+/// put in their place (and their jobs' lists freed) before the next wave is found, so that the
+/// findings of a check are not all held twice, in their jobs' lists and in the list of all
+/// (8,000 policy entries with three findings each held 5.6 MB twice).
+const WAVE: usize = 256;
+
+/// The findings of each job of `todo`, in order, found a wave ([`WAVE`]) at a time.
+struct Waves<'t, D, F> {
+    todo: &'t [(usize, Job)],
+    /// How many jobs were found.
+    done: usize,
+    /// The findings of the jobs of the last wave not yet taken.
+    wave: std::vec::IntoIter<Vec<D>>,
+    run: F,
+}
+
+impl<D: Send, F: Fn(&(usize, Job)) -> Vec<D> + Sync> Iterator for Waves<'_, D, F> {
+    type Item = Vec<D>;
+
+    fn next(&mut self) -> Option<Vec<D>> {
+        loop {
+            if let Some(found) = self.wave.next() {
+                return Some(found);
+            }
+            if self.done == self.todo.len() {
+                return None;
+            }
+            let end = (self.done + WAVE).min(self.todo.len());
+            let wave: Vec<Vec<D>> = self.todo[self.done..end].par_iter().map(&self.run).collect();
+            self.wave = wave.into_iter();
+            self.done = end;
+        }
+    }
 }
 
 /// How many entries one job of a per-entry rule checks when nothing is kept: a policy of
