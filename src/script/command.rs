@@ -33,14 +33,13 @@ pub struct Column {
     pub type_name: Name,
 }
 
-/// `Name (col:type, ...)`.
+/// `Name (col:type, ...)` (its place is its name's: one is held for every table of a project).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableSchema {
     pub name: NameRef,
     /// Shared with the model's definition of the table, and with the other schemas of the file
     /// that have the same columns.
     pub columns: Arc<[Column]>,
-    pub span: Span,
 }
 
 /// One `key = value` of a `with (...)` list; string values are decoded.

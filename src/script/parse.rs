@@ -390,7 +390,7 @@ impl<'a> CommandParser<'a> {
 
     /// `( col:type, ... )` of a table.
     fn schema(&mut self, name: NameRef) -> Option<TableSchema> {
-        let open = self.eat(TokenKind::LParen)?;
+        self.eat(TokenKind::LParen)?;
         let mut columns = Vec::new();
         while !self.at_end() && !self.at(TokenKind::RParen) {
             let column = self.expect_name("a column name")?;
@@ -404,12 +404,11 @@ impl<'a> CommandParser<'a> {
                 break;
             }
         }
-        let Some(close) = self.eat(TokenKind::RParen) else {
+        if self.eat(TokenKind::RParen).is_none() {
             self.error_here("expected `,` or `)` in the table schema");
             return None;
-        };
-        let span = name.span.to(open.span).to(close.span);
-        Some(TableSchema { name, columns: columns.into(), span })
+        }
+        Some(TableSchema { name, columns: columns.into() })
     }
 
     /// The payload of a policy: string literal(s) or a bare JSON array. Its JSON syntax error,

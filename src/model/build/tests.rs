@@ -242,3 +242,18 @@ fn units_made_once_serve_a_build_in_any_context() {
     let query = fresh.iter().find(|u| u.kind == crate::unit::UnitKind::Query).unwrap();
     assert_eq!(query.database(), Some("Hub"));
 }
+
+/// Packing a map keeps its entries and their order, whatever order they were inserted in.
+#[test]
+fn packed_maps_keep_their_entries() {
+    for count in [0usize, 1, 11, 12, 100, 1000] {
+        let mut map = BTreeMap::new();
+        for i in (0..count).map(|i| (i * 7919) % count.max(1)) {
+            map.insert(format!("T{i}"), i);
+        }
+        let expected: Vec<(String, usize)> = map.clone().into_iter().collect();
+        pack(&mut map);
+        assert_eq!(map.len(), expected.len());
+        assert_eq!(map.into_iter().collect::<Vec<_>>(), expected, "{count}");
+    }
+}
