@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use codespan_reporting::term::termcolor::{Color, ColorSpec, WriteColor};
 use rayon::prelude::*;
 
-use super::{Report, emit_diagnostic};
+use super::terminal::Recording;
+use super::{Report, emit_diagnostic, render_diagnostic};
 use crate::check::PolicyCounts;
 
 /// `; 3 update policies: 2 fully checked, 1 with unresolved parts`.
@@ -34,7 +35,7 @@ pub fn write(out: &mut dyn WriteColor, report: &Report<'_>) -> std::io::Result<(
 const BATCH: usize = 256;
 
 /// [`write()`], rendering the diagnostics on the threads of `pool` (when it has more than one):
-/// a batch at a time, each diagnostic into its own `Recorded` buffer, then written in order,
+/// a batch at a time, each diagnostic into its own [`Recording`], then written in order,
 /// so `out` gets the same bytes and colours as from [`write()`].
 pub fn write_in(
     pool: Option<&rayon::ThreadPool>,
@@ -49,75 +50,14 @@ pub fn write_in(
     };
     let color = out.supports_color();
     for batch in report.diagnostics.chunks(BATCH) {
-        let rendered: Vec<std::io::Result<Recorded>> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|diagnostic| {
-                    let mut recorded = Recorded::new(color);
-                    emit_diagnostic(&mut recorded, report.sources, diagnostic).map(|()| recorded)
-                })
-                .collect()
+        let rendered: Vec<std::io::Result<Recording>> = pool.install(|| {
+            batch.par_iter().map(|diagnostic| render_diagnostic(color, report.sources, diagnostic)).collect()
         });
         for recorded in rendered {
             recorded?.replay(out)?;
         }
     }
     write_summary(out, report)
-}
-
-/// What a renderer wrote, bytes and colour changes, to write again later.
-struct Recorded {
-    color: bool,
-    bytes: Vec<u8>,
-    /// At each offset of `bytes`, a colour set (`None`: reset).
-    marks: Vec<(usize, Option<ColorSpec>)>,
-}
-
-impl Recorded {
-    fn new(color: bool) -> Recorded {
-        Recorded { color, bytes: Vec::new(), marks: Vec::new() }
-    }
-
-    /// Writes what was recorded to `out`, in the order it was written.
-    fn replay(&self, out: &mut dyn WriteColor) -> std::io::Result<()> {
-        let mut at = 0;
-        for (offset, mark) in &self.marks {
-            out.write_all(&self.bytes[at..*offset])?;
-            match mark {
-                Some(spec) => out.set_color(spec)?,
-                None => out.reset()?,
-            }
-            at = *offset;
-        }
-        out.write_all(&self.bytes[at..])
-    }
-}
-
-impl std::io::Write for Recorded {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.bytes.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl WriteColor for Recorded {
-    fn supports_color(&self) -> bool {
-        self.color
-    }
-
-    fn set_color(&mut self, spec: &ColorSpec) -> std::io::Result<()> {
-        self.marks.push((self.bytes.len(), Some(spec.clone())));
-        Ok(())
-    }
-
-    fn reset(&mut self) -> std::io::Result<()> {
-        self.marks.push((self.bytes.len(), None));
-        Ok(())
-    }
 }
 
 /// The one-line summary: files checked and diagnostics per severity.

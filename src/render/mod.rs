@@ -192,6 +192,15 @@ impl RangeJson {
 
 /// Renders one diagnostic as codespan-reporting does, with colours if `out` supports them.
 pub fn emit_diagnostic(out: &mut dyn WriteColor, sources: &SourceMap, diagnostic: &Diagnostic) -> std::io::Result<()> {
+    render_diagnostic(out.supports_color(), sources, diagnostic)?.replay(out)
+}
+
+/// [`emit_diagnostic`] into a recording (with colours when `color`), to write later.
+pub fn render_diagnostic(
+    color: bool,
+    sources: &SourceMap,
+    diagnostic: &Diagnostic,
+) -> std::io::Result<terminal::Recording> {
     let severity = match diagnostic.severity {
         Severity::Error => cs::Severity::Error,
         Severity::Warning => cs::Severity::Warning,
@@ -225,15 +234,16 @@ pub fn emit_diagnostic(out: &mut dyn WriteColor, sources: &SourceMap, diagnostic
         .with_labels(labels)
         .with_notes(notes);
     let config = term::Config::default();
-    let out = &mut terminal::Visible(out);
+    let mut out = terminal::Recording::new(color);
     match &windowed {
-        Some(windowed) => term::emit_to_write_style(out, &config, windowed, &rendered),
-        None => term::emit_to_write_style(out, &config, sources, &rendered),
+        Some(windowed) => term::emit_to_write_style(&mut out, &config, windowed, &rendered),
+        None => term::emit_to_write_style(&mut out, &config, sources, &rendered),
     }
     .map_err(|e| match e {
         codespan_reporting::files::Error::Io(e) => e,
         other => std::io::Error::other(other),
-    })
+    })?;
+    Ok(out)
 }
 
 /// Help longer than this many bytes (the fixed command of a policy written on one huge line) is
