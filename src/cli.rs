@@ -318,6 +318,35 @@ pub fn main() -> std::process::ExitCode {
     std::process::ExitCode::from(status as u8)
 }
 
+/// Builds the pool of a check's `threads` threads, each thread's heap of the C allocator
+/// (glibc) set up in one step: 64 MiB of address space made usable at once (`M_TOP_PAD` while
+/// the threads start and make their heaps, then glibc's default again). By default the heap of
+/// a thread other than the main one grows a few pages at a time with an `mprotect` call each: a
+/// corpus check of 11.6 MB made about 9,000 of them, 5% of its processor time. Only address
+/// space is reserved: pages become memory when they are written, and the heaps give memory
+/// back as before (with the pad left at 64 MiB they kept up to that much: 500,000 tiny queries
+/// took 48 MB instead of 44).
+fn check_pool(threads: usize) -> Option<rayon::ThreadPool> {
+    let build = || rayon::ThreadPoolBuilder::new().num_threads(threads).build().ok();
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if PROCESS_ENDS_AFTER.load(std::sync::atomic::Ordering::Relaxed) {
+        const SETUP_PAD: libc::c_int = 64 << 20;
+        /// glibc's default (`man mallopt`).
+        const DEFAULT_PAD: libc::c_int = 128 << 10;
+        // SAFETY: `mallopt` only changes a setting of glibc's allocator, under its lock.
+        unsafe { libc::mallopt(libc::M_TOP_PAD, SETUP_PAD) };
+        let pool = build();
+        // A thread's first allocation makes its heap.
+        if let Some(pool) = &pool {
+            pool.broadcast(|_| drop(std::hint::black_box(vec![0u8; 1])));
+        }
+        // SAFETY: as above.
+        unsafe { libc::mallopt(libc::M_TOP_PAD, DEFAULT_PAD) };
+        return pool;
+    }
+    build()
+}
+
 /// Runs `work` on a pool of `threads` threads (0: one per available core), where the
 /// library's parallel stages run; with 1, everything runs on one thread.
 fn in_pool<R: Send>(threads: usize, work: impl FnOnce() -> R + Send) -> R {
@@ -571,7 +600,7 @@ fn check(
     }
     let options = config.load_options(args.inputs.force_exclude);
     // One pool for the run: loading and checking, then rendering.
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(config.threads).build().ok();
+    let pool = check_pool(config.threads);
     let work = || {
         let workspace = workspace::load_with(&load_paths, &overrides, cwd, &options)?;
         let checked = crate::check::run(&workspace, &config.settings);
