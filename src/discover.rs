@@ -64,7 +64,8 @@ pub struct Discovered {
     pub files: Vec<PathBuf>,
     pub missing: Vec<PathBuf>,
     /// Folders that could not be read, and links back to a folder being walked (a file system
-    /// loop, walked once): the path and what happened, in walk order.
+    /// loop, walked once): the path and what happened, per folder named in path order (the
+    /// order a walk in name order meets them).
     pub problems: Vec<WalkProblem>,
 }
 
@@ -137,10 +138,11 @@ pub fn discover(paths: &[PathBuf], discovery: &Discovery) -> Discovered {
                 .parents(true)
                 .require_git(false)
                 .filter_entry(move |entry| entry.depth() == 0 || !exclude.is_match(entry.path()))
-                // Each folder's entries by name: the walk gives the files in path order, so
-                // sorting them below finds them sorted (one comparison each, not n log n).
-                .sort_by_file_name(|a, b| a.cmp(b))
+                // Not sorted by name while walking (it compared file names taken from whole
+                // paths again and again): the files are sorted below, and this folder's
+                // problems by path, the order a walk in name order meets them.
                 .build();
+            let problems = found.problems.len();
             for entry in walker {
                 let entry = match entry {
                     Ok(entry) => entry,
@@ -155,6 +157,7 @@ pub fn discover(paths: &[PathBuf], discovery: &Discovery) -> Discovered {
                     found.files.push(entry.into_path());
                 }
             }
+            found.problems[problems..].sort_by(|a, b| a.path.cmp(&b.path));
         } else {
             found.missing.push(path.clone());
         }
