@@ -328,6 +328,9 @@ pub fn main() -> std::process::ExitCode {
 /// took 48 MB instead of 44).
 fn check_pool(threads: usize) -> Option<rayon::ThreadPool> {
     let build = || rayon::ThreadPoolBuilder::new().num_threads(threads).build().ok();
+    if PROCESS_ENDS_AFTER.load(std::sync::atomic::Ordering::Relaxed) {
+        crate::heap::keep_freed_blocks();
+    }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     if PROCESS_ENDS_AFTER.load(std::sync::atomic::Ordering::Relaxed) {
         const SETUP_PAD: libc::c_int = 64 << 20;

@@ -136,7 +136,9 @@
 //!   opened folder's workspace warm and runs the stages above again after an edit
 //!   ([`workspace::Workspace::set_texts`] parses only what changed); it holds no rule or parsing
 //!   logic of its own, only conversions to and from the protocol.
-//! * [`cli`]: arguments to a library call to an exit status; `main.rs` only calls it.
+//! * [`cli`]: arguments to a library call to an exit status; `main.rs` only calls it (and
+//!   installs [`heap::ThreadCache`], the binary's allocator: a small cache of freed blocks per
+//!   thread in front of the system allocator, on during a check).
 //!
 //! # Invariants
 //!
@@ -158,6 +160,7 @@ pub mod context;
 pub mod diagnostic;
 pub mod discover;
 pub mod filter;
+pub mod heap;
 pub mod kql;
 pub mod markdown;
 pub mod model;
