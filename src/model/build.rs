@@ -141,7 +141,11 @@ pub fn build_recording(
         touched.push(builder.take_touched());
     }
     debug_assert_eq!(builder.next, builder.units.len(), "every unit was taken by its command");
-    (builder.finish(), touched)
+    // Held for the whole run (a re-check builds the databases an edit touches again, unpacked:
+    // their maps are not packed again on every edit).
+    let mut model = builder.finish();
+    pack_maps(&mut model);
+    (model, touched)
 }
 
 /// Builds again, in `model`, only the databases that script `changed` touched before or
@@ -264,17 +268,23 @@ impl<'a> Builder<'a> {
             for grants in database.roles.values_mut() {
                 dedup_grants(grants);
             }
-            pack(&mut database.tables);
-            pack(&mut database.functions);
-            pack(&mut database.known_tables);
-            pack(&mut database.materialized_views);
-            pack(&mut database.external_tables);
         }
         self.model
     }
 }
 
-/// Fills the nodes of `map`, which are kept for the whole run: names inserted one by one (in
+/// Packs the maps of every database of `model` (see [`pack`]).
+fn pack_maps(model: &mut Model) {
+    for database in model.clusters.values_mut().flat_map(|c| c.databases.values_mut()) {
+        pack(&mut database.tables);
+        pack(&mut database.functions);
+        pack(&mut database.known_elsewhere);
+        pack(&mut database.materialized_views);
+        pack(&mut database.external_tables);
+    }
+}
+
+/// Fills the nodes of `map`, which is kept for the whole run: names inserted one by one (in
 /// file order, not name order) leave its nodes a little over half full, and a project of many
 /// tables and functions has a map entry for each. Its entries, taken in order, are moved into
 /// a new map that is filled node after node (`BTreeMap::append`); the old nodes are freed as
@@ -427,12 +437,7 @@ impl Builder<'_> {
                         columns: Arc::clone(&schema.columns),
                         query: None,
                     };
-                    let database = self.database_mut(context, None);
-                    database.known_tables.entry(schema.name.text.clone()).or_insert(location);
-                    push_first(
-                        &mut database.tables.entry(schema.name.text.clone()).or_default().definitions,
-                        definition,
-                    );
+                    self.database_mut(context, None).define_table(&schema.name.text, definition);
                 }
             }
             CommandKind::TableBasedOn { name, based_on } => {
@@ -444,21 +449,25 @@ impl Builder<'_> {
                     .unwrap_or_else(|| Arc::from([]));
                 let definition =
                     TableDefinition { location, name_span: name.span, columns, verb: TableVerb::Create, query: None };
-                database.known_tables.entry(name.text.clone()).or_insert(location);
-                push_first(&mut database.tables.entry(name.text.clone()).or_default().definitions, definition);
+                database.define_table(&name.text, definition);
             }
             CommandKind::DropTables { names } => {
                 let database = self.database_mut(context, None);
                 for name in names {
-                    database.tables.remove(&name.text);
+                    if let Some(table) = database.tables.remove(&name.text) {
+                        database.forget_table(&name.text, &table);
+                    }
                 }
             }
             CommandKind::RenameTables { renames } => {
                 let database = self.database_mut(context, None);
                 for (old, new) in renames {
-                    database.known_tables.entry(new.text.clone()).or_insert(location);
+                    database.know_table(&new.text, location);
                     if let Some(table) = database.tables.remove(&old.text) {
-                        database.tables.insert(new.text.clone(), table);
+                        database.forget_table(&old.text, &table);
+                        if let Some(replaced) = database.tables.insert(new.text.clone(), table) {
+                            database.forget_table(&new.text, &replaced);
+                        }
                     }
                 }
             }
@@ -624,7 +633,7 @@ impl Builder<'_> {
             }
             CommandKind::Ingest { table, .. } => {
                 let database = self.database_mut(context, table.database.as_ref().map(|d| &*d.text));
-                database.known_tables.entry(table.name.text.clone()).or_insert(location);
+                database.know_table(&table.name.text, location);
             }
             CommandKind::DropColumns { table, columns } => {
                 let kinds = columns.iter().map(|c| ColumnChangeKind::Drop(c.text.clone())).collect();
@@ -654,16 +663,14 @@ impl Builder<'_> {
         if database.tables.contains_key(&table.name.text) {
             return;
         }
-        push_first(
-            &mut database.tables.entry(table.name.text.clone()).or_default().definitions,
-            TableDefinition {
-                location: Location { file, span: command.span },
-                name_span: table.name.span,
-                columns: Arc::new([]),
-                verb: TableVerb::Create,
-                query: Some(unit),
-            },
-        );
+        let definition = TableDefinition {
+            location: Location { file, span: command.span },
+            name_span: table.name.span,
+            columns: Arc::new([]),
+            verb: TableVerb::Create,
+            query: Some(unit),
+        };
+        database.define_table(&table.name.text, definition);
     }
 
     /// Column commands on a table the scripts define (others change nothing uplint knows).

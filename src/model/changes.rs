@@ -190,8 +190,8 @@ pub fn diff_database(
         .chain(new.materialized_views.keys())
         .chain(old.external_tables.keys())
         .chain(new.external_tables.keys())
-        .chain(old.known_tables.keys())
-        .chain(new.known_tables.keys());
+        .chain(old.known_tables().map(|(name, _)| name))
+        .chain(new.known_tables().map(|(name, _)| name));
     let mut done: FxHashSet<&str> = FxHashSet::default();
     for name in names {
         if !done.insert(name) {
@@ -204,7 +204,7 @@ pub fn diff_database(
             || of != nf
             || ov != nv
             || old.external_tables.get(name) != new.external_tables.get(name)
-            || old.known_tables.get(name) != new.known_tables.get(name)
+            || old.known_table(name) != new.known_table(name)
             || [ot, nt].into_iter().flatten().any(|t| table_units(t).any(holds))
             || [of, nf].into_iter().flatten().any(|f| f.definitions.iter().any(|d| holds(d.unit)))
             || [ov, nv].into_iter().flatten().any(|v| view_units(v).any(holds));

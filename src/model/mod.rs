@@ -104,24 +104,81 @@ pub struct Database {
     pub roles: BTreeMap<String, Vec<Grant>>,
     /// The database's retention soft-delete period.
     pub retention: Option<Retention>,
-    /// Every table name that a command of the project creates (`.create table`, `based-on`,
-    /// `.rename`), writes into (`.set`, `.append`, `.set-or-append`, `.set-or-replace`,
-    /// `.ingest into`) or gives an ingestion mapping, with the first such command, even when a
-    /// later command drops it: the tables the project knows to exist at some point.
-    pub known_tables: BTreeMap<Name, Location>,
+    /// The known tables ([`Database::known_tables`]) that `tables` does not tell: a table
+    /// that `tables` holds with a definition is known from its first definition unless this
+    /// names it (a project of many tables holds no second entry per table). Kept by
+    /// [`build`](mod@build): a table's first definition is recorded here before the table is
+    /// dropped, renamed or replaced.
+    known_elsewhere: BTreeMap<Name, Location>,
+    /// Whether some command creates or fills a table ([`Database::defines_tables`]).
+    defines_tables: bool,
 }
 
 impl Database {
     /// True when the project creates or fills any table of this database: only then can a table
     /// name of this database be called unknown.
     pub fn defines_tables(&self) -> bool {
-        !self.known_tables.is_empty()
+        self.defines_tables
     }
 
     /// True when some command of the project shows that table `name` exists: it creates or
     /// fills it, or sets one of its policies.
     pub fn knows_table(&self, name: &str) -> bool {
-        self.known_tables.contains_key(name) || self.tables.contains_key(name)
+        self.known_elsewhere.contains_key(name) || self.tables.contains_key(name)
+    }
+
+    /// The first command that creates (`.create table`, `based-on`, `.rename`), writes into
+    /// (`.set`, `.append`, `.set-or-append`, `.set-or-replace`, `.ingest into`) or gives an
+    /// ingestion mapping to table `name`, even when a later command drops it.
+    pub fn known_table(&self, name: &str) -> Option<Location> {
+        self.known_elsewhere.get(name).copied().or_else(|| self.first_definition(name))
+    }
+
+    /// Every table name that a command of the project creates, writes into or gives an
+    /// ingestion mapping ([`Database::known_table`]), in name order, with the first such
+    /// command: the tables the project knows to exist at some point.
+    pub fn known_tables(&self) -> impl Iterator<Item = (&Name, Location)> {
+        let mut elsewhere = self.known_elsewhere.iter().map(|(name, location)| (name, *location)).peekable();
+        let mut defined = self
+            .tables
+            .iter()
+            .filter(|(name, _)| !self.known_elsewhere.contains_key(&***name))
+            .filter_map(|(name, table)| Some((name, table.definitions.first()?.location)))
+            .peekable();
+        std::iter::from_fn(move || match (elsewhere.peek(), defined.peek()) {
+            (Some(a), Some(b)) if b.0 < a.0 => defined.next(),
+            (Some(_), _) => elsewhere.next(),
+            (None, _) => defined.next(),
+        })
+    }
+
+    /// Where table `name` was first defined, if `tables` holds it with a definition.
+    fn first_definition(&self, name: &str) -> Option<Location> {
+        Some(self.tables.get(name)?.definitions.first()?.location)
+    }
+
+    /// Records that a command at `location` shows table `name` to exist, unless an earlier one
+    /// did (see [`Database::known_table`]).
+    pub(crate) fn know_table(&mut self, name: &Name, location: Location) {
+        self.defines_tables = true;
+        if self.known_table(name).is_none() {
+            self.known_elsewhere.insert(Name::clone(name), location);
+        }
+    }
+
+    /// Adds `definition` to table `name` (made when missing); its first definition shows that the
+    /// table exists unless an earlier command did.
+    pub(crate) fn define_table(&mut self, name: &Name, definition: TableDefinition) {
+        self.defines_tables = true;
+        push_first(&mut self.tables.entry(Name::clone(name)).or_default().definitions, definition);
+    }
+
+    /// Records where `table`, which `tables` no longer holds under `name` (dropped, renamed or
+    /// replaced), was first defined, unless an earlier command showed it to exist.
+    pub(crate) fn forget_table(&mut self, name: &Name, table: &Table) {
+        if let Some(first) = table.definitions.first() {
+            self.known_elsewhere.entry(Name::clone(name)).or_insert(first.location);
+        }
     }
 
     /// The tables the project shows this database to have: those a command creates, fills,
@@ -129,7 +186,7 @@ impl Database {
     /// policies and materialized views (ADX requires a source to exist).
     pub fn known_table_names(&self) -> rustc_hash::FxHashSet<&str> {
         let mut tables: rustc_hash::FxHashSet<&str> = self.tables.keys().map(|k| &**k).collect();
-        tables.extend(self.known_tables.keys().map(|k| &**k));
+        tables.extend(self.known_elsewhere.keys().map(|k| &**k));
         let sources = self
             .tables
             .values()

@@ -427,9 +427,8 @@ fn database<'a>(w: &'a Workspace, outputs: &Outputs, db: &'a Database) -> Databa
             .collect(),
         retention: retention(s, &db.retention),
         known_tables: db
-            .known_tables
-            .iter()
-            .map(|(name, location)| KnownTableJson { name, place: place(s, location) })
+            .known_tables()
+            .map(|(name, location)| KnownTableJson { name, place: place(s, &location) })
             .collect(),
     }
 }

@@ -53,10 +53,9 @@ impl Rule for UnknownSourceTable {
         // Eventstream, a data connection, another repository): only a near miss is reported.
         // The policy's own table is no candidate: a table that feeds itself is UP205's.
         let known = database
-            .known_tables
-            .keys()
-            .chain(database.tables.keys().filter(|t| !database.known_tables.contains_key(*t)))
-            .map(|k| &**k)
+            .known_tables()
+            .map(|(name, _)| &**name)
+            .chain(database.tables.keys().map(|k| &**k).filter(|t| database.known_table(t).is_none()))
             .filter(|name| *name != view.table);
         let Some(name) = did_you_mean(source, known).filter(|name| is_typo(source, name)) else {
             return;
@@ -70,9 +69,7 @@ impl Rule for UnknownSourceTable {
             Label::new(view.entry.location.file, span, format!("no table `{source}`; did you mean `{name}`?")),
         );
         let location = database
-            .known_tables
-            .get(name)
-            .copied()
+            .known_table(name)
             .or_else(|| database.tables.get(name).and_then(|t| t.update_policy.commands.first().copied()));
         if let Some(location) = location {
             diagnostic =

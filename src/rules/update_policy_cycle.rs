@@ -39,7 +39,7 @@ impl Rule for UpdatePolicyCycle {
                 let db = view.database;
                 db.tables
                     .keys()
-                    .chain(db.known_tables.keys().filter(|name| !db.tables.contains_key(*name)))
+                    .chain(db.known_tables().map(|(name, _)| name).filter(|name| !db.tables.contains_key(*name)))
                     .map(|k| &**k)
                     .filter(|name| matches_wildcard(source, name))
                     .collect()

@@ -257,3 +257,38 @@ fn packed_maps_keep_their_entries() {
         assert_eq!(map.into_iter().collect::<Vec<_>>(), expected, "{count}");
     }
 }
+
+/// Known tables are each named with the first command that creates, fills or renames to it,
+/// whether the table is still there, was dropped, renamed away or replaced by a rename.
+#[test]
+fn known_tables_keep_the_first_command_that_shows_each() {
+    let commands = [
+        ".ingest into table A (h@'x')",
+        ".create table A (x:int)",
+        ".create table B (x:int)",
+        ".drop table B",
+        ".create table B (y:int)",
+        ".create table C (x:int)",
+        ".create table D (x:int)",
+        ".rename table C to D",
+        ".rename table E to F",
+        ".alter table G policy update @'[]'",
+        ".create-merge table G (x:int)",
+        ".alter table H policy update @'[]'",
+    ];
+    let text = commands.join("\n\n");
+    let start = |i: usize| text.find(commands[i]).unwrap() as u32;
+    let (model, _) = model_of(&[("a.kql", &text)]);
+    let db = model.database(None, "default").unwrap();
+    let known: Vec<(String, u32)> = db.known_tables().map(|(name, at)| (name.to_string(), at.span.start)).collect();
+    let expected: Vec<(String, u32)> =
+        [("A", 0), ("B", 2), ("C", 5), ("D", 6), ("F", 8), ("G", 10)].map(|(n, i)| (n.to_string(), start(i))).to_vec();
+    assert_eq!(known, expected);
+    for (name, at) in &expected {
+        assert_eq!(db.known_table(name).map(|l| l.span.start), Some(*at), "{name}");
+    }
+    assert_eq!(db.known_table("H"), None);
+    assert!(db.knows_table("H") && db.knows_table("C") && !db.knows_table("E") && db.defines_tables());
+    let (model, _) = model_of(&[("a.kql", ".alter table H policy update @'[]'")]);
+    assert!(!model.database(None, "default").unwrap().defines_tables());
+}
