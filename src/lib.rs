@@ -48,7 +48,8 @@
 //!   every definition's location and the history of the policy commands (what each `.alter`
 //!   replaced). It also makes each file's [`unit`](mod@unit)s, before contexts are decided (what
 //!   a unit reads depends on its text alone; contexts depend on the databases queries name), and
-//!   the build places them (name, cluster, database), so the model is built once.
+//!   the build places them (name, cluster, database), so the model is built once. Names and
+//!   schema columns are shared with the script ([`script::command::Name`]), not copied.
 //! * [`unit`](mod@unit): the pieces of KQL to analyse (queries, function bodies, policy `Query`
 //!   strings, RLS and materialized-view queries): a stretch of its file's shared text, or a
 //!   decoded string with an offset map to its file; units of one kind and text share one
