@@ -1152,6 +1152,8 @@ pub fn run_in<D: Held + Clone + Send + Sync>(
     }
     let mut fresh = Waves {
         todo: &todo,
+        // A check keeping results holds shared findings (a pointer each): all in one wave.
+        size: if keeping { todo.len().max(1) } else { WAVE },
         done: 0,
         wave: Vec::new().into_iter(),
         run: |&(index, job): &(usize, Job)| run_job(context, &databases, index, job),
@@ -1215,11 +1217,14 @@ pub fn run_in<D: Held + Clone + Send + Sync>(
 /// put in their place (and their jobs' lists freed) before the next wave is found, so that the
 /// findings of a check are not all held twice, in their jobs' lists and in the list of all
 /// (8,000 policy entries with three findings each held 5.6 MB twice).
-const WAVE: usize = 256;
+const WAVE: usize = 64;
 
-/// The findings of each job of `todo`, in order, found a wave ([`WAVE`]) at a time.
+/// The findings of each job of `todo`, in order, found a wave ([`WAVE`] jobs, or all when a check
+/// keeps results) at a time.
 struct Waves<'t, D, F> {
     todo: &'t [(usize, Job)],
+    /// How many jobs a wave has.
+    size: usize,
     /// How many jobs were found.
     done: usize,
     /// The findings of the jobs of the last wave not yet taken.
@@ -1238,7 +1243,7 @@ impl<D: Send, F: Fn(&(usize, Job)) -> Vec<D> + Sync> Iterator for Waves<'_, D, F
             if self.done == self.todo.len() {
                 return None;
             }
-            let end = (self.done + WAVE).min(self.todo.len());
+            let end = (self.done + self.size).min(self.todo.len());
             let wave: Vec<Vec<D>> = self.todo[self.done..end].par_iter().map(&self.run).collect();
             self.wave = wave.into_iter();
             self.done = end;
