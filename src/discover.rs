@@ -162,9 +162,33 @@ pub fn discover(paths: &[PathBuf], discovery: &Discovery) -> Discovered {
             found.missing.push(path.clone());
         }
     }
-    found.files.sort();
+    sort_paths(&mut found.files);
     found.files.dedup();
     found
+}
+
+/// Sorts `paths` in [`Path`]'s order (component by component). When no path has an empty,
+/// `.` or `..` component (a walk's paths under a normalised folder), that order is the order of
+/// their bytes with each `/` read as the smallest byte, and they are sorted by that key, made
+/// once per path: comparing `Path`s parses their components at every comparison (2% of a
+/// corpus check, on its sequential path).
+fn sort_paths(paths: &mut [PathBuf]) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let plain = |path: &PathBuf| {
+            let bytes = path.as_os_str().as_bytes();
+            let relative = bytes.strip_prefix(b"/").unwrap_or(bytes);
+            relative.is_empty() || relative.split(|b| *b == b'/').all(|c| !c.is_empty() && c != b"." && c != b"..")
+        };
+        if paths.iter().all(plain) {
+            paths.sort_by_cached_key(|path| {
+                path.as_os_str().as_bytes().iter().map(|&b| if b == b'/' { 0 } else { b }).collect::<Vec<u8>>()
+            });
+            return;
+        }
+    }
+    paths.sort();
 }
 
 #[cfg(test)]
@@ -180,6 +204,26 @@ mod tests {
             std::fs::write(path, "T").unwrap();
         }
         root
+    }
+
+    #[test]
+    fn paths_are_sorted_as_path_orders_them() {
+        let paths = [
+            "/a/b", "/a-b", "/a.b/c", "/a/b/c", "/a", "/", "/ab", "/a/b-c", "/a/b/c/d", "/A", "/a b", "/é", "/a/\u{1}",
+        ];
+        let mut expected: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
+        expected.sort();
+        let mut sorted: Vec<PathBuf> = paths.iter().rev().map(PathBuf::from).collect();
+        sort_paths(&mut sorted);
+        assert_eq!(sorted, expected);
+        // Relative paths, and paths whose bytes order them otherwise (`..`, `.`, `//`): as `Path`.
+        for paths in [&["b/c", "b-c", "b", "a/b"][..], &["/x/../a", "/x/-a", "/x/./b", "/x//c", "/x/a/"]] {
+            let mut expected: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
+            expected.sort();
+            let mut sorted: Vec<PathBuf> = paths.iter().rev().map(PathBuf::from).collect();
+            sort_paths(&mut sorted);
+            assert_eq!(sorted, expected);
+        }
     }
 
     fn names(root: &Path, found: &Discovered) -> Vec<String> {
