@@ -8,8 +8,9 @@
 //! of a corpus check's instructions were in `malloc` and `free`). Here each thread keeps up to
 //! [`KEEP`] freed blocks of each size class up to 264 bytes, and reuses them first.
 //!
-//! Memory: a block takes what glibc would give its request anyway (size classes are glibc's), blocks are
-//! grown and shrunk by glibc in place as before, and at most 16 × [`KEEP`] freed blocks per
+//! Memory: a block takes what glibc would give its request anyway (size classes are glibc's), a
+//! small block that grows moves to a block of a bigger class, other blocks are grown and shrunk
+//! by glibc in place as before, and at most 16 × [`KEEP`] freed blocks per
 //! thread are held back (a little over 1 MiB), each reused for its own class only: the max
 //! resident set of the corpus and of the memory shapes (README) is what it was. Threads that
 //! end leave their blocks (a check ends right after; the cache stays off in the server, whose
@@ -153,13 +154,28 @@ unsafe impl GlobalAlloc for ThreadCache {
         // SAFETY: the caller guarantees that `new_size` with the old alignment is a valid size.
         let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
         let (old, new) = (class(layout), class(new_layout));
-        if old.is_some() && old == new {
+        match (old, new) {
             // The block already has room for the class.
-            return ptr;
+            (Some(old), Some(new)) if old == new => return ptr,
+            // A small list that grows (a vector's first doublings) moves to a block of the
+            // bigger class, kept or new, and leaves its block for the next one.
+            (Some(old), Some(new)) if new > old => {
+                // SAFETY: `new_layout` is valid (above); the old block has `layout.size()`
+                // bytes, the new one more; the old block is freed with its own layout.
+                unsafe {
+                    let moved = self.alloc(new_layout);
+                    if !moved.is_null() {
+                        std::ptr::copy_nonoverlapping(ptr, moved, layout.size());
+                        self.dealloc(ptr, layout);
+                    }
+                    return moved;
+                }
+            }
+            _ => {}
         }
-        // glibc grows or shrinks the block in place when it can (long-lived lists are shrunk to
-        // their length: moving them would leave holes). A block it returns for a class has room
-        // for the class, and any block goes back to it with `free`, whatever its size.
+        // Otherwise glibc grows or shrinks the block in place when it can (long-lived lists are
+        // shrunk to their length). A block it returns for a class has room for the class, and
+        // any block goes back to it with `free`, whatever its size.
         let allocated = old.map_or(layout, class_layout);
         let size = new.map_or(new_size, |class| class_layout(class).size());
         // SAFETY: allocated by `System` with `allocated` (see `alloc`); `size` is valid with
@@ -214,8 +230,10 @@ mod tests {
             assert!((0..30).all(|i| *again.add(i) == 0));
             heap.dealloc(again, Layout::from_size_align(30, 2).unwrap());
             b.write_bytes(9, 40);
-            // Grown past the classes and back: the bytes move along.
-            let grown = heap.realloc(b, block, 4096);
+            // Grown to a bigger class, past the classes and back: the bytes move along.
+            let b = heap.realloc(b, block, 100);
+            assert!((0..40).all(|i| *b.add(i) == 9));
+            let grown = heap.realloc(b, Layout::from_size_align(100, 16).unwrap(), 4096);
             assert!((0..32).all(|i| *grown.add(i) == 9));
             let shrunk = heap.realloc(grown, Layout::from_size_align(4096, 16).unwrap(), 60);
             assert!((0..32).all(|i| *shrunk.add(i) == 9));
