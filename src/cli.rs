@@ -319,13 +319,15 @@ pub fn main() -> std::process::ExitCode {
 }
 
 /// Builds the pool of a check's `threads` threads, each thread's heap of the C allocator
-/// (glibc) set up in one step: 64 MiB of address space made usable at once (`M_TOP_PAD` while
+/// (glibc) set up in one step: 48 MiB of address space made usable at once (`M_TOP_PAD` while
 /// the threads start and make their heaps, then glibc's default again). By default the heap of
 /// a thread other than the main one grows a few pages at a time with an `mprotect` call each: a
 /// corpus check of 11.6 MB made about 9,000 of them, 5% of its processor time. Only address
 /// space is reserved: pages become memory when they are written, and the heaps give memory
 /// back as before (with the pad left at 64 MiB they kept up to that much: 500,000 tiny queries
-/// took 48 MB instead of 44).
+/// took 48 MB instead of 44). The pad stays below the 64 MiB a thread's heap can hold at most:
+/// with a pad of 64 MiB, 1,000,000 tiny queries took 94 MB instead of 81 (over the 3 x input +
+/// 50 MiB goal), while 48 MiB still makes the corpus check's 11 `mprotect` calls (24 MiB: 245).
 fn check_pool(threads: usize) -> Option<rayon::ThreadPool> {
     let build = || rayon::ThreadPoolBuilder::new().num_threads(threads).build().ok();
     if PROCESS_ENDS_AFTER.load(std::sync::atomic::Ordering::Relaxed) {
@@ -333,7 +335,7 @@ fn check_pool(threads: usize) -> Option<rayon::ThreadPool> {
     }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     if PROCESS_ENDS_AFTER.load(std::sync::atomic::Ordering::Relaxed) {
-        const SETUP_PAD: libc::c_int = 64 << 20;
+        const SETUP_PAD: libc::c_int = 48 << 20;
         /// glibc's default (`man mallopt`).
         const DEFAULT_PAD: libc::c_int = 128 << 10;
         // SAFETY: `mallopt` only changes a setting of glibc's allocator, under its lock.
