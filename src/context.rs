@@ -362,12 +362,18 @@ mod tests {
     use super::*;
     use crate::config::Globs;
 
-    fn contexts(files: &[(&str, &str)], options: &ContextOptions) -> Vec<(String, Reason, Option<String>, Reason)> {
+    /// The files given as (path below `root`, text), read and parsed.
+    fn parsed(files: &[(&str, &str)], root: &Path) -> (Vec<SourceFile>, Vec<Script>) {
         let sources: Vec<SourceFile> = files
             .iter()
-            .map(|(path, text)| SourceFile::new(options.root.join(path), path.to_string(), text.to_string()))
+            .map(|(path, text)| SourceFile::new(root.join(path), path.to_string(), text.to_string()))
             .collect();
-        let scripts: Vec<Script> = sources.iter().map(|s| crate::script::parse_script(&s.text)).collect();
+        let scripts = sources.iter().map(|s| crate::script::parse_script(&s.text)).collect();
+        (sources, scripts)
+    }
+
+    fn contexts(files: &[(&str, &str)], options: &ContextOptions) -> Vec<(String, Reason, Option<String>, Reason)> {
+        let (sources, scripts) = parsed(files, &options.root);
         let inputs: Vec<_> =
             sources.iter().zip(&scripts).enumerate().map(|(i, (s, sc))| (FileId(i as u32), s, sc)).collect();
         let (_, units) = crate::model::build(&inputs, &crate::model::BuildOptions::default());
@@ -481,11 +487,7 @@ mod tests {
             ),
             ("loose.kql", ".create table L (a:int)\n#connect database('Other')\n.create table M (a:int)"),
         ];
-        let sources: Vec<SourceFile> = files
-            .iter()
-            .map(|(path, text)| SourceFile::new(options.root.join(path), path.to_string(), text.to_string()))
-            .collect();
-        let scripts: Vec<Script> = sources.iter().map(|s| crate::script::parse_script(&s.text)).collect();
+        let (sources, scripts) = parsed(&files, &options.root);
         let inputs: Vec<_> =
             sources.iter().zip(&scripts).enumerate().map(|(i, (s, sc))| (FileId(i as u32), s, sc)).collect();
         let build_options = crate::model::BuildOptions::default();
