@@ -116,7 +116,8 @@ impl Effect {
 pub struct Resolution {
     /// Keyed by the policy's unit.
     pub policies: BTreeMap<UnitId, Vec<Access>>,
-    /// The plugins and external data of each policy, keyed by the policy's unit.
+    /// The plugins and external data of each policy, keyed by the policy's unit (a policy that
+    /// runs none has no entry: most run none).
     pub effects: BTreeMap<UnitId, Vec<Effect>>,
     /// The policies whose text and every function they reach parse without error and name what
     /// they read with constants (no `table(x)`/`database(x)`/`cluster(x)` of a variable `x`).
@@ -204,7 +205,11 @@ pub fn resolve_kept(
                     let resolved = resolver.top(unit);
                     recomputed.insert(unit);
                     resolution.policies.insert(unit, resolved.reads.iter().map(Found::to_access).collect());
-                    resolution.effects.insert(unit, resolved.effects.iter().map(FoundEffect::to_effect).collect());
+                    if resolved.effects.is_empty() {
+                        resolution.effects.remove(&unit);
+                    } else {
+                        resolution.effects.insert(unit, resolved.effects.iter().map(FoundEffect::to_effect).collect());
+                    }
                     if resolved.exact {
                         resolution.exact.insert(unit);
                     } else {
