@@ -156,11 +156,13 @@ pub fn check_kept(
             kept.typed.insert(unit, Typed { reports: Frame::reports(&query.events, unit), deps });
         }
     } else {
-        // Entries in parallel: one run of consecutive entries per thread (entries of one
-        // database call the same functions), each with its own memo (an entry's typing does
-        // not depend on what was typed before it), put together in order. One thread types
-        // them all with one memo.
-        let runs = rayon::current_num_threads().max(1);
+        // Entries in parallel: runs of consecutive entries (entries of one database call the
+        // same functions), each with its own memo (an entry's typing does not depend on what
+        // was typed before it), put together in order. Four runs per thread, so that a thread
+        // done early (typing runs beside the resolver) takes another run; one thread types them
+        // all with one memo.
+        let threads = rayon::current_num_threads().max(1);
+        let runs = if threads == 1 { 1 } else { threads * 4 };
         let typed: Vec<(Option<TableType>, Option<TableType>, Typed)> = entries
             .par_chunks(entries.len().div_ceil(runs).max(1))
             .flat_map_iter(|run| {

@@ -386,6 +386,7 @@ fn read_files(
 ) -> (SourceMap, Vec<FileId>, Vec<Diagnostic>) {
     let read: Vec<(SourceFile, Option<String>)> = files
         .into_par_iter()
+        .with_max_len(1)
         .map(|(path, text)| match text {
             Some(text) => {
                 let display = source::display_path(&path, cwd);
@@ -418,6 +419,7 @@ fn analyse(sources: SourceMap, ids: Vec<FileId>, mut problems: Vec<Diagnostic>, 
     // order.
     let made: Vec<(Script, Vec<Unit>, context::Stated)> = readable
         .par_iter()
+        .with_max_len(1)
         .map(|&id| {
             let source = workspace.sources.get(id);
             let (script, tokens, text) = parse(source);
