@@ -45,7 +45,7 @@ fn is_one(n: &usize) -> bool {
 
 /// The entity a diagnostic is in (see [`Entry::entity`]).
 fn entity(workspace: &Workspace, diagnostic: &Diagnostic) -> String {
-    if let Some(Subject::UpdatePolicyEntry { database, table, index, .. }) = &diagnostic.subject {
+    if let Some(Subject::UpdatePolicyEntry { database, table, index, .. }) = diagnostic.subject.as_deref() {
         return format!("update policy entry {database}.{table}[{index}]");
     }
     let at = diagnostic.primary.span.start;
@@ -70,7 +70,7 @@ fn key(workspace: &Workspace, d: &Diagnostic) -> (String, String, String, String
         d.code.code.to_string(),
         workspace.sources.get(d.primary.file).display.clone(),
         entity(workspace, d),
-        d.message.clone(),
+        d.message.to_string(),
     )
 }
 

@@ -70,17 +70,130 @@ impl CodeInfo {
     }
 }
 
+/// A text of a diagnostic (its message, a label's, its help): held exactly (no spare room) and
+/// shared by the diagnostics that say the same thing (a rule's findings of one job share their
+/// equal texts, [`Texts`]): a check can hold tens of thousands of diagnostics.
+pub type Text = Arc<str>;
+
 /// A place in a file with a message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {
     pub file: FileId,
     pub span: Span,
-    pub message: String,
+    pub message: Text,
 }
 
 impl Label {
-    pub fn new(file: FileId, span: Span, message: impl Into<String>) -> Label {
+    pub fn new(file: FileId, span: Span, message: impl Into<Text>) -> Label {
         Label { file, span, message: message.into() }
+    }
+}
+
+/// A list held without spare room (a boxed slice, two words instead of a vector's three) that
+/// can still be added to while a diagnostic is made: the labels and notes of a diagnostic.
+#[derive(Clone, PartialEq, Eq)]
+pub struct List<T>(Box<[T]>);
+
+impl<T> List<T> {
+    pub fn new() -> List<T> {
+        List(Box::default())
+    }
+
+    pub fn push(&mut self, item: T) {
+        self.extend(std::iter::once(item));
+    }
+}
+
+impl<T> Default for List<T> {
+    fn default() -> List<T> {
+        List::new()
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for List<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<T> std::ops::Deref for List<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for List<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        &mut self.0
+    }
+}
+
+impl<T> Extend<T> for List<T> {
+    fn extend<I: IntoIterator<Item = T>>(&mut self, items: I) {
+        let mut items = items.into_iter().peekable();
+        if items.peek().is_none() {
+            return;
+        }
+        let mut list = std::mem::take(&mut self.0).into_vec();
+        list.extend(items);
+        self.0 = list.into_boxed_slice();
+    }
+}
+
+impl<T> From<Vec<T>> for List<T> {
+    fn from(list: Vec<T>) -> List<T> {
+        List(list.into_boxed_slice())
+    }
+}
+
+impl<T> FromIterator<T> for List<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(items: I) -> List<T> {
+        List(items.into_iter().collect())
+    }
+}
+
+impl<'a, T> IntoIterator for &'a List<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+
+    fn into_iter(self) -> std::slice::Iter<'a, T> {
+        self.0.iter()
+    }
+}
+
+impl<T: Serialize> Serialize for List<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+/// Equal texts shared: each text given is replaced by the first equal one given before (the
+/// findings of one rule's job say the same thing in the same words many times).
+#[derive(Default)]
+pub struct Texts(rustc_hash::FxHashSet<Text>);
+
+impl Texts {
+    pub fn share(&mut self, text: &mut Text) {
+        match self.0.get(&**text) {
+            Some(seen) => *text = seen.clone(),
+            None => {
+                self.0.insert(text.clone());
+            }
+        }
+    }
+
+    /// Shares every text of `diagnostic`: its message, its labels' and its help.
+    pub fn share_all(&mut self, diagnostic: &mut Diagnostic) {
+        self.share(&mut diagnostic.message);
+        self.share(&mut diagnostic.primary.message);
+        for label in diagnostic.labels.iter_mut() {
+            self.share(&mut label.message);
+        }
+        if let Some(help) = &mut diagnostic.help {
+            self.share(help);
+        }
     }
 }
 
@@ -88,16 +201,17 @@ impl Label {
 pub struct Diagnostic {
     pub code: Code,
     pub severity: Severity,
-    pub message: String,
+    pub message: Text,
     /// Where the problem is.
     pub primary: Label,
     /// The evidence, possibly in other files.
-    pub labels: Vec<Label>,
-    pub notes: Vec<Note>,
+    pub labels: List<Label>,
+    pub notes: List<Note>,
     /// How to fix it (for rules: the exact command to run).
-    pub help: Option<String>,
-    /// The entity the diagnostic is about, when it is one (an update policy entry).
-    pub subject: Option<Subject>,
+    pub help: Option<Text>,
+    /// The entity the diagnostic is about, when it is one (an update policy entry; shared by
+    /// the diagnostics of the entry).
+    pub subject: Option<Arc<Subject>>,
 }
 
 /// A note of a diagnostic: most are the same text for every diagnostic of a rule (a fact and
@@ -140,21 +254,21 @@ impl Held for std::sync::Arc<Diagnostic> {
 }
 
 impl Diagnostic {
-    pub fn new(code: Code, severity: Severity, message: impl Into<String>, primary: Label) -> Diagnostic {
+    pub fn new(code: Code, severity: Severity, message: impl Into<Text>, primary: Label) -> Diagnostic {
         Diagnostic {
             code,
             severity,
             message: message.into(),
             primary,
-            labels: Vec::new(),
-            notes: Vec::new(),
+            labels: List::new(),
+            notes: List::new(),
             help: None,
             subject: None,
         }
     }
 
     /// A syntax error (`UP901`) at `span` of `file`.
-    pub fn syntax_error(file: FileId, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub fn syntax_error(file: FileId, span: Span, message: impl Into<Text>) -> Diagnostic {
         Diagnostic::new(SYNTAX_ERROR, Severity::Error, message, Label::new(file, span, ""))
     }
 
@@ -168,28 +282,58 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+    pub fn with_help(mut self, help: impl Into<Text>) -> Diagnostic {
         self.help = Some(help.into());
         self
     }
+}
 
-    /// Gives back the spare room of its texts and lists (a text written with `format!` may have
-    /// twice the room it needs): a check can hold many thousands of diagnostics.
-    pub fn shrink_to_fit(&mut self) {
-        self.message.shrink_to_fit();
-        self.primary.message.shrink_to_fit();
-        self.labels.shrink_to_fit();
-        for label in &mut self.labels {
-            label.message.shrink_to_fit();
-        }
-        self.notes.shrink_to_fit();
-        for note in &mut self.notes {
-            if let Cow::Owned(note) = note {
-                note.shrink_to_fit();
-            }
-        }
-        if let Some(help) = &mut self.help {
-            help.shrink_to_fit();
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A check can hold tens of thousands of diagnostics (8,000 policy entries with three
+    /// findings each): texts are shared pointers, lists boxed slices, the subject shared.
+    #[test]
+    fn diagnostics_stay_small() {
+        use std::mem::size_of;
+        assert!(size_of::<Label>() <= 32, "Label: {} bytes", size_of::<Label>());
+        assert!(size_of::<Diagnostic>() <= 144, "Diagnostic: {} bytes", size_of::<Diagnostic>());
+    }
+
+    #[test]
+    fn lists_grow_without_spare_room() {
+        let mut list: List<u32> = List::new();
+        assert!(list.is_empty());
+        list.push(1);
+        list.extend([2, 3]);
+        list.extend([]);
+        assert_eq!(&*list, &[1, 2, 3]);
+        assert_eq!(list.iter().copied().collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert_eq!(List::from(vec![4, 5]), [4, 5].into_iter().collect::<List<u32>>());
+    }
+
+    #[test]
+    fn equal_texts_are_shared() {
+        let file = FileId(0);
+        let make = |help: &str| {
+            Diagnostic::new(
+                SYNTAX_ERROR,
+                Severity::Error,
+                String::from("same"),
+                Label::new(file, Span::new(0, 1), "at"),
+            )
+            .with_label(Label::new(file, Span::new(1, 2), "at"))
+            .with_help(help)
+        };
+        let (mut a, mut b) = (make("one"), make("two"));
+        assert!(!Arc::ptr_eq(&a.message, &b.message));
+        let mut texts = Texts::default();
+        texts.share_all(&mut a);
+        texts.share_all(&mut b);
+        assert!(Arc::ptr_eq(&a.message, &b.message));
+        assert!(Arc::ptr_eq(&a.primary.message, &b.labels[0].message));
+        assert!(!Arc::ptr_eq(a.help.as_ref().unwrap(), b.help.as_ref().unwrap()));
+        assert_eq!((a, b), (make("one"), make("two")));
     }
 }

@@ -408,7 +408,7 @@ mod tests {
         assert_eq!(ids.len(), 4);
         assert_eq!(&*sources.get(ids[0]).text, "T | take 1");
         let messages: Vec<(&str, &str)> =
-            problems.iter().map(|p| (sources.get(p.primary.file).display.as_str(), p.message.as_str())).collect();
+            problems.iter().map(|p| (sources.get(p.primary.file).display.as_str(), &*p.message)).collect();
         assert_eq!(messages.len(), 3, "{messages:?}");
         assert!(messages[0].0 == "bad.kql" && messages[0].1.contains("not valid UTF-8"), "{messages:?}");
         assert!(messages[1].0 == "big.kql" && messages[1].1.contains("over the limit of 50 bytes"), "{messages:?}");

@@ -199,7 +199,7 @@ fn first_syntax_error(query: &str) -> Option<(usize, String)> {
         .into_iter()
         .filter(|d| d.code == SYNTAX_ERROR)
         .min_by_key(|d| d.primary.span.start)
-        .map(|d| (original_offset(d.primary.span.start as usize, &inserted), d.message))
+        .map(|d| (original_offset(d.primary.span.start as usize, &inserted), d.message.to_string()))
 }
 
 #[derive(Default)]

@@ -73,7 +73,7 @@ fn help_for_one_of_many_entries_names_that_entry() {
     // Each finding's subject is its own entry (found by a binary search over the entries'
     // places; a scan per finding was quadratic: 60,000 entries took minutes).
     for (i, diagnostic) in diagnostics.iter().enumerate() {
-        match &diagnostic.subject {
+        match diagnostic.subject.as_deref() {
             Some(uplint::diagnostic::Subject::UpdatePolicyEntry { table, index, .. }) => {
                 assert_eq!((&**table, *index), ("Target", i), "{diagnostic:?}")
             }

@@ -37,7 +37,7 @@ pub fn write(out: &mut dyn Write, report: &Report<'_>) -> std::io::Result<()> {
         }
         properties
             .push_str(&format!(",title={}", escape_property(&format!("uplint {} ({})", d.code.code, d.code.name))));
-        let mut message = d.message.clone();
+        let mut message = d.message.to_string();
         if !d.primary.message.is_empty() {
             message.push_str(&format!("\n{}", d.primary.message));
         }

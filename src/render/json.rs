@@ -66,7 +66,7 @@ impl<'a> DiagnosticJson<'a> {
                 .collect(),
             notes: &d.notes,
             help: d.help.as_deref(),
-            subject: d.subject.as_ref(),
+            subject: d.subject.as_deref(),
             fingerprint,
         }
     }

@@ -21,7 +21,7 @@ pub fn write(out: &mut dyn Write, report: &Report<'_>) -> std::io::Result<()> {
         }
         let (start, _) = report.positions(d.primary.file, d.primary.span);
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-        status.set_message(d.message.as_str()).set_type(d.severity.as_str());
+        status.set_message(&*d.message).set_type(d.severity.as_str());
         let mut description = format!("line {}, col {}: {}", start.line, start.column, d.message);
         for label in &d.labels {
             let (at, _) = report.positions(label.file, label.span);

@@ -90,7 +90,7 @@ fn location(report: &Report<'_>, label: &Label, id: Option<i64>) -> Location {
     let mut location = Location::builder().physical_location(physical).build();
     location.id = id;
     if !label.message.is_empty() {
-        location.message = Some(Message::builder().text(label.message.clone()).build());
+        location.message = Some(Message::builder().text(label.message.to_string()).build());
     }
     location
 }
@@ -122,7 +122,7 @@ pub fn document(report: &Report<'_>) -> Sarif {
         .iter()
         .zip(report.fingerprints())
         .map(|(d, fingerprint)| {
-            let mut text = d.message.clone();
+            let mut text = d.message.to_string();
             if let Some(help) = &d.help {
                 text.push_str("\nFix: ");
                 text.push_str(help);

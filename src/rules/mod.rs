@@ -41,7 +41,7 @@ mod update_policy_cycle;
 mod wildcard_source_without_skipvalidation;
 mod zero_retention_non_transactional;
 
-use crate::diagnostic::{Code, CodeInfo, Diagnostic, Held, Label, Note, Severity, Subject};
+use crate::diagnostic::{Code, CodeInfo, Diagnostic, Held, Label, Note, Severity, Subject, Texts};
 use crate::kql::types::TableType;
 use crate::model::changes::{DatabaseId, Part};
 use crate::model::{Cluster, Database, IdentityEntry, Location, Retention, UpdatePolicyEntry, same_database};
@@ -86,7 +86,7 @@ impl RuleMeta {
     }
 
     /// A diagnostic of this rule.
-    pub fn diagnostic(&self, message: impl Into<String>, primary: Label) -> Diagnostic {
+    pub fn diagnostic(&self, message: impl Into<crate::diagnostic::Text>, primary: Label) -> Diagnostic {
         Diagnostic::new(self.code(), self.severity, message, primary)
     }
 
@@ -443,7 +443,7 @@ impl PolicyView<'_> {
     }
 
     /// Where a diagnostic about one property goes: its value, else the entry.
-    pub fn property_label(&self, name: &str, message: impl Into<String>) -> Label {
+    pub fn property_label(&self, name: &str, message: impl Into<crate::diagnostic::Text>) -> Label {
         let span = self.entry.json.member(name).map_or(self.entry.location.span, |m| m.value.span);
         Label::new(self.entry.location.file, span, message)
     }
@@ -482,7 +482,7 @@ impl PolicyView<'_> {
     }
 
     /// Where the diagnostic about this entry goes: its `Query` value, else the entry.
-    pub fn primary(&self, message: impl Into<String>) -> Label {
+    pub fn primary(&self, message: impl Into<crate::diagnostic::Text>) -> Label {
         let span = self.entry.json.member("Query").map_or(self.entry.location.span, |m| m.value.span);
         Label::new(self.entry.location.file, span, message)
     }
@@ -551,7 +551,7 @@ impl PolicyView<'_> {
             Some(function) => format!("calls `{function}`, which {what}"),
             None => what.to_string(),
         };
-        Label { message, ..label }
+        Label { message: message.into(), ..label }
     }
 }
 
@@ -722,13 +722,10 @@ pub struct Context<'a> {
     /// with a finding each took quadratic time). Made when a first finding needs it (a check
     /// keeping results finds few).
     entry_places: std::sync::OnceLock<Vec<(FileId, Span, usize, usize)>>,
-    /// The names of each entry of `policies` as a [`Subject`] gives them, shared by the entries
-    /// of one table (made with [`Context::entry_places`]).
-    subject_names: std::sync::OnceLock<Vec<SubjectNames>>,
+    /// Each entry of `policies` as a [`Subject`], shared by the diagnostics of the entry (their
+    /// names shared by the entries of one table; made with [`Context::entry_places`]).
+    subjects: std::sync::OnceLock<Vec<Arc<Subject>>>,
 }
-
-/// A policy's cluster, database and table, as a [`Subject`] names them.
-type SubjectNames = (Option<Arc<str>>, Arc<str>, Arc<str>);
 
 impl<'a> Context<'a> {
     pub fn new(workspace: &'a Workspace, resolution: &'a Resolution, settings: &'a Settings) -> Context<'a> {
@@ -757,8 +754,8 @@ impl<'a> Context<'a> {
         }
         let definitions = std::sync::OnceLock::new();
         let entry_places = std::sync::OnceLock::new();
-        let subject_names = std::sync::OnceLock::new();
-        Context { workspace, settings, resolution, policies, outputs, definitions, entry_places, subject_names }
+        let subjects = std::sync::OnceLock::new();
+        Context { workspace, settings, resolution, policies, outputs, definitions, entry_places, subjects }
     }
 
     /// [`Context::entry_places`].
@@ -774,44 +771,46 @@ impl<'a> Context<'a> {
     }
 
     /// The update policy entry whose text holds `label`, as a diagnostic's subject.
-    pub fn subject_at(&self, label: &Label) -> Option<Subject> {
+    pub fn subject_at(&self, label: &Label) -> Option<Arc<Subject>> {
         // Entries are written apart from each other: only those starting last at or before the
         // label can hold it (several views share a place when one command set several tables).
         let places = self.entry_places();
         let after = places.partition_point(|&(file, span, _, _)| (file, span.start) <= (label.file, label.span.start));
         let start = places[..after].last().filter(|p| p.0 == label.file)?.1.start;
-        let &(_, _, view, index) = places[..after]
+        let &(_, _, view, _) = places[..after]
             .iter()
             .rev()
             .take_while(|p| p.0 == label.file && p.1.start == start)
             .filter(|p| label.span.end <= p.1.end)
             .min_by_key(|p| p.2)?;
-        let (cluster, database, table) = self.subject_names().get(view)?.clone();
-        Some(Subject::UpdatePolicyEntry { cluster, database, table, index })
+        self.subjects().get(view).cloned()
     }
 
-    /// [`Context::subject_names`].
-    fn subject_names(&self) -> &[SubjectNames] {
-        self.subject_names.get_or_init(|| {
-            let mut names: Vec<SubjectNames> = Vec::with_capacity(self.policies.len());
-            let mut previous: Option<&PolicyView<'_>> = None;
-            for view in &self.policies {
-                let same = previous.is_some_and(|p| {
+    /// [`Context::subjects`].
+    fn subjects(&self) -> &[Arc<Subject>] {
+        self.subjects.get_or_init(|| {
+            let mut subjects: Vec<Arc<Subject>> = Vec::with_capacity(self.policies.len());
+            let mut previous: Option<(&PolicyView<'_>, &Arc<Subject>)> = None;
+            for (view, (_, _, _, index, _)) in self.policies.iter().zip(entries(&self.workspace.model)) {
+                let same = previous.filter(|(p, _)| {
                     std::ptr::eq(p.cluster, view.cluster)
                         && std::ptr::eq(p.database, view.database)
                         && std::ptr::eq(p.table, view.table)
                 });
-                let shared = names.last().filter(|_| same).cloned();
-                names.push(shared.unwrap_or_else(|| {
-                    (
+                let (cluster, database, table) = match same.map(|(_, subject)| &**subject) {
+                    Some(Subject::UpdatePolicyEntry { cluster, database, table, .. }) => {
+                        (cluster.clone(), database.clone(), table.clone())
+                    }
+                    None => (
                         view.cluster.name.as_deref().map(Arc::from),
                         Arc::from(view.database.name.as_str()),
                         Arc::from(view.table),
-                    )
-                }));
-                previous = Some(view);
+                    ),
+                };
+                subjects.push(Arc::new(Subject::UpdatePolicyEntry { cluster, database, table, index }));
+                previous = subjects.last().map(|subject| (view, subject));
             }
-            names
+            subjects
         })
     }
 
@@ -1284,9 +1283,11 @@ fn run_job<D: Held>(context: &Context<'_>, databases: &[(DatabaseId, &Database)]
         }
         Job::Rule => rule.check(context, &mut found),
     }
+    // The equal texts of the job's findings shared (a rule says the same of many entries).
+    let mut texts = Texts::default();
     let found = found.into_iter().map(|mut diagnostic| {
         diagnostic.subject = diagnostic.subject.take().or_else(|| context.subject_at(&diagnostic.primary));
-        diagnostic.shrink_to_fit();
+        texts.share_all(&mut diagnostic);
         D::from(diagnostic)
     });
     // Held without spare room: one list per rule and entry until all are put together.

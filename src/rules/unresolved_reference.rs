@@ -155,7 +155,7 @@ fn diagnostic(
     if inside(&primary) {
         // Written in the `Query` itself: the primary label says why.
         labels.retain(|label| !(label.span == step.location.span && label.file == step.location.file));
-        primary.message = reference.clone();
+        primary.message = reference.as_str().into();
     }
     let mut diagnostic = META.diagnostic(message, primary);
     diagnostic.labels.extend(labels);

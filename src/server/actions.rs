@@ -154,7 +154,7 @@ impl Server {
                     command: Some(lsp::Command {
                         title: "Copy fix command".to_string(),
                         command: COPY_FIX_COMMAND.to_string(),
-                        arguments: Some(vec![serde_json::Value::String(help.clone())]),
+                        arguments: Some(vec![serde_json::Value::String(help.to_string())]),
                     }),
                     ..Default::default()
                 }));

@@ -133,7 +133,7 @@ pub fn diagnostic(
     encoding: Encoding,
 ) -> lsp::Diagnostic {
     let file = sources.get(diagnostic.primary.file);
-    let mut message = diagnostic.message.clone();
+    let mut message = diagnostic.message.to_string();
     if !diagnostic.primary.message.is_empty() {
         message.push_str(&format!("\n{}", diagnostic.primary.message));
     }
@@ -150,7 +150,11 @@ pub fn diagnostic(
             let file = sources.get(label.file);
             lsp::DiagnosticRelatedInformation {
                 location: lsp::Location { uri: uri(&file.path), range: range(file, label.span, encoding) },
-                message: if label.message.is_empty() { diagnostic.message.clone() } else { label.message.clone() },
+                message: if label.message.is_empty() {
+                    diagnostic.message.to_string()
+                } else {
+                    label.message.to_string()
+                },
             }
         })
         .collect();
