@@ -149,9 +149,9 @@ pub fn stated<'u>(script: &Script, units: impl IntoIterator<Item = &'u Unit>) ->
         }
     }
     for unit in units {
-        for reference in &unit.query.analysis.references {
-            if let Some(database) = &reference.entity.database {
-                stated.referenced.push(database.clone());
+        for reference in unit.query.analysis.references() {
+            if let Some(database) = reference.entity.database() {
+                stated.referenced.push(database.to_string());
             }
         }
     }

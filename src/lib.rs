@@ -65,7 +65,8 @@
 //!   builds a compact [`kql::ast`] tree (rare variants boxed; node sizes pinned by a test) that
 //!   keeps every place a table can be named and recovers from syntax errors; [`kql::analyze`]
 //!   walks it with `let` scopes and returns references as written and what the query reads
-//!   ([`kql::references`]).
+//!   ([`kql::references`]), kept small for the whole run (a read that is also a reference is
+//!   kept once, one of them inline; names shared; rare lists and parts boxed apart).
 //!   [`kql::strings`] decodes literals with a map back to source bytes. [`kql::types`] reads
 //!   the tree for column types: scalar types and aliases, the built-in function table
 //!   generated from Kusto.Language (`tools/gen_builtin_types.js`), and the output schema of a

@@ -524,12 +524,12 @@ impl<'a> Resolver<'a> {
         self.in_progress.insert(key.0);
         let unit = self.workspace.unit(key.0);
         let analysis = analysis_for(unit, &key.1);
-        let exact = unit.query.errors.is_empty() && analysis.dynamic_references.is_empty();
+        let exact = unit.query.errors().is_empty() && analysis.dynamic_references().is_empty();
         let effects = own_effects(unit, &analysis)
             .into_iter()
             .map(|e| FoundEffect { operator: e.operator().location, kind: e.kind, chain: prepend(e.chain, None) })
             .collect();
-        let reads = analysis.into_owned().reads.into_vec();
+        let reads = analysis.reads().to_vec();
         Frame {
             key,
             reads,
@@ -545,8 +545,8 @@ impl<'a> Resolver<'a> {
     /// [`Resolution::exact`]; the functions it calls answer for themselves).
     fn resolve_read(&mut self, unit: &Unit, read: &Read, out: &mut Vec<Outcome>) -> bool {
         let entity = &read.entity;
-        let cluster = entity.cluster.clone().or_else(|| unit.cluster().map(str::to_string));
-        let Some(database_name) = entity.database.clone().or_else(|| unit.database().map(str::to_string)) else {
+        let cluster = entity.cluster().or(unit.cluster()).map(str::to_string);
+        let Some(database_name) = entity.database().or(unit.database()).map(str::to_string) else {
             return false;
         };
         if !database_name.contains('*') {
@@ -577,7 +577,7 @@ impl<'a> Resolver<'a> {
                 kind: plain_kind(entity.kind),
                 cluster: cluster.map(Rc::from),
                 database: Rc::from(database_name),
-                name: Rc::from(entity.name.as_str()),
+                name: Rc::from(entity.name()),
                 reference,
                 chain: prepend(chain, None),
                 unresolved: Some(Unresolved::Database),
@@ -600,7 +600,7 @@ impl<'a> Resolver<'a> {
     ) {
         let workspace = self.workspace;
         let entity = &read.entity;
-        let name = entity.name.as_str();
+        let name = entity.name();
         let mut prefix = via_steps(unit, read);
         let here = Location { file: unit.file, span: unit.file_span(read.span) };
         let database: Option<&'a Database> = workspace.model.database(cluster, database_name);
@@ -627,7 +627,7 @@ impl<'a> Resolver<'a> {
                 chain: prepend(chain, None),
                 unresolved: if database.is_none() { Some(Unresolved::Database) } else { unresolved },
                 pattern: pattern.map(Rc::from),
-                qualified: entity.database.is_some() || entity.cluster.is_some(),
+                qualified: entity.database().is_some() || entity.cluster().is_some(),
             })
         };
         let Some(db) = database else {
@@ -636,7 +636,7 @@ impl<'a> Resolver<'a> {
         };
         let function = db.functions.get(name).and_then(|f| f.effective());
         let callable = |unit_id: UnitId, with_arguments: bool| {
-            with_arguments || workspace.unit(unit_id).query.parameters.iter().all(|p| p.has_default)
+            with_arguments || workspace.unit(unit_id).query.parameters().iter().all(|p| p.has_default)
         };
         let missing = |found: bool| if found { None } else { Some(Unresolved::Entity) };
         match entity.kind {
@@ -644,12 +644,13 @@ impl<'a> Resolver<'a> {
                 let with_arguments = entity.kind == EntityKind::Function;
                 // `table('X')` reads the table X when there is one, and always inside the
                 // function X itself (the documented way around a name clash).
-                let table_first = read.table_call && (self.table_exists(db, name) || is_function_named(unit, db, name));
+                let table_first =
+                    read.table_call() && (self.table_exists(db, name) || is_function_named(unit, db, name));
                 if let Some(definition) = function.filter(|d| !table_first && callable(d.unit, with_arguments)) {
                     // Exactly: the steps wait in the caller's frame while the function resolves.
                     prefix.reserve_exact(1);
                     prefix.push(Step { location: here, calls: Some(name.to_string()) });
-                    out.push(Outcome::Call { prefix, unit: definition.unit, arguments: read.arguments.to_vec() });
+                    out.push(Outcome::Call { prefix, unit: definition.unit, arguments: read.arguments().to_vec() });
                     return;
                 }
                 let access = match entity.kind {
@@ -691,7 +692,7 @@ pub const SOURCE_TABLE: &str = "$source_table";
 
 /// The let-function calls that lead to a read, as steps.
 fn via_steps(unit: &Unit, read: &Read) -> Vec<Step> {
-    read.via
+    read.via()
         .iter()
         .map(|span| Step { location: Location { file: unit.file, span: unit.file_span(*span) }, calls: None })
         .collect()
@@ -754,7 +755,7 @@ fn has_materialized_view(database: &Database, name: &str) -> bool {
 /// change what it reads (`database(p).T`).
 fn analysis_for<'u>(unit: &'u Unit, arguments: &[Option<String>]) -> Cow<'u, Analysis> {
     let as_written = &unit.query.analysis;
-    if arguments.iter().all(Option::is_none) || as_written.dynamic_references.is_empty() {
+    if arguments.iter().all(Option::is_none) || as_written.dynamic_references().is_empty() {
         return Cow::Borrowed(as_written);
     }
     let parsed = parser::parse_function(&unit.text);
@@ -765,11 +766,11 @@ fn analysis_for<'u>(unit: &'u Unit, arguments: &[Option<String>]) -> Cow<'u, Ana
 /// operator).
 fn own_effects(unit: &Unit, analysis: &Analysis) -> Vec<Effect> {
     let step = |span: Span| Step { location: Location { file: unit.file, span: unit.file_span(span) }, calls: None };
-    let plugins = analysis.plugins.iter().map(|plugin| Effect {
+    let plugins = analysis.plugins().iter().map(|plugin| Effect {
         kind: EffectKind::Plugin(plugin.name.clone()),
         chain: plugin.via.iter().chain([&plugin.span]).map(|span| step(*span)).collect(),
     });
     let external =
-        analysis.external_data.iter().map(|span| Effect { kind: EffectKind::ExternalData, chain: vec![step(*span)] });
+        analysis.external_data().iter().map(|span| Effect { kind: EffectKind::ExternalData, chain: vec![step(*span)] });
     plugins.chain(external).collect()
 }

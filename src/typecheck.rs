@@ -428,7 +428,7 @@ impl<'w> ModelEnvironment<'w> {
     /// A place of a unit's text that can be reported: a location, when the unit has no syntax
     /// errors (a text parsed by recovery reads nothing for certain).
     fn certain_location(&self, origin: Origin) -> Option<Location> {
-        if self.workspace.units.get(origin.source as usize).is_some_and(|u| !u.query.errors.is_empty()) {
+        if self.workspace.units.get(origin.source as usize).is_some_and(|u| !u.query.errors().is_empty()) {
             return None;
         }
         origin_location(self.workspace, origin)
@@ -527,7 +527,7 @@ impl Environment for ModelEnvironment<'_> {
     fn unknown_column(&mut self, name: &str, origin: Origin, row: &TableType) {
         let Some(location) = origin_location(self.workspace, origin) else { return };
         // A text with syntax errors was parsed by recovery: what it reads is not certain.
-        if self.workspace.units.get(origin.source as usize).is_some_and(|u| !u.query.errors.is_empty()) {
+        if self.workspace.units.get(origin.source as usize).is_some_and(|u| !u.query.errors().is_empty()) {
             return;
         }
         let available = row.columns.iter().map(|c| c.name.clone()).collect();
@@ -559,7 +559,7 @@ impl Environment for ModelEnvironment<'_> {
             EntityKind::Table | EntityKind::Call => {
                 let callable = |unit: UnitId| {
                     entity.kind == EntityKind::Call
-                        || workspace.unit(unit).query.parameters.iter().all(|p| p.has_default)
+                        || workspace.unit(unit).query.parameters().iter().all(|p| p.has_default)
                 };
                 if let Some(definition) = function.filter(|d| callable(d.unit)) {
                     return self.unit_output(definition.unit, entity.arguments);

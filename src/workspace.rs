@@ -653,7 +653,7 @@ mod tests {
         let units: Vec<_> = workspace
             .units
             .iter()
-            .map(|u| (u.file, u.kind, u.name(), u.cluster(), u.database(), &u.text, &u.query.analysis.reads))
+            .map(|u| (u.file, u.kind, u.name(), u.cluster(), u.database(), &u.text, u.query.analysis.reads()))
             .collect();
         format!("{:#?}\n{:#?}\n{:#?}\n{:#?}", check(workspace), workspace.contexts, units, workspace.model)
     }

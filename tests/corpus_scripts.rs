@@ -73,7 +73,7 @@ fn finds_and_parses_every_update_policy_of_the_corpus() {
                     match entry.member("Query").map(|m| &m.value.kind) {
                         Some(JsonKind::String { value, .. }) => {
                             let analyzed = uplint::kql::analyze_query(value);
-                            match analyzed.errors.first() {
+                            match analyzed.errors().first() {
                                 None => counts.2 += 1,
                                 Some(e) => issues.push(format!("Query {value:?}: {}", e.message)),
                             }

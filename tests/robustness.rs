@@ -117,12 +117,12 @@ fn soup() -> impl Strategy<Value = String> {
 
 fn check(text: &str) {
     let analyzed = kql::analyze_query(text);
-    for error in &analyzed.errors {
+    for error in analyzed.errors() {
         assert!(error.span.end as usize <= text.len());
         assert!(text.is_char_boundary(error.span.start as usize));
         assert!(text.is_char_boundary(error.span.end as usize));
     }
-    for reference in &analyzed.analysis.references {
+    for reference in analyzed.analysis.references() {
         assert!(reference.span.start <= reference.span.end);
         assert!(reference.span.end as usize <= text.len());
     }

@@ -14,10 +14,10 @@ fn within(text: &str, span: Span) {
 }
 
 fn check(text: &str, analyzed: &kql::AnalyzedQuery) {
-    for error in &analyzed.errors {
+    for error in analyzed.errors() {
         within(text, error.span);
     }
-    for reference in &analyzed.analysis.references {
+    for reference in analyzed.analysis.references() {
         within(text, reference.span);
     }
 }

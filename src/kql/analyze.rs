@@ -28,25 +28,121 @@ const EXPANSION_BUDGET: u32 = 10_000;
 /// How deeply let-function calls may nest while expanding.
 const MAX_CALL_DEPTH: u32 = 64;
 
-/// Everything a query refers to and reads. Kept for the whole run, one per distinct unit text:
-/// boxed slices (16 bytes, nothing allocated when empty, no spare room).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Everything a query refers to and reads. Kept for the whole run, one per distinct unit text,
+/// so kept small (64 bytes, and nothing else for a query of one reference): a read that is
+/// also a reference where it is written (most are) is kept once, the references and the other
+/// reads in one list, one of them inline; the rarer lists are boxed together.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Analysis {
-    /// Every reference as written, in text order.
-    pub references: Box<[Reference]>,
-    /// Every entity read when the query runs, in the order met.
-    pub reads: Box<[Read]>,
-    /// Plugins run by `evaluate`.
-    pub plugins: Box<[PluginUse]>,
-    /// `externaldata` / `inline_external_table` sources (their spans).
-    pub external_data: Box<[Span]>,
-    /// `table(x)` / `database(x)` / `cluster(x)` whose name is not a constant.
-    pub dynamic_references: Box<[Span]>,
+    /// The references, then the reads that are not the references' last ones.
+    slots: Slots,
+    /// The references are `slots[..references]`.
+    references: u32,
+    /// The reads are `slots[reads..]`.
+    reads: u32,
+    rare: Option<Box<RareLists>>,
 }
 
-/// Puts the let-function call `call` in front of the calls that lead to a read.
-fn prepend(via: &mut Box<[Span]>, call: Span) {
-    *via = std::iter::once(call).chain(via.iter().copied()).collect();
+/// One slot inline, more in a boxed slice (empty: nothing allocated). Never `Many` of one.
+#[derive(Clone, PartialEq, Eq)]
+enum Slots {
+    One(Read),
+    Many(Box<[Read]>),
+}
+
+impl Default for Slots {
+    fn default() -> Slots {
+        Slots::Many(Box::default())
+    }
+}
+
+impl Slots {
+    fn as_slice(&self) -> &[Read] {
+        match self {
+            Slots::One(read) => std::slice::from_ref(read),
+            Slots::Many(reads) => reads,
+        }
+    }
+}
+
+/// The lists most queries leave empty.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct RareLists {
+    plugins: Box<[PluginUse]>,
+    external_data: Box<[Span]>,
+    dynamic_references: Box<[Span]>,
+}
+
+/// The references of an [`Analysis`], in text order.
+pub type References<'a> = std::iter::Map<std::slice::Iter<'a, Read>, fn(&Read) -> &Reference>;
+
+impl Analysis {
+    fn new(collected: Collected) -> Analysis {
+        let Collected { references, reads, plugins, external_data, dynamic_references } = collected;
+        // The longest run of reads, from the first, that are the last references as they are.
+        let plain_at = |k: usize, j: usize| reads[j].is_plain() && reads[j].reference() == &references[k];
+        let most = references.len().min(reads.len());
+        let shared = (1..=most)
+            .rev()
+            .filter(|&k| plain_at(references.len() - k, 0))
+            // Spans make a match of the first read rare elsewhere; a few tries are enough.
+            .take(4)
+            .find(|&k| (1..k).all(|j| plain_at(references.len() - k + j, j)))
+            .unwrap_or(0);
+        let count = references.len() as u32;
+        let mut slots: Vec<Read> = Vec::with_capacity(references.len() + reads.len() - shared);
+        slots.extend(references.into_iter().map(Read::of));
+        slots.extend(reads.into_iter().skip(shared));
+        let slots = match <[Read; 1]>::try_from(slots) {
+            Ok([one]) => Slots::One(one),
+            Err(slots) => Slots::Many(slots.into_boxed_slice()),
+        };
+        let rare = (!plugins.is_empty() || !external_data.is_empty() || !dynamic_references.is_empty()).then(|| {
+            Box::new(RareLists {
+                plugins: plugins.into_boxed_slice(),
+                external_data: external_data.into_boxed_slice(),
+                dynamic_references: dynamic_references.into_boxed_slice(),
+            })
+        });
+        Analysis { slots, references: count, reads: count - shared as u32, rare }
+    }
+
+    /// Every reference as written, in text order.
+    pub fn references(&self) -> References<'_> {
+        self.slots.as_slice()[..self.references as usize].iter().map(Read::reference)
+    }
+
+    /// Every entity read when the query runs, in the order met.
+    pub fn reads(&self) -> &[Read] {
+        &self.slots.as_slice()[self.reads as usize..]
+    }
+
+    /// Plugins run by `evaluate`.
+    pub fn plugins(&self) -> &[PluginUse] {
+        self.rare.as_ref().map_or(&[], |rare| &rare.plugins)
+    }
+
+    /// `externaldata` / `inline_external_table` sources (their spans).
+    pub fn external_data(&self) -> &[Span] {
+        self.rare.as_ref().map_or(&[], |rare| &rare.external_data)
+    }
+
+    /// `table(x)` / `database(x)` / `cluster(x)` whose name is not a constant.
+    pub fn dynamic_references(&self) -> &[Span] {
+        self.rare.as_ref().map_or(&[], |rare| &rare.dynamic_references)
+    }
+}
+
+impl std::fmt::Debug for Analysis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analysis")
+            .field("references", &self.references().collect::<Vec<_>>())
+            .field("reads", &self.reads())
+            .field("plugins", &self.plugins())
+            .field("external_data", &self.external_data())
+            .field("dynamic_references", &self.dynamic_references())
+            .finish()
+    }
 }
 
 /// An [`Analysis`] while the walk collects it.
@@ -147,14 +243,7 @@ pub fn analyze_with_parameters(
     analyzer.block(block);
     // Kept for the whole run, one per unit: without the spare room of their growth (a query
     // reading one table would hold room for four reads).
-    let out = analyzer.out;
-    Analysis {
-        references: out.references.into_boxed_slice(),
-        reads: out.reads.into_boxed_slice(),
-        plugins: out.plugins.into_boxed_slice(),
-        external_data: out.external_data.into_boxed_slice(),
-        dynamic_references: out.dynamic_references.into_boxed_slice(),
-    }
+    Analysis::new(analyzer.out)
 }
 
 /// Where a name is evaluated, which decides what a bare name means.
@@ -248,13 +337,12 @@ impl<'a> Analyzer<'a> {
 
     fn record(&mut self, kind: EntityKind, db: &Db, name: &str, span: Span, arguments: Vec<Option<String>>) {
         let kind = if kind == EntityKind::Table && name.contains('*') { EntityKind::TablePattern } else { kind };
-        let entity = Entity { kind, cluster: db.cluster.clone(), database: db.name.clone(), name: name.to_string() };
+        let entity = Entity::new(kind, db.cluster.as_deref(), db.name.as_deref(), name);
         if self.record_refs {
             self.out.references.push(Reference { entity: entity.clone(), span });
         }
         if self.record_reads {
-            let arguments = arguments.into_boxed_slice();
-            self.out.reads.push(Read { entity, span, via: Box::default(), arguments, table_call: false });
+            self.out.reads.push(Read::new(entity, span, arguments));
         }
     }
 
@@ -436,7 +524,7 @@ impl<'a> Analyzer<'a> {
             external_data: self.out.external_data[marks.2..].to_vec(),
         };
         for read in &mut self.out.reads[marks.0..] {
-            prepend(&mut read.via, call);
+            read.prepend_call(call);
         }
         for plugin in &mut self.out.plugins[marks.1..] {
             plugin.via.insert(0, call);
@@ -446,7 +534,7 @@ impl<'a> Analyzer<'a> {
 
     fn replay(&mut self, effects: Effects, call: Span) {
         for mut read in effects.reads {
-            prepend(&mut read.via, call);
+            read.prepend_call(call);
             self.out.reads.push(read);
         }
         for mut plugin in effects.plugins {
@@ -698,7 +786,7 @@ impl<'a> Analyzer<'a> {
         self.record(kind, db, &name, span, Vec::new());
         if kind == EntityKind::Table {
             for read in &mut self.out.reads[first..] {
-                read.table_call = true;
+                read.set_table_call();
             }
         }
     }

@@ -15,13 +15,51 @@ pub use analyze::Analysis;
 pub use parser::SyntaxError;
 pub use token::Tokens;
 
-/// A query text parsed and analysed: its syntax errors and what it refers to and reads.
-#[derive(Clone, Debug, Default)]
+/// A query text parsed and analysed: its syntax errors and what it refers to and reads. Kept
+/// for the whole run, one per distinct unit text (72 bytes; the errors and parameters, which
+/// most texts lack, boxed together).
+#[derive(Clone, Default)]
 pub struct AnalyzedQuery {
-    pub errors: Box<[SyntaxError]>,
     pub analysis: Analysis,
+    rare: Option<Box<ErrorsAndParameters>>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct ErrorsAndParameters {
+    errors: Box<[SyntaxError]>,
+    parameters: Box<[FunctionParameter]>,
+}
+
+impl AnalyzedQuery {
+    fn new(errors: Vec<SyntaxError>, analysis: Analysis, parameters: Vec<FunctionParameter>) -> AnalyzedQuery {
+        let rare = (!errors.is_empty() || !parameters.is_empty()).then(|| {
+            Box::new(ErrorsAndParameters {
+                errors: errors.into_boxed_slice(),
+                parameters: parameters.into_boxed_slice(),
+            })
+        });
+        AnalyzedQuery { analysis, rare }
+    }
+
+    /// The syntax errors.
+    pub fn errors(&self) -> &[SyntaxError] {
+        self.rare.as_ref().map_or(&[], |rare| &rare.errors)
+    }
+
     /// The parameters, for a function declaration (empty for a query).
-    pub parameters: Box<[FunctionParameter]>,
+    pub fn parameters(&self) -> &[FunctionParameter] {
+        self.rare.as_ref().map_or(&[], |rare| &rare.parameters)
+    }
+}
+
+impl std::fmt::Debug for AnalyzedQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnalyzedQuery")
+            .field("errors", &self.errors())
+            .field("analysis", &self.analysis)
+            .field("parameters", &self.parameters())
+            .finish()
+    }
 }
 
 /// A parameter of a function declaration.
@@ -55,7 +93,7 @@ pub fn analyze_function_tokens(text: &str, tokens: Tokens<'_>) -> AnalyzedQuery 
             has_default: p.default.is_some(),
         })
         .collect();
-    AnalyzedQuery { errors: errors.into_boxed_slice(), analysis, parameters }
+    AnalyzedQuery::new(errors, analysis, parameters)
 }
 
 /// Parses and analyses a body in braces `{ ... }` (a materialized view's query).
@@ -67,7 +105,7 @@ pub fn analyze_body(text: &str) -> AnalyzedQuery {
 pub fn analyze_body_tokens(text: &str, tokens: Tokens<'_>) -> AnalyzedQuery {
     let (block, errors) = parser::parse_function_body_tokens(text, tokens);
     let analysis = analyze::analyze_tokens(text, tokens, &block);
-    AnalyzedQuery { errors: errors.into_boxed_slice(), analysis, parameters: Box::default() }
+    AnalyzedQuery::new(errors, analysis, Vec::new())
 }
 
 /// Parses and analyses one query text.
@@ -79,7 +117,7 @@ pub fn analyze_query(text: &str) -> AnalyzedQuery {
 pub fn analyze_query_tokens(text: &str, tokens: Tokens<'_>) -> AnalyzedQuery {
     let (block, errors) = parser::parse_query_tokens(text, tokens);
     let analysis = analyze::analyze_tokens(text, tokens, &block);
-    AnalyzedQuery { errors: errors.into_boxed_slice(), analysis, parameters: Box::default() }
+    AnalyzedQuery::new(errors, analysis, Vec::new())
 }
 
 /// True when the first token of `text` (after directives) is `.`: a management command, not a

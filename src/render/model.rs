@@ -363,7 +363,7 @@ fn database<'a>(w: &'a Workspace, outputs: &Outputs, db: &'a Database) -> Databa
                         parameters: w
                             .unit(d.unit)
                             .query
-                            .parameters
+                            .parameters()
                             .iter()
                             .map(|p| ParameterJson {
                                 name: &p.name,

@@ -63,14 +63,14 @@ fn ordered(workspace: &Workspace) -> Vec<&Unit> {
 
 /// The distinct entities a unit reads, sorted.
 fn reads(unit: &Unit) -> Vec<&Entity> {
-    let mut reads: Vec<&Entity> = unit.query.analysis.reads.iter().map(|r| &r.entity).collect();
+    let mut reads: Vec<&Entity> = unit.query.analysis.reads().iter().map(|r| &r.entity).collect();
     reads.sort();
     reads.dedup();
     reads
 }
 
 fn plugins(unit: &Unit) -> Vec<&str> {
-    let mut names: Vec<&str> = unit.query.analysis.plugins.iter().map(|p| p.name.as_str()).collect();
+    let mut names: Vec<&str> = unit.query.analysis.plugins().iter().map(|p| p.name.as_str()).collect();
     names.sort_unstable();
     names.dedup();
     names
@@ -101,8 +101,7 @@ pub fn write_json(out: &mut dyn Write, workspace: &Workspace) -> std::io::Result
                 references: unit
                     .query
                     .analysis
-                    .references
-                    .iter()
+                    .references()
                     .map(|r| ReferenceJson {
                         entity: &r.entity,
                         range: RangeJson::new(&workspace.sources, unit.file, unit.file_span(r.span)),
@@ -122,13 +121,13 @@ pub fn write_json(out: &mut dyn Write, workspace: &Workspace) -> std::io::Result
 /// `cluster/database.name` with the parts that are not the current ones.
 fn qualified(entity: &Entity) -> String {
     let mut text = String::new();
-    if let Some(cluster) = &entity.cluster {
+    if let Some(cluster) = entity.cluster() {
         text.push_str(&format!("cluster('{cluster}')."));
     }
-    if let Some(database) = &entity.database {
+    if let Some(database) = entity.database() {
         text.push_str(&format!("database('{database}')."));
     }
-    text.push_str(&entity.name);
+    text.push_str(entity.name());
     text
 }
 
@@ -147,7 +146,7 @@ pub fn write_human(out: &mut dyn WriteColor, workspace: &Workspace) -> std::io::
             title.push_str(&format!(", database {database}"));
         }
         writeln!(out, "{} ({title})", file.display)?;
-        for reference in &unit.query.analysis.references {
+        for reference in unit.query.analysis.references() {
             let at = file.position(unit.file_span(reference.span).start as usize);
             writeln!(
                 out,

@@ -31,10 +31,10 @@ impl Rule for CrossDatabaseInPolicyQuery {
         }
         let unit = context.workspace.unit(unit_id);
         let mut reported: Vec<String> = Vec::new();
-        for read in &unit.query.analysis.reads {
+        for read in unit.query.analysis.reads() {
             let entity = &read.entity;
-            let Some(database) = entity.database.as_deref() else { continue };
-            if view.is_other_cluster(entity.cluster.as_deref().or(unit.cluster()))
+            let Some(database) = entity.database() else { continue };
+            if view.is_other_cluster(entity.cluster().or(unit.cluster()))
                 || same_database(database, &view.database.name)
                 || reported.iter().any(|d| same_database(d, database))
             {
@@ -47,7 +47,7 @@ impl Rule for CrossDatabaseInPolicyQuery {
                     format!("the Query of the update policy of `{}` names database `{database}` itself", view.target()),
                     view.primary(format!("names database `{database}`")),
                 )
-                .with_label(Label::new(here.file, here.span, format!("`{}` of database `{database}` here", entity.name)))
+                .with_label(Label::new(here.file, here.span, format!("`{}` of database `{database}` here", entity.name())))
                 .with_note(META.cite("the Source and Query properties should reference only the policy's own database; the documented pattern reads other databases inside the stored function that Query calls", sources::UPDATE_POLICY_WITH_MANAGED_IDENTITY))
                 .with_help(format!(
                     "move this reference into a stored function of database `{}` and call the function from Query",

@@ -37,7 +37,7 @@ impl Rule for WildcardSourceWithoutSkipvalidation {
                 continue;
             }
             let unit = workspace.unit(definition.unit);
-            let Some(reference) = unit.query.analysis.references.iter().find(|r| r.entity.name == SOURCE_TABLE) else {
+            let Some(reference) = unit.query.analysis.references().find(|r| r.entity.name() == SOURCE_TABLE) else {
                 continue;
             };
             out.push(

@@ -44,7 +44,7 @@ fn contains(span: Span, offset: usize) -> bool {
 /// a policy entry.
 pub fn target_at(workspace: &Workspace, file: FileId, offset: usize) -> Option<Target<'_>> {
     for unit in workspace.script_units(file) {
-        for reference in &unit.query.analysis.references {
+        for reference in unit.query.analysis.references() {
             if contains(unit.file_span(reference.span), offset) {
                 return Some(Target::Reference { unit, reference });
             }
@@ -95,9 +95,9 @@ impl Target<'_> {
                     return None;
                 }
                 Some(Name {
-                    cluster: entity.cluster.clone().or_else(|| unit.cluster().map(str::to_string)),
-                    database: entity.database.clone().or_else(|| unit.database().map(str::to_string))?,
-                    name: entity.name.clone(),
+                    cluster: entity.cluster().or(unit.cluster()).map(str::to_string),
+                    database: entity.database().or(unit.database())?.to_string(),
+                    name: entity.name().to_string(),
                 })
             }
             Target::FunctionName { cluster, database, name } | Target::TableName { cluster, database, name } => {
@@ -146,13 +146,13 @@ pub fn references(workspace: &Workspace, name: &Name) -> Vec<Location> {
     };
     let mut found = Vec::new();
     for unit in &workspace.units {
-        for reference in &unit.query.analysis.references {
+        for reference in unit.query.analysis.references() {
             let entity = &reference.entity;
-            if entity.name != name.name || entity.kind == EntityKind::TablePattern {
+            if entity.name() != name.name || entity.kind == EntityKind::TablePattern {
                 continue;
             }
-            let cluster = entity.cluster.clone().or_else(|| unit.cluster().map(str::to_string));
-            let Some(database) = entity.database.as_deref().or(unit.database()) else { continue };
+            let cluster = entity.cluster().or(unit.cluster()).map(str::to_string);
+            let Some(database) = entity.database().or(unit.database()) else { continue };
             if same_database(database, &name.database) && same_cluster(&cluster, &name.cluster) {
                 found.push(Location { file: unit.file, span: unit.file_span(reference.span) });
             }
@@ -225,7 +225,7 @@ fn function_hover(
 ) -> String {
     let unit = workspace.unit(definition.unit);
     let parameters: Vec<String> =
-        unit.query.parameters.iter().map(|p| format!("{}:{}", p.name, p.type_text.trim())).collect();
+        unit.query.parameters().iter().map(|p| format!("{}:{}", p.name, p.type_text.trim())).collect();
     let mut text = format!(
         "```kusto\n{}.{}({})\n```\nfunction defined at {}\n",
         name.database,

@@ -10,15 +10,15 @@ fn entity_text(e: &Entity) -> String {
         EntityKind::ExternalTable => "external",
     };
     let mut place = String::new();
-    if let Some(c) = &e.cluster {
+    if let Some(c) = e.cluster() {
         place.push_str(c);
         place.push('/');
     }
-    if let Some(d) = &e.database {
+    if let Some(d) = e.database() {
         place.push_str(d);
         place.push('.');
     }
-    format!("{kind} {place}{}", e.name)
+    format!("{kind} {place}{}", e.name())
 }
 
 fn run(text: &str) -> Analysis {
@@ -29,7 +29,7 @@ fn run(text: &str) -> Analysis {
 
 /// The distinct entities read, sorted.
 fn reads(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = run(text).reads.iter().map(|r| entity_text(&r.entity)).collect();
+    let mut out: Vec<String> = run(text).reads().iter().map(|r| entity_text(&r.entity)).collect();
     out.sort();
     out.dedup();
     out
@@ -37,7 +37,7 @@ fn reads(text: &str) -> Vec<String> {
 
 /// References as written: entity and the exact text of the reference.
 fn refs(text: &str) -> Vec<String> {
-    run(text).references.iter().map(|r| format!("{} @{}", entity_text(&r.entity), r.span.of(text))).collect()
+    run(text).references().map(|r| format!("{} @{}", entity_text(&r.entity), r.span.of(text))).collect()
 }
 
 #[test]
@@ -111,8 +111,8 @@ fn let_functions_read_where_called() {
         ["table help.kusto.windows.net/Samples.StormEvents"]
     );
     let analysis = run("let f = () { Foo }; f() | join (f) on a");
-    assert_eq!(analysis.reads.len(), 2);
-    assert!(analysis.reads.iter().all(|r| r.via.len() == 1));
+    assert_eq!(analysis.reads().len(), 2);
+    assert!(analysis.reads().iter().all(|r| r.via().len() == 1));
 }
 
 #[test]
@@ -147,7 +147,7 @@ fn stored_function_calls() {
     assert_eq!(reads("T | extend x = ago(1d), y = strlen(a)"), ["table T"]);
     assert_eq!(reads("T | invoke F()"), ["function F", "table T"]);
     let analysis = run("F('a', 1, x)");
-    assert_eq!(*analysis.reads[0].arguments, [Some("a".to_string()), None, None]);
+    assert_eq!(*analysis.reads()[0].arguments(), [Some("a".to_string()), None, None]);
     assert_eq!(reads("Foo(Bar)"), ["function Foo"]);
 }
 
@@ -163,7 +163,7 @@ fn search_find_evaluate() {
     assert_eq!(refs("T | mv-expand bagexpansion=array (X)"), ["table T @T"]);
     assert_eq!(reads("T | evaluate ipv4_lookup(Bar, a, b)"), ["table Bar", "table T"]);
     let analysis = run("T | evaluate sql_request('cs', 'q')");
-    assert_eq!(analysis.plugins[0].name, "sql_request");
+    assert_eq!(analysis.plugins()[0].name, "sql_request");
 }
 
 #[test]
@@ -258,7 +258,7 @@ fn comments_and_strings_hide_references() {
 fn scan_steps_and_external_data() {
     assert_eq!(reads("T | scan with (step s: x > toscalar(U | count) => y = 1;)"), ["table T", "table U"]);
     let analysis = run("externaldata (a:string) [@'https://x/y.csv'] with (format='csv') | join T on a");
-    assert_eq!(analysis.external_data.len(), 1);
+    assert_eq!(analysis.external_data().len(), 1);
     assert_eq!(reads("externaldata (a:string) [@'https://x/y.csv'] | join T on a"), ["table T"]);
 }
 
@@ -271,6 +271,79 @@ fn client_parameters_are_names() {
 #[test]
 fn dynamic_names_are_flagged_not_guessed() {
     let analysis = run("let t = (name:string) { table(name) }; T | extend n = 1 | union table(tostring(n))");
-    assert_eq!(analysis.dynamic_references.len(), 2);
+    assert_eq!(analysis.dynamic_references().len(), 2);
     assert_eq!(reads("let t = (name:string) { table(name) }; t('X')"), ["table X"]);
+}
+
+/// Each read as text: entity, where, and the let-function calls, arguments and `table('X')`.
+fn read_list(analysis: &Analysis, text: &str) -> Vec<String> {
+    let at = |span: Span| span.of(text).to_string();
+    analysis
+        .reads()
+        .iter()
+        .map(|r| {
+            let via: Vec<String> = r.via().iter().map(|s| at(*s)).collect();
+            let table = if r.table_call() { " table()" } else { "" };
+            format!("{} @{} via {via:?} {:?}{table}", entity_text(&r.entity), at(r.span), r.arguments())
+        })
+        .collect()
+}
+
+#[test]
+fn reads_that_are_references_are_kept_once() {
+    let text = "T | join (database('d').U) on a";
+    let analysis = run(text);
+    assert_eq!(refs(text), ["table T @T", "table d.U @database('d').U"]);
+    assert_eq!(read_list(&analysis, text), ["table T @T via [] []", "table d.U @database('d').U via [] []"]);
+    assert_eq!(analysis.slots.as_slice().len(), 2);
+    // One reference: inline, nothing else allocated for the lists.
+    let one = run("T | take 1");
+    assert!(matches!(one.slots, Slots::One(_)) && one.rare.is_none());
+    assert_eq!((one.references().len(), one.reads().len()), (1, 1));
+    // A function nobody calls is referred to, not read: the reads are the last references.
+    let text = "let f = () { A }; B | join (C) on x";
+    let analysis = run(text);
+    assert_eq!(refs(text), ["table A @A", "table B @B", "table C @C"]);
+    assert_eq!(read_list(&analysis, text), ["table B @B via [] []", "table C @C via [] []"]);
+    assert_eq!(analysis.slots.as_slice().len(), 3);
+    // Reads through a let-function, of a stored function with arguments, by `table('X')`: kept
+    // apart from the references, with what they add.
+    let text = "let f = () { A }; f() | union table('X') | union F('a', b)";
+    let analysis = run(text);
+    assert_eq!(refs(text), ["table A @A", "table X @table('X')", "function F @F('a', b)"]);
+    assert_eq!(
+        read_list(&analysis, text),
+        [
+            "table A @A via [\"f()\"] []",
+            "table X @table('X') via [] [] table()",
+            "function F @F('a', b) via [] [Some(\"a\"), None]"
+        ]
+    );
+    assert_eq!(analysis.slots.as_slice().len(), 6);
+    // Nothing read: nothing kept.
+    let none = run("print 1");
+    assert!(none.references().next().is_none() && none.reads().is_empty() && none.slots.as_slice().is_empty());
+    assert_eq!(none, Analysis::default());
+}
+
+#[test]
+fn entities_order_as_kind_cluster_database_name() {
+    let table = |c: Option<&str>, d: Option<&str>, n: &str| Entity::new(EntityKind::Table, c, d, n);
+    let mut entities = [
+        table(Some("c"), None, "A"),
+        table(None, Some("d"), "A"),
+        table(None, None, "B"),
+        Entity::new(EntityKind::Function, None, None, "A"),
+        table(Some("c"), Some("d"), "A"),
+        table(None, None, "A"),
+    ];
+    entities.sort();
+    let text: Vec<String> = entities.iter().map(entity_text).collect();
+    assert_eq!(
+        text,
+        ["table A", "table B", "table d.A", "table c/A", "table c/d.A", "function A"],
+        "None before Some, the cluster before the database"
+    );
+    let json = serde_json::to_string(&table(None, Some("d"), "T")).unwrap();
+    assert_eq!(json, r#"{"kind":"table","cluster":null,"database":"d","name":"T"}"#);
 }

@@ -138,7 +138,7 @@ fn definitions_are_kept_and_drops_and_renames_apply() {
     let body = |name: &str| units[db.functions[name].effective().unwrap().unit.0 as usize].text.clone();
     assert_eq!((body("G").to_string(), body("H").to_string()), ("() { A }".to_string(), "{ F }".to_string()));
     let h = &units[db.functions["H"].effective().unwrap().unit.0 as usize];
-    assert!(h.query.parameters.is_empty() && h.query.errors.is_empty(), "{:?}", h.query.errors);
+    assert!(h.query.parameters().is_empty() && h.query.errors().is_empty(), "{:?}", h.query.errors());
     let (model, _) = model_of(&[(
         "a.kql",
         ".create table T (a:string)\n.drop table T\n.create-or-alter function F() { 1 }\n.drop functions (F)",
@@ -228,7 +228,7 @@ fn units_made_once_serve_a_build_in_any_context() {
                     u.name(),
                     u.cluster(),
                     u.database(),
-                    u.query.analysis.reads
+                    u.query.analysis.reads()
                 )
             })
             .collect()
