@@ -50,17 +50,19 @@ fn entity(workspace: &Workspace, diagnostic: &Diagnostic) -> String {
     }
     let at = diagnostic.primary.span.start;
     let script = workspace.scripts.iter().find(|(id, _)| *id == diagnostic.primary.file).map(|(_, s)| s);
-    let item = script.and_then(|s| {
-        s.items.iter().find(|item| match item {
-            Item::Command(c) => c.span.start <= at && at < c.span.end.max(c.span.start + 1),
-            Item::Query(span) => span.start <= at && at < span.end.max(span.start + 1),
-            Item::Connect(c) => c.span.start <= at && at < c.span.end.max(c.span.start + 1),
-        })
+    let Some(script) = script else { return "file".to_string() };
+    let item = script.items.iter().find(|item| {
+        let span = match item {
+            Item::Command(c) => c.span,
+            Item::Taken { span, .. } | Item::Query(span) => *span,
+            Item::Connect(c) => c.span,
+        };
+        span.start <= at && at < span.end.max(span.start + 1)
     });
     match item {
-        Some(Item::Command(c)) => c.words.to_string(),
         Some(Item::Query(_)) => "query".to_string(),
         Some(Item::Connect(_)) => "connect".to_string(),
+        Some(command) => script.command_of(command).map_or_else(String::new, |(_, words)| words.to_string()),
         None => "file".to_string(),
     }
 }

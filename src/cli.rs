@@ -237,7 +237,9 @@ impl Inputs {
 
     /// Reads the workspace these inputs name under `config`.
     fn load(&self, cwd: &Path, config: &Config) -> Result<workspace::Workspace, String> {
-        let (paths, options) = (self.absolute(cwd), config.load_options(self.force_exclude));
+        let (paths, mut options) = (self.absolute(cwd), config.load_options(self.force_exclude));
+        // Checked once: the model takes what it holds of the scripts' commands.
+        options.one_shot = true;
         in_pool(config.threads, || workspace::load(&paths, cwd, &options)).map_err(|e| e.to_string())
     }
 }
@@ -603,7 +605,9 @@ fn check(
     if let Some(scope) = &scope {
         load_paths.insert(0, scope.root.clone());
     }
-    let options = config.load_options(args.inputs.force_exclude);
+    let mut options = config.load_options(args.inputs.force_exclude);
+    // Checked once: the model takes what it holds of the scripts' commands.
+    options.one_shot = true;
     // One pool for the run: loading and checking, then rendering.
     let pool = check_pool(config.threads);
     let work = || {

@@ -601,6 +601,7 @@ impl Config {
                 root: self.root.clone(),
             },
             model: BuildOptions::default(),
+            one_shot: false,
         }
     }
 

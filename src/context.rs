@@ -145,7 +145,8 @@ pub fn stated<'u>(script: &Script, units: impl IntoIterator<Item = &'u Unit>) ->
             Item::Command(command) => {
                 stated.databases.extend(command_databases(&command.kind).into_iter().map(str::to_string));
             }
-            Item::Query(_) => {}
+            // (Taken once the model is built, never before: see `Workspace::set_texts`.)
+            Item::Query(_) | Item::Taken { .. } => {}
         }
     }
     for unit in units {

@@ -108,8 +108,10 @@ fn anchors(workspace: &Workspace, file: FileId) -> Vec<Span> {
     let mut anchors = Vec::new();
     let Some((_, script)) = workspace.scripts.iter().find(|(id, _)| *id == file) else { return anchors };
     for item in &script.items {
+        if let Some((span, _)) = script.command_of(item) {
+            anchors.push(span);
+        }
         let Item::Command(command) = item else { continue };
-        anchors.push(command.span);
         if let CommandKind::UpdatePolicy { payload: Some(payload), .. } = &command.kind {
             anchors.extend(payload.entries().iter().map(|entry| entry.span));
         }

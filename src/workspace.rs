@@ -29,6 +29,11 @@ pub struct LoadOptions {
     /// Which database and cluster each file runs against.
     pub contexts: ContextOptions,
     pub model: BuildOptions,
+    /// The workspace is checked once and never edited (the command line): the model takes from
+    /// the scripts' commands what it holds, leaving each its place and words
+    /// ([`model::build::build_taking`]). An edit ([`Workspace::set_texts`]) then parses every
+    /// script again first.
+    pub one_shot: bool,
 }
 
 impl Default for LoadOptions {
@@ -38,6 +43,7 @@ impl Default for LoadOptions {
             discovery: Discovery::new(Path::new("")),
             contexts: ContextOptions::default(),
             model: BuildOptions::default(),
+            one_shot: false,
         }
     }
 }
@@ -63,6 +69,8 @@ pub struct Workspace {
     name_counts: context::NameCounts,
     /// What each script touches in the model, in the order of `scripts`.
     touched: Vec<model::build::Touched>,
+    /// Whether the model took the scripts' commands (see [`LoadOptions::one_shot`]).
+    taken: bool,
     /// Which workspace this is (unique in the process) and how many times its texts were set:
     /// a check that keeps results ([`crate::check::Cache`]) knows what it computed them from.
     id: u64,
@@ -111,6 +119,14 @@ impl Workspace {
     /// KQL only the texts that changed; the other files' units are kept as they are. Contexts
     /// and the model are rebuilt from the scripts and units.
     pub fn set_texts(&mut self, changes: Vec<(FileId, String)>, options: &LoadOptions) {
+        if self.taken {
+            // The model took the commands: the scripts are whole again before anything is
+            // built from them (their texts, hence their units, are as before).
+            for (id, script) in &mut self.scripts {
+                *script = parse(self.sources.get(*id)).0;
+            }
+            self.taken = false;
+        }
         // Whether what the project names may have changed (some file's names did, and the
         // counts of names cannot tell that the project's are the same).
         let mut stated_changed = false;
@@ -224,8 +240,13 @@ impl Workspace {
     /// Builds the model of the scripts (their units made, their contexts decided); returns the
     /// previous one.
     fn build_model(&mut self, options: &LoadOptions) -> Model {
-        let inputs: Vec<_> = self.scripts.iter().map(|(id, script)| (*id, self.sources.get(*id), script)).collect();
-        let (model, touched) = model::build::build_recording(&inputs, &self.contexts, &mut self.units, &options.model);
+        let (model, touched) = if options.one_shot {
+            self.taken = true;
+            model::build::build_taking(&mut self.scripts, &self.contexts, &mut self.units, &options.model)
+        } else {
+            let inputs: Vec<_> = self.scripts.iter().map(|(id, script)| (*id, self.sources.get(*id), script)).collect();
+            model::build::build_recording(&inputs, &self.contexts, &mut self.units, &options.model)
+        };
         self.touched = touched;
         std::mem::replace(&mut self.model, model)
     }
@@ -691,6 +712,39 @@ mod tests {
                 proptest::prop_assert_eq!(checked(&kept), checked(&crate::check::run(&fresh, &settings)));
             }
         }
+    }
+
+    /// A workspace checked once, whose commands the model took, gives what one that keeps them
+    /// gives: the check, the model and the units, and the suppressions and baseline entries
+    /// (which read the commands' places and words). Edited, its scripts are parsed again, and
+    /// it agrees with a fresh load.
+    #[test]
+    fn a_one_shot_workspace_checks_as_a_kept_one_and_can_still_be_edited() {
+        let functions = "// uplint: allow(UP001) elsewhere\n.create function F() { database('Other').T }\n\
+                         .create function G() { database('Other').U }\n.create table T (a:string)\n\
+                         .set-or-append S <| T | project a\n.drop table X";
+        let files = [("f.kql", functions), ("p.kql", VARIANTS[1][0]), ("t.kql", VARIANTS[2][8])];
+        let kept_options = LoadOptions::default();
+        let once = LoadOptions { one_shot: true, ..LoadOptions::default() };
+        let kept = from_texts(&files, &kept_options);
+        let mut taken = from_texts(&files, &once);
+        let taken_items = |w: &Workspace| {
+            w.scripts.iter().flat_map(|(_, s)| &s.items).filter(|i| matches!(i, script::Item::Taken { .. })).count()
+        };
+        assert_eq!((taken_items(&kept), taken_items(&taken)), (0, 6));
+        assert_eq!(state(&taken), state(&kept));
+        let settled = |w: &Workspace| {
+            let found = check(w);
+            let baseline = crate::baseline::Baseline::of(w, &found).to_json();
+            assert!(baseline.contains("\"entity\": \"create table\""), "{baseline}");
+            let options = crate::suppress::Options { require_reason: false };
+            (format!("{:#?}", crate::suppress::apply(w, found, &crate::rules::catalog(), options)), baseline)
+        };
+        assert_eq!(settled(&taken), settled(&kept));
+        taken.set_texts(vec![(FileId(1), VARIANTS[1][4].to_string())], &once);
+        let fresh = from_texts(&[files[0], ("p.kql", VARIANTS[1][4]), files[2]], &kept_options);
+        assert_eq!(state(&taken), state(&fresh));
+        assert_eq!(settled(&taken), settled(&fresh));
     }
 
     /// A kept finding that names where else the project defines what a policy reads is found

@@ -70,7 +70,7 @@ fn unit_slices(script: &uplint::script::Script) -> Vec<Span> {
                 CommandKind::MaterializedView { body, .. } => Some(*body),
                 _ => None,
             },
-            Item::Connect(_) => None,
+            Item::Connect(_) | Item::Taken { .. } => None,
         })
         .collect()
 }

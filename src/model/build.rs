@@ -48,7 +48,9 @@ pub fn units_of(file: FileId, text: &SharedText, script: &Script, cache: &mut An
     for item in &script.items {
         cache.set_position(units.len());
         match item {
-            Item::Connect(_) => {}
+            // (Commands are taken once the model is built, never before: see
+            // `Workspace::set_texts`.)
+            Item::Connect(_) | Item::Taken { .. } => {}
             Item::Query(span) => units.push(Unit::query(origin(), text, *span, cache)),
             Item::Command(command) => match &command.kind {
                 CommandKind::Function { declaration, .. } => {
@@ -137,9 +139,35 @@ pub fn build_recording(
     let mut builder = Builder::new(units, options);
     let mut touched = Vec::with_capacity(scripts.len());
     for (i, (file, _, script)) in scripts.iter().enumerate() {
-        builder.script(*file, script, start_context(contexts, i));
+        builder.script(*file, *script, start_context(contexts, i));
         touched.push(builder.take_touched());
     }
+    finish_full(builder, touched)
+}
+
+/// [`build_recording`], taking from the commands of `scripts` what the model holds: once run,
+/// a command is left as its place and words ([`Script::take_command`]; update policies and
+/// the commands that write into tables are kept whole). For a workspace checked once: the
+/// scripts cannot be built again, and the peak of a project of many tables and functions (the
+/// end of the build) does not hold every command twice, in the script and in the model.
+pub fn build_taking(
+    scripts: &mut [(FileId, Script)],
+    contexts: &[FileContext],
+    units: &mut [Unit],
+    options: &BuildOptions,
+) -> (Model, Vec<Touched>) {
+    let mut builder = Builder::new(units, options);
+    let mut touched = Vec::with_capacity(scripts.len());
+    for (i, (file, script)) in scripts.iter_mut().enumerate() {
+        let taking = Taking { script, words: FxHashMap::default() };
+        builder.script(*file, taking, start_context(contexts, i));
+        touched.push(builder.take_touched());
+    }
+    finish_full(builder, touched)
+}
+
+/// The model of a full build, its maps packed.
+fn finish_full(builder: Builder<'_>, touched: Vec<Touched>) -> (Model, Vec<Touched>) {
     debug_assert_eq!(builder.next, builder.units.len(), "every unit was taken by its command");
     // Held for the whole run (a re-check builds the databases an edit touches again, unpacked:
     // their maps are not packed again on every edit).
@@ -179,7 +207,7 @@ pub fn rebuild(
     for (i, (file, _, script)) in scripts.iter().enumerate() {
         if touched[i].databases.iter().any(|d| dirty.contains(d)) {
             replay.next = unit_starts[i];
-            replay.script(*file, script, start_context(contexts, i));
+            replay.script(*file, *script, start_context(contexts, i));
             replay.take_touched();
         }
     }
@@ -307,12 +335,56 @@ struct Context {
     database: Option<Arc<str>>,
 }
 
+/// The scripts a build runs: read as they are (kept for the next build), or [`Taking`] their
+/// commands.
+trait Items {
+    fn items(&self) -> &[Item];
+    /// The model has what it needs of item `index`.
+    fn done(&mut self, index: usize);
+}
+
+impl Items for &Script {
+    fn items(&self) -> &[Item] {
+        &self.items
+    }
+
+    fn done(&mut self, _: usize) {}
+}
+
+/// A script whose commands the model takes as it runs them ([`build_taking`]): each command
+/// run is left as its place and words ([`Script::take_command`]), except an update policy (a
+/// suppression comment reads its entries' places) and an `.ingest`, `.set`... (the query item
+/// after it reads it).
+struct Taking<'s> {
+    script: &'s mut Script,
+    words: FxHashMap<Arc<str>, u32>,
+}
+
+impl Items for Taking<'_> {
+    fn items(&self) -> &[Item] {
+        &self.script.items
+    }
+
+    fn done(&mut self, index: usize) {
+        let kept = match self.script.items.get(index) {
+            Some(Item::Command(command)) => {
+                matches!(command.kind, CommandKind::UpdatePolicy { .. } | CommandKind::Ingest { .. })
+            }
+            _ => true,
+        };
+        if !kept {
+            self.script.take_command(index, &mut self.words);
+        }
+    }
+}
+
 impl Builder<'_> {
-    fn script(&mut self, file: FileId, script: &Script, start: Context) {
+    fn script(&mut self, file: FileId, mut script: impl Items, start: Context) {
         let mut context = start;
-        let mut creating: Option<&Command> = None;
-        for item in &script.items {
-            match item {
+        // The item of the last `.set T <| query` command, until its query item.
+        let mut creating: Option<usize> = None;
+        for index in 0..script.items().len() {
+            match &script.items()[index] {
                 // `#connect database('d')` keeps the connection's cluster; a `#connect` without a
                 // database keeps its database.
                 Item::Connect(connect) => {
@@ -322,7 +394,10 @@ impl Builder<'_> {
                     };
                 }
                 Item::Query(span) => {
-                    let input_of = creating.take().filter(|c| c.span.start <= span.start && span.end <= c.span.end);
+                    let input_of = match creating.take().map(|at| &script.items()[at]) {
+                        Some(Item::Command(c)) if c.span.start <= span.start && span.end <= c.span.end => Some(&**c),
+                        _ => None,
+                    };
                     let origin = Origin {
                         file,
                         name: None,
@@ -341,9 +416,13 @@ impl Builder<'_> {
                 Item::Command(command) => {
                     self.command(file, &context, command);
                     // `.set T <| query`: the query item follows the command.
-                    creating = matches!(command.kind, CommandKind::Ingest { creates: true, .. }).then_some(&**command);
+                    creating = matches!(command.kind, CommandKind::Ingest { creates: true, .. }).then_some(index);
                 }
+                // A workspace whose commands were taken parses its scripts again before it
+                // builds again ([`crate::workspace::Workspace::set_texts`]).
+                Item::Taken { .. } => {}
             }
+            script.done(index);
         }
     }
 

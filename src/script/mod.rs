@@ -35,6 +35,12 @@ pub struct Connect {
 pub enum Item {
     Connect(Box<Connect>),
     Command(Box<Command>),
+    /// A command whose parts the model took ([`Script::take_command`], a workspace checked
+    /// once): its place in the file and its words ([`Script::taken_words`]`[words]`).
+    Taken {
+        words: u32,
+        span: Span,
+    },
     /// Query text between commands.
     Query(Span),
 }
@@ -44,6 +50,34 @@ pub enum Item {
 pub struct Script {
     pub items: Vec<Item>,
     pub errors: Vec<SyntaxError>,
+    /// The distinct words of the commands taken ([`Item::Taken`]).
+    pub taken_words: Vec<std::sync::Arc<str>>,
+}
+
+impl Script {
+    /// Replaces command item `index` by what is read of it once the model is built: its place
+    /// and its words ([`Item::Taken`]), and frees the rest. `words` finds the index of words
+    /// already in [`Script::taken_words`] (kept by the caller for the script). Other items are
+    /// left as they are.
+    pub fn take_command(&mut self, index: usize, words: &mut rustc_hash::FxHashMap<std::sync::Arc<str>, u32>) {
+        let Some(Item::Command(command)) = self.items.get(index) else { return };
+        let span = command.span;
+        let next = self.taken_words.len() as u32;
+        let at = *words.entry(std::sync::Arc::clone(&command.words)).or_insert(next);
+        if at == next {
+            self.taken_words.push(std::sync::Arc::clone(&command.words));
+        }
+        self.items[index] = Item::Taken { words: at, span };
+    }
+
+    /// The place of a command item (whole or taken) and its words.
+    pub fn command_of<'s>(&'s self, item: &'s Item) -> Option<(Span, &'s str)> {
+        match item {
+            Item::Command(command) => Some((command.span, &command.words)),
+            Item::Taken { words, span } => Some((*span, self.taken_words.get(*words as usize)?)),
+            Item::Connect(_) | Item::Query(_) => None,
+        }
+    }
 }
 
 /// Parses a script file.

@@ -31,6 +31,7 @@ fn splits_commands_queries_and_directives() {
             Item::Connect(c) => format!("connect {:?} {:?}", c.cluster, c.database),
             Item::Command(c) => format!("command {}", c.words),
             Item::Query(span) => format!("query {}", span.of(text)),
+            Item::Taken { span, .. } => format!("taken {}", span.of(text)),
         })
         .collect();
     assert_eq!(
