@@ -14,8 +14,24 @@ pub const JSON_VERSION: u32 = 1;
 #[derive(Serialize)]
 struct CheckJson<'a> {
     version: u32,
-    diagnostics: Vec<DiagnosticJson<'a>>,
+    diagnostics: Diagnostics<'a>,
     summary: Summary,
+}
+
+/// The diagnostics of a report, each serialized as it is written (a report of tens of thousands
+/// of diagnostics is not held a second time as JSON values).
+struct Diagnostics<'a>(&'a Report<'a>);
+
+impl Serialize for Diagnostics<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let report = self.0;
+        let mut list = serializer.serialize_seq(Some(report.diagnostics.len()))?;
+        for (d, fingerprint) in report.diagnostics.iter().zip(report.fingerprint_each()) {
+            list.serialize_element(&DiagnosticJson::new(report, d, fingerprint))?;
+        }
+        list.end()
+    }
 }
 
 /// One diagnostic as `json` and `json-lines` print it.
@@ -74,16 +90,7 @@ impl<'a> DiagnosticJson<'a> {
 
 /// One JSON document (pretty-printed, ending with a newline).
 pub fn write(out: &mut dyn Write, report: &Report<'_>) -> std::io::Result<()> {
-    let document = CheckJson {
-        version: JSON_VERSION,
-        diagnostics: report
-            .diagnostics
-            .iter()
-            .zip(report.fingerprints())
-            .map(|(d, fingerprint)| DiagnosticJson::new(report, d, fingerprint))
-            .collect(),
-        summary: report.summary(),
-    };
+    let document = CheckJson { version: JSON_VERSION, diagnostics: Diagnostics(report), summary: report.summary() };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)
 }

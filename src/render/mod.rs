@@ -94,19 +94,21 @@ impl Report<'_> {
     /// hashes the code, the path, the message and the text under the primary label (blanks
     /// collapsed), and numbers diagnostics that agree on all of these.
     pub fn fingerprints(&self) -> Vec<String> {
+        self.fingerprint_each().collect()
+    }
+
+    /// [`Report::fingerprints`], each made when it is asked for.
+    pub fn fingerprint_each(&self) -> impl Iterator<Item = String> + '_ {
         let mut seen: HashMap<u64, u32> = HashMap::new();
-        self.diagnostics
-            .iter()
-            .map(|d| {
-                let file = self.sources.get(d.primary.file);
-                let under = file.text.get(d.primary.span.range()).unwrap_or_default();
-                let under: Vec<&str> = under.split_whitespace().collect();
-                let key = stable_hash(&[d.code.code, &file.display, &d.message, &under.join(" ")]);
-                let n = seen.entry(key).or_insert(0);
-                *n += 1;
-                format!("{:016x}:{}", key, n)
-            })
-            .collect()
+        self.diagnostics.iter().map(move |d| {
+            let file = self.sources.get(d.primary.file);
+            let under = file.text.get(d.primary.span.range()).unwrap_or_default();
+            let under: Vec<&str> = under.split_whitespace().collect();
+            let key = stable_hash(&[d.code.code, &file.display, &d.message, &under.join(" ")]);
+            let n = seen.entry(key).or_insert(0);
+            *n += 1;
+            format!("{:016x}:{}", key, n)
+        })
     }
 }
 

@@ -31,10 +31,6 @@ impl StringLiteral {
 pub struct Payload {
     /// The literal(s) or the bare JSON in the file.
     pub span: Span,
-    /// The decoded JSON text.
-    pub text: String,
-    /// From offsets in `text` to offsets in the file.
-    pub map: OffsetMap,
     /// Shared with the model (an update policy's history holds the payload as written).
     pub json: Result<std::sync::Arc<JsonValue>, JsonError>,
 }
@@ -159,7 +155,7 @@ impl Payload {
 
     fn new(span: Span, text: String, map: OffsetMap) -> Payload {
         let json = parse_json(&text, &map).map(std::sync::Arc::new);
-        Payload { span, text, map, json }
+        Payload { span, json }
     }
 
     /// The entries of a payload that is a JSON array (an object alone is one entry).
