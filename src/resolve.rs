@@ -20,6 +20,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -63,19 +64,22 @@ pub struct Step {
 
 /// One thing an update policy reads, resolved to its database.
 #[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Its names are shared by the accesses of one resolution that spell them the same (thousands of
+/// policies reading the same database and source table hold each name once).
 pub struct Access {
     pub kind: AccessKind,
     /// The cluster named (`None`: the cluster of the reading code).
-    pub cluster: Option<String>,
+    pub cluster: Option<Arc<str>>,
     /// The database it lives in.
-    pub database: String,
-    pub name: String,
+    pub database: Arc<str>,
+    pub name: Arc<str>,
     /// From the policy's `Query` to the reference: calls, then the reference.
-    pub chain: Vec<Step>,
+    pub chain: Box<[Step]>,
     /// Set when the project does not describe what is read.
     pub unresolved: Option<Unresolved>,
     /// The database pattern written (`Archive*`) when `database` is one database it matched.
-    pub pattern: Option<String>,
+    pub pattern: Option<Arc<str>>,
     /// True when the reference names its database or cluster (`database('d').T`).
     pub qualified: bool,
 }
@@ -185,6 +189,7 @@ pub fn resolve_kept(
         *kept = Kept::default();
     }
     let mut resolver = Resolver::new(workspace, recording.then_some(recorder));
+    let mut names = Names::default();
     let mut current: FxHashSet<UnitId> = FxHashSet::default();
     let keep = |deps: &FxHashMap<UnitId, Vec<Dep>>, unit: UnitId| match (touched, deps.get(&unit)) {
         (Some(touched), Some(deps)) => !deps.iter().any(|d| touched.contains(d)),
@@ -204,7 +209,9 @@ pub fn resolve_kept(
                     }
                     let resolved = resolver.top(unit);
                     recomputed.insert(unit);
-                    resolution.policies.insert(unit, resolved.reads.iter().map(Found::to_access).collect());
+                    resolution
+                        .policies
+                        .insert(unit, resolved.reads.iter().map(|found| found.to_access(&mut names)).collect());
                     if resolved.effects.is_empty() {
                         resolution.effects.remove(&unit);
                     } else {
@@ -233,7 +240,9 @@ pub fn resolve_kept(
                         }
                     }
                     let resolved = resolver.top(unit);
-                    resolution.views.insert(unit, resolved.reads.iter().map(Found::to_access).collect());
+                    resolution
+                        .views
+                        .insert(unit, resolved.reads.iter().map(|found| found.to_access(&mut names)).collect());
                     if let Some(recorder) = resolver.recorder.as_deref_mut() {
                         let own = recorder.id_at(cluster_key.as_deref(), database);
                         let mut deps = DepNode::flatten(&resolved.deps);
@@ -329,17 +338,32 @@ struct Found {
 }
 
 impl Found {
-    fn to_access(&self) -> Access {
+    fn to_access(&self, names: &mut Names) -> Access {
         Access {
             kind: self.kind,
-            cluster: self.cluster.as_deref().map(str::to_string),
-            database: self.database.to_string(),
-            name: self.name.to_string(),
-            chain: steps(&self.chain),
+            cluster: self.cluster.as_deref().map(|name| names.get(name)),
+            database: names.get(&self.database),
+            name: names.get(&self.name),
+            chain: steps(&self.chain).into_boxed_slice(),
             unresolved: self.unresolved,
-            pattern: self.pattern.as_deref().map(str::to_string),
+            pattern: self.pattern.as_deref().map(|name| names.get(name)),
             qualified: self.qualified,
         }
+    }
+}
+
+/// The names of the accesses of one resolution, each spelling held once.
+#[derive(Default)]
+struct Names(FxHashSet<Arc<str>>);
+
+impl Names {
+    fn get(&mut self, name: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(name) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(name);
+        self.0.insert(shared.clone());
+        shared
     }
 }
 
@@ -773,4 +797,21 @@ fn own_effects(unit: &Unit, analysis: &Analysis) -> Vec<Effect> {
     let external =
         analysis.external_data().iter().map(|span| Effect { kind: EffectKind::ExternalData, chain: vec![step(*span)] });
     plugins.chain(external).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A resolution holds an access per policy entry and read (thousands of them): names are
+    /// shared, the chain a boxed slice.
+    #[test]
+    fn accesses_stay_small_and_share_their_names() {
+        let size = std::mem::size_of::<Access>();
+        assert!(size <= 88, "Access: {size} bytes");
+        let mut names = Names::default();
+        let (a, b) = (names.get("Other"), names.get(&String::from("Other")));
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&a, &names.get("other")));
+    }
 }

@@ -66,7 +66,7 @@ impl Rule for ExternalData {
 fn external_table(context: &Context<'_>, view: &PolicyView<'_>, access: &Access) -> Option<Diagnostic> {
     let cluster = access.cluster.as_deref().or(view.cluster.name.as_deref());
     let database = context.workspace.model.database(cluster, &access.database)?;
-    let table: &ExternalTable = database.external_tables.get(access.name.as_str())?;
+    let table: &ExternalTable = database.external_tables.get(&*access.name)?;
     let definition = table.definitions.last();
     let (problem, evidence) = match &table.query_acceleration {
         None => {

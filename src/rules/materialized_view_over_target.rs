@@ -34,7 +34,7 @@ impl Rule for MaterializedViewOverTarget {
                 let cluster = access.cluster.as_deref().or(view.cluster.name.as_deref());
                 let Some(database) = workspace.model.database(cluster, &access.database) else { continue };
                 let Some(definition) =
-                    database.materialized_views.get(access.name.as_str()).and_then(|v| v.definitions.last())
+                    database.materialized_views.get(&*access.name).and_then(|v| v.definitions.last())
                 else {
                     continue;
                 };
@@ -76,7 +76,7 @@ fn evidence(
     }
     let read = context.resolution.view_reads(definition.unit).iter().find(|read| {
         read.kind == AccessKind::Table
-            && read.name == target
+            && *read.name == *target
             && same_database(&read.database, &view.database.name)
             && !view.is_other_cluster(read.cluster.as_deref())
     })?;

@@ -359,13 +359,13 @@ impl<'a> PolicyView<'a> {
     pub fn distinct_reads(&self, kind: AccessKind) -> impl Iterator<Item = &'a Access> + use<'a> {
         let mut seen = rustc_hash::FxHashSet::default();
         let reads: &'a [Access] = self.reads;
-        reads.iter().filter(move |a| a.kind == kind && seen.insert((a.database.to_lowercase(), a.name.as_str())))
+        reads.iter().filter(move |a| a.kind == kind && seen.insert((a.database.to_lowercase(), &*a.name)))
     }
 
     /// The table of the model that `access` reads (on the policy's cluster unless it names one).
     pub fn read_table(&self, model: &'a crate::model::Model, access: &Access) -> Option<&'a crate::model::Table> {
         let cluster = access.cluster.as_deref().or(self.cluster.name.as_deref());
-        model.database(cluster, &access.database)?.tables.get(access.name.as_str())
+        model.database(cluster, &access.database)?.tables.get(&*access.name)
     }
 
     /// The view of `entry`, an entry of the update policy of `table` in `database`.

@@ -35,7 +35,7 @@ impl Rule for QualifiedSourceReference {
         for access in view.reads {
             let names_source = access.kind == AccessKind::Table
                 && access.qualified
-                && access.name == source
+                && *access.name == *source
                 && same_database(&access.database, &view.database.name)
                 && !view.is_other_cluster(access.cluster.as_deref());
             let at = access.reference().location;

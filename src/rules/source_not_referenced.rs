@@ -42,12 +42,12 @@ impl Rule for SourceNotReferenced {
             return;
         }
         let reads_source = view.reads.iter().any(|access| {
-            access.name == "$source_table"
+            &*access.name == "$source_table"
                 || (!view.is_other_cluster(access.cluster.as_deref())
                     && same_database(&access.database, &view.database.name)
                     && match access.kind {
                         AccessKind::Table => {
-                            access.name == source || (wildcard && matches_wildcard(source, &access.name))
+                            *access.name == *source || (wildcard && matches_wildcard(source, &access.name))
                         }
                         AccessKind::TablePattern => matches_wildcard(&access.name, source),
                         _ => false,
@@ -83,7 +83,7 @@ impl Rule for SourceNotReferenced {
 fn everything_read_is_known(context: &Context<'_>, view: &PolicyView<'_>) -> bool {
     view.reads.iter().all(|access| match access.kind {
         AccessKind::Table => {
-            access.name == "$source_table"
+            &*access.name == "$source_table"
                 || context
                     .workspace
                     .model

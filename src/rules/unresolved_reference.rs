@@ -37,7 +37,7 @@ impl Rule for UnresolvedReference {
     fn keeps_policy(&self, changes: &FxHashSet<(DatabaseId, Part)>, view: &PolicyView<'_>) -> bool {
         !changes.iter().any(|(_, part)| match part {
             Part::Database | Part::KnownTables => true,
-            Part::Entity(name) => view.reads.iter().any(|a| a.unresolved.is_some() && a.name == *name),
+            Part::Entity(name) => view.reads.iter().any(|a| a.unresolved.is_some() && *a.name == **name),
         })
     }
 
@@ -53,11 +53,8 @@ impl Rule for UnresolvedReference {
             if view.is_other_cluster(access.cluster.as_deref()) {
                 continue;
             }
-            let key = (
-                access.cluster.as_ref().map(|c| c.to_lowercase()),
-                access.database.to_lowercase(),
-                access.name.as_str(),
-            );
+            let key =
+                (access.cluster.as_ref().map(|c| c.to_lowercase()), access.database.to_lowercase(), &*access.name);
             if !seen.insert(key) {
                 continue;
             }
@@ -162,7 +159,7 @@ fn diagnostic(
     // The functions the chain calls are how the read is reached, not where it could be defined.
     let called: Vec<&str> = access.chain.iter().filter_map(|step| step.calls.as_deref()).collect();
     let mut elsewhere = defined_elsewhere(&context.workspace.model, definitions, access);
-    elsewhere.retain(|(_, _, kind)| !(*kind == "function" && called.contains(&access.name.as_str())));
+    elsewhere.retain(|(_, _, kind)| !(*kind == "function" && called.contains(&&*access.name)));
     for (database, location, kind) in elsewhere.iter().take(MAX_ELSEWHERE) {
         if let Some(location) = location {
             diagnostic = diagnostic.with_label(Label::new(
@@ -290,7 +287,7 @@ fn defined_elsewhere<'a>(
     let own_cluster = model.cluster(access.cluster.as_deref());
     let is_own = |cluster: &Cluster| own_cluster.is_some_and(|own| std::ptr::eq(own, cluster));
     let mut found: Vec<_> = definitions
-        .get(access.name.as_str())
+        .get(&*access.name)
         .into_iter()
         .flatten()
         .filter(|(cluster, database, _, kind)| {

@@ -329,9 +329,9 @@ fn policy_hover(workspace: &Workspace, settings: &crate::rules::Settings, view: 
         if access.kind == AccessKind::UnknownFunction {
             continue;
         }
-        let cluster = access.cluster.clone().or_else(|| view.cluster.name.clone());
+        let cluster = access.cluster.as_deref().map(str::to_string).or_else(|| view.cluster.name.clone());
         if !databases.iter().any(|(c, d)| *c == cluster && same_database(d, &access.database)) {
-            databases.push((cluster, access.database.clone()));
+            databases.push((cluster, access.database.to_string()));
         }
     }
     if !databases.is_empty() {
