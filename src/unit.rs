@@ -257,6 +257,10 @@ fn run(analyze: Analyze, text: &str, span: Option<Span>, tokens: &[Token]) -> An
     }
 }
 
+/// How many distinct texts [`AnalysisCache::finish`] analyses (in parallel) before it lets
+/// their tokens go.
+const FINISH_BLOCK: usize = 4096;
+
 /// Keeps, of a file's `tokens`, those inside one of `spans` (stretches of the file), and lets
 /// the room of the others go; [`Tokens::within`] finds the run of each span in what is kept as
 /// in the whole.
@@ -362,8 +366,10 @@ impl AnalysisCache {
 
     /// Analyses the units left unanalysed, in parallel (on the current `rayon` pool); `units`
     /// are the units built with this cache, in build order. Units of the same kind and text
-    /// share one analysis, made once. Each analysis is a function of its unit's text alone, so
-    /// the result is the same whatever the number of threads.
+    /// share one analysis, made once. The distinct texts are analysed 4,096 at a time from the
+    /// file's end, and the file's tokens of each block let go once it is. Each analysis is a
+    /// function of its unit's text alone, so the result is the same whatever the number of
+    /// threads.
     pub fn finish(self, units: &mut [Unit]) {
         use rayon::prelude::*;
         use std::hash::BuildHasher;
@@ -411,22 +417,42 @@ impl AnalysisCache {
         first.sort_unstable();
         let distinct: Vec<u32> =
             first.iter().filter_map(|&(position, earlier)| (position == earlier).then_some(position)).collect();
+        // The units that take an earlier unit's analysis (none in a file whose texts all
+        // differ): the others are `distinct`.
+        first.retain(|&(position, earlier)| position != earlier);
+        first.shrink_to_fit();
         // Only the tokens of the texts about to be analysed are kept while they are: a file's
         // commands are most of its tokens (a file of many tables and functions).
         let mut tokens = self.tokens;
         keep_tokens_within(&mut tokens, distinct.iter().filter_map(|&p| units[p as usize].text.file_slice()).collect());
-        let (shared, tokens) = (&*units, &tokens);
-        let analyses: Vec<(u32, Arc<AnalyzedQuery>)> = distinct
-            .into_par_iter()
-            .map(|position| {
-                let unit = &shared[position as usize];
-                (position, Arc::new(run(analyze_of(unit.kind), &unit.text, unit.text.file_slice(), tokens)))
-            })
-            .collect();
-        for (position, earlier) in first {
-            if let Ok(index) = analyses.binary_search_by_key(&earlier, |(p, _)| *p) {
-                units[position as usize].query = Arc::clone(&analyses[index].1);
+        // Analysed from the file's end, a block of units at a time, each block in parallel:
+        // the tokens of a block are let go once it is analysed (shrunk in place), and no list
+        // of all the analyses is held beside the units.
+        for block in distinct.rchunks(FINISH_BLOCK) {
+            let shared = &*units;
+            let analyses: Vec<Arc<AnalyzedQuery>> = block
+                .par_iter()
+                .map(|&position| {
+                    let unit = &shared[position as usize];
+                    Arc::new(run(analyze_of(unit.kind), &unit.text, unit.text.file_slice(), &tokens))
+                })
+                .collect();
+            let from = block.iter().filter_map(|&p| units[p as usize].text.file_slice()).map(|s| s.start).min();
+            for (&position, analysis) in block.iter().zip(analyses) {
+                units[position as usize].query = analysis;
             }
+            // Units are built in file order, so the units left end before this block starts;
+            // a unit whose tokens were let go all the same would be lexed on its own
+            // ([`Tokens::within`] finds no run that ends where it ends).
+            if let Some(from) = from {
+                tokens.truncate(tokens.partition_point(|t| t.span.start < from));
+                if tokens.capacity() - tokens.len() >= 1 << 12 {
+                    tokens.shrink_to_fit();
+                }
+            }
+        }
+        for (position, earlier) in first {
+            units[position as usize].query = Arc::clone(&units[earlier as usize].query);
         }
     }
 
@@ -587,6 +613,41 @@ mod tests {
         assert_eq!(units[1].text, "T | take 1");
         assert_eq!(units[1].file_span(Span::new(4, 8)), Span::new(16, 20));
         assert_eq!(units[3].text.file_start(), 27);
+    }
+
+    /// A file of more distinct texts than one block of [`AnalysisCache::finish`]: each unit
+    /// gets the analysis of its own text, made from the file's tokens as they are let go block
+    /// by block, and repeated texts share one.
+    #[test]
+    fn blocks_of_units_are_analysed_as_each_text_alone() {
+        let origin = || Origin { file: FileId(0), name: None, cluster: None, database: None };
+        let count = FINISH_BLOCK * 2 + 5;
+        let queries: Vec<String> = (0..count)
+            .map(|i| if i % 7 == 3 { "T | take 1".to_string() } else { format!("T{i} | join (U{}) on a", i % 5) })
+            .collect();
+        let file: SharedText = Arc::new(queries.join("\n\n"));
+        let mut spans = Vec::new();
+        let mut at = 0;
+        for query in &queries {
+            spans.push(Span::new(at, at + query.len()));
+            at += query.len() + 2;
+        }
+        let mut cache = AnalysisCache::deferring(Vec::new()).with_tokens(lexer::lex(&file));
+        let mut units: Vec<Unit> = spans
+            .iter()
+            .enumerate()
+            .map(|(position, span)| {
+                cache.set_position(position);
+                Unit::query(origin(), &file, *span, &mut cache)
+            })
+            .collect();
+        cache.finish(&mut units);
+        for (unit, query) in units.iter().zip(&queries) {
+            assert_eq!(format!("{:?}", unit.query), format!("{:?}", kql::analyze_query(query)), "{query}");
+        }
+        let last_repeat = (0..count).rev().find(|i| i % 7 == 3).unwrap_or(3);
+        assert!(last_repeat > FINISH_BLOCK * 2 && Arc::ptr_eq(&units[3].query, &units[last_repeat].query));
+        assert_eq!(units[count - 1].query.analysis.reads()[1].entity.name(), format!("U{}", (count - 1) % 5));
     }
 
     #[test]
