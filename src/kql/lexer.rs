@@ -42,6 +42,23 @@ pub fn lex(text: &str) -> Vec<Token> {
     }
 }
 
+/// The tokens of `text` one at a time, as [`lex`] gives them (the last [`TokenKind::Eof`]): a
+/// large text can be lexed a stretch at a time.
+pub fn tokens(text: &str) -> impl Iterator<Item = Token> + '_ {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let trimmed = skip_trivia(rest?);
+        let start = text.len() - trimmed.len();
+        if trimmed.is_empty() {
+            rest = None;
+            return Some(Token { kind: TokenKind::Eof, span: Span::empty(start) });
+        }
+        let (after, kind) = next_token(trimmed);
+        rest = Some(after);
+        Some(Token { kind, span: Span::new(start, text.len() - after.len()) })
+    })
+}
+
 /// Identifier characters after the first (§1.4): ASCII letters, digits and `_`.
 #[inline]
 pub fn is_ident_char(c: char) -> bool {

@@ -87,19 +87,111 @@ pub fn parse_script(text: &str) -> Script {
 
 /// Parses a script file; also gives the file's tokens, from which the units that are slices of
 /// the file are parsed (see [`crate::unit::AnalysisCache::with_tokens`]) instead of being lexed
-/// again.
+/// again. A file of more than [`WINDOW`] tokens is lexed and parsed a window at a time, and
+/// of its tokens only those inside its unit texts (query text, function declarations,
+/// materialized view bodies) are kept: [`crate::kql::token::Tokens::within`] finds the same
+/// run for each of them (a file of many tables and functions does not hold the tokens of all
+/// its commands beside its commands).
 pub fn parse_script_lexed(text: &str) -> (Script, Vec<Token>) {
-    let tokens = lexer::lex(text);
+    parse_windowed(text, WINDOW)
+}
+
+/// How many tokens of a large file are lexed before its items are parsed (see
+/// [`parse_script_lexed`]).
+pub const WINDOW: usize = 1 << 16;
+
+/// [`parse_script_lexed`], lexing `window` tokens or a few more at a time: up to an item
+/// start (a command or directive first on its line), which the next window starts with.
+fn parse_windowed(text: &str, window: usize) -> (Script, Vec<Token>) {
     let mut script = Script::default();
-    let blank_line_before = |i: usize| i > 0 && i < tokens.len() && has_blank_line(gap(text, &tokens, i));
-    let starts: Vec<usize> = (0..tokens.len()).filter(|&i| is_item_start(text, &tokens, i)).collect();
-    let is_start = |i: usize| starts.binary_search(&i).is_ok();
-    let next_start = |i: usize| starts.get(starts.partition_point(|&s| s <= i)).copied().unwrap_or(tokens.len() - 1);
-    let mut pos = 0;
     // The distinct command words, column names and types and column lists of the file:
     // commands with the same ones share them.
     let mut shared = Shared::default();
-    while tokens[pos].kind != TokenKind::Eof {
+    let mut lexer = lexer::tokens(text);
+    // The window's tokens: after the first window, the token before its first item comes first
+    // (a blank line before a token, or a token being first on its line, depends on the token
+    // before it).
+    let mut tokens: Vec<Token> = Vec::with_capacity((text.len() / 4 + 2).min(window.saturating_add(3)));
+    let mut from = 0;
+    // The tokens kept from the windows before, once there was more than one.
+    let mut kept: Option<Vec<Token>> = None;
+    loop {
+        // Up to the first item start after `window` tokens (and the token after it, which
+        // tells whether it starts an item), or to the end.
+        let mut next = None;
+        for token in lexer.by_ref() {
+            tokens.push(token);
+            let n = tokens.len();
+            if n > window && n >= 3 && is_item_start(text, &tokens, n - 2) {
+                next = Some(n - 2);
+                break;
+            }
+        }
+        let items = script.items.len();
+        let to = next.unwrap_or(tokens.len() - 1);
+        parse_items(text, &tokens, from, to, &mut script, &mut shared);
+        if next.is_none() && kept.is_none() {
+            // One window: all the tokens, as lexing the whole text gives them.
+            if tokens.capacity() - tokens.len() > 1 << 16 {
+                tokens.shrink_to_fit();
+            }
+            return (finish(script), tokens);
+        }
+        let kept = kept.get_or_insert_with(Vec::new);
+        keep_unit_tokens(&tokens[from..to], &script.items[items..], kept);
+        let Some(next) = next else {
+            kept.shrink_to_fit();
+            return (finish(script), std::mem::take(kept));
+        };
+        tokens.drain(..next - 1);
+        from = 1;
+    }
+}
+
+/// The script once parsed: kept for the whole run, without the spare room of its growth.
+fn finish(mut script: Script) -> Script {
+    script.items.shrink_to_fit();
+    script
+}
+
+/// Adds to `kept` the `tokens` inside the texts of `items` that are stretches of the file
+/// (the units parsed from the file's tokens).
+fn keep_unit_tokens(tokens: &[Token], items: &[Item], kept: &mut Vec<Token>) {
+    let mut spans: Vec<Span> = items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Query(span) => Some(*span),
+            Item::Command(command) => match &command.kind {
+                CommandKind::Function { declaration, .. } => Some(*declaration),
+                CommandKind::MaterializedView { body, .. } => Some(*body),
+                _ => None,
+            },
+            Item::Connect(_) | Item::Taken { .. } => None,
+        })
+        .collect();
+    spans.sort_unstable_by_key(|s| (s.start, s.end));
+    let mut next = 0;
+    for token in tokens {
+        // Spans that end before this token ends hold no later token either (tokens are in
+        // order); the first span left starts earliest, and ends after the token.
+        while spans.get(next).is_some_and(|s| s.end < token.span.end) {
+            next += 1;
+        }
+        if spans.get(next).is_some_and(|s| s.start <= token.span.start) {
+            kept.push(*token);
+        }
+    }
+}
+
+/// Parses the items of `tokens[from..to]` into `script`: `from` is the first token or an item
+/// start, `to` an item start or the end (the index of [`TokenKind::Eof`]).
+fn parse_items(text: &str, tokens: &[Token], from: usize, to: usize, script: &mut Script, shared: &mut Shared) {
+    let blank_line_before = |i: usize| i > 0 && i < tokens.len() && has_blank_line(gap(text, tokens, i));
+    let starts: Vec<usize> = (from..=to).filter(|&i| is_item_start(text, tokens, i)).collect();
+    let is_start = |i: usize| starts.binary_search(&i).is_ok();
+    let next_start = |i: usize| starts.get(starts.partition_point(|&s| s <= i)).copied().unwrap_or(to);
+    let mut pos = from;
+    while pos < to {
         let token = tokens[pos];
         if token.kind == TokenKind::Directive && is_start(pos) {
             if let Some(connect) = parse_connect(token.span.of(text), token.span) {
@@ -111,21 +203,21 @@ pub fn parse_script_lexed(text: &str) -> (Script, Vec<Token>) {
         let limit = next_start(pos);
         if token.kind != TokenKind::Dot || !is_start(pos) {
             // Query text up to the next command or directive.
-            push_queries(&mut script, &tokens, pos, limit, &blank_line_before);
+            push_queries(script, tokens, pos, limit, &blank_line_before);
             pos = limit;
             continue;
         }
-        let mut parsed = parse::parse_command(text, &tokens, pos, limit, &blank_line_before);
+        let mut parsed = parse::parse_command(text, tokens, pos, limit, &blank_line_before);
         share(&mut shared.names, &mut parsed.command.words);
-        share_columns(&mut shared, &mut parsed.command.kind);
+        share_columns(shared, &mut parsed.command.kind);
         script.errors.extend(parsed.errors);
-        let query = input_query(text, &tokens, pos, parsed.end, &parsed.command);
+        let query = input_query(text, tokens, pos, parsed.end, &parsed.command);
         script.items.push(Item::Command(Box::new(parsed.command)));
         script.items.extend(query.map(Item::Query));
         pos = parsed.end.max(pos + 1);
         if pos < limit {
             if blank_line_before(pos) {
-                push_queries(&mut script, &tokens, pos, limit, &blank_line_before);
+                push_queries(script, tokens, pos, limit, &blank_line_before);
             } else {
                 let span = tokens[pos].span.to(tokens[limit - 1].span);
                 script.errors.push(SyntaxError::new(span, "unexpected text after the command"));
@@ -133,9 +225,6 @@ pub fn parse_script_lexed(text: &str) -> (Script, Vec<Token>) {
             pos = limit;
         }
     }
-    // Kept for the whole run: without the spare room of its growth.
-    script.items.shrink_to_fit();
-    (script, tokens)
 }
 
 type Columns = std::sync::Arc<[command::Column]>;

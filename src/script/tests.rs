@@ -399,3 +399,65 @@ fn a_files_schemas_share_equal_columns_and_names() {
     assert!(Arc::ptr_eq(&a[0].name, &c[0].name) && Arc::ptr_eq(&a[0].type_name, &e[0].type_name));
     assert!(Arc::ptr_eq(&a[1].type_name, &c[1].type_name) && Arc::ptr_eq(&a[0].name, &f[1].name));
 }
+
+/// A file parsed a window of tokens at a time gives the script of the whole file, and keeps the
+/// tokens of its unit texts: each text that is a stretch of the file has the run of tokens the
+/// whole file's tokens give it. Checked on texts with every kind of item boundary, and over the
+/// corpus scripts when they are at hand.
+#[test]
+fn a_file_parsed_a_window_at_a_time_is_parsed_as_a_whole() {
+    use crate::kql::token::Tokens;
+    fn unit_spans(script: &Script) -> Vec<Span> {
+        script
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Query(span) => Some(*span),
+                Item::Command(command) => match &command.kind {
+                    CommandKind::Function { declaration, .. } => Some(*declaration),
+                    CommandKind::MaterializedView { body, .. } => Some(*body),
+                    _ => None,
+                },
+                Item::Connect(_) | Item::Taken { .. } => None,
+            })
+            .collect()
+    }
+    let check = |name: &str, text: &str, windows: &[usize]| {
+        let (whole, all) = parse_windowed(text, usize::MAX);
+        assert_eq!(all, crate::kql::lexer::lex(text), "{name}");
+        for &window in windows {
+            let (script, kept) = parse_windowed(text, window);
+            assert_eq!(script, whole, "{name}, window {window}");
+            for span in unit_spans(&whole) {
+                let runs = (Tokens::within(&all, span), Tokens::within(&kept, span));
+                let same = match runs {
+                    (Some(a), Some(b)) => (0..=a.len()).all(|i| a.get(i) == b.get(i)) && a.len() == b.len(),
+                    (None, None) => true,
+                    _ => false,
+                };
+                assert!(same, "{name}, window {window}: the tokens of {:?}", span.of(text));
+            }
+        }
+    };
+    let texts = [
+        "// header\n.create table T (a:string)\n\nT | take 1\n\n#connect cluster('c').database('Db')\n.create-or-alter function F() {\n    T\n\n    | count\n}\n.show tables\n\nU | count\n",
+        ".create-merge table T0 (a:string, b:long)\n.create-or-alter function F0() { T0 | where b > 0 | project a }\n\n.create-merge table T1 (a:string, b:long)\n.create-or-alter function F1() { T1 | where b > 1 | project a }\n",
+        ".set-or-append S <| T | project x = 1\n.append S <| T\n\n.show tables | where x\nlet a = 1;\n\nT | take a\n.create materialized-view V on table T { T | summarize count() by a }\n",
+        ".create table T (a:string) extra words\n.alter table T policy update @'[{\"Source\": \"S\", \"Query\": \"S | take 1\"}]'\n#connect database('x')\n#connect\nT\n.\n. create\n",
+        "T | take 1\n\n\n\nU\n// comment\n.drop table T\n.create function with (docstring = 'd') G(x: int) { x }\n\n\n",
+    ];
+    for (i, text) in texts.iter().enumerate() {
+        check(&format!("text {i}"), text, &[1, 2, 3, 4, 5, 8, 13]);
+    }
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/scripts");
+    let folders = std::fs::read_dir(corpus).into_iter().flatten().flatten();
+    let files = folders.flat_map(|folder| std::fs::read_dir(folder.path()).into_iter().flatten().flatten());
+    let mut checked = 0;
+    for file in files.step_by(4) {
+        if let Ok(text) = std::fs::read_to_string(file.path()) {
+            check(&file.path().display().to_string(), &text, &[1, 16]);
+            checked += 1;
+        }
+    }
+    eprintln!("{checked} corpus files");
+}
