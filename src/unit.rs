@@ -718,7 +718,13 @@ mod tests {
         let command = size_of::<crate::script::Command>();
         assert!(command <= 88, "script Command: {command} bytes (box large payloads and rare commands' parts)");
         // A project of many tables holds a table for each: its policies are boxed apart.
+        // ... in map nodes with spare room: their definitions are one pointer.
         let table = size_of::<crate::model::Table>();
-        assert!(table <= 32, "model Table: {table} bytes");
+        assert!(table <= 16, "model Table: {table} bytes");
+        let function = size_of::<crate::model::Function>();
+        assert!(function <= 8, "model Function: {function} bytes");
+        // A single definition's allocation: 64 bytes of the C allocator's with its header.
+        let definition = size_of::<crate::model::TableDefinition>().max(size_of::<crate::model::FunctionDefinition>());
+        assert!(definition <= 56, "model table or function definition: {definition} bytes");
     }
 }

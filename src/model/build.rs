@@ -561,7 +561,7 @@ impl Builder<'_> {
                     verb: *verb,
                 };
                 let database = self.database_mut(context, None);
-                push_first(&mut database.functions.entry(name.text.clone()).or_default().definitions, definition);
+                database.functions.entry(name.text.clone()).or_default().definitions.push(definition);
             }
             CommandKind::DropFunctions { names } => {
                 let database = self.database_mut(context, None);

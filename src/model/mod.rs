@@ -170,7 +170,7 @@ impl Database {
     /// table exists unless an earlier command did.
     pub(crate) fn define_table(&mut self, name: &Name, definition: TableDefinition) {
         self.defines_tables = true;
-        push_first(&mut self.tables.entry(Name::clone(name)).or_default().definitions, definition);
+        self.tables.entry(Name::clone(name)).or_default().definitions.push(definition);
     }
 
     /// Records where `table`, which `tables` no longer holds under `name` (dropped, renamed or
@@ -204,7 +204,7 @@ impl Database {
 #[derive(Clone, Default)]
 pub struct Table {
     /// Every `.create`/`.create-merge`/`.alter` of the table, in order.
-    pub definitions: Vec<TableDefinition>,
+    pub definitions: Definitions<TableDefinition>,
     policies: Option<Box<TablePolicies>>,
 }
 
@@ -496,7 +496,7 @@ pub struct Retention {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Function {
-    pub definitions: Vec<FunctionDefinition>,
+    pub definitions: Definitions<FunctionDefinition>,
 }
 
 impl Function {
@@ -634,6 +634,74 @@ pub(crate) fn tenants_agree(a: Option<&str>, b: Option<&str>) -> bool {
     }
 }
 
+/// The definitions of a table or a function, in order (a slice: `definitions.iter()`,
+/// `definitions.first()`...). Most have one: it is held in one allocation with no list, and
+/// the model's map entry holds a pointer (a project of many tables and functions has an entry
+/// for each, in map nodes with spare room).
+#[derive(Clone)]
+pub struct Definitions<T>(Option<Box<DefinitionList<T>>>);
+
+#[derive(Clone)]
+enum DefinitionList<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> Definitions<T> {
+    /// Adds a definition after the others.
+    pub fn push(&mut self, definition: T) {
+        let list = match self.0.take().map(|list| *list) {
+            None => DefinitionList::One(definition),
+            Some(DefinitionList::One(first)) => DefinitionList::Many(vec![first, definition]),
+            Some(DefinitionList::Many(mut all)) => {
+                all.push(definition);
+                DefinitionList::Many(all)
+            }
+        };
+        self.0 = Some(Box::new(list));
+    }
+}
+
+impl<T> Default for Definitions<T> {
+    fn default() -> Definitions<T> {
+        Definitions(None)
+    }
+}
+
+impl<T> std::ops::Deref for Definitions<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        match self.0.as_deref() {
+            None => &[],
+            Some(DefinitionList::One(one)) => std::slice::from_ref(one),
+            Some(DefinitionList::Many(all)) => all,
+        }
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Definitions<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+
+    fn into_iter(self) -> std::slice::Iter<'a, T> {
+        self.iter()
+    }
+}
+
+impl<T: PartialEq> PartialEq for Definitions<T> {
+    fn eq(&self, other: &Definitions<T>) -> bool {
+        **self == **other
+    }
+}
+
+/// As a list.
+impl<T: std::fmt::Debug> std::fmt::Debug for Definitions<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
 /// Pushes `item` onto `list`, the first one without room for more: most tables and functions
 /// have one definition (a `Vec` grows to four at its first push).
 pub(crate) fn push_first<T>(list: &mut Vec<T>, item: T) {
@@ -646,6 +714,22 @@ pub(crate) fn push_first<T>(list: &mut Vec<T>, item: T) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Definitions read as the list of what was pushed, one or many.
+    #[test]
+    fn definitions_are_the_list_pushed() {
+        let mut definitions: Definitions<u32> = Definitions::default();
+        let mut list = Vec::new();
+        assert!(definitions.is_empty() && definitions == Definitions::default());
+        for n in [3, 1, 4, 1] {
+            definitions.push(n);
+            list.push(n);
+            assert_eq!(&*definitions, &list[..]);
+            assert_eq!(format!("{definitions:?}"), format!("{list:?}"));
+            assert_eq!((&definitions).into_iter().copied().collect::<Vec<_>>(), list);
+        }
+        assert_ne!(definitions, Definitions::default());
+    }
 
     /// The comparisons without allocation agree with lower-casing both names.
     #[test]
