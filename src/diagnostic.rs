@@ -169,23 +169,84 @@ impl<T: Serialize> Serialize for List<T> {
     }
 }
 
+/// The notes of a diagnostic: most diagnostics of a rule have the same (the rule's cited fact),
+/// so the list is shared ([`Texts`] shares equal lists), held without spare room.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Notes(Option<Arc<[Note]>>);
+
+impl Notes {
+    pub fn push(&mut self, note: Note) {
+        self.extend(std::iter::once(note));
+    }
+}
+
+impl std::fmt::Debug for Notes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl std::ops::Deref for Notes {
+    type Target = [Note];
+
+    fn deref(&self) -> &[Note] {
+        self.0.as_deref().unwrap_or_default()
+    }
+}
+
+impl Extend<Note> for Notes {
+    fn extend<I: IntoIterator<Item = Note>>(&mut self, notes: I) {
+        let mut notes = notes.into_iter().peekable();
+        if notes.peek().is_none() {
+            return;
+        }
+        let mut list = self.to_vec();
+        list.extend(notes);
+        self.0 = Some(Arc::from(list));
+    }
+}
+
+impl<'a> IntoIterator for &'a Notes {
+    type Item = &'a Note;
+    type IntoIter = std::slice::Iter<'a, Note>;
+
+    fn into_iter(self) -> std::slice::Iter<'a, Note> {
+        self.iter()
+    }
+}
+
 /// Equal texts shared: each text given is replaced by the first equal one given before (the
 /// findings of one rule's job say the same thing in the same words many times).
 #[derive(Default)]
-pub struct Texts(rustc_hash::FxHashSet<Text>);
+pub struct Texts {
+    texts: rustc_hash::FxHashSet<Text>,
+    notes: rustc_hash::FxHashSet<Arc<[Note]>>,
+}
 
 impl Texts {
     pub fn share(&mut self, text: &mut Text) {
-        match self.0.get(&**text) {
+        match self.texts.get(&**text) {
             Some(seen) => *text = seen.clone(),
             None => {
-                self.0.insert(text.clone());
+                self.texts.insert(text.clone());
             }
         }
     }
 
-    /// Shares every text of `diagnostic`: its message, its labels' and its help.
+    /// Shares a list of notes equal to one given before.
+    pub fn share_notes(&mut self, notes: &mut Notes) {
+        let Some(list) = &mut notes.0 else { return };
+        match self.notes.get(&**list) {
+            Some(seen) => *list = seen.clone(),
+            None => {
+                self.notes.insert(list.clone());
+            }
+        }
+    }
+
+    /// Shares every text of `diagnostic`: its message, its labels', its notes and its help.
     pub fn share_all(&mut self, diagnostic: &mut Diagnostic) {
+        self.share_notes(&mut diagnostic.notes);
         self.share(&mut diagnostic.message);
         self.share(&mut diagnostic.primary.message);
         for label in diagnostic.labels.iter_mut() {
@@ -206,7 +267,7 @@ pub struct Diagnostic {
     pub primary: Label,
     /// The evidence, possibly in other files.
     pub labels: List<Label>,
-    pub notes: List<Note>,
+    pub notes: Notes,
     /// How to fix it (for rules: the exact command to run).
     pub help: Option<Text>,
     /// The entity the diagnostic is about, when it is one (an update policy entry; shared by
@@ -261,7 +322,7 @@ impl Diagnostic {
             message: message.into(),
             primary,
             labels: List::new(),
-            notes: List::new(),
+            notes: Notes::default(),
             help: None,
             subject: None,
         }
@@ -324,6 +385,7 @@ mod tests {
                 Label::new(file, Span::new(0, 1), "at"),
             )
             .with_label(Label::new(file, Span::new(1, 2), "at"))
+            .with_note("a fact")
             .with_help(help)
         };
         let (mut a, mut b) = (make("one"), make("two"));
@@ -334,6 +396,7 @@ mod tests {
         assert!(Arc::ptr_eq(&a.message, &b.message));
         assert!(Arc::ptr_eq(&a.primary.message, &b.labels[0].message));
         assert!(!Arc::ptr_eq(a.help.as_ref().unwrap(), b.help.as_ref().unwrap()));
+        assert!(std::ptr::eq(&a.notes[0], &b.notes[0]));
         assert_eq!((a, b), (make("one"), make("two")));
     }
 }

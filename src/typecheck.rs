@@ -284,7 +284,7 @@ pub fn locate(workspace: &Workspace, target: &str) -> Option<Located> {
 fn source_name(entry: &UpdatePolicyEntry) -> Option<&str> {
     let member = entry.json.member("Source")?;
     let JsonKind::String { value, .. } = &member.value.kind else { return None };
-    Some(value.as_str())
+    Some(value)
 }
 
 /// A table's schema, the output of the query that made it (`.set T <| query`) typed when it

@@ -69,7 +69,7 @@ pub fn units_of(file: FileId, text: &SharedText, script: &Script, cache: &mut An
                     for json in policy_objects(payload) {
                         if let Some((value, map)) = entry_query(json) {
                             cache.set_position(units.len());
-                            let (value, map) = (value.clone(), map.clone());
+                            let (value, map) = (value.to_string(), map.clone());
                             units.push(Unit::decoded(origin(), UnitKind::UpdatePolicy, value, map, cache));
                         }
                     }
@@ -88,7 +88,7 @@ fn policy_objects(payload: &Payload) -> impl Iterator<Item = &JsonValue> {
 }
 
 /// The `Query` of an update policy entry, when it is a string: its text and map to the file.
-fn entry_query(json: &JsonValue) -> Option<(&String, &crate::kql::strings::OffsetMap)> {
+fn entry_query(json: &JsonValue) -> Option<(&str, &crate::kql::strings::OffsetMap)> {
     match json.member("Query").map(|m| &m.value.kind) {
         Some(JsonKind::String { value, map }) => Some((value, map)),
         _ => None,

@@ -298,7 +298,7 @@ impl Identity {
             JsonKind::String { value, .. } if is_guid(value.trim()) => {
                 Identity::ObjectId { id: value.trim().to_string(), span }
             }
-            JsonKind::String { value, .. } => Identity::Invalid { written: value.clone(), span },
+            JsonKind::String { value, .. } => Identity::Invalid { written: value.to_string(), span },
             _ => Identity::Invalid { written: member.value.to_plain().to_string(), span },
         }
     }

@@ -9,6 +9,8 @@ use jsonc_parser::{CollectOptions, ParseOptions, ParseResult};
 use crate::kql::strings::{self, DecodedString, OffsetMap};
 use crate::kql::token::Token;
 use crate::span::Span;
+use rustc_hash::FxHashSet;
+use std::sync::Arc;
 
 /// One or more adjacent string tokens in a command, decoded, with a map to the file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,7 +59,7 @@ pub enum JsonKind {
     Number(String),
     /// A string's value and a map from its offsets to the file.
     String {
-        value: String,
+        value: Box<str>,
         map: OffsetMap,
     },
     Array(Vec<JsonValue>),
@@ -67,7 +69,9 @@ pub enum JsonKind {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct JsonMember {
-    pub key: String,
+    /// Shared by the members of one payload that spell it the same (a policy of thousands of
+    /// entries holds `"Query"` once).
+    pub key: Arc<str>,
     pub key_span: Span,
     pub value: JsonValue,
 }
@@ -120,10 +124,10 @@ impl JsonValue {
             JsonKind::Null => Value::Null,
             JsonKind::Bool(b) => Value::Bool(*b),
             JsonKind::Number(n) => serde_json::from_str(n).unwrap_or_else(|_| Value::String(n.clone())),
-            JsonKind::String { value, .. } => Value::String(value.clone()),
+            JsonKind::String { value, .. } => Value::String(value.to_string()),
             JsonKind::Array(items) => Value::Array(items.iter().map(JsonValue::to_plain).collect()),
             JsonKind::Object(members) => {
-                Value::Object(members.iter().map(|m| (m.key.clone(), m.value.to_plain())).collect())
+                Value::Object(members.iter().map(|m| (m.key.to_string(), m.value.to_plain())).collect())
             }
         }
     }
@@ -199,7 +203,7 @@ fn parse_json(text: &str, map: &OffsetMap) -> Result<JsonValue, JsonError> {
         JsonError { message, span: map.span_to_source(Span::new(start, end)) }
     };
     match jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &options()) {
-        Ok(ParseResult { value: Some(value), .. }) => Ok(convert(&value, text, map)),
+        Ok(ParseResult { value: Some(value), .. }) => Ok(convert(&value, text, map, &mut FxHashSet::default())),
         Ok(ParseResult { value: None, .. }) => {
             Err(error_at(Range { start: text.len(), end: text.len() }, "no JSON value".to_string()))
         }
@@ -227,7 +231,8 @@ fn ceil_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
-fn convert(value: &Value<'_>, text: &str, map: &OffsetMap) -> JsonValue {
+/// `value` as a [`JsonValue`]; `keys` holds the keys met so far, shared.
+fn convert(value: &Value<'_>, text: &str, map: &OffsetMap, keys: &mut FxHashSet<Arc<str>>) -> JsonValue {
     let range = value.range();
     let span = map.span_to_source(Span::new(range.start, range.end));
     let kind = match value {
@@ -236,22 +241,30 @@ fn convert(value: &Value<'_>, text: &str, map: &OffsetMap) -> JsonValue {
         Value::NumberLit(n) => JsonKind::Number(n.value.to_string()),
         Value::StringLit(_) => {
             let decoded = strings::decode_json_string(&text[range.start..range.end], range.start);
-            JsonKind::String { value: decoded.value, map: map.compose(&decoded.map) }
+            JsonKind::String { value: decoded.value.into_boxed_str(), map: map.compose(&decoded.map) }
         }
-        Value::Array(array) => JsonKind::Array(array.elements.iter().map(|v| convert(v, text, map)).collect()),
+        Value::Array(array) => JsonKind::Array(array.elements.iter().map(|v| convert(v, text, map, keys)).collect()),
         Value::Object(object) => JsonKind::Object(
             object
                 .properties
                 .iter()
                 .map(|property| {
                     let (key, key_range) = match &property.name {
-                        ObjectPropName::String(name) => (name.value.to_string(), name.range),
-                        ObjectPropName::Word(name) => (name.value.to_string(), name.range),
+                        ObjectPropName::String(name) => (&*name.value, name.range),
+                        ObjectPropName::Word(name) => (name.value, name.range),
+                    };
+                    let key = match keys.get(key) {
+                        Some(key) => key.clone(),
+                        None => {
+                            let key: Arc<str> = Arc::from(key);
+                            keys.insert(key.clone());
+                            key
+                        }
                     };
                     JsonMember {
                         key,
                         key_span: map.span_to_source(Span::new(key_range.start, key_range.end)),
-                        value: convert(&property.value, text, map),
+                        value: convert(&property.value, text, map, keys),
                     }
                 })
                 .collect(),

@@ -324,7 +324,7 @@ fn materialized_views_and_external_tables() {
     let CommandKind::QueryAcceleration { payload, .. } = one(text) else { panic!() };
     let payload = payload.unwrap();
     let hot = &payload.json.as_ref().unwrap().member("Hot").unwrap().value;
-    assert!(matches!(&hot.kind, JsonKind::String { value, .. } if value == "36500.00:00:00"));
+    assert!(matches!(&hot.kind, JsonKind::String { value, .. } if &**value == "36500.00:00:00"));
 }
 
 #[test]
