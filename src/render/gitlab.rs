@@ -29,14 +29,17 @@ struct Lines {
     end: usize,
 }
 
-pub fn write(out: &mut dyn Write, report: &Report<'_>) -> std::io::Result<()> {
-    let issues: Vec<Issue<'_>> = report
-        .diagnostics
-        .iter()
-        .zip(report.fingerprints())
-        .map(|(d, fingerprint)| {
+/// The issues of a report, each made as it is written (not held all at once).
+struct Issues<'a>(&'a Report<'a>);
+
+impl Serialize for Issues<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let report = self.0;
+        let mut list = serializer.serialize_seq(Some(report.diagnostics.len()))?;
+        for (d, fingerprint) in report.diagnostics.iter().zip(report.fingerprint_each()) {
             let (start, end) = report.positions(d.primary.file, d.primary.span);
-            Issue {
+            list.serialize_element(&Issue {
                 description: format!("{} {}", d.code.code, d.message),
                 check_name: d.code.code,
                 // GitLab keys issues by fingerprint across pipelines: the same stable value.
@@ -50,9 +53,13 @@ pub fn write(out: &mut dyn Write, report: &Report<'_>) -> std::io::Result<()> {
                     path: report.path(d.primary.file),
                     lines: Lines { begin: start.line, end: end.line },
                 },
-            }
-        })
-        .collect();
-    serde_json::to_writer_pretty(&mut *out, &issues)?;
+            })?;
+        }
+        list.end()
+    }
+}
+
+pub fn write(out: &mut dyn Write, report: &Report<'_>) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &Issues(report))?;
     writeln!(out)
 }

@@ -13,7 +13,7 @@ use serde_sarif::sarif::{
 };
 
 use super::Report;
-use crate::diagnostic::{CodeInfo, Label, Severity, Subject};
+use crate::diagnostic::{CodeInfo, Diagnostic, Label, Severity, Subject};
 
 /// The schema the document names.
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -115,38 +115,41 @@ fn logical_location(subject: &Subject) -> LogicalLocation {
     }
 }
 
+/// The SARIF result of diagnostic `d` of a report, with its fingerprint.
+fn result(report: &Report<'_>, d: &Diagnostic, fingerprint: String) -> SarifResult {
+    let mut text = d.message.to_string();
+    if let Some(help) = &d.help {
+        text.push_str("\nFix: ");
+        text.push_str(help);
+    }
+    let related: Vec<Location> =
+        d.labels.iter().enumerate().map(|(i, l)| location(report, l, Some(i as i64 + 1))).collect();
+    let mut primary = location(report, &d.primary, None);
+    if let Some(subject) = &d.subject {
+        primary.logical_locations = Some(vec![logical_location(subject)]);
+    }
+    let mut result = SarifResult::builder()
+        .rule_id(d.code.code)
+        .level(level(d.severity))
+        .message(Message::builder().text(text).build())
+        .locations(vec![primary])
+        .partial_fingerprints(BTreeMap::from([(FINGERPRINT_KEY.to_string(), fingerprint)]))
+        .build();
+    result.rule_index = report.codes.iter().position(|c| c.code == d.code.code).map(|i| i as i64);
+    if !related.is_empty() {
+        result.related_locations = Some(related);
+    }
+    result
+}
+
 /// The SARIF document of a report.
 pub fn document(report: &Report<'_>) -> Sarif {
-    let results: Vec<SarifResult> = report
-        .diagnostics
-        .iter()
-        .zip(report.fingerprints())
-        .map(|(d, fingerprint)| {
-            let mut text = d.message.to_string();
-            if let Some(help) = &d.help {
-                text.push_str("\nFix: ");
-                text.push_str(help);
-            }
-            let related: Vec<Location> =
-                d.labels.iter().enumerate().map(|(i, l)| location(report, l, Some(i as i64 + 1))).collect();
-            let mut primary = location(report, &d.primary, None);
-            if let Some(subject) = &d.subject {
-                primary.logical_locations = Some(vec![logical_location(subject)]);
-            }
-            let mut result = SarifResult::builder()
-                .rule_id(d.code.code)
-                .level(level(d.severity))
-                .message(Message::builder().text(text).build())
-                .locations(vec![primary])
-                .partial_fingerprints(BTreeMap::from([(FINGERPRINT_KEY.to_string(), fingerprint)]))
-                .build();
-            result.rule_index = report.codes.iter().position(|c| c.code == d.code.code).map(|i| i as i64);
-            if !related.is_empty() {
-                result.related_locations = Some(related);
-            }
-            result
-        })
-        .collect();
+    let results = report.diagnostics.iter().zip(report.fingerprint_each()).map(|(d, f)| result(report, d, f));
+    document_with(report, results.collect())
+}
+
+/// The SARIF document of a report with these results.
+fn document_with(report: &Report<'_>, results: Vec<SarifResult>) -> Sarif {
     let mut driver = ToolComponent::builder()
         .name("uplint")
         .version(env!("CARGO_PKG_VERSION"))
@@ -160,8 +163,42 @@ pub fn document(report: &Report<'_>) -> Sarif {
 }
 
 /// The SARIF document, pretty-printed, ending with a newline.
+///
+/// Each result is made and written in turn (the typed results of a report of tens of thousands
+/// of diagnostics took about 8 KB each): the document is printed without results, and the
+/// results are written in place of its empty list, indented as printing the whole document
+/// indents them (the bytes are the same).
 pub fn write(out: &mut dyn Write, report: &Report<'_>) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &document(report))?;
+    const EMPTY: &[u8] = b"\"results\": []";
+    let frame = serde_json::to_vec_pretty(&document_with(report, Vec::new()))?;
+    // Inside JSON strings quotes are escaped: the first `"results": []` is the run's.
+    let at = frame.windows(EMPTY.len()).position(|w| w == EMPTY);
+    let (Some(at), false) = (at, report.diagnostics.is_empty()) else {
+        serde_json::to_writer_pretty(&mut *out, &document(report))?;
+        return writeln!(out);
+    };
+    let line = frame[..at].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let outer = &frame[line..at];
+    let inner = [outer, b"  "].concat();
+    out.write_all(&frame[..at])?;
+    out.write_all(b"\"results\": [")?;
+    let mut printed = Vec::new();
+    for (k, (d, fingerprint)) in report.diagnostics.iter().zip(report.fingerprint_each()).enumerate() {
+        out.write_all(if k == 0 { b"\n" } else { b",\n" })?;
+        printed.clear();
+        serde_json::to_writer_pretty(&mut printed, &result(report, d, fingerprint))?;
+        for (n, text) in printed.split(|&b| b == b'\n').enumerate() {
+            if n > 0 {
+                out.write_all(b"\n")?;
+            }
+            out.write_all(&inner)?;
+            out.write_all(text)?;
+        }
+    }
+    out.write_all(b"\n")?;
+    out.write_all(outer)?;
+    out.write_all(b"]")?;
+    out.write_all(&frame[at + EMPTY.len()..])?;
     writeln!(out)
 }
 
@@ -193,6 +230,43 @@ mod tests {
         };
         let location = logical_location(&subject);
         assert_eq!(location.fully_qualified_name.as_deref(), Some("help/Sales/Orders/update-policy/0"));
+    }
+
+    /// The results are written one by one in the place of the empty list: the bytes are those of
+    /// the whole document printed at once.
+    #[test]
+    fn results_written_in_turn_make_the_document() {
+        let text =
+            ".create table T (a:string)\n.alter table T policy update @'[{\"Source\": \"S\", \"Query\": \"S\"}]'\n";
+        let mut sources = crate::source::SourceMap::default();
+        let file = sources.add(crate::source::SourceFile::new("a.kql".into(), "a.kql".to_string(), text.to_string()));
+        let diagnostics: Vec<Diagnostic> = (0..3)
+            .map(|k| {
+                Diagnostic::new(
+                    crate::diagnostic::SYNTAX_ERROR,
+                    Severity::Error,
+                    format!("problem {k}\nwith \"quotes\""),
+                    Label::new(file, crate::span::Span::new(k, k + 3), "here"),
+                )
+                .with_label(Label::new(file, crate::span::Span::new(10, 12), ""))
+                .with_help("do this")
+            })
+            .collect();
+        let codes = crate::rules::catalog();
+        for count in [0, 1, 3] {
+            let report = Report {
+                sources: &sources,
+                diagnostics: &diagnostics[..count],
+                codes: &codes,
+                files: 1,
+                policies: Default::default(),
+            };
+            let mut whole = serde_json::to_vec_pretty(&document(&report)).unwrap();
+            whole.push(b'\n');
+            let mut written = Vec::new();
+            write(&mut written, &report).unwrap();
+            assert_eq!(String::from_utf8(written).unwrap(), String::from_utf8(whole).unwrap(), "{count} results");
+        }
     }
 
     #[test]
