@@ -111,7 +111,14 @@ fn parse_windowed(text: &str, window: usize) -> (Script, Vec<Token>) {
     // The window's tokens: after the first window, the token before its first item comes first
     // (a blank line before a token, or a token being first on its line, depends on the token
     // before it).
-    let mut tokens: Vec<Token> = Vec::with_capacity((text.len() / 4 + 2).min(window.saturating_add(3)));
+    // Room for all the tokens of a text of a token per 4 bytes or fewer (as `lexer::lex`) when
+    // it is one window, lexed without growing (a large vector that grows leaves its old blocks
+    // to the allocator: 1 MB more for a file of 500,000 small queries); else for about a
+    // window. A window ends only at a line that starts with `.` or `#`.
+    let whole = text.len() / 4 + 2;
+    let windowed = || text.starts_with(['.', '#']) || text.contains("\n.") || text.contains("\n#");
+    let room = if whole <= window.saturating_add(3) || !windowed() { whole } else { window.saturating_add(3) };
+    let mut tokens: Vec<Token> = Vec::with_capacity(room);
     let mut from = 0;
     // The tokens kept from the windows before, once there was more than one.
     let mut kept: Option<Vec<Token>> = None;
