@@ -53,7 +53,7 @@ fn entity(workspace: &Workspace, diagnostic: &Diagnostic) -> String {
     let Some(script) = script else { return "file".to_string() };
     let item = script.items.iter().find(|item| {
         let span = match item {
-            Item::Command(c) => c.span,
+            Item::Command { command: c, .. } => c.span,
             Item::Taken { span, .. } | Item::Query(span) => *span,
             Item::Connect(c) => c.span,
         };

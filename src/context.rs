@@ -142,7 +142,7 @@ pub fn stated<'u>(script: &Script, units: impl IntoIterator<Item = &'u Unit>) ->
                 stated.databases.extend(connect.database.iter().cloned());
                 stated.clusters.extend(connect.cluster.iter().cloned());
             }
-            Item::Command(command) => {
+            Item::Command { command, .. } => {
                 stated.databases.extend(command_databases(&command.kind).into_iter().map(str::to_string));
             }
             // (Taken once the model is built, never before: see `Workspace::set_texts`.)

@@ -111,7 +111,7 @@ fn anchors(workspace: &Workspace, file: FileId) -> Vec<Span> {
         if let Some((span, _)) = script.command_of(item) {
             anchors.push(span);
         }
-        let Item::Command(command) = item else { continue };
+        let Item::Command { command, .. } = item else { continue };
         if let CommandKind::UpdatePolicy { payload: Some(payload), .. } = &command.kind {
             anchors.extend(payload.entries().iter().map(|entry| entry.span));
         }

@@ -54,7 +54,7 @@ fn finds_and_parses_every_update_policy_of_the_corpus() {
             let mut counts = (0, 0, 0);
             let mut issues = Vec::new();
             for item in &script.items {
-                let Item::Command(command) = item else { continue };
+                let Item::Command { command, .. } = item else { continue };
                 let CommandKind::UpdatePolicy { verb, payload, .. } = &command.kind else { continue };
                 counts.0 += 1;
                 if *verb == PolicyVerb::Delete {

@@ -65,7 +65,7 @@ fn unit_slices(script: &uplint::script::Script) -> Vec<Span> {
         .iter()
         .filter_map(|item| match item {
             Item::Query(span) => Some(*span),
-            Item::Command(command) => match &command.kind {
+            Item::Command { command, .. } => match &command.kind {
                 CommandKind::Function { declaration, .. } => Some(*declaration),
                 CommandKind::MaterializedView { body, .. } => Some(*body),
                 _ => None,

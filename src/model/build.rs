@@ -52,7 +52,7 @@ pub fn units_of(file: FileId, text: &SharedText, script: &Script, cache: &mut An
             // `Workspace::set_texts`.)
             Item::Connect(_) | Item::Taken { .. } => {}
             Item::Query(span) => units.push(Unit::query(origin(), text, *span, cache)),
-            Item::Command(command) => match &command.kind {
+            Item::Command { command, .. } => match &command.kind {
                 CommandKind::Function { declaration, .. } => {
                     units.push(Unit::function(origin(), text, *declaration, cache));
                 }
@@ -159,7 +159,7 @@ pub fn build_taking(
     let mut builder = Builder::new(units, options);
     let mut touched = Vec::with_capacity(scripts.len());
     for (i, (file, script)) in scripts.iter_mut().enumerate() {
-        let taking = Taking { script, words: FxHashMap::default() };
+        let taking = Taking { script };
         builder.script(*file, taking, start_context(contexts, i));
         touched.push(builder.take_touched());
     }
@@ -357,7 +357,6 @@ impl Items for &Script {
 /// after it reads it).
 struct Taking<'s> {
     script: &'s mut Script,
-    words: FxHashMap<Arc<str>, u32>,
 }
 
 impl Items for Taking<'_> {
@@ -367,13 +366,13 @@ impl Items for Taking<'_> {
 
     fn done(&mut self, index: usize) {
         let kept = match self.script.items.get(index) {
-            Some(Item::Command(command)) => {
+            Some(Item::Command { command, .. }) => {
                 matches!(command.kind, CommandKind::UpdatePolicy { .. } | CommandKind::Ingest { .. })
             }
             _ => true,
         };
         if !kept {
-            self.script.take_command(index, &mut self.words);
+            self.script.take_command(index);
         }
     }
 }
@@ -395,7 +394,11 @@ impl Builder<'_> {
                 }
                 Item::Query(span) => {
                     let input_of = match creating.take().map(|at| &script.items()[at]) {
-                        Some(Item::Command(c)) if c.span.start <= span.start && span.end <= c.span.end => Some(&**c),
+                        Some(Item::Command { command: c, .. })
+                            if c.span.start <= span.start && span.end <= c.span.end =>
+                        {
+                            Some(&**c)
+                        }
                         _ => None,
                     };
                     let origin = Origin {
@@ -413,7 +416,7 @@ impl Builder<'_> {
                         self.table_from_query(file, &context, command, unit);
                     }
                 }
-                Item::Command(command) => {
+                Item::Command { command, .. } => {
                     self.command(file, &context, command);
                     // `.set T <| query`: the query item follows the command.
                     creating = matches!(command.kind, CommandKind::Ingest { creates: true, .. }).then_some(index);
@@ -557,7 +560,7 @@ impl Builder<'_> {
                     location,
                     name_span: name.span,
                     unit,
-                    properties: properties.clone(),
+                    properties: properties.to_vec(),
                     verb: *verb,
                 };
                 let database = self.database_mut(context, None);

@@ -181,15 +181,40 @@ pub struct Duration {
     pub span: Span,
 }
 
-/// One management command.
+/// One management command (56 bytes: its words are its script item's, see
+/// [`crate::script::Item::Command`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Command {
     /// From the `.` to the last byte of the command.
     pub span: Span,
-    /// The command words as written (`alter table policy update`), for display; shared by the
-    /// commands of a file that have the same words.
-    pub words: std::sync::Arc<str>,
     pub kind: CommandKind,
+}
+
+/// The `with (...)` properties of a command, read as a slice; most commands have none (one
+/// pointer, no list).
+#[derive(Clone, Default, PartialEq)]
+#[allow(clippy::box_collection)] // One pointer in the command, not a list's three words.
+pub struct Properties(Option<Box<Vec<Property>>>);
+
+impl From<Vec<Property>> for Properties {
+    fn from(properties: Vec<Property>) -> Properties {
+        Properties((!properties.is_empty()).then(|| Box::new(properties)))
+    }
+}
+
+impl std::ops::Deref for Properties {
+    type Target = [Property];
+
+    fn deref(&self) -> &[Property] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
+}
+
+/// As a list.
+impl std::fmt::Debug for Properties {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 /// Payloads and other large parts of rarer commands are boxed: a `Command` is held for every
@@ -197,24 +222,19 @@ pub struct Command {
 #[derive(Clone, Debug, PartialEq)]
 pub enum CommandKind {
     /// `.create|.create-merge|.alter|.alter-merge table(s) T (schema), ...`.
-    Tables { verb: TableVerb, tables: Vec<TableSchema>, properties: Vec<Property> },
+    Tables { verb: TableVerb, tables: Vec<TableSchema>, properties: Properties },
     /// `.create table T based-on Other`.
-    TableBasedOn { name: NameRef, based_on: NameRef },
+    TableBasedOn { name: NameRef, based_on: Box<NameRef> },
     /// `.drop table T` / `.drop tables (T1, T2)`.
     DropTables { names: Vec<NameRef> },
     /// `.rename table A to B` / `.rename tables B = A, ...`: (old, new) pairs.
     RenameTables { renames: Vec<(NameRef, NameRef)> },
     /// `.create|.create-or-alter|.alter function [with (...)] F(params) { body }`.
-    Function { verb: FunctionVerb, name: NameRef, properties: Vec<Property>, declaration: Span },
+    Function { verb: FunctionVerb, name: NameRef, properties: Properties, declaration: Span },
     /// `.drop function F` / `.drop functions (F1, F2)`.
     DropFunctions { names: Vec<NameRef> },
     /// `.alter|.alter-merge|.delete table T policy update [payload] [with (...)]`.
-    UpdatePolicy {
-        verb: PolicyVerb,
-        table: Box<QualifiedName>,
-        payload: Option<Box<Payload>>,
-        properties: Vec<Property>,
-    },
+    UpdatePolicy { verb: PolicyVerb, table: Box<QualifiedName>, payload: Option<Box<Payload>>, properties: Properties },
     /// `.alter|.alter-merge|.delete cluster|database [Db] policy managed_identity [payload]`.
     ManagedIdentityPolicy { verb: PolicyVerb, scope: Box<PolicyScope>, payload: Option<Box<Payload>> },
     /// `.alter table|materialized-view T policy row_level_security enable|disable "query"`, `.delete`.
@@ -229,13 +249,13 @@ pub enum CommandKind {
         payload: Option<Box<Payload>>,
     },
     /// `.add|.drop|.set database Db viewers ('aadapp=...') ...`.
-    Principals { action: RoleAction, scope: Box<RoleScope>, role: NameRef, principals: Vec<Principal> },
+    Principals { action: RoleAction, scope: Box<RoleScope>, role: Box<NameRef>, principals: Vec<Principal> },
     /// `.create|.create-or-alter|.alter materialized-view V on table T { query }`.
     MaterializedView {
         name: Box<NameRef>,
         source: Box<NameRef>,
         source_is_view: bool,
-        properties: Vec<Property>,
+        properties: Properties,
         body: Span,
     },
     /// `.drop materialized-view V`.
@@ -243,7 +263,12 @@ pub enum CommandKind {
     /// `.create|.alter|.create-or-alter external table E (...) kind=...`; `columns` when the
     /// command gives a schema (a delta table's is inferred from its files); `impersonation`
     /// when a connection string authenticates with `;impersonate`.
-    ExternalTable { name: NameRef, kind: Option<Box<NameRef>>, columns: Option<Arc<[Column]>>, impersonation: bool },
+    ExternalTable {
+        name: Box<NameRef>,
+        kind: Option<Box<NameRef>>,
+        columns: Option<Arc<[Column]>>,
+        impersonation: bool,
+    },
     /// `.drop external table E`.
     DropExternalTable { name: NameRef },
     /// `.alter external table E policy query_acceleration '{...}'`, `.delete`.
@@ -254,13 +279,13 @@ pub enum CommandKind {
     /// ingestion <format> mapping ...` (a mapping of an existing table). The rest of the command
     /// is skipped. `creates`: `.set`, `.set-or-append` or `.set-or-replace`, which create the
     /// table with the schema of their query when it does not exist.
-    Ingest { table: QualifiedName, creates: bool },
+    Ingest { table: Box<QualifiedName>, creates: bool },
     /// `.drop column T.C`, `.drop table T columns (C1, C2)`.
-    DropColumns { table: NameRef, columns: Vec<NameRef> },
+    DropColumns { table: Box<NameRef>, columns: Vec<NameRef> },
     /// `.rename column T.Old to New`, `.rename columns New = T.Old, ...`: (table, old, new).
     RenameColumns { renames: Vec<(NameRef, NameRef, NameRef)> },
     /// `.alter column T.C type = string`.
-    AlterColumnType { table: NameRef, column: NameRef, type_name: Box<NameRef> },
+    AlterColumnType { table: NameRef, column: Box<NameRef>, type_name: Box<NameRef> },
     /// `.execute database|cluster script [with (...)] <|`: the commands that follow are its body.
     ExecuteScript,
     /// Any other command, recognised and skipped.

@@ -34,9 +34,14 @@ pub struct Connect {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
     Connect(Box<Connect>),
-    Command(Box<Command>),
+    /// A command and its words as written (`alter table policy update`, for display):
+    /// [`Script::words`]`[words]`, shared by the commands of the file that have the same.
+    Command {
+        words: u32,
+        command: Box<Command>,
+    },
     /// A command whose parts the model took ([`Script::take_command`], a workspace checked
-    /// once): its place in the file and its words ([`Script::taken_words`]`[words]`).
+    /// once): its place in the file and its words.
     Taken {
         words: u32,
         span: Span,
@@ -50,33 +55,31 @@ pub enum Item {
 pub struct Script {
     pub items: Vec<Item>,
     pub errors: Vec<SyntaxError>,
-    /// The distinct words of the commands taken ([`Item::Taken`]).
-    pub taken_words: Vec<std::sync::Arc<str>>,
+    /// The distinct words of its commands (see [`Item::Command`]).
+    pub words: Vec<std::sync::Arc<str>>,
 }
 
 impl Script {
     /// Replaces command item `index` by what is read of it once the model is built: its place
-    /// and its words ([`Item::Taken`]), and frees the rest. `words` finds the index of words
-    /// already in [`Script::taken_words`] (kept by the caller for the script). Other items are
-    /// left as they are.
-    pub fn take_command(&mut self, index: usize, words: &mut rustc_hash::FxHashMap<std::sync::Arc<str>, u32>) {
-        let Some(Item::Command(command)) = self.items.get(index) else { return };
-        let span = command.span;
-        let next = self.taken_words.len() as u32;
-        let at = *words.entry(std::sync::Arc::clone(&command.words)).or_insert(next);
-        if at == next {
-            self.taken_words.push(std::sync::Arc::clone(&command.words));
-        }
-        self.items[index] = Item::Taken { words: at, span };
+    /// and its words ([`Item::Taken`]), and frees the rest. Other items are left as they are.
+    pub fn take_command(&mut self, index: usize) {
+        let Some(Item::Command { words, command }) = self.items.get(index) else { return };
+        self.items[index] = Item::Taken { words: *words, span: command.span };
     }
 
     /// The place of a command item (whole or taken) and its words.
-    pub fn command_of<'s>(&'s self, item: &'s Item) -> Option<(Span, &'s str)> {
-        match item {
-            Item::Command(command) => Some((command.span, &command.words)),
-            Item::Taken { words, span } => Some((*span, self.taken_words.get(*words as usize)?)),
-            Item::Connect(_) | Item::Query(_) => None,
-        }
+    pub fn command_of(&self, item: &Item) -> Option<(Span, &str)> {
+        let (span, words) = match item {
+            Item::Command { words, command } => (command.span, words),
+            Item::Taken { words, span } => (*span, words),
+            Item::Connect(_) | Item::Query(_) => return None,
+        };
+        Some((span, self.words.get(*words as usize)?))
+    }
+
+    /// The words of a command item (whole or taken): `alter table policy update`.
+    pub fn words_of(&self, item: &Item) -> Option<&str> {
+        self.command_of(item).map(|(_, words)| words)
     }
 }
 
@@ -168,7 +171,7 @@ fn keep_unit_tokens(tokens: &[Token], items: &[Item], kept: &mut Vec<Token>) {
         .iter()
         .filter_map(|item| match item {
             Item::Query(span) => Some(*span),
-            Item::Command(command) => match &command.kind {
+            Item::Command { command, .. } => match &command.kind {
                 CommandKind::Function { declaration, .. } => Some(*declaration),
                 CommandKind::MaterializedView { body, .. } => Some(*body),
                 _ => None,
@@ -215,11 +218,19 @@ fn parse_items(text: &str, tokens: &[Token], from: usize, to: usize, script: &mu
             continue;
         }
         let mut parsed = parse::parse_command(text, tokens, pos, limit, &blank_line_before);
-        share(&mut shared.names, &mut parsed.command.words);
+        let words = match shared.words.get(&parsed.words) {
+            Some(&at) => at,
+            None => {
+                let at = script.words.len() as u32;
+                script.words.push(std::sync::Arc::from(parsed.words.as_str()));
+                shared.words.insert(parsed.words, at);
+                at
+            }
+        };
         share_columns(shared, &mut parsed.command.kind);
         script.errors.extend(parsed.errors);
         let query = input_query(text, tokens, pos, parsed.end, &parsed.command);
-        script.items.push(Item::Command(Box::new(parsed.command)));
+        script.items.push(Item::Command { words, command: Box::new(parsed.command) });
         script.items.extend(query.map(Item::Query));
         pos = parsed.end.max(pos + 1);
         if pos < limit {
@@ -236,9 +247,11 @@ fn parse_items(text: &str, tokens: &[Token], from: usize, to: usize, script: &mu
 
 type Columns = std::sync::Arc<[command::Column]>;
 
-/// What the commands of a file share: command words, column names and types, column lists.
+/// What the commands of a file share: command words (their index in [`Script::words`]),
+/// column names and types, column lists.
 #[derive(Default)]
 struct Shared {
+    words: rustc_hash::FxHashMap<String, u32>,
     names: rustc_hash::FxHashSet<command::Name>,
     columns: rustc_hash::FxHashSet<Columns>,
 }

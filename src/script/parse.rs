@@ -17,6 +17,8 @@ use crate::span::Span;
 /// The outcome of parsing one command.
 pub struct Parsed {
     pub command: Command,
+    /// The command words as written (`alter table policy update`), for display.
+    pub words: String,
     /// The index of the first token after the command.
     pub end: usize,
     pub errors: Vec<SyntaxError>,
@@ -48,7 +50,7 @@ pub fn parse_command(
     }
     let end_token = p.pos.max(start + 1) - 1;
     let span = tokens[start].span.to(tokens[end_token].span);
-    Parsed { command: Command { span, words: p.words.join(" ").into(), kind }, end: p.pos, errors: p.errors }
+    Parsed { command: Command { span, kind }, words: p.words.join(" "), end: p.pos, errors: p.errors }
 }
 
 struct CommandParser<'a> {
@@ -483,7 +485,7 @@ impl<'a> CommandParser<'a> {
                 }
                 let table = self.qualified_name("a table name")?;
                 self.skip_to_blank_line();
-                Some(CommandKind::Ingest { table, creates: false })
+                Some(CommandKind::Ingest { table: Box::new(table), creates: false })
             }
             "execute" => {
                 let _ = self.eat_word("database") || self.eat_word("cluster");
@@ -521,7 +523,7 @@ impl<'a> CommandParser<'a> {
                     return None;
                 }
                 let type_name = self.expect_name("a type")?;
-                Some(CommandKind::AlterColumnType { table, column, type_name: Box::new(type_name) })
+                Some(CommandKind::AlterColumnType { table, column: Box::new(column), type_name: Box::new(type_name) })
             }
             "table" => self.table_command(verb),
             "tables" => {
@@ -538,7 +540,7 @@ impl<'a> CommandParser<'a> {
                     }
                 }
                 let properties = self.with_properties();
-                Some(CommandKind::Tables { verb, tables, properties })
+                Some(CommandKind::Tables { verb, tables, properties: properties.into() })
             }
             "function" => {
                 let if_not_exists = if_not_exists_before || self.eat_word("ifnotexists");
@@ -555,7 +557,7 @@ impl<'a> CommandParser<'a> {
                     _ => return None,
                 };
                 let declaration = self.function_declaration()?;
-                Some(CommandKind::Function { verb, name, properties, declaration })
+                Some(CommandKind::Function { verb, name, properties: properties.into(), declaration })
             }
             "materialized-view" => {
                 let properties = self.with_properties();
@@ -577,7 +579,7 @@ impl<'a> CommandParser<'a> {
                     name: Box::new(name.name),
                     source: Box::new(source),
                     source_is_view,
-                    properties,
+                    properties: properties.into(),
                     body,
                 })
             }
@@ -619,7 +621,12 @@ impl<'a> CommandParser<'a> {
                 let impersonation = self.tokens[rest..self.pos].iter().filter(|t| t.kind.is_string()).any(|token| {
                     strings::decode_token(self.text, token).value.to_ascii_lowercase().contains(";impersonate")
                 });
-                Some(CommandKind::ExternalTable { name, kind: kind.map(Box::new), columns, impersonation })
+                Some(CommandKind::ExternalTable {
+                    name: Box::new(name),
+                    kind: kind.map(Box::new),
+                    columns,
+                    impersonation,
+                })
             }
             "database" | "cluster" => {
                 let scope = if object == "cluster" {
@@ -651,17 +658,17 @@ impl<'a> CommandParser<'a> {
             }
             let schema = self.schema(name.name)?;
             let properties = self.with_properties();
-            return Some(CommandKind::Tables { verb, tables: vec![schema], properties });
+            return Some(CommandKind::Tables { verb, tables: vec![schema], properties: properties.into() });
         }
         if matches!(verb, "create" | "create-or-alter") && self.eat_word("ingestion") {
             self.skip_to_blank_line();
-            return Some(CommandKind::Ingest { table: name, creates: false });
+            return Some(CommandKind::Ingest { table: Box::new(name), creates: false });
         }
         if verb == "create" && self.eat_word("based-on") {
             let based_on = self.expect_name("a table name after `based-on`")?;
             self.eat_word("ifnotexists");
             self.with_properties();
-            return Some(CommandKind::TableBasedOn { name: name.name, based_on });
+            return Some(CommandKind::TableBasedOn { name: name.name, based_on: Box::new(based_on) });
         }
         None
     }
@@ -719,7 +726,7 @@ impl<'a> CommandParser<'a> {
                     verb: policy_verb,
                     table: Box::new(table),
                     payload: payload.map(Box::new),
-                    properties,
+                    properties: properties.into(),
                 })
             }
             ("managed_identity", PolicyScope::Cluster | PolicyScope::Database(_)) => {
@@ -816,9 +823,12 @@ impl<'a> CommandParser<'a> {
         let (policy, _) = self.any_word()?;
         let verb = PolicyVerb::Delete;
         match (policy.as_str(), scope) {
-            ("update", PolicyScope::Table(table)) => {
-                Some(CommandKind::UpdatePolicy { verb, table: Box::new(table), payload: None, properties: Vec::new() })
-            }
+            ("update", PolicyScope::Table(table)) => Some(CommandKind::UpdatePolicy {
+                verb,
+                table: Box::new(table),
+                payload: None,
+                properties: Default::default(),
+            }),
             ("managed_identity", scope @ (PolicyScope::Cluster | PolicyScope::Database(_))) => {
                 Some(CommandKind::ManagedIdentityPolicy { verb, scope: Box::new(scope), payload: None })
             }
@@ -841,7 +851,7 @@ impl<'a> CommandParser<'a> {
             "column" => {
                 let (table, column) = self.table_column("a column `Table.Column`")?;
                 self.eat_word("ifexists");
-                Some(CommandKind::DropColumns { table, columns: vec![column] })
+                Some(CommandKind::DropColumns { table: Box::new(table), columns: vec![column] })
             }
             "table" | "function" | "materialized-view" => {
                 let name = self.qualified_name("a name")?;
@@ -859,7 +869,7 @@ impl<'a> CommandParser<'a> {
                         return None;
                     }
                     let columns = self.name_list("a column name");
-                    return Some(CommandKind::DropColumns { table: name.name, columns });
+                    return Some(CommandKind::DropColumns { table: Box::new(name.name), columns });
                 }
                 self.eat_word("ifexists");
                 let name = name.name;
@@ -968,7 +978,7 @@ impl<'a> CommandParser<'a> {
         self.with_properties();
         self.eat(TokenKind::InputPipe)?;
         self.skip_to_blank_line();
-        Some(CommandKind::Ingest { table, creates: verb != "append" })
+        Some(CommandKind::Ingest { table: Box::new(table), creates: verb != "append" })
     }
 
     /// After `.add` or `.set`: `database [Db] Role (...)`, `table T Role (...)`...
@@ -1010,7 +1020,7 @@ impl<'a> CommandParser<'a> {
         let mut principals = Vec::new();
         if action == RoleAction::Set && self.eat_word("none") {
             self.eat_word("skip-results");
-            return Some(CommandKind::Principals { action, scope: Box::new(scope), role, principals });
+            return Some(CommandKind::Principals { action, scope: Box::new(scope), role: Box::new(role), principals });
         }
         if self.eat(TokenKind::LParen).is_none() {
             self.error_here("expected `(` and the principals");
@@ -1034,7 +1044,7 @@ impl<'a> CommandParser<'a> {
         }
         self.eat_word("skip-results");
         self.string_literal();
-        Some(CommandKind::Principals { action, scope: Box::new(scope), role, principals })
+        Some(CommandKind::Principals { action, scope: Box::new(scope), role: Box::new(role), principals })
     }
 
     /// `( params ) { body }` after a function name, or `{ body }` alone (no parameters): its span

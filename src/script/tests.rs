@@ -6,7 +6,11 @@ use std::sync::Arc;
 fn commands(text: &str) -> Vec<Command> {
     let script = parse_script(text);
     assert!(script.errors.is_empty(), "{text:?}: {:?}", script.errors);
-    script.items.into_iter().filter_map(|i| if let Item::Command(c) = i { Some(*c) } else { None }).collect()
+    script
+        .items
+        .into_iter()
+        .filter_map(|i| if let Item::Command { command: c, .. } = i { Some(*c) } else { None })
+        .collect()
 }
 
 fn one(text: &str) -> CommandKind {
@@ -29,7 +33,7 @@ fn splits_commands_queries_and_directives() {
         .iter()
         .map(|i| match i {
             Item::Connect(c) => format!("connect {:?} {:?}", c.cluster, c.database),
-            Item::Command(c) => format!("command {}", c.words),
+            Item::Command { .. } => format!("command {}", script.words_of(i).unwrap_or_default()),
             Item::Query(span) => format!("query {}", span.of(text)),
             Item::Taken { span, .. } => format!("taken {}", span.of(text)),
         })
@@ -196,7 +200,7 @@ fn malformed_policy_json_keeps_its_place() {
     let text = ".alter table T policy update @'[{\"Source\": \"Raw\",, }]'";
     assert_eq!(errors(text), [",: the policy is not valid JSON: unexpected token in object"]);
     let script = parse_script(text);
-    let Item::Command(command) = &script.items[0] else { panic!() };
+    let Item::Command { command, .. } = &script.items[0] else { panic!() };
     let CommandKind::UpdatePolicy { payload, .. } = &command.kind else { panic!() };
     let error = payload.as_ref().unwrap().json.as_ref().unwrap_err();
     assert_eq!(error.span.of(text), ",");
@@ -369,7 +373,9 @@ fn malformed_commands_are_reported_where_they_break() {
     // Parsing resumes at the next command.
     let script = parse_script(".create table T (a string)\n.create table U (b:long)");
     assert_eq!(script.items.len(), 2);
-    assert!(matches!(&script.items[1], Item::Command(c) if matches!(c.kind, CommandKind::Tables { .. })));
+    assert!(
+        matches!(&script.items[1], Item::Command { command: c, .. } if matches!(c.kind, CommandKind::Tables { .. }))
+    );
 }
 
 /// Schemas of a file with the same columns share one list; other schemas share the names and
@@ -413,7 +419,7 @@ fn a_file_parsed_a_window_at_a_time_is_parsed_as_a_whole() {
             .iter()
             .filter_map(|item| match item {
                 Item::Query(span) => Some(*span),
-                Item::Command(command) => match &command.kind {
+                Item::Command { command, .. } => match &command.kind {
                     CommandKind::Function { declaration, .. } => Some(*declaration),
                     CommandKind::MaterializedView { body, .. } => Some(*body),
                     _ => None,
