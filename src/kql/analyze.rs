@@ -15,8 +15,10 @@ use std::rc::Rc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::FunctionParameter;
 use super::ast::*;
 use super::builtins;
+use super::parser::SyntaxError;
 use super::references::{Entity, EntityKind, PluginUse, Read, Reference, normalize_cluster};
 use super::strings;
 use super::token::{Token, Tokens};
@@ -29,7 +31,7 @@ const EXPANSION_BUDGET: u32 = 10_000;
 const MAX_CALL_DEPTH: u32 = 64;
 
 /// Everything a query refers to and reads. Kept for the whole run, one per distinct unit text,
-/// so kept small (64 bytes, and nothing else for a query of one reference): a read that is
+/// so kept small (72 bytes, and nothing else for a query of one reference named in 22 bytes or fewer): a read that is
 /// also a reference where it is written (most are) is kept once, the references and the other
 /// reads in one list, one of them inline; the rarer lists are boxed together.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -65,12 +67,15 @@ impl Slots {
     }
 }
 
-/// The lists most queries leave empty.
+/// The lists most queries leave empty (with the syntax errors and parameters of an
+/// [`super::AnalyzedQuery`], boxed with them).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct RareLists {
     plugins: Box<[PluginUse]>,
     external_data: Box<[Span]>,
     dynamic_references: Box<[Span]>,
+    errors: Box<[SyntaxError]>,
+    parameters: Box<[FunctionParameter]>,
 }
 
 /// The references of an [`Analysis`], in text order.
@@ -102,6 +107,7 @@ impl Analysis {
                 plugins: plugins.into_boxed_slice(),
                 external_data: external_data.into_boxed_slice(),
                 dynamic_references: dynamic_references.into_boxed_slice(),
+                ..RareLists::default()
             })
         });
         Analysis { slots, references: count, reads: count - shared as u32, rare }
@@ -130,6 +136,24 @@ impl Analysis {
     /// `table(x)` / `database(x)` / `cluster(x)` whose name is not a constant.
     pub fn dynamic_references(&self) -> &[Span] {
         self.rare.as_ref().map_or(&[], |rare| &rare.dynamic_references)
+    }
+
+    /// The analysis with the syntax errors and parameters of its [`super::AnalyzedQuery`].
+    pub(super) fn with(mut self, errors: Vec<SyntaxError>, parameters: Vec<FunctionParameter>) -> Analysis {
+        if !errors.is_empty() || !parameters.is_empty() {
+            let rare = self.rare.get_or_insert_with(Box::default);
+            rare.errors = errors.into_boxed_slice();
+            rare.parameters = parameters.into_boxed_slice();
+        }
+        self
+    }
+
+    pub(super) fn errors(&self) -> &[SyntaxError] {
+        self.rare.as_ref().map_or(&[], |rare| &rare.errors)
+    }
+
+    pub(super) fn parameters(&self) -> &[FunctionParameter] {
+        self.rare.as_ref().map_or(&[], |rare| &rare.parameters)
     }
 }
 

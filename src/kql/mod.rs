@@ -17,38 +17,25 @@ pub use token::Tokens;
 
 /// A query text parsed and analysed: its syntax errors and what it refers to and reads. Kept
 /// for the whole run, one per distinct unit text (72 bytes; the errors and parameters, which
-/// most texts lack, boxed together).
+/// most texts lack, boxed with the analysis's rare lists).
 #[derive(Clone, Default)]
 pub struct AnalyzedQuery {
     pub analysis: Analysis,
-    rare: Option<Box<ErrorsAndParameters>>,
-}
-
-#[derive(Clone, Debug, Default)]
-struct ErrorsAndParameters {
-    errors: Box<[SyntaxError]>,
-    parameters: Box<[FunctionParameter]>,
 }
 
 impl AnalyzedQuery {
     fn new(errors: Vec<SyntaxError>, analysis: Analysis, parameters: Vec<FunctionParameter>) -> AnalyzedQuery {
-        let rare = (!errors.is_empty() || !parameters.is_empty()).then(|| {
-            Box::new(ErrorsAndParameters {
-                errors: errors.into_boxed_slice(),
-                parameters: parameters.into_boxed_slice(),
-            })
-        });
-        AnalyzedQuery { analysis, rare }
+        AnalyzedQuery { analysis: analysis.with(errors, parameters) }
     }
 
     /// The syntax errors.
     pub fn errors(&self) -> &[SyntaxError] {
-        self.rare.as_ref().map_or(&[], |rare| &rare.errors)
+        self.analysis.errors()
     }
 
     /// The parameters, for a function declaration (empty for a query).
     pub fn parameters(&self) -> &[FunctionParameter] {
-        self.rare.as_ref().map_or(&[], |rare| &rare.parameters)
+        self.analysis.parameters()
     }
 }
 

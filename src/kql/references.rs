@@ -33,16 +33,86 @@ impl EntityKind {
     }
 }
 
-/// A name an analysis keeps: shared, so that a reference and the read it makes (and the reads
-/// a let-function's expansions repeat) hold one copy (the same type as the script's names,
-/// [`crate::script::command::Name`]).
-pub type Name = Arc<str>;
+/// A name as an analysis keeps it (24 bytes): up to 22 bytes inline (most table names: no block
+/// of its own), a longer one shared by the copies of the entity (a reference and its reads).
+/// Compared, ordered and hashed as its text.
+#[derive(Clone)]
+pub struct Name(NameRepr);
+
+#[derive(Clone)]
+enum NameRepr {
+    Inline { len: u8, bytes: [u8; INLINE_NAME] },
+    Shared(Arc<str>),
+}
+
+const INLINE_NAME: usize = 22;
+
+impl Name {
+    pub fn new(text: &str) -> Name {
+        Name(match u8::try_from(text.len()) {
+            Ok(len) if text.len() <= INLINE_NAME => {
+                let mut bytes = [0; INLINE_NAME];
+                bytes[..text.len()].copy_from_slice(text.as_bytes());
+                NameRepr::Inline { len, bytes }
+            }
+            _ => NameRepr::Shared(Arc::from(text)),
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // Copied from a `str` whole (`new`): always UTF-8.
+            NameRepr::Inline { len, bytes } => std::str::from_utf8(&bytes[..*len as usize]).unwrap_or_default(),
+            NameRepr::Shared(text) => text,
+        }
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Name {}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Name) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Name) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for Name {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl std::fmt::Debug for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
 
 /// A table, function or view, with where it lives. [`Entity::cluster`] is `None` for the current
 /// cluster, otherwise a host name normalised as Kusto does it; [`Entity::database`] is `None` for
 /// the current one. Ordered by kind, cluster, database and name (`None` first).
 ///
-/// 32 bytes: most entities name neither a cluster nor a database, so both are boxed together.
+/// 40 bytes: most entities name neither a cluster nor a database, so both are boxed together.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Entity {
     pub kind: EntityKind,
@@ -60,8 +130,8 @@ struct EntityPlace {
 impl Entity {
     pub fn new(kind: EntityKind, cluster: Option<&str>, database: Option<&str>, name: &str) -> Entity {
         let place = (cluster.is_some() || database.is_some())
-            .then(|| Box::new(EntityPlace { cluster: cluster.map(Name::from), database: database.map(Name::from) }));
-        Entity { kind, place, name: Name::from(name) }
+            .then(|| Box::new(EntityPlace { cluster: cluster.map(Name::new), database: database.map(Name::new) }));
+        Entity { kind, place, name: Name::new(name) }
     }
 
     /// The cluster's normalised host name, `None` for the current cluster.
@@ -75,12 +145,7 @@ impl Entity {
     }
 
     pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The name, shared.
-    pub fn shared_name(&self) -> &Name {
-        &self.name
+        self.name.as_str()
     }
 }
 
@@ -121,7 +186,7 @@ pub struct Reference {
 /// referenced (`read.entity` and `read.span`, its [`Reference`]'s), and the
 /// let-function calls that led there (outermost first).
 ///
-/// 48 bytes: the let-function calls, the arguments and `table('X')` are boxed together, as
+/// 56 bytes: the let-function calls, the arguments and `table('X')` are boxed together, as
 /// most reads have none of them; a read that is also a reference is kept once (see
 /// [`super::Analysis`]).
 #[derive(Clone, PartialEq, Eq)]

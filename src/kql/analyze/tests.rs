@@ -347,3 +347,37 @@ fn entities_order_as_kind_cluster_database_name() {
     let json = serde_json::to_string(&table(None, Some("d"), "T")).unwrap();
     assert_eq!(json, r#"{"kind":"table","cluster":null,"database":"d","name":"T"}"#);
 }
+
+#[test]
+fn names_are_kept_inline_up_to_22_bytes_and_compare_as_text() {
+    use crate::kql::references::Name as EntityName;
+    for text in [
+        "",
+        "T",
+        "StormEvents",
+        "exactly_22_bytes_long_",
+        "a_name_of_twenty_three_",
+        "Tëst_ünïcode_😀_names",
+        "x".repeat(300).as_str(),
+    ] {
+        let name = EntityName::new(text);
+        assert_eq!(name.as_str(), text);
+        assert_eq!(&*name, text);
+        assert_eq!(format!("{name:?}"), format!("{text:?}"));
+        assert_eq!(name, EntityName::new(text).clone());
+    }
+    let mut names: Vec<EntityName> =
+        ["b", "a_name_of_twenty_three_", "a", "B"].into_iter().map(EntityName::new).collect();
+    names.sort();
+    assert_eq!(names.iter().map(|n| n.as_str()).collect::<Vec<_>>(), ["B", "a", "a_name_of_twenty_three_", "b"]);
+    let hash = |name: &EntityName| {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(name)
+    };
+    let hash_str = |text: &str| {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(text)
+    };
+    assert_eq!(hash(&EntityName::new("a_name_of_twenty_three_")), hash_str("a_name_of_twenty_three_"));
+    assert_eq!(hash(&EntityName::new("T")), hash_str("T"));
+}
