@@ -31,39 +31,31 @@ const EXPANSION_BUDGET: u32 = 10_000;
 const MAX_CALL_DEPTH: u32 = 64;
 
 /// Everything a query refers to and reads. Kept for the whole run, one per distinct unit text,
-/// so kept small (72 bytes, and nothing else for a query of one reference named in 22 bytes or fewer): a read that is
-/// also a reference where it is written (most are) is kept once, the references and the other
-/// reads in one list, one of them inline; the rarer lists are boxed together.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Analysis {
-    /// The references, then the reads that are not the references' last ones.
-    slots: Slots,
-    /// The references are `slots[..references]`.
-    references: u32,
-    /// The reads are `slots[reads..]`.
-    reads: u32,
-    rare: Option<Box<RareLists>>,
-}
-
-/// One slot inline, more in a boxed slice (empty: nothing allocated). Never `Many` of one.
+/// so kept small (56 bytes, and nothing else for a query of one reference named in 22 bytes or
+/// fewer): a read that is also a reference where it is written (most are) is kept once, the
+/// references and the other reads in one list; the rarer lists are boxed together.
 #[derive(Clone, PartialEq, Eq)]
-enum Slots {
+pub struct Analysis(Repr);
+
+#[derive(Clone, PartialEq, Eq)]
+enum Repr {
+    /// One reference, read where it is written, and nothing else (most queries).
     One(Read),
-    Many(Box<[Read]>),
+    /// Anything else (never what `One` holds).
+    Lists {
+        /// The references, then the reads that are not the references' last ones.
+        slots: Box<[Read]>,
+        /// The references are `slots[..references]`.
+        references: u32,
+        /// The reads are `slots[reads..]`.
+        reads: u32,
+        rare: Option<Box<RareLists>>,
+    },
 }
 
-impl Default for Slots {
-    fn default() -> Slots {
-        Slots::Many(Box::default())
-    }
-}
-
-impl Slots {
-    fn as_slice(&self) -> &[Read] {
-        match self {
-            Slots::One(read) => std::slice::from_ref(read),
-            Slots::Many(reads) => reads,
-        }
+impl Default for Analysis {
+    fn default() -> Analysis {
+        Analysis(Repr::Lists { slots: Box::default(), references: 0, reads: 0, rare: None })
     }
 }
 
@@ -98,10 +90,6 @@ impl Analysis {
         let mut slots: Vec<Read> = Vec::with_capacity(references.len() + reads.len() - shared);
         slots.extend(references.into_iter().map(Read::of));
         slots.extend(reads.into_iter().skip(shared));
-        let slots = match <[Read; 1]>::try_from(slots) {
-            Ok([one]) => Slots::One(one),
-            Err(slots) => Slots::Many(slots.into_boxed_slice()),
-        };
         let rare = (!plugins.is_empty() || !external_data.is_empty() || !dynamic_references.is_empty()).then(|| {
             Box::new(RareLists {
                 plugins: plugins.into_boxed_slice(),
@@ -110,50 +98,94 @@ impl Analysis {
                 ..RareLists::default()
             })
         });
-        Analysis { slots, references: count, reads: count - shared as u32, rare }
+        Analysis::of(slots.into_boxed_slice(), count, count - shared as u32, rare)
+    }
+
+    /// The analysis of these lists: `One` when they are what it holds.
+    fn of(slots: Box<[Read]>, references: u32, reads: u32, rare: Option<Box<RareLists>>) -> Analysis {
+        let slots = if (references, reads) == (1, 0) && rare.is_none() {
+            match <Box<[Read; 1]>>::try_from(slots) {
+                Ok(one) => {
+                    let [one] = *one;
+                    return Analysis(Repr::One(one));
+                }
+                Err(slots) => slots,
+            }
+        } else {
+            slots
+        };
+        Analysis(Repr::Lists { slots, references, reads, rare })
+    }
+
+    /// The references, then the reads that are not the references' last ones.
+    fn slots(&self) -> &[Read] {
+        match &self.0 {
+            Repr::One(read) => std::slice::from_ref(read),
+            Repr::Lists { slots, .. } => slots,
+        }
+    }
+
+    fn rare(&self) -> Option<&RareLists> {
+        match &self.0 {
+            Repr::One(_) => None,
+            Repr::Lists { rare, .. } => rare.as_deref(),
+        }
     }
 
     /// Every reference as written, in text order.
     pub fn references(&self) -> References<'_> {
-        self.slots.as_slice()[..self.references as usize].iter().map(Read::reference)
+        let count = match &self.0 {
+            Repr::One(_) => 1,
+            Repr::Lists { references, .. } => *references as usize,
+        };
+        self.slots()[..count].iter().map(Read::reference)
     }
 
     /// Every entity read when the query runs, in the order met.
     pub fn reads(&self) -> &[Read] {
-        &self.slots.as_slice()[self.reads as usize..]
+        let from = match &self.0 {
+            Repr::One(_) => 0,
+            Repr::Lists { reads, .. } => *reads as usize,
+        };
+        &self.slots()[from..]
     }
 
     /// Plugins run by `evaluate`.
     pub fn plugins(&self) -> &[PluginUse] {
-        self.rare.as_ref().map_or(&[], |rare| &rare.plugins)
+        self.rare().map_or(&[], |rare| &rare.plugins)
     }
 
     /// `externaldata` / `inline_external_table` sources (their spans).
     pub fn external_data(&self) -> &[Span] {
-        self.rare.as_ref().map_or(&[], |rare| &rare.external_data)
+        self.rare().map_or(&[], |rare| &rare.external_data)
     }
 
     /// `table(x)` / `database(x)` / `cluster(x)` whose name is not a constant.
     pub fn dynamic_references(&self) -> &[Span] {
-        self.rare.as_ref().map_or(&[], |rare| &rare.dynamic_references)
+        self.rare().map_or(&[], |rare| &rare.dynamic_references)
     }
 
     /// The analysis with the syntax errors and parameters of its [`super::AnalyzedQuery`].
-    pub(super) fn with(mut self, errors: Vec<SyntaxError>, parameters: Vec<FunctionParameter>) -> Analysis {
-        if !errors.is_empty() || !parameters.is_empty() {
-            let rare = self.rare.get_or_insert_with(Box::default);
-            rare.errors = errors.into_boxed_slice();
-            rare.parameters = parameters.into_boxed_slice();
+    pub(super) fn with(self, errors: Vec<SyntaxError>, parameters: Vec<FunctionParameter>) -> Analysis {
+        if errors.is_empty() && parameters.is_empty() {
+            return self;
         }
-        self
+        let (slots, references, reads, rare) = match self.0 {
+            Repr::One(read) => (Box::new([read]) as Box<[Read]>, 1, 0, None),
+            Repr::Lists { slots, references, reads, rare } => (slots, references, reads, rare),
+        };
+        let mut rare = rare.unwrap_or_default();
+        rare.errors = errors.into_boxed_slice();
+        rare.parameters = parameters.into_boxed_slice();
+        Analysis::of(slots, references, reads, Some(rare))
     }
 
     pub(super) fn errors(&self) -> &[SyntaxError] {
-        self.rare.as_ref().map_or(&[], |rare| &rare.errors)
+        self.rare().map_or(&[], |rare| &rare.errors)
     }
 
     pub(super) fn parameters(&self) -> &[FunctionParameter] {
-        self.rare.as_ref().map_or(&[], |rare| &rare.parameters)
+        self.rare().map_or(&[], |rare| &rare.parameters)
     }
 }
 

@@ -295,17 +295,17 @@ fn reads_that_are_references_are_kept_once() {
     let analysis = run(text);
     assert_eq!(refs(text), ["table T @T", "table d.U @database('d').U"]);
     assert_eq!(read_list(&analysis, text), ["table T @T via [] []", "table d.U @database('d').U via [] []"]);
-    assert_eq!(analysis.slots.as_slice().len(), 2);
+    assert_eq!(analysis.slots().len(), 2);
     // One reference: inline, nothing else allocated for the lists.
     let one = run("T | take 1");
-    assert!(matches!(one.slots, Slots::One(_)) && one.rare.is_none());
+    assert!(matches!(one.0, Repr::One(_)));
     assert_eq!((one.references().len(), one.reads().len()), (1, 1));
     // A function nobody calls is referred to, not read: the reads are the last references.
     let text = "let f = () { A }; B | join (C) on x";
     let analysis = run(text);
     assert_eq!(refs(text), ["table A @A", "table B @B", "table C @C"]);
     assert_eq!(read_list(&analysis, text), ["table B @B via [] []", "table C @C via [] []"]);
-    assert_eq!(analysis.slots.as_slice().len(), 3);
+    assert_eq!(analysis.slots().len(), 3);
     // Reads through a let-function, of a stored function with arguments, by `table('X')`: kept
     // apart from the references, with what they add.
     let text = "let f = () { A }; f() | union table('X') | union F('a', b)";
@@ -319,10 +319,10 @@ fn reads_that_are_references_are_kept_once() {
             "function F @F('a', b) via [] [Some(\"a\"), None]"
         ]
     );
-    assert_eq!(analysis.slots.as_slice().len(), 6);
+    assert_eq!(analysis.slots().len(), 6);
     // Nothing read: nothing kept.
     let none = run("print 1");
-    assert!(none.references().next().is_none() && none.reads().is_empty() && none.slots.as_slice().is_empty());
+    assert!(none.references().next().is_none() && none.reads().is_empty() && none.slots().is_empty());
     assert_eq!(none, Analysis::default());
 }
 
@@ -380,4 +380,20 @@ fn names_are_kept_inline_up_to_22_bytes_and_compare_as_text() {
     };
     assert_eq!(hash(&EntityName::new("a_name_of_twenty_three_")), hash_str("a_name_of_twenty_three_"));
     assert_eq!(hash(&EntityName::new("T")), hash_str("T"));
+}
+
+#[test]
+fn one_reference_with_errors_or_parameters_keeps_them_all() {
+    let plain = crate::kql::analyze_query("T | take 1");
+    assert!(matches!(plain.analysis.0, Repr::One(_)) && plain.errors().is_empty());
+    let broken = crate::kql::analyze_query("T | where");
+    assert!(!broken.errors().is_empty());
+    assert!(matches!(broken.analysis.0, Repr::Lists { .. }));
+    assert_eq!((broken.analysis.references().len(), broken.analysis.reads().len()), (1, 1));
+    assert_eq!(broken.analysis.reads()[0].entity.name(), "T");
+    let function = crate::kql::analyze_function("(x:int) { T | take x }");
+    assert_eq!(function.parameters().len(), 1);
+    assert_eq!(function.analysis.references().map(|r| r.entity.name()).collect::<Vec<_>>(), ["T"]);
+    assert_eq!(function.analysis.reads().len(), 1);
+    assert!(function.errors().is_empty());
 }
