@@ -40,8 +40,9 @@
 //!   regular files are opened, never a FIFO or a device), and
 //!   byte offsets to lines and columns.
 //! * [`script`]: a file cut into `#connect` directives, management commands and query text;
-//!   [`script::command`] types every modelled command with spans, [`script::parse`] parses
-//!   them, [`script::payload`] reads policy JSON as ADX does (single quotes, comments,
+//!   [`script::command`] types every modelled command with spans (56 bytes each, its words
+//!   its item's index into the script's list), [`script::parse`] parses them (a large file a
+//!   window of tokens at a time, keeping only the tokens of its unit texts), [`script::payload`] reads policy JSON as ADX does (single quotes, comments,
 //!   trailing commas; `jsonc-parser`) with a map from every JSON value back to the file through
 //!   both layers of escaping.
 //! * [`model`]: the clusters and databases the scripts describe once run in path order, with
@@ -49,7 +50,11 @@
 //!   replaced). It also makes each file's [`unit`](mod@unit)s, before contexts are decided (what
 //!   a unit reads depends on its text alone; contexts depend on the databases queries name), and
 //!   the build places them (name, cluster, database), so the model is built once. Names and
-//!   schema columns are shared with the script ([`script::command::Name`]), not copied.
+//!   schema columns are shared with the script ([`script::command::Name`]), not copied; a
+//!   table's or function's definitions are one pointer ([`model::Definitions`]). A workspace
+//!   checked once ([`workspace::LoadOptions::one_shot`], the command line) lets the build take
+//!   each command's parts as it runs it ([`model::build::build_taking`]): the script keeps its
+//!   place and words ([`script::Item::Taken`]), which suppressions and baselines read.
 //! * [`unit`](mod@unit): the pieces of KQL to analyse (queries, function bodies, policy `Query`
 //!   strings, RLS and materialized-view queries): a stretch of its file's shared text, or a
 //!   decoded string with an offset map to its file; units of one kind and text share one
