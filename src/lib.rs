@@ -53,8 +53,9 @@
 //!   schema columns are shared with the script ([`script::command::Name`]), not copied; a
 //!   table's or function's definitions are one pointer ([`model::Definitions`]). A workspace
 //!   checked once ([`workspace::LoadOptions::one_shot`], the command line) lets the build take
-//!   each command's parts as it runs it ([`model::build::build_taking`]): the script keeps its
-//!   place and words ([`script::Item::Taken`]), which suppressions and baselines read.
+//!   the parts of each command of a large script as it runs it ([`model::build::build_taking`]):
+//!   the script keeps its place and words ([`script::Item::Taken`]), which suppressions and
+//!   baselines read.
 //! * [`unit`](mod@unit): the pieces of KQL to analyse (queries, function bodies, policy `Query`
 //!   strings, RLS and materialized-view queries): a stretch of its file's shared text, or a
 //!   decoded string with an offset map to its file; units of one kind and text share one

@@ -30,7 +30,7 @@ pub struct LoadOptions {
     pub contexts: ContextOptions,
     pub model: BuildOptions,
     /// The workspace is checked once and never edited (the command line): the model takes from
-    /// the scripts' commands what it holds, leaving each its place and words
+    /// the commands of large scripts what it holds, leaving each its place and words
     /// ([`model::build::build_taking`]). An edit ([`Workspace::set_texts`]) then parses every
     /// script again first.
     pub one_shot: bool,
@@ -720,10 +720,14 @@ mod tests {
     /// it agrees with a fresh load.
     #[test]
     fn a_one_shot_workspace_checks_as_a_kept_one_and_can_still_be_edited() {
-        let functions = "// uplint: allow(UP001) elsewhere\n.create function F() { database('Other').T }\n\
-                         .create function G() { database('Other').U }\n.create table T (a:string)\n\
-                         .set-or-append S <| T | project a\n.drop table X";
-        let files = [("f.kql", functions), ("p.kql", VARIANTS[1][0]), ("t.kql", VARIANTS[2][8])];
+        // Commands are taken from scripts of many items only (the first file's).
+        let mut functions = "// uplint: allow(UP001) elsewhere\n.create function F() { database('Other').T }\n\
+                             .create function G() { database('Other').U }\n.create table T (a:string)\n\
+                             .set-or-append S <| T | project a\n.drop table X\n.create table D (a:string, a:long)\n"
+            .to_string();
+        functions.extend((0..model::build::TAKEN_FROM).map(|i| format!(".create table T{i} (a:string)\n")));
+        // Only f.kql's taken table command has a finding whose baseline entity is its words.
+        let files = [("f.kql", &*functions), ("p.kql", VARIANTS[1][0]), ("t.kql", VARIANTS[2][3])];
         let kept_options = LoadOptions::default();
         let once = LoadOptions { one_shot: true, ..LoadOptions::default() };
         let kept = from_texts(&files, &kept_options);
@@ -731,7 +735,7 @@ mod tests {
         let taken_items = |w: &Workspace| {
             w.scripts.iter().flat_map(|(_, s)| &s.items).filter(|i| matches!(i, script::Item::Taken { .. })).count()
         };
-        assert_eq!((taken_items(&kept), taken_items(&taken)), (0, 6));
+        assert_eq!((taken_items(&kept), taken_items(&taken)), (0, 5 + model::build::TAKEN_FROM));
         assert_eq!(state(&taken), state(&kept));
         let settled = |w: &Workspace| {
             let found = check(w);

@@ -138,6 +138,7 @@ fn ident_len(bytes: &[u8]) -> usize {
 }
 
 /// Recognizes one token at the start of `i` (which is not empty and starts with no trivia).
+#[inline(always)]
 fn next_token(i: &str) -> (&str, TokenKind) {
     let first = i.as_bytes()[0];
     let result = match first {

@@ -145,11 +145,14 @@ pub fn build_recording(
     finish_full(builder, touched)
 }
 
-/// [`build_recording`], taking from the commands of `scripts` what the model holds: once run,
-/// a command is left as its place and words ([`Script::take_command`]; update policies and
-/// the commands that write into tables are kept whole). For a workspace checked once: the
-/// scripts cannot be built again, and the peak of a project of many tables and functions (the
-/// end of the build) does not hold every command twice, in the script and in the model.
+/// [`build_recording`], taking from the commands of the scripts of [`TAKEN_FROM`] items or more
+/// what the model holds: once run, such a command is left as its place and words
+/// ([`Script::take_command`]; update policies and the commands that write into tables are kept
+/// whole). For a workspace checked once: the scripts cannot be built again, and the peak of a
+/// file of many tables and functions (the end of the build) does not hold every command twice,
+/// in the script and in the model. Smaller scripts are left whole: freeing their few commands
+/// one by one would cost a check of many small files time (the process leaves them to the
+/// operating system at exit) for little memory.
 pub fn build_taking(
     scripts: &mut [(FileId, Script)],
     contexts: &[FileContext],
@@ -159,12 +162,18 @@ pub fn build_taking(
     let mut builder = Builder::new(units, options);
     let mut touched = Vec::with_capacity(scripts.len());
     for (i, (file, script)) in scripts.iter_mut().enumerate() {
-        let taking = Taking { script };
-        builder.script(*file, taking, start_context(contexts, i));
+        if script.items.len() >= TAKEN_FROM {
+            builder.script(*file, Taking { script }, start_context(contexts, i));
+        } else {
+            builder.script(*file, &*script, start_context(contexts, i));
+        }
         touched.push(builder.take_touched());
     }
     finish_full(builder, touched)
 }
+
+/// How many items a script has at least for [`build_taking`] to take its commands.
+pub const TAKEN_FROM: usize = 1 << 12;
 
 /// The model of a full build, its maps packed.
 fn finish_full(builder: Builder<'_>, touched: Vec<Touched>) -> (Model, Vec<Touched>) {

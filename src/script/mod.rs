@@ -110,6 +110,12 @@ fn parse_windowed(text: &str, window: usize) -> (Script, Vec<Token>) {
     // The distinct command words, column names and types and column lists of the file:
     // commands with the same ones share them.
     let mut shared = Shared::default();
+    if text.len() <= window {
+        // Fewer tokens than a window (a token takes a byte at least): lexed as a whole.
+        let tokens = lexer::lex(text);
+        parse_items(text, &tokens, 0, tokens.len() - 1, &mut script, &mut shared);
+        return (finish(script), tokens);
+    }
     let mut lexer = lexer::tokens(text);
     // The window's tokens: after the first window, the token before its first item comes first
     // (a blank line before a token, or a token being first on its line, depends on the token
