@@ -145,8 +145,8 @@ pub fn build_recording(
     finish_full(builder, touched)
 }
 
-/// [`build_recording`], taking from the commands of the scripts of [`TAKEN_FROM`] items or more
-/// what the model holds: once run, such a command is left as its place and words
+/// [`build_recording`], taking from the commands of the scripts of [`TAKEN_FROM`] items or more,
+/// or whose items reach [`TAKEN_FROM_BYTES`] into their file, what the model holds: once run, such a command is left as its place and words
 /// ([`Script::take_command`]; update policies and the commands that write into tables are kept
 /// whole). For a workspace checked once: the scripts cannot be built again, and the peak of a
 /// file of many tables and functions (the end of the build) does not hold every command twice,
@@ -162,7 +162,7 @@ pub fn build_taking(
     let mut builder = Builder::new(units, options);
     let mut touched = Vec::with_capacity(scripts.len());
     for (i, (file, script)) in scripts.iter_mut().enumerate() {
-        if script.items.len() >= TAKEN_FROM {
+        if takes_commands(script) {
             builder.script(*file, Taking { script }, start_context(contexts, i));
         } else {
             builder.script(*file, &*script, start_context(contexts, i));
@@ -172,8 +172,24 @@ pub fn build_taking(
     finish_full(builder, touched)
 }
 
-/// How many items a script has at least for [`build_taking`] to take its commands.
+/// How many items a script has at least for [`build_taking`] to take its commands (or see
+/// [`TAKEN_FROM_BYTES`]).
 pub const TAKEN_FROM: usize = 1 << 12;
+
+/// How far into its file a script's items reach at least for [`build_taking`] to take its
+/// commands (a few commands of many principals).
+pub const TAKEN_FROM_BYTES: u32 = 1 << 20;
+
+/// Whether [`build_taking`] takes the commands of `script`: a script of many items, or of
+/// large ones.
+fn takes_commands(script: &Script) -> bool {
+    let end = |item: &Item| match item {
+        Item::Connect(connect) => connect.span.end,
+        Item::Command { command, .. } => command.span.end,
+        Item::Taken { span, .. } | Item::Query(span) => span.end,
+    };
+    script.items.len() >= TAKEN_FROM || script.items.last().is_some_and(|item| end(item) >= TAKEN_FROM_BYTES)
+}
 
 /// The model of a full build, its maps packed.
 fn finish_full(builder: Builder<'_>, touched: Vec<Touched>) -> (Model, Vec<Touched>) {

@@ -292,3 +292,14 @@ fn known_tables_keep_the_first_command_that_shows_each() {
     let (model, _) = model_of(&[("a.kql", ".alter table H policy update @'[]'")]);
     assert!(!model.database(None, "default").unwrap().defines_tables());
 }
+
+/// A one-shot build takes the commands of scripts of many items, or whose items reach far into
+/// their file (a few commands of many principals), and leaves small scripts whole.
+#[test]
+fn the_commands_of_large_scripts_are_taken() {
+    let parse = crate::script::parse_script;
+    assert!(!takes_commands(&parse(".create table T (a:string)\n.drop table T")));
+    assert!(takes_commands(&parse(&".create table T (a:string)\n".repeat(TAKEN_FROM))));
+    let long = format!(".create table T (a:string)\n{}\n.drop table T", " ".repeat(TAKEN_FROM_BYTES as usize));
+    assert!(takes_commands(&parse(&long)));
+}
