@@ -72,7 +72,7 @@
 //!   keeps every place a table can be named and recovers from syntax errors; [`kql::analyze`]
 //!   walks it with `let` scopes and returns references as written and what the query reads
 //!   ([`kql::references`]), kept small for the whole run (a read that is also a reference is
-//!   kept once, an analysis of one such read is that read alone; names up to 22 bytes inline;
+//!   kept once, an analysis of one such read is that read alone; names up to 23 bytes inline (`smol_str`);
 //!   rare lists and parts boxed apart; sizes pinned by `unit::tests::hot_structures_stay_small`).
 //!   [`kql::strings`] decodes literals with a map back to source bytes. [`kql::types`] reads
 //!   the tree for column types: scalar types and aliases, the built-in function table

@@ -704,7 +704,7 @@ mod tests {
         assert!(size_of::<crate::script::Item>() <= 16, "script Item: {} bytes", size_of::<crate::script::Item>());
         // One analysis per distinct text, one block for a query of one reference (in an `Arc`:
         // 72 bytes with its counts, an 80-byte chunk): the read that is the reference kept
-        // once, inline, with its entity's name (up to 22 bytes) inline; the rare lists and parts
+        // once, inline, with its entity's name (up to 23 bytes) inline; the rare lists and parts
         // boxed apart.
         let analyzed = size_of::<AnalyzedQuery>();
         assert!(analyzed <= 56, "AnalyzedQuery: {analyzed} bytes");

@@ -31,7 +31,7 @@ const EXPANSION_BUDGET: u32 = 10_000;
 const MAX_CALL_DEPTH: u32 = 64;
 
 /// Everything a query refers to and reads. Kept for the whole run, one per distinct unit text,
-/// so kept small (56 bytes, and nothing else for a query of one reference named in 22 bytes or
+/// so kept small (56 bytes, and nothing else for a query of one reference named in 23 bytes or
 /// fewer): a read that is also a reference where it is written (most are) is kept once, the
 /// references and the other reads in one list; the rarer lists are boxed together.
 #[derive(Clone, PartialEq, Eq)]

@@ -349,7 +349,7 @@ fn entities_order_as_kind_cluster_database_name() {
 }
 
 #[test]
-fn names_are_kept_inline_up_to_22_bytes_and_compare_as_text() {
+fn names_compare_order_and_hash_as_text() {
     use crate::kql::references::Name as EntityName;
     for text in [
         "",
