@@ -168,6 +168,7 @@ fn directive(i: &str) -> Res<'_, TokenKind> {
     Ok((&i[end..], TokenKind::Directive))
 }
 
+#[inline(always)]
 fn punctuation(i: &str) -> Res<'_, TokenKind> {
     use TokenKind::*;
     let b = i.as_bytes();
@@ -305,6 +306,7 @@ fn ident_tail(i: &str) -> Res<'_, &str> {
     take_while(is_ident_char).parse(i)
 }
 
+#[inline(always)]
 fn word(i: &str) -> Res<'_, TokenKind> {
     let bytes = i.as_bytes();
     if bytes.get(8) == Some(&b'-') {
