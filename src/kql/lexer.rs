@@ -23,40 +23,34 @@ type Res<'a, T> = IResult<&'a str, T>;
 pub fn lex(text: &str) -> Vec<Token> {
     // Scripts have a token per 5 to 8 bytes; denser text grows the vector.
     let mut tokens = Vec::with_capacity(text.len() / 4 + 2);
-    let mut rest = text;
-    loop {
+    lex_into(text, 0, usize::MAX, &mut tokens);
+    // A big text's tokens stay while its units are parsed: without much spare room.
+    if tokens.capacity() - tokens.len() > 1 << 16 {
+        tokens.shrink_to_fit();
+    }
+    tokens
+}
+
+/// Adds to `tokens` up to `count` tokens of `text` from byte `from` (the end of a token, or 0),
+/// as [`lex`] gives them (the last [`TokenKind::Eof`]): a large text can be lexed a stretch at
+/// a time. Gives where the next token's trivia starts, or `None` once the
+/// [`TokenKind::Eof`] is added. One loop for both, so that the token's recognizers are
+/// inlined into it once.
+pub fn lex_into(text: &str, from: usize, count: usize, tokens: &mut Vec<Token>) -> Option<usize> {
+    let mut rest = &text[from..];
+    for _ in 0..count {
         rest = skip_trivia(rest);
         let start = text.len() - rest.len();
         if rest.is_empty() {
             tokens.push(Token { kind: TokenKind::Eof, span: Span::empty(start) });
-            // A big text's tokens stay while its units are parsed: without much spare room.
-            if tokens.capacity() - tokens.len() > 1 << 16 {
-                tokens.shrink_to_fit();
-            }
-            return tokens;
+            return None;
         }
         let (after, kind) = next_token(rest);
         let end = text.len() - after.len();
         tokens.push(Token { kind, span: Span::new(start, end) });
         rest = after;
     }
-}
-
-/// The tokens of `text` one at a time, as [`lex`] gives them (the last [`TokenKind::Eof`]): a
-/// large text can be lexed a stretch at a time.
-pub fn tokens(text: &str) -> impl Iterator<Item = Token> + '_ {
-    let mut rest = Some(text);
-    std::iter::from_fn(move || {
-        let trimmed = skip_trivia(rest?);
-        let start = text.len() - trimmed.len();
-        if trimmed.is_empty() {
-            rest = None;
-            return Some(Token { kind: TokenKind::Eof, span: Span::empty(start) });
-        }
-        let (after, kind) = next_token(trimmed);
-        rest = Some(after);
-        Some(Token { kind, span: Span::new(start, text.len() - after.len()) })
-    })
+    Some(text.len() - rest.len())
 }
 
 /// Identifier characters after the first (§1.4): ASCII letters, digits and `_`.

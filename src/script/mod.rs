@@ -103,6 +103,10 @@ pub fn parse_script_lexed(text: &str) -> (Script, Vec<Token>) {
 /// [`parse_script_lexed`]).
 pub const WINDOW: usize = 1 << 16;
 
+/// How many tokens past a window are lexed at a time while looking for its end (see
+/// [`parse_windowed`]).
+const STRETCH: usize = 256;
+
 /// [`parse_script_lexed`], lexing `window` tokens or a few more at a time: up to an item
 /// start (a command or directive first on its line), which the next window starts with.
 fn parse_windowed(text: &str, window: usize) -> (Script, Vec<Token>) {
@@ -116,7 +120,8 @@ fn parse_windowed(text: &str, window: usize) -> (Script, Vec<Token>) {
         parse_items(text, &tokens, 0, tokens.len() - 1, &mut script, &mut shared);
         return (finish(script), tokens);
     }
-    let mut lexer = lexer::tokens(text);
+    // Where the next token's trivia starts; `None` once the end is lexed.
+    let mut at = Some(0);
     // The window's tokens: after the first window, the token before its first item comes first
     // (a blank line before a token, or a token being first on its line, depends on the token
     // before it).
@@ -126,7 +131,8 @@ fn parse_windowed(text: &str, window: usize) -> (Script, Vec<Token>) {
     // window. A window ends only at a line that starts with `.` or `#`.
     let whole = text.len() / 4 + 2;
     let windowed = || text.starts_with(['.', '#']) || text.contains("\n.") || text.contains("\n#");
-    let room = if whole <= window.saturating_add(3) || !windowed() { whole } else { window.saturating_add(3) };
+    let most = window.saturating_add(STRETCH + 3);
+    let room = if whole <= most || !windowed() { whole } else { most };
     let mut tokens: Vec<Token> = Vec::with_capacity(room);
     let mut from = 0;
     // The tokens kept from the windows before, once there was more than one.
@@ -135,10 +141,21 @@ fn parse_windowed(text: &str, window: usize) -> (Script, Vec<Token>) {
         // Up to the first item start after `window` tokens (and the token after it, which
         // tells whether it starts an item), or to the end.
         let mut next = None;
-        for token in lexer.by_ref() {
-            tokens.push(token);
-            let n = tokens.len();
-            if n > window && n >= 3 && is_item_start(text, &tokens, n - 2) {
+        // The first `window` tokens hold no window's end: lexed in one go.
+        if let Some(from) = at.filter(|_| tokens.len() < window) {
+            at = lexer::lex_into(text, from, window - tokens.len(), &mut tokens);
+        }
+        // Then a stretch at a time, each new token after the window checked for an item start
+        // (the token before it: whether it starts an item depends on the token after it); the
+        // tokens lexed past the token after it are let go, to be lexed again from its end.
+        while let Some(from) = at {
+            let old = tokens.len();
+            at = lexer::lex_into(text, from, STRETCH, &mut tokens);
+            let found = (old + 1..=tokens.len()).find(|&n| n > window && n >= 3 && is_item_start(text, &tokens, n - 2));
+            if let Some(n) = found {
+                tokens.truncate(n);
+                let after = tokens[n - 1];
+                at = (after.kind != TokenKind::Eof).then_some(after.span.end as usize);
                 next = Some(n - 2);
                 break;
             }
