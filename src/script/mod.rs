@@ -396,11 +396,15 @@ fn has_blank_line(gap: &str) -> bool {
 }
 
 /// True when token `i` is the first on its line and is a `.` (a command) or a directive.
+/// Asked of every token of a file (twice in a large one): the test of its kind is inlined.
+#[inline(always)]
 fn is_item_start(text: &str, tokens: &[Token], i: usize) -> bool {
+    matches!(tokens[i].kind, TokenKind::Dot | TokenKind::Directive) && dot_or_directive_starts_item(text, tokens, i)
+}
+
+/// [`is_item_start`] of a `.` or a directive.
+fn dot_or_directive_starts_item(text: &str, tokens: &[Token], i: usize) -> bool {
     let token = tokens[i];
-    if !matches!(token.kind, TokenKind::Dot | TokenKind::Directive) {
-        return false;
-    }
     // Only the text since the previous token can hold a line break (a comment runs to the end
     // of its line), so looking no further back keeps a line of many tokens linear.
     let before = if i == 0 { &text[..token.span.start as usize] } else { gap(text, tokens, i) };
