@@ -142,15 +142,15 @@ fn parse_windowed(text: &str, window: usize) -> (Script, Vec<Token>) {
         // tells whether it starts an item), or to the end.
         let mut next = None;
         // The first `window` tokens hold no window's end: lexed in one go.
-        if let Some(from) = at.filter(|_| tokens.len() < window) {
-            at = lexer::lex_into(text, from, window - tokens.len(), &mut tokens);
+        if let Some(byte) = at.filter(|_| tokens.len() < window) {
+            at = lexer::lex_into(text, byte, window - tokens.len(), &mut tokens);
         }
         // Then a stretch at a time, each new token after the window checked for an item start
         // (the token before it: whether it starts an item depends on the token after it); the
         // tokens lexed past the token after it are let go, to be lexed again from its end.
-        while let Some(from) = at {
+        while let Some(byte) = at {
             let old = tokens.len();
-            at = lexer::lex_into(text, from, STRETCH, &mut tokens);
+            at = lexer::lex_into(text, byte, STRETCH, &mut tokens);
             let found = (old + 1..=tokens.len()).find(|&n| n > window && n >= 3 && is_item_start(text, &tokens, n - 2));
             if let Some(n) = found {
                 tokens.truncate(n);
