@@ -50,6 +50,22 @@ pub enum Item {
     Query(Span),
 }
 
+impl Item {
+    /// The stretch of the file that is the text of a unit parsed from the file's tokens: query
+    /// text, a function declaration, a materialized view's body.
+    pub fn unit_slice(&self) -> Option<Span> {
+        match self {
+            Item::Query(span) => Some(*span),
+            Item::Command { command, .. } => match &command.kind {
+                CommandKind::Function { declaration, .. } => Some(*declaration),
+                CommandKind::MaterializedView { body, .. } => Some(*body),
+                _ => None,
+            },
+            Item::Connect(_) | Item::Taken { .. } => None,
+        }
+    }
+}
+
 /// A parsed script: its items and its syntax errors (each with its place in the file).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Script {
@@ -190,18 +206,7 @@ fn finish(mut script: Script) -> Script {
 /// Adds to `kept` the `tokens` inside the texts of `items` that are stretches of the file
 /// (the units parsed from the file's tokens).
 fn keep_unit_tokens(tokens: &[Token], items: &[Item], kept: &mut Vec<Token>) {
-    let mut spans: Vec<Span> = items
-        .iter()
-        .filter_map(|item| match item {
-            Item::Query(span) => Some(*span),
-            Item::Command { command, .. } => match &command.kind {
-                CommandKind::Function { declaration, .. } => Some(*declaration),
-                CommandKind::MaterializedView { body, .. } => Some(*body),
-                _ => None,
-            },
-            Item::Connect(_) | Item::Taken { .. } => None,
-        })
-        .collect();
+    let mut spans: Vec<Span> = items.iter().filter_map(Item::unit_slice).collect();
     spans.sort_unstable_by_key(|s| (s.start, s.end));
     let mut next = 0;
     for token in tokens {

@@ -414,19 +414,7 @@ fn a_files_schemas_share_equal_columns_and_names() {
 fn a_file_parsed_a_window_at_a_time_is_parsed_as_a_whole() {
     use crate::kql::token::Tokens;
     fn unit_spans(script: &Script) -> Vec<Span> {
-        script
-            .items
-            .iter()
-            .filter_map(|item| match item {
-                Item::Query(span) => Some(*span),
-                Item::Command { command, .. } => match &command.kind {
-                    CommandKind::Function { declaration, .. } => Some(*declaration),
-                    CommandKind::MaterializedView { body, .. } => Some(*body),
-                    _ => None,
-                },
-                Item::Connect(_) | Item::Taken { .. } => None,
-            })
-            .collect()
+        script.items.iter().filter_map(Item::unit_slice).collect()
     }
     let check = |name: &str, text: &str, windows: &[usize]| {
         let (whole, all) = parse_windowed(text, usize::MAX);
