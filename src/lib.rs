@@ -42,7 +42,7 @@
 //! * [`script`]: a file cut into `#connect` directives, management commands and query text;
 //!   [`script::command`] types every modelled command with spans (56 bytes each, its words
 //!   its item's index into the script's list), [`script::parse`] parses them (a large file a
-//!   window of tokens at a time, keeping only the tokens of its unit texts), [`script::payload`] reads policy JSON as ADX does (single quotes, comments,
+//!   window of tokens at a time, keeping none of them), [`script::payload`] reads policy JSON as ADX does (single quotes, comments,
 //!   trailing commas; `jsonc-parser`) with a map from every JSON value back to the file through
 //!   both layers of escaping.
 //! * [`model`]: the clusters and databases the scripts describe once run in path order, with
@@ -66,7 +66,8 @@
 //!   them through [`kql::Tokens`], either the text's own stream or the run of its file's stream
 //!   that covers it (a unit that is a slice of its file is parsed from the tokens the script
 //!   parser made: each file is lexed once, except the few distinct queries of a file that repeats
-//!   them many times, whose tokens are let go before its units are made), spans moved to the
+//!   them many times, whose tokens are let go before its units are made, and the units of a file
+//!   parsed in windows, which keeps no tokens), spans moved to the
 //!   unit's text. [`kql::parser`]
 //!   builds a compact [`kql::ast`] tree (rare variants boxed; node sizes pinned by a test) that
 //!   keeps every place a table can be named and recovers from syntax errors; [`kql::analyze`]

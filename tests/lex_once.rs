@@ -1,5 +1,6 @@
 //! Each file is lexed once: the units that are slices of a file are parsed from the file's
-//! tokens (`script::parse_script_lexed`, `unit::AnalysisCache::with_tokens`). Over the corpus
+//! tokens (`script::parse_script_lexed`, `unit::AnalysisCache::with_tokens`), except in a file
+//! large enough to be parsed a window of tokens at a time, which keeps none. Over the corpus
 //! scripts and queries (`../shared/corpus`, or `$UPLINT_CORPUS`), every such unit's run of the
 //! file's tokens is what lexing its text alone gives, and every unit analysed from the file's
 //! tokens equals the unit analysed from its text.
@@ -98,8 +99,11 @@ fn corpus_scripts_units_are_the_same_from_the_files_tokens() {
     let (mut slices, mut from_tokens) = (0, 0);
     for file in &files {
         let text = String::from_utf8_lossy(&std::fs::read(file).unwrap()).into_owned();
-        let (script, _) = parse_script_lexed(&text);
-        slices += unit_slices(&script).len();
+        let (script, tokens) = parse_script_lexed(&text);
+        // A file parsed in windows keeps no tokens: its units are lexed from their texts.
+        if !tokens.is_empty() {
+            slices += unit_slices(&script).len();
+        }
         from_tokens += compare(&file.display().to_string(), &text, &mut problems);
     }
     assert!(problems.is_empty(), "{} differences:\n{}", problems.len(), problems.join("\n"));

@@ -585,7 +585,7 @@ impl Builder<'_> {
                     location,
                     name_span: name.span,
                     unit,
-                    properties: properties.to_vec(),
+                    properties: properties.clone(),
                     verb: *verb,
                 };
                 let database = self.database_mut(context, None);

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::kql::types::{Column, ScalarType, TableType};
-use crate::script::command::{self, FunctionVerb, Name, PolicyVerb, Principal, Property, TableVerb};
+use crate::script::command::{self, FunctionVerb, Name, PolicyVerb, Principal, Properties, Property, TableVerb};
 use crate::script::payload::{JsonKind, JsonValue};
 use crate::source::FileId;
 use crate::span::Span;
@@ -521,7 +521,9 @@ pub struct FunctionDefinition {
     pub location: Location,
     pub name_span: Span,
     pub unit: UnitId,
-    pub properties: Vec<Property>,
+    /// The `with (...)` properties: most functions have none (one pointer, so that a definition
+    /// takes 48 bytes of the C allocator with its header, not 64).
+    pub properties: Properties,
     /// `.create [ifnotexists]`, `.create-or-alter` or `.alter`.
     pub verb: FunctionVerb,
 }

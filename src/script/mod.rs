@@ -106,11 +106,11 @@ pub fn parse_script(text: &str) -> Script {
 
 /// Parses a script file; also gives the file's tokens, from which the units that are slices of
 /// the file are parsed (see [`crate::unit::AnalysisCache::with_tokens`]) instead of being lexed
-/// again. A file of more than [`WINDOW`] tokens is lexed and parsed a window at a time, and
-/// of its tokens only those inside its unit texts (query text, function declarations,
-/// materialized view bodies) are kept: [`crate::kql::token::Tokens::within`] finds the same
-/// run for each of them (a file of many tables and functions does not hold the tokens of all
-/// its commands beside its commands).
+/// again. A file of more than [`WINDOW`] tokens is lexed and parsed a window at a time and
+/// keeps none of them: its units are lexed again from their own texts. Keeping the tokens of
+/// its unit texts (function declarations, query text) until they were analysed held about a
+/// quarter of the memory of a file of many tables and functions, and filtering them took more
+/// time than lexing the texts again.
 pub fn parse_script_lexed(text: &str) -> (Script, Vec<Token>) {
     parse_windowed(text, WINDOW)
 }
@@ -151,8 +151,6 @@ fn parse_windowed(text: &str, window: usize) -> (Script, Vec<Token>) {
     let room = if whole <= most || !windowed() { whole } else { most };
     let mut tokens: Vec<Token> = Vec::with_capacity(room);
     let mut from = 0;
-    // The tokens kept from the windows before, once there was more than one.
-    let mut kept: Option<Vec<Token>> = None;
     loop {
         // Up to the first item start after `window` tokens (and the token after it, which
         // tells whether it starts an item), or to the end.
@@ -176,21 +174,18 @@ fn parse_windowed(text: &str, window: usize) -> (Script, Vec<Token>) {
                 break;
             }
         }
-        let items = script.items.len();
         let to = next.unwrap_or(tokens.len() - 1);
         parse_items(text, &tokens, from, to, &mut script, &mut shared);
-        if next.is_none() && kept.is_none() {
+        let Some(next) = next else {
+            if from > 0 {
+                // The last of several windows: no tokens are kept.
+                return (finish(script), Vec::new());
+            }
             // One window: all the tokens, as lexing the whole text gives them.
             if tokens.capacity() - tokens.len() > 1 << 16 {
                 tokens.shrink_to_fit();
             }
             return (finish(script), tokens);
-        }
-        let kept = kept.get_or_insert_with(Vec::new);
-        keep_unit_tokens(&tokens[from..to], &script.items[items..], kept);
-        let Some(next) = next else {
-            kept.shrink_to_fit();
-            return (finish(script), std::mem::take(kept));
         };
         tokens.drain(..next - 1);
         from = 1;
@@ -201,24 +196,6 @@ fn parse_windowed(text: &str, window: usize) -> (Script, Vec<Token>) {
 fn finish(mut script: Script) -> Script {
     script.items.shrink_to_fit();
     script
-}
-
-/// Adds to `kept` the `tokens` inside the texts of `items` that are stretches of the file
-/// (the units parsed from the file's tokens).
-fn keep_unit_tokens(tokens: &[Token], items: &[Item], kept: &mut Vec<Token>) {
-    let mut spans: Vec<Span> = items.iter().filter_map(Item::unit_slice).collect();
-    spans.sort_unstable_by_key(|s| (s.start, s.end));
-    let mut next = 0;
-    for token in tokens {
-        // Spans that end before this token ends hold no later token either (tokens are in
-        // order); the first span left starts earliest, and ends after the token.
-        while spans.get(next).is_some_and(|s| s.end < token.span.end) {
-            next += 1;
-        }
-        if spans.get(next).is_some_and(|s| s.start <= token.span.start) {
-            kept.push(*token);
-        }
-    }
 }
 
 /// Parses the items of `tokens[from..to]` into `script`: `from` is the first token or an item
