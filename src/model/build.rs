@@ -342,7 +342,7 @@ fn pack_maps(model: &mut Model) {
 /// tables and functions has a map entry for each. Its entries, taken in order, are moved into
 /// a new map that is filled node after node (`BTreeMap::append`); the old nodes are freed as
 /// they are emptied. Maps of one node are left as they are.
-fn pack<K: Ord, V>(map: &mut BTreeMap<K, V>) {
+pub(crate) fn pack<K: Ord, V>(map: &mut BTreeMap<K, V>) {
     const ONE_NODE: usize = 11;
     if map.len() <= ONE_NODE {
         return;
@@ -588,8 +588,7 @@ impl Builder<'_> {
                     properties: properties.clone(),
                     verb: *verb,
                 };
-                let database = self.database_mut(context, None);
-                database.functions.entry(name.text.clone()).or_default().definitions.push(definition);
+                self.database_mut(context, None).define_function(&name.text, definition);
             }
             CommandKind::DropFunctions { names } => {
                 let database = self.database_mut(context, None);

@@ -303,3 +303,27 @@ fn the_commands_of_large_scripts_are_taken() {
     let long = format!(".create table T (a:string)\n{}\n.drop table T", " ".repeat(TAKEN_FROM_BYTES as usize));
     assert!(takes_commands(&parse(&long)));
 }
+
+/// A database's tables and functions, packed each time they double from 16,384 names on, end
+/// with every definition, under its name, in name order (names added in file order and in a
+/// scattered order, one of them defined twice).
+#[test]
+fn maps_packed_as_they_grow_keep_every_definition() {
+    let count = (1usize << 15) + 3;
+    for scattered in [false, true] {
+        let mut text = String::from("#connect cluster('c').database('Db')\n");
+        for n in 0..count {
+            let i = if scattered { (n * 7919) % count } else { n };
+            text.push_str(&format!(".create table T{i} (a:string)\n.create function F{i}() {{ T{i} }}\n"));
+        }
+        text.push_str(".create-merge table T5 (b:long)\n");
+        let model = model_of(&[("a.kql", &text)]).0;
+        let database = model.database(Some("c.kusto.windows.net"), "Db").unwrap();
+        assert_eq!((database.tables.len(), database.functions.len()), (count, count));
+        let mut names: Vec<String> = (0..count).map(|i| format!("T{i}")).collect();
+        names.sort();
+        assert!(database.tables.keys().map(|k| &**k).eq(names.iter().map(String::as_str)), "{scattered}");
+        assert_eq!(database.tables["T5"].definitions.len(), 2);
+        assert_eq!(database.functions["F7"].definitions.len(), 1);
+    }
+}
