@@ -587,20 +587,23 @@ mod tests {
         assert_eq!(queries(&rebuilt), queries(&immediate));
     }
 
+    /// The query units of `file` at `spans`, made in order with `cache` (positions 0, 1...).
+    fn query_units(file: &SharedText, spans: &[Span], cache: &mut AnalysisCache) -> Vec<Unit> {
+        let origin = || Origin { file: FileId(0), name: None, cluster: None, database: None };
+        let made = spans.iter().enumerate().map(|(position, span)| {
+            cache.set_position(position);
+            Unit::query(origin(), file, *span, cache)
+        });
+        made.collect()
+    }
+
     #[test]
     fn units_of_one_kind_and_text_share_one_analysis() {
         let origin = || Origin { file: FileId(0), name: None, cluster: None, database: None };
         let file: SharedText = Arc::new("T | take 1\n\nT | take 1\n\nU\n\n(x: int) { T | take 1 }".to_string());
         let mut cache = AnalysisCache::deferring(Vec::new());
         let spans = [Span::new(0, 10), Span::new(12, 22), Span::new(24, 25)];
-        let mut units: Vec<Unit> = spans
-            .iter()
-            .enumerate()
-            .map(|(position, span)| {
-                cache.set_position(position);
-                Unit::query(origin(), &file, *span, &mut cache)
-            })
-            .collect();
+        let mut units = query_units(&file, &spans, &mut cache);
         cache.set_position(3);
         units.push(Unit::function(origin(), &file, Span::new(27, file.len()), &mut cache));
         cache.finish(&mut units);
@@ -620,7 +623,6 @@ mod tests {
     /// by block, and repeated texts share one.
     #[test]
     fn blocks_of_units_are_analysed_as_each_text_alone() {
-        let origin = || Origin { file: FileId(0), name: None, cluster: None, database: None };
         let count = FINISH_BLOCK * 2 + 5;
         let queries: Vec<String> = (0..count)
             .map(|i| if i % 7 == 3 { "T | take 1".to_string() } else { format!("T{i} | join (U{}) on a", i % 5) })
@@ -633,14 +635,7 @@ mod tests {
             at += query.len() + 2;
         }
         let mut cache = AnalysisCache::deferring(Vec::new()).with_tokens(lexer::lex(&file));
-        let mut units: Vec<Unit> = spans
-            .iter()
-            .enumerate()
-            .map(|(position, span)| {
-                cache.set_position(position);
-                Unit::query(origin(), &file, *span, &mut cache)
-            })
-            .collect();
+        let mut units = query_units(&file, &spans, &mut cache);
         cache.finish(&mut units);
         for (unit, query) in units.iter().zip(&queries) {
             assert_eq!(format!("{:?}", unit.query), format!("{:?}", kql::analyze_query(query)), "{query}");
