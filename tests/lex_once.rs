@@ -60,7 +60,17 @@ fn units(text: &str, script: &uplint::script::Script, tokens: Vec<Token>, deferr
 /// Where the units that are plain slices of the file sit (queries, function declarations,
 /// materialized view bodies).
 fn unit_slices(script: &uplint::script::Script) -> Vec<Span> {
-    script.items.iter().filter_map(uplint::script::Item::unit_slice).collect()
+    use uplint::script::{CommandKind, Item};
+    let slice = |item: &Item| match item {
+        Item::Query(span) => Some(*span),
+        Item::Command { command, .. } => match &command.kind {
+            CommandKind::Function { declaration, .. } => Some(*declaration),
+            CommandKind::MaterializedView { body, .. } => Some(*body),
+            _ => None,
+        },
+        _ => None,
+    };
+    script.items.iter().filter_map(slice).collect()
 }
 
 #[test]

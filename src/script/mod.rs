@@ -50,22 +50,6 @@ pub enum Item {
     Query(Span),
 }
 
-impl Item {
-    /// The stretch of the file that is the text of a unit parsed from the file's tokens: query
-    /// text, a function declaration, a materialized view's body.
-    pub fn unit_slice(&self) -> Option<Span> {
-        match self {
-            Item::Query(span) => Some(*span),
-            Item::Command { command, .. } => match &command.kind {
-                CommandKind::Function { declaration, .. } => Some(*declaration),
-                CommandKind::MaterializedView { body, .. } => Some(*body),
-                _ => None,
-            },
-            Item::Connect(_) | Item::Taken { .. } => None,
-        }
-    }
-}
-
 /// A parsed script: its items and its syntax errors (each with its place in the file).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Script {
