@@ -136,13 +136,7 @@ pub fn build_recording(
     units: &mut [Unit],
     options: &BuildOptions,
 ) -> (Model, Vec<Touched>) {
-    let mut builder = Builder::new(units, options);
-    let mut touched = Vec::with_capacity(scripts.len());
-    for (i, (file, _, script)) in scripts.iter().enumerate() {
-        builder.script(*file, *script, start_context(contexts, i));
-        touched.push(builder.take_touched());
-    }
-    finish_full(builder, touched)
+    build_scripts(scripts.iter().map(|(file, _, script)| (*file, *script)), contexts, units, options)
 }
 
 /// [`build_recording`], taking from the commands of the scripts of [`TAKEN_FROM`] items or more,
@@ -159,14 +153,22 @@ pub fn build_taking(
     units: &mut [Unit],
     options: &BuildOptions,
 ) -> (Model, Vec<Touched>) {
+    let taking = scripts.iter_mut().map(|(file, script)| (*file, Taking { take: takes_commands(script), script }));
+    build_scripts(taking, contexts, units, options)
+}
+
+/// Runs `scripts` in order, each from its context (see [`start_context`]), and finishes the
+/// model; with what each script touched.
+fn build_scripts<S: Items>(
+    scripts: impl ExactSizeIterator<Item = (FileId, S)>,
+    contexts: &[FileContext],
+    units: &mut [Unit],
+    options: &BuildOptions,
+) -> (Model, Vec<Touched>) {
     let mut builder = Builder::new(units, options);
     let mut touched = Vec::with_capacity(scripts.len());
-    for (i, (file, script)) in scripts.iter_mut().enumerate() {
-        if takes_commands(script) {
-            builder.script(*file, Taking { script }, start_context(contexts, i));
-        } else {
-            builder.script(*file, &*script, start_context(contexts, i));
-        }
+    for (i, (file, script)) in scripts.enumerate() {
+        builder.script(file, script, start_context(contexts, i));
         touched.push(builder.take_touched());
     }
     finish_full(builder, touched)
@@ -376,12 +378,13 @@ impl Items for &Script {
     fn done(&mut self, _: usize) {}
 }
 
-/// A script whose commands the model takes as it runs them ([`build_taking`]): each command
-/// run is left as its place and words ([`Script::take_command`]), except an update policy (a
-/// suppression comment reads its entries' places) and an `.ingest`, `.set`... (the query item
-/// after it reads it).
+/// A script of [`build_taking`]: when `take` ([`takes_commands`]), the model takes its commands
+/// as it runs them: each command run is left as its place and words ([`Script::take_command`]),
+/// except an update policy (a suppression comment reads its entries' places) and an `.ingest`,
+/// `.set`... (the query item after it reads it).
 struct Taking<'s> {
     script: &'s mut Script,
+    take: bool,
 }
 
 impl Items for Taking<'_> {
@@ -390,6 +393,9 @@ impl Items for Taking<'_> {
     }
 
     fn done(&mut self, index: usize) {
+        if !self.take {
+            return;
+        }
         let kept = match self.script.items.get(index) {
             Some(Item::Command { command, .. }) => {
                 matches!(command.kind, CommandKind::UpdatePolicy { .. } | CommandKind::Ingest { .. })
