@@ -5,8 +5,8 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::Report;
-use crate::diagnostic::Severity;
+use super::{EachDiagnostic, Report};
+use crate::diagnostic::{Diagnostic, Severity};
 
 #[derive(Serialize)]
 struct Issue<'a> {
@@ -29,37 +29,26 @@ struct Lines {
     end: usize,
 }
 
-/// The issues of a report, each made as it is written (not held all at once).
-struct Issues<'a>(&'a Report<'a>);
-
-impl Serialize for Issues<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let report = self.0;
-        let mut list = serializer.serialize_seq(Some(report.diagnostics.len()))?;
-        for (d, fingerprint) in report.diagnostics.iter().zip(report.fingerprint_each()) {
-            let (start, end) = report.positions(d.primary.file, d.primary.span);
-            list.serialize_element(&Issue {
-                description: format!("{} {}", d.code.code, d.message),
-                check_name: d.code.code,
-                // GitLab keys issues by fingerprint across pipelines: the same stable value.
-                fingerprint: super::stable_hash(&[&fingerprint]).to_string(),
-                severity: match d.severity {
-                    Severity::Error => "major",
-                    Severity::Warning => "minor",
-                    Severity::Info => "info",
-                },
-                location: IssueLocation {
-                    path: report.path(d.primary.file),
-                    lines: Lines { begin: start.line, end: end.line },
-                },
-            })?;
-        }
-        list.end()
-    }
-}
-
 pub fn write(out: &mut dyn Write, report: &Report<'_>) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &Issues(report))?;
+    // Each issue made as it is written (not held all at once).
+    let issues = EachDiagnostic(report, |d: &Diagnostic, fingerprint: String| {
+        let (start, end) = report.positions(d.primary.file, d.primary.span);
+        Issue {
+            description: format!("{} {}", d.code.code, d.message),
+            check_name: d.code.code,
+            // GitLab keys issues by fingerprint across pipelines: the same stable value.
+            fingerprint: super::stable_hash(&[&fingerprint]).to_string(),
+            severity: match d.severity {
+                Severity::Error => "major",
+                Severity::Warning => "minor",
+                Severity::Info => "info",
+            },
+            location: IssueLocation {
+                path: report.path(d.primary.file),
+                lines: Lines { begin: start.line, end: end.line },
+            },
+        }
+    });
+    serde_json::to_writer_pretty(&mut *out, &issues)?;
     writeln!(out)
 }

@@ -5,33 +5,18 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::{RangeJson, Report, Summary};
+use super::{EachDiagnostic, RangeJson, Report, Summary};
 use crate::diagnostic::{Diagnostic, Severity, Subject};
 
 /// The version of the JSON format; bumped only on incompatible changes.
 pub const JSON_VERSION: u32 = 1;
 
 #[derive(Serialize)]
-struct CheckJson<'a> {
+struct CheckJson<D> {
     version: u32,
-    diagnostics: Diagnostics<'a>,
+    /// The diagnostics, each serialized as it is written ([`EachDiagnostic`]).
+    diagnostics: D,
     summary: Summary,
-}
-
-/// The diagnostics of a report, each serialized as it is written (a report of tens of thousands
-/// of diagnostics is not held a second time as JSON values).
-struct Diagnostics<'a>(&'a Report<'a>);
-
-impl Serialize for Diagnostics<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let report = self.0;
-        let mut list = serializer.serialize_seq(Some(report.diagnostics.len()))?;
-        for (d, fingerprint) in report.diagnostics.iter().zip(report.fingerprint_each()) {
-            list.serialize_element(&DiagnosticJson::new(report, d, fingerprint))?;
-        }
-        list.end()
-    }
 }
 
 /// One diagnostic as `json` and `json-lines` print it.
@@ -90,7 +75,8 @@ impl<'a> DiagnosticJson<'a> {
 
 /// One JSON document (pretty-printed, ending with a newline).
 pub fn write(out: &mut dyn Write, report: &Report<'_>) -> std::io::Result<()> {
-    let document = CheckJson { version: JSON_VERSION, diagnostics: Diagnostics(report), summary: report.summary() };
+    let diagnostics = EachDiagnostic(report, |d, fingerprint| DiagnosticJson::new(report, d, fingerprint));
+    let document = CheckJson { version: JSON_VERSION, diagnostics, summary: report.summary() };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)
 }

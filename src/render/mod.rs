@@ -63,6 +63,27 @@ pub struct Report<'a> {
     pub policies: PolicyCounts,
 }
 
+/// The diagnostics of a report as a list serialized one element at a time, each made by the
+/// function from a diagnostic and its fingerprint as it is written (a report of tens of
+/// thousands of diagnostics is not held a second time as values to serialize).
+pub(crate) struct EachDiagnostic<'a, F>(pub &'a Report<'a>, pub F);
+
+impl<'a, F, T> serde::Serialize for EachDiagnostic<'a, F>
+where
+    F: Fn(&'a Diagnostic, String) -> T,
+    T: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let report = self.0;
+        let mut list = serializer.serialize_seq(Some(report.diagnostics.len()))?;
+        for (d, fingerprint) in report.diagnostics.iter().zip(report.fingerprint_each()) {
+            list.serialize_element(&(self.1)(d, fingerprint))?;
+        }
+        list.end()
+    }
+}
+
 impl Report<'_> {
     /// The path of a file as shown in output.
     pub fn path(&self, file: FileId) -> &str {
