@@ -91,7 +91,10 @@ pub fn parse_script(text: &str) -> Script {
 /// Parses a script file; also gives the file's tokens, from which the units that are slices of
 /// the file are parsed (see [`crate::unit::AnalysisCache::with_tokens`]) instead of being lexed
 /// again. A file of more than [`WINDOW`] tokens is lexed and parsed a window at a time and
-/// keeps none of them: its units are lexed again from their own texts. Keeping the tokens of
+/// keeps none of them: its units are lexed again from their own texts. (A window ends only
+/// where a command or a directive starts a line: a file of queries alone is one window, keeps
+/// its tokens, and [`crate::unit::AnalysisCache::finish`] lets them go a block of units at a
+/// time.) Keeping the tokens of
 /// its unit texts (function declarations, query text) until they were analysed held about a
 /// quarter of the memory of a file of many tables and functions, and filtering them took more
 /// time than lexing the texts again.
