@@ -339,6 +339,8 @@ impl Parser<'_> {
             TokenKind::LBracket => {
                 if self.bracketed_name_len().is_some() {
                     self.name_or_call()
+                } else if self.peek_at(1).kind.is_string() {
+                    Expr::Inline(self.unclosed_bracketed_name())
                 } else {
                     let span = self.skip_group();
                     Expr::Inline(span)

@@ -404,7 +404,11 @@ impl<'a> Parser<'a> {
             SyntaxError::new(Span::empty(end), "unterminated string literal")
                 .with_label(Span::new(token.span.start as usize, quote_at + quote_len), "the string starts here")
         };
+        // A string left open is an error of its own, not one that follows from an error before
+        // it (Kusto reports both): reported while recovering too.
+        let recovering = std::mem::replace(&mut self.recovering, false);
         self.report(error);
+        self.recovering |= recovering;
     }
 
     fn eat(&mut self, kind: TokenKind) -> Option<Token> {
@@ -566,6 +570,20 @@ impl<'a> Parser<'a> {
             self.error(start, "unclosed bracket");
         }
         self.span_from(start)
+    }
+
+    /// A `[` and the strings after it that no `]` closes (`['Total = ...`, `["a] = ...` with
+    /// the quote left open): as in Kusto, a `[` before a string starts a bracketed name, which
+    /// must close right after its strings, so the `]` is reported missing there (with the
+    /// unclosed `[`), not at the `[` as an unbalanced group; the rest is parsed as it comes.
+    /// Returns the span of the `[` and its strings.
+    fn unclosed_bracketed_name(&mut self) -> Span {
+        let open = self.bump().span;
+        while self.kind().is_string() {
+            self.bump();
+        }
+        self.expect_close(TokenKind::RBracket, open);
+        self.span_from(open)
     }
 
     /// Enters one nesting level; false (with the error reported once) when too deep.

@@ -302,6 +302,37 @@ fn unclosed_strings_and_brackets_point_where_to_edit() {
     assert_eq!(first_error(text).unwrap().0, "\\E");
 }
 
+/// A `[` before a string starts a bracketed name: when no `]` follows its strings, the error is
+/// where the `]` belongs (where Kusto.Language 12.4.1 reports `Expected: ]`), with the `[` as a
+/// label, and a string left open is reported too (Kusto's `Missing: "`).
+#[test]
+fn an_unclosed_bracketed_name_is_reported_where_its_bracket_belongs() {
+    // Each text, with the byte offsets of the errors Kusto.Language reports first.
+    let cases: [(&str, &[usize]); 5] = [
+        ("T | summarize [\"Rows]=count() by TableName = \"Raw_Table\"\n| take 1", &[46, 56]),
+        ("T | project ['a b' | take 1", &[19]),
+        ("T | project ['a'\n| take 1", &[16]),
+        ("T | project ['a' 'b'", &[20]),
+        ("T\n| extend [\"Packed]=pack_all(), X=1\n| take 1", &[36]),
+    ];
+    for (text, starts) in cases {
+        let parsed = parse_query(text);
+        let found: Vec<usize> = parsed.errors.iter().map(|e| e.span.start as usize).collect();
+        assert_eq!(found, starts, "{text:?}: {:?}", parsed.errors);
+    }
+    let text = "T | project ['a b' | take 1";
+    let error = &parse_query(text).errors[0];
+    assert_eq!(error.message, "expected ']' to close this '[', found '|'");
+    assert_eq!(error.labels[0].0.of(text), "[");
+    // What follows is parsed: the table the next operator names is read.
+    let text = "T | project ['a b' | join (U) on x";
+    let parsed = parse_query(text);
+    let analysis = crate::kql::analyze::analyze(text, &parsed.tokens, &parsed.block);
+    let mut read: Vec<&str> = analysis.reads().iter().map(|r| r.entity.name()).collect();
+    read.sort();
+    assert_eq!(read, ["T", "U"]);
+}
+
 #[test]
 fn one_error_per_mistake() {
     // Errors that only follow from the first are not reported; the next operator is checked.
