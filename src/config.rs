@@ -33,8 +33,11 @@ pub const FILE_NAME: &str = "uplint.toml";
 /// The extensions of Kusto scripts when `extensions` is not set.
 pub const DEFAULT_EXTENSIONS: &[&str] = &["kql", "csl", "kusto"];
 
-/// Folders and files never read when `exclude` is not set (`extend-exclude` adds to them).
-pub const DEFAULT_EXCLUDE: &[&str] = &[".git", "node_modules", "target"];
+/// Folders and files never read when `exclude` is not set (`extend-exclude` adds to them): the
+/// folders of version control systems and of build tools. Other hidden folders are read, as
+/// ruff reads them: Fabric's git integration keeps a database's schema under
+/// `<eventhouse>.Eventhouse/.children/`.
+pub const DEFAULT_EXCLUDE: &[&str] = &[".git", ".hg", ".jj", ".svn", "node_modules", "target"];
 
 pub use crate::source::DEFAULT_MAX_FILE_SIZE;
 

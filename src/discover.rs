@@ -1,6 +1,7 @@
 //! Which files to check: the files named, and the scripts under the folders named, walked like
-//! ripgrep and ruff do (`.gitignore`, `.ignore` and hidden files honoured, the `ignore` crate),
-//! then filtered by the configuration's `include`, `exclude` and `extensions`.
+//! ruff does (`.gitignore` and `.ignore` honoured, the `ignore` crate; hidden folders read, the
+//! folders of version control left out by the default `exclude`), then filtered by the
+//! configuration's `include`, `exclude` and `extensions`.
 
 use std::path::{Path, PathBuf};
 
@@ -115,9 +116,10 @@ pub fn is_kusto_script(path: &Path) -> bool {
 }
 
 /// Walks `paths`: a file named is always taken (unless `force_exclude` and it is excluded); a
-/// folder is walked, skipping what `.gitignore`, `.ignore` and `exclude` leave out and hidden
-/// files and folders, taking files with a script extension that `include` matches. The result
-/// is sorted and without duplicates.
+/// folder is walked, skipping what `.gitignore`, `.ignore` and `exclude` leave out (hidden
+/// files and folders are read: a Fabric export keeps its databases in `.children` folders),
+/// taking files with a script extension that `include` matches. The result is sorted and
+/// without duplicates.
 pub fn discover(paths: &[PathBuf], discovery: &Discovery) -> Discovered {
     let mut found = Discovered::default();
     for path in paths {
@@ -130,7 +132,7 @@ pub fn discover(paths: &[PathBuf], discovery: &Discovery) -> Discovered {
             let exclude = discovery.exclude.clone();
             let walker = ignore::WalkBuilder::new(path)
                 .follow_links(true)
-                .hidden(true)
+                .hidden(false)
                 .ignore(true)
                 .git_ignore(true)
                 .git_exclude(true)
@@ -240,11 +242,13 @@ mod tests {
     }
 
     #[test]
-    fn walks_directories_and_skips_hidden_ignored_and_excluded_ones() {
+    fn walks_directories_and_skips_ignored_and_excluded_ones() {
         let files = [
             "a/x.kql",
             ".git/y.kql",
-            ".hidden/h.kql",
+            ".svn/s.kql",
+            "E.Eventhouse/.children/Db.KQLDatabase/DatabaseSchema.kql",
+            ".hidden.kql",
             "target/z.kql",
             "node_modules/w.kql",
             "b/c/v.CSL",
@@ -260,7 +264,17 @@ mod tests {
         std::fs::write(root.join("b/.ignore"), "skip.kql\n").unwrap();
         let discovery = Discovery::new(&root);
         let found = discover(&[root.clone(), root.join("missing.kql"), root.join("b/readme.md")], &discovery);
-        assert_eq!(names(&root, &found), ["a/x.kql", "b/c/v.CSL", "b/readme.md", "local.kql"]);
+        assert_eq!(
+            names(&root, &found),
+            [
+                ".hidden.kql",
+                "E.Eventhouse/.children/Db.KQLDatabase/DatabaseSchema.kql",
+                "a/x.kql",
+                "b/c/v.CSL",
+                "b/readme.md",
+                "local.kql"
+            ]
+        );
         assert_eq!(found.missing, [root.join("missing.kql")]);
         std::fs::remove_dir_all(&root).unwrap();
     }

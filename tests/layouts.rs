@@ -357,11 +357,12 @@ fn the_configuration_is_found_above_the_first_path_and_printed() {
 }
 
 #[test]
-fn gitignored_and_hidden_files_are_not_read() {
+fn gitignored_files_and_version_control_folders_are_not_read() {
     let files = [
         (".gitignore", "generated/\n"),
         ("generated/out.kql", BROKEN),
-        (".hidden/x.kql", BROKEN),
+        (".git/x.kql", BROKEN),
+        (".hg/x.kql", BROKEN),
         ("ok.kql", "T | take 1"),
         ("notes.md", "```kusto\n.alter table A policy update @'[{'\n```\n"),
     ];
@@ -375,6 +376,20 @@ fn gitignored_and_hidden_files_are_not_read() {
     // Named explicitly, an ignored file is read.
     let (status, _) = project.check(&["generated/out.kql"]);
     assert_eq!(status, Status::Failure);
+}
+
+/// Microsoft Fabric's git integration keeps a database's schema in a hidden folder
+/// (`<eventhouse>.Eventhouse/.children/<database>.KQLDatabase/DatabaseSchema.kql`): hidden
+/// folders are read (a regression: they were skipped, and such a repository had no file to check).
+#[test]
+fn hidden_folders_are_read() {
+    let files = [("Hub.Eventhouse/.children/Sales.KQLDatabase/DatabaseSchema.kql", BROKEN), (".hidden.kql", BROKEN)];
+    let project = Project::new("hidden", &files);
+    let (status, found) = project.check(&[]);
+    assert_eq!(status, Status::Failure);
+    let mut paths: Vec<&str> = found.iter().map(|f| f.2.as_str()).collect();
+    paths.dedup();
+    assert_eq!(paths, [".hidden.kql", "Hub.Eventhouse/.children/Sales.KQLDatabase/DatabaseSchema.kql"]);
 }
 
 #[test]
