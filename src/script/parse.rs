@@ -518,6 +518,10 @@ impl<'a> CommandParser<'a> {
         match object.as_str() {
             "column" if verb == "alter" => {
                 let (table, column) = self.table_column("a column `Table.Column`")?;
+                if self.at_word("policy") {
+                    // `.alter column T.c policy encoding ...`: a column's policy, not modelled.
+                    return None;
+                }
                 if !(self.eat_word("type") && self.eat(TokenKind::Eq).is_some()) {
                     self.error_here("expected `type = ` and the new type");
                     return None;

@@ -162,6 +162,26 @@ fn functions() {
     assert_eq!(names.len(), 2);
 }
 
+/// A column's encoding policy is a command of its own, not a malformed type change (Fabric
+/// exports write `.alter column T.c policy encoding type = 'BigObject32'`).
+#[test]
+fn column_policies_are_commands_not_type_changes() {
+    for text in [
+        ".alter column T.Payload policy encoding type = 'BigObject32'",
+        ".alter column ['T'].['tables'] policy encoding type = 'BigObject32'",
+        ".alter column T.id policy encoding @'{\"EncodingProfile\":\"Identifier\"}'",
+        ".alter-merge column T.Payload policy encoding @'{\"EncodingProfile\":\"BigObject\"}'",
+        ".delete column T.Payload policy encoding",
+    ] {
+        assert_eq!(one(text), CommandKind::Other, "{text}");
+    }
+    let CommandKind::AlterColumnType { column, type_name, .. } = one(".alter column T.Payload type = string") else {
+        panic!()
+    };
+    assert_eq!((&*column.text, &*type_name.text), ("Payload", "string"));
+    assert_eq!(errors(".alter column T.c typo = string"), ["typo: expected `type = ` and the new type"]);
+}
+
 #[test]
 fn update_policies_in_every_form() {
     let json = r#"[{"IsEnabled": true, "Source": "Raw", "Query": "Parse()", "IsTransactional": false}]"#;
