@@ -41,8 +41,14 @@ pub fn unclosed_kusto_fence(markdown: &str) -> Option<std::ops::Range<usize>> {
         let opening = block.lines().next().unwrap_or("").trim_start();
         let fence = opening.chars().next().unwrap_or('`');
         let width = opening.chars().take_while(|&c| c == fence).count();
-        // Closed: a last line of at least as many of the same fence characters, and nothing else.
-        let last = block.trim_end_matches(['\n', '\r']).lines().skip(1).last().map(str::trim);
+        // Closed: a last line of at least as many of the same fence characters, and nothing else
+        // (after the `>` of the block quotes and the indentation of the list items holding it).
+        let last = block
+            .trim_end_matches(['\n', '\r'])
+            .lines()
+            .skip(1)
+            .last()
+            .map(|line| line.trim_start_matches(|c: char| c == '>' || c.is_whitespace()).trim_end());
         let closed = last.is_some_and(|l| l.len() >= width && l.chars().all(|c| c == fence));
         if !closed {
             let line_end = block.find(['\n', '\r']).map_or(range.end, |at| range.start + at);
@@ -66,11 +72,16 @@ mod tests {
             "  ~~~~kql\nT\n  ~~~~~\n\ntext",
             "```python\nprint(1)\n",
             "````kql\n```\n````\n",
+            // In a block quote, and in a block quote in a list item.
+            "> ```kql\n> T\n> ```\n\ntext\n",
+            "* item\n\n    > ```kql\n    > T\n    > ```\n\ntext\n",
+            "> > ```kql\n> > T\n> > ```\n",
         ] {
             assert_eq!(unclosed_kusto_fence(closed), None, "{closed:?}");
         }
         // A fence closed with fewer characters than it opened with is no closing fence.
         assert!(unclosed_kusto_fence("````kql\nT\n```\n").is_some());
+        assert!(unclosed_kusto_fence("> ```kql\n> T\n\ntext\n").is_some());
     }
 
     #[test]
