@@ -2,9 +2,11 @@
 //!
 //! A command runs against, first match wins: the database it names (`.alter table Db.T`,
 //! `.add database Db viewers`); the file's `#connect`; the `[[databases]]` entry whose `paths`
-//! match the file; the nearest enclosing folder whose name equals, case-insensitively, a
-//! database the project names somewhere (a `#connect`, a qualified command, a `database('X')`
-//! reference or the configuration); `default-database`; `default`. The first two are applied
+//! match the file; the nearest enclosing folder that Microsoft Fabric's git integration names
+//! after a KQL database (`<database>.KQLDatabase`); the nearest enclosing folder whose name
+//! equals, case-insensitively, a database the project names somewhere (a `#connect`, a
+//! qualified command, a `database('X')` reference or the configuration); `default-database`;
+//! `default`. The first two are applied
 //! by the model builder, command by command; this module decides the rest, per file.
 //!
 //! A file that names no cluster belongs to `default-cluster`, else to the only cluster the
@@ -317,6 +319,8 @@ pub fn file_context(source: &SourceFile, script: &Script, names: &Names, options
     let mapping = options.databases.iter().find(|m| m.paths.is_match(&source.path));
     let (database, database_reason) = if let Some(mapping) = mapping {
         (mapping.name.clone(), Reason::Config)
+    } else if let Some(database) = fabric_database(&source.path, &options.root) {
+        (database, Reason::Folder)
     } else if let Some(folder) = folder_database(&source.path, &options.root, &names.databases) {
         (folder, Reason::Folder)
     } else if let Some(database) = &options.default_database {
@@ -346,15 +350,36 @@ pub fn file_context(source: &SourceFile, script: &Script, names: &Names, options
     }
 }
 
+/// The folders holding `path`, nearest first: those below `root`, or for a file outside it its
+/// own folder only.
+fn folders_holding(path: &Path, root: &Path) -> Vec<String> {
+    let folders: Vec<&Path> = match path.strip_prefix(root) {
+        Ok(relative) => match relative.parent() {
+            Some(parent) => parent.ancestors().filter(|a| !a.as_os_str().is_empty()).collect(),
+            None => Vec::new(),
+        },
+        Err(_) => path.parent().and_then(Path::file_name).map(Path::new).into_iter().collect(),
+    };
+    folders.iter().filter_map(|folder| Some(folder.file_name()?.to_str()?.to_string())).collect()
+}
+
 /// The database named like the nearest folder holding `path` (below `root`).
 fn folder_database(path: &Path, root: &Path, databases: &FxHashMap<String, String>) -> Option<String> {
-    let folders: Vec<&Path> = match path.strip_prefix(root) {
-        Ok(relative) => relative.parent()?.ancestors().filter(|a| !a.as_os_str().is_empty()).collect(),
-        Err(_) => vec![Path::new(path.parent()?.file_name()?)],
-    };
-    folders.iter().find_map(|folder| {
-        let name = folder.file_name()?.to_str()?;
-        databases.get(&name.to_lowercase()).cloned()
+    folders_holding(path, root).iter().find_map(|name| databases.get(&name.to_lowercase()).cloned())
+}
+
+/// The suffix of the folder of a KQL database item in a Microsoft Fabric workspace synced to git
+/// (<https://learn.microsoft.com/en-us/fabric/real-time-intelligence/git-eventhouse-kql-database>:
+/// one folder per item, named `<item name>.<item type>`, holding `DatabaseSchema.kql`).
+const FABRIC_DATABASE_FOLDER: &str = ".KQLDatabase";
+
+/// The database whose Fabric item folder (`<database>.KQLDatabase`) is the nearest holding
+/// `path` (below `root`).
+fn fabric_database(path: &Path, root: &Path) -> Option<String> {
+    folders_holding(path, root).into_iter().find_map(|name| {
+        let cut = name.len().checked_sub(FABRIC_DATABASE_FOLDER.len())?;
+        let (database, suffix) = (name.get(..cut)?, name.get(cut..)?);
+        (!database.is_empty() && suffix.eq_ignore_ascii_case(FABRIC_DATABASE_FOLDER)).then(|| database.to_string())
     })
 }
 
@@ -469,6 +494,36 @@ mod tests {
         let got = contexts(&files, &options);
         assert_eq!((got[1].0.as_str(), got[1].1), ("Main", Reason::Config));
         assert_eq!((got[4].2.as_deref(), got[4].3), (Some("c1.kusto.windows.net"), Reason::Config));
+    }
+
+    /// A Fabric workspace synced to git keeps each KQL database's schema in a folder named
+    /// `<database>.KQLDatabase`: that folder names the file's database, before the folders named
+    /// like a database of the project and after the configuration.
+    #[test]
+    fn a_fabric_database_folder_names_its_database() {
+        let mut options = options();
+        let files = [
+            ("ws/Hub.Eventhouse/.children/Sales.KQLDatabase/DatabaseSchema.kql", ".create table T (a:int)"),
+            ("ws/IoT.kqldatabase/DatabaseSchema.kql", ".create table T (a:int)"),
+            // Named like a database the project names, in a Fabric folder: the Fabric folder wins.
+            ("Sales.KQLDatabase/Other/x.kql", "T | union database('Other').T"),
+            // No database name before the suffix, and a name that only contains it.
+            (".KQLDatabase/y.kql", ".create table U (a:int)"),
+            ("A.KQLDatabase.old/z.kql", ".create table V (a:int)"),
+        ];
+        let got = contexts(&files, &options);
+        assert_eq!((got[0].0.as_str(), got[0].1), ("Sales", Reason::Folder));
+        assert_eq!((got[1].0.as_str(), got[1].1), ("IoT", Reason::Folder));
+        assert_eq!((got[2].0.as_str(), got[2].1), ("Sales", Reason::Folder));
+        assert_eq!((got[3].0.as_str(), got[3].1), ("default", Reason::Default));
+        assert_eq!((got[4].0.as_str(), got[4].1), ("default", Reason::Default));
+        options.databases.push(DatabaseMapping {
+            name: "Mapped".into(),
+            cluster: None,
+            paths: Globs::new(Path::new("/repo"), &["ws/**".to_string()]).unwrap(),
+        });
+        let got = contexts(&files, &options);
+        assert_eq!((got[0].0.as_str(), got[0].1), ("Mapped", Reason::Config));
     }
 
     /// A `#connect` reaches the commands below it only: those above it run where the file's

@@ -392,6 +392,25 @@ fn hidden_folders_are_read() {
     assert_eq!(paths, [".hidden.kql", "Hub.Eventhouse/.children/Sales.KQLDatabase/DatabaseSchema.kql"]);
 }
 
+/// Two KQL databases of a Fabric workspace synced to git, each with a table `Clean` of its own:
+/// each file runs against the database its folder names, so the policy of one is checked
+/// against its own table (a regression: both ran against `default`, and the second `Clean`
+/// replaced the first, a false UP301).
+#[test]
+fn fabric_database_folders_are_databases() {
+    let iot = ".create-merge table Raw (DeviceId:string, Value:real)\n.create-merge table Clean (DeviceId:string, Value:real)\n.alter table Clean policy update @'[{\"IsEnabled\": true, \"Source\": \"Raw\", \"Query\": \"Raw | project DeviceId, Value\", \"IsTransactional\": true}]'\n";
+    let sales = ".create-merge table Orders (Id:string, Amount:real)\n.create-merge table Clean (Id:string, Amount:real, Region:string, Day:datetime)\n";
+    let files = [
+        ("WS/Hub.Eventhouse/.children/IoT.KQLDatabase/DatabaseSchema.kql", iot),
+        ("WS/Hub.Eventhouse/.children/Sales.KQLDatabase/DatabaseSchema.kql", sales),
+    ];
+    let project = Project::new("fabric", &files);
+    let (status, found) = project.check(&[]);
+    assert_eq!((status, found), (Status::Success, Vec::new()));
+    let (_, out, _) = uplint_in(&project.0, &["model", "."]);
+    assert!(out.contains("\"database\": \"IoT\"") && out.contains("\"database\": \"Sales\""), "{out}");
+}
+
 #[test]
 fn utf16_schema_exports_are_read() {
     let text = "#connect database('Sales')\r\n.create-merge table A (x:string)\r\n.alter table A policy update @'[{\"Source\": \"A\", \"Query\": \"database(''Other'').T\"}]'\r\n#connect database('Other')\r\n.create-merge table T (x:string)\r\n";
