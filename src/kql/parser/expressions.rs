@@ -40,6 +40,17 @@ impl Parser<'_> {
             self.missing(format!("expected an expression after '{}'", operator.span.of(self.text)));
             return Expr::Error(Span::empty(self.prev_end() as usize));
         }
+        // `make-series ... on Timestamp in range(start, stop, step)`: the axis, not a list.
+        let series_axis = kw == Some(Kw::In) && self.operator == Some(Kw::MakeSeries);
+        if takes_list && !series_axis && !self.at(TokenKind::LParen) {
+            // Kusto takes the values of `in`, `has_any`... in `()` only (`x in ("a", "b")`,
+            // `x in (T | project y)`, `x in (dyn)`): a bare value is an error. The operand is
+            // parsed still, for what it reads.
+            let text = operator.span.of(self.text);
+            self.missing(format!(
+                "expected '(' after '{text}': its values are written in '()', as in 'x {text} (\"a\", \"b\")'"
+            ));
+        }
         let at = self.pos;
         self.tuple_ok = true;
         let operand = self.unary();

@@ -333,6 +333,37 @@ fn an_unclosed_bracketed_name_is_reported_where_its_bracket_belongs() {
     assert_eq!(read, ["T", "U"]);
 }
 
+/// `in`, `!in`, `in~`, `has_any`, `has_all` take their values in `()` only: Kusto.Language
+/// 12.4.1 reports `Expected: (` at the bare value (a regression: uplint accepted them).
+#[test]
+fn list_operators_need_their_parentheses() {
+    let cases = [
+        ("T | where x in \"a\"", 15),
+        ("T | where x in T2", 15),
+        ("T | where x !in \"a\", \"b\")", 16),
+        ("let d = dynamic([1]); T | where x in d", 37),
+        ("T | where x has_any d", 20),
+        ("T | where x in~ \"a\"", 16),
+        ("T | where x has_all \"a\"", 20),
+        ("print x = 1 in 2", 15),
+        ("T | where x has_any dynamic([\"a\"])", 20),
+    ];
+    for (text, at) in cases {
+        let parsed = parse_query(text);
+        let first = parsed.errors.first().unwrap_or_else(|| panic!("{text:?}: no error"));
+        assert_eq!(first.span.start as usize, at, "{text:?}: {first:?}");
+        assert!(first.message.starts_with("expected '(' after '"), "{text:?}: {first:?}");
+    }
+    for text in [
+        "T | where x in (d)",
+        "T | where x in\n(\"a\")",
+        "T | where x has_any (\"a\") and y in (T2 | project y)",
+        "T | make-series c = count() on Timestamp in range(ago(1d), now(), 1h) by k",
+    ] {
+        parses_cleanly(text);
+    }
+}
+
 #[test]
 fn one_error_per_mistake() {
     // Errors that only follow from the first are not reported; the next operator is checked.
