@@ -88,7 +88,10 @@ impl Parser<'_> {
         if self.at(TokenKind::RParen) {
             self.missing(format!("expected 'low .. high' in the '()' after '{text}'"));
         } else {
-            items.push(self.unary());
+            // A whole expression (`now() - 1d .. now()`) up to the `..`.
+            let saved = std::mem::replace(&mut self.in_lower_bound, true);
+            items.push(self.expr());
+            self.in_lower_bound = saved;
             if self.eat(TokenKind::DotDot).is_some() {
                 items.push(self.expr());
             } else {
@@ -103,8 +106,8 @@ impl Parser<'_> {
     pub(super) fn binary_operator(&mut self) -> Option<Token> {
         use TokenKind::*;
         let is_operator = match self.kind() {
-            EqEq | BangEq | LtGt | Lt | LtEq | Gt | GtEq | Plus | Minus | Slash | Percent | EqTilde | BangTilde
-            | DotDot => true,
+            EqEq | BangEq | LtGt | Lt | LtEq | Gt | GtEq | Plus | Minus | Slash | Percent | EqTilde | BangTilde => true,
+            DotDot => !self.in_lower_bound,
             // In `parse` patterns `*` is a wildcard, never a product.
             Star => !self.parse_pattern,
             Eq => self.eq_compares,

@@ -140,6 +140,8 @@ struct Parser<'a> {
     tuple_ok: bool,
     /// Set while parsing a `where` predicate, where `=` compares (`where x = 1`).
     eq_compares: bool,
+    /// Parsing the lower bound of `between (low .. high)`: `..` ends it, it is no operator.
+    in_lower_bound: bool,
     /// Set after a syntax error until the parser steps over a `|`, `;` or closing bracket: the
     /// errors in between only follow from the first (one error per mistake).
     recovering: bool,
@@ -329,6 +331,7 @@ impl<'a> Parser<'a> {
             wildcards: false,
             parse_pattern: false,
             eq_compares: false,
+            in_lower_bound: false,
             tuple_ok: false,
             operator: None,
             piped: false,

@@ -364,6 +364,21 @@ fn list_operators_need_their_parentheses() {
     }
 }
 
+/// The lower bound of `between` is a whole expression up to its `..` (Kusto.Language 12.4.1
+/// accepts these; a regression: only a unary expression was read, a false UP901).
+#[test]
+fn between_bounds_are_whole_expressions() {
+    for text in [
+        "T | where ts between (now() - 1d .. now())",
+        "T | where v between (5 - 1 .. 10)",
+        "T | where v !between (a * 2 .. b + 1)",
+        "T | where v between (-1 .. 1) and w between ((a - b) .. c)",
+    ] {
+        parses_cleanly(text);
+    }
+    assert_eq!(errors("T | where v between (1 + 2)"), ["): expected '..' between the bounds of 'between'"]);
+}
+
 #[test]
 fn one_error_per_mistake() {
     // Errors that only follow from the first are not reported; the next operator is checked.
