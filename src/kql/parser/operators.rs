@@ -503,7 +503,15 @@ impl Parser<'_> {
             }
             _ => {
                 let message = format!("unexpected {} after the '{}' operator", self.describe(), keyword.text());
-                self.error_here(message);
+                // Where the operator should end (a `|` or `;` is missing), as Kusto reports it:
+                // at the token when it is on the operator's line, else at the operator's end,
+                // with the token labelled.
+                let (span, token) = (self.missing_span(), self.peek().span);
+                let mut error = SyntaxError::new(span, message);
+                if span != token {
+                    error = error.with_label(token, format!("not part of the '{}' operator", keyword.text()));
+                }
+                self.report(error);
             }
         }
         self.skip_until(|t| matches!(t.kind, TokenKind::Pipe | TokenKind::Semicolon));

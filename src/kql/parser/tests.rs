@@ -379,6 +379,25 @@ fn between_bounds_are_whole_expressions() {
     assert_eq!(errors("T | where v between (1 + 2)"), ["): expected '..' between the bounds of 'between'"]);
 }
 
+/// Text after a complete operator is reported where the operator should end, as
+/// Kusto.Language 12.4.1 reports its `Expected: ;`: at the text when it is on the operator's
+/// line, else right after the operator, with the text labelled.
+#[test]
+fn text_after_an_operator_is_reported_where_the_operator_ends() {
+    let text = "T | join (U)\n  $left.a == $right.b";
+    let error = &parse_query(text).errors[0];
+    assert_eq!(error.message, "unexpected '$left' after the 'join' operator");
+    assert_eq!(error.span, Span::empty(12));
+    assert_eq!(error.labels, vec![(Span::new(15, 20), "not part of the 'join' operator".to_string())]);
+    for (text, at) in
+        [("T | join (U) $left.a == $right.b", 13), ("T | where x > 1\n  foo", 15), ("T | take 1\n  x", 10)]
+    {
+        let error = &parse_query(text).errors[0];
+        assert_eq!(error.span.start as usize, at, "{text:?}: {error:?}");
+    }
+    assert!(parse_query("T | where x > 1 foo").errors[0].labels.is_empty());
+}
+
 #[test]
 fn one_error_per_mistake() {
     // Errors that only follow from the first are not reported; the next operator is checked.
