@@ -384,8 +384,9 @@ impl Parser<'_> {
                 }
                 _ => {
                     if after_item && !juxtaposed && !self.at_named() {
-                        // Two expressions side by side: often a second query that lacks its `;`.
-                        self.error_here("expected `,` or the end of the operator");
+                        // Two expressions side by side: often a second query that lacks its `;`
+                        // (reported where the `,`, `|` or `;` is missing, as Kusto does).
+                        self.missing("expected `,` or the end of the operator");
                     }
                     // An operator parameter (`hint.strategy=shuffle`, `kind=array`) is named by a
                     // keyword and may be followed by an item without a comma.
