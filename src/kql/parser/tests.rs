@@ -389,9 +389,13 @@ fn text_after_an_operator_is_reported_where_the_operator_ends() {
     assert_eq!(error.message, "unexpected '$left' after the 'join' operator");
     assert_eq!(error.span, Span::empty(12));
     assert_eq!(error.labels, vec![(Span::new(15, 20), "not part of the 'join' operator".to_string())]);
-    for (text, at) in
-        [("T | join (U) $left.a == $right.b", 13), ("T | where x > 1\n  foo", 15), ("T | take 1\n  x", 10)]
-    {
+    for (text, at) in [
+        ("T | join (U) $left.a == $right.b", 13),
+        ("T | where x > 1\n  foo", 15),
+        ("T | take 1\n  x", 10),
+        // Two items side by side in an operator's clauses (a `|` dropped before `summarize`).
+        ("range x from 1 to 100 step 1\nsummarize count()", 28),
+    ] {
         let error = &parse_query(text).errors[0];
         assert_eq!(error.span.start as usize, at, "{text:?}: {error:?}");
     }
