@@ -706,6 +706,9 @@ pub fn step_labels(chain: &[Step], reference: &str, primary: &Label) -> Vec<Labe
 }
 
 /// Everything rules read.
+/// A database of the model and its table names once UP203 needs them ([`Context::table_names`]).
+type TableNamesOf<'a> = (&'a Database, std::sync::OnceLock<unknown_source_table::TableNames<'a>>);
+
 pub struct Context<'a> {
     pub workspace: &'a Workspace,
     pub settings: &'a Settings,
@@ -716,6 +719,11 @@ pub struct Context<'a> {
     pub outputs: std::borrow::Cow<'a, typecheck::Outputs>,
     /// UP007's index of every definition by name, made once per check when a finding needs it.
     pub(crate) definitions: std::sync::OnceLock<unresolved_reference::Definitions<'a>>,
+    /// UP203's candidates, the table names of each database (by the address of its model entry),
+    /// each made when a first policy of the database needs them: looking through every table of
+    /// the database again for each policy was quadratic in a project of many policies whose
+    /// sources the scripts do not create.
+    pub(crate) table_names: std::sync::OnceLock<FxHashMap<usize, TableNamesOf<'a>>>,
     /// Where each entry of `policies` is written, sorted by file and start: the file, the
     /// span, the index in `policies` and the index of the entry in its table's policy (so that
     /// finding the subject of a diagnostic is a binary search, not a scan: thousands of entries
@@ -753,9 +761,21 @@ impl<'a> Context<'a> {
             policies.push(PolicyView::new(cluster, database, table, entry, resolution));
         }
         let definitions = std::sync::OnceLock::new();
+        let table_names = std::sync::OnceLock::new();
         let entry_places = std::sync::OnceLock::new();
         let subjects = std::sync::OnceLock::new();
-        Context { workspace, settings, resolution, policies, outputs, definitions, entry_places, subjects }
+        Context { workspace, settings, resolution, policies, outputs, definitions, table_names, entry_places, subjects }
+    }
+
+    /// The table names of `database` that UP203 suggests from ([`Context::table_names`]);
+    /// `None` for a database that is not the workspace model's.
+    pub(crate) fn table_names(&self, database: &Database) -> Option<&unknown_source_table::TableNames<'a>> {
+        let all = self.table_names.get_or_init(|| {
+            let databases = self.workspace.model.clusters.values().flat_map(|c| c.databases.values());
+            databases.map(|d| (d as *const Database as usize, (d, std::sync::OnceLock::new()))).collect()
+        });
+        let (database, names) = all.get(&(database as *const Database as usize))?;
+        Some(names.get_or_init(|| unknown_source_table::TableNames::of(database)))
     }
 
     /// [`Context::entry_places`].
@@ -853,12 +873,18 @@ fn entries(
 /// be a typo: at most 1 edit for words up to 4 letters, 2 up to 8, 3 beyond. A candidate equal
 /// to `word` but for letter case is nearest.
 pub fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
-    let word_lower = word.to_lowercase();
     let limit = match word.chars().count() {
         0..=4 => 1,
         5..=8 => 2,
         _ => 3,
     };
+    nearest_within(word, candidates, limit)
+}
+
+/// The candidate nearest to `word` at most `limit` case-insensitive edits away (ties: nearest
+/// with letter case, then first in name order); `word` itself is no candidate.
+pub fn nearest_within<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>, limit: usize) -> Option<&'c str> {
+    let word_lower = word.to_lowercase();
     // Candidates are every table of a database (thousands): no allocation per candidate, and
     // none compared whose length alone puts it beyond the limit.
     let mut scratch = Scratch::default();

@@ -1,6 +1,6 @@
 //! UP203: an update policy's `Source` names no table of its database.
 
-use super::{Context, PolicyView, Rule, RuleMeta, did_you_mean, sources};
+use super::{Context, PolicyView, Rule, RuleMeta, nearest_within, sources};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::changes::{DatabaseId, Part};
 use rustc_hash::FxHashSet;
@@ -35,7 +35,7 @@ impl Rule for UnknownSourceTable {
         !changes.iter().any(|(database, _)| *database == own)
     }
 
-    fn check_policy(&self, _context: &Context<'_>, view: &PolicyView<'_>, out: &mut Vec<Diagnostic>) {
+    fn check_policy(&self, context: &Context<'_>, view: &PolicyView<'_>, out: &mut Vec<Diagnostic>) {
         let Some((source, span)) = view.source() else { return };
         let database = view.database;
         if view.is_disabled()
@@ -50,14 +50,19 @@ impl Rule for UnknownSourceTable {
             return;
         }
         // A name near no table of the project may be a table made outside the scripts (an
-        // Eventstream, a data connection, another repository): only a near miss is reported.
-        // The policy's own table is no candidate: a table that feeds itself is UP205's.
-        let known = database
-            .known_tables()
-            .map(|(name, _)| &**name)
-            .chain(database.tables.keys().map(|k| &**k).filter(|t| database.known_table(t).is_none()))
-            .filter(|name| *name != view.table);
-        let Some(name) = did_you_mean(source, known).filter(|name| is_typo(source, name)) else {
+        // Eventstream, a data connection, another repository): only a near miss is reported
+        // (one edit, [`is_typo`]), so only the names of about its length are compared. The
+        // policy's own table is no candidate: a table that feeds itself is UP205's.
+        let own;
+        let names = match context.table_names(database) {
+            Some(names) => names,
+            None => {
+                own = TableNames::of(database);
+                &own
+            }
+        };
+        let known = names.near(source).filter(|name| *name != view.table);
+        let Some(name) = nearest_within(source, known, 1).filter(|name| is_typo(source, name)) else {
             return;
         };
         let mut diagnostic = META.diagnostic(
@@ -93,6 +98,43 @@ impl Rule for UnknownSourceTable {
 /// missing, added or changed, or two letters swapped), in a name of at least 4 letters (`Q` and
 /// `A` are distinct tables), and not a difference of digits only (`Events1`, `Events2`).
 /// `ActivityLogsRaw` and `ActivityLogs`, `MyRawTable` and `rawTable`, are distinct tables.
+/// The names of the tables of a database that a Source may be a typo of: those a command
+/// creates, fills or maps ([`crate::model::Database::known_tables`]) and the others the model
+/// holds, by the length of their lower-cased form (a name one edit away is at most one
+/// character longer or shorter).
+pub struct TableNames<'a> {
+    by_length: Vec<(usize, &'a str)>,
+}
+
+impl<'a> TableNames<'a> {
+    pub fn of(database: &'a crate::model::Database) -> TableNames<'a> {
+        let names = database
+            .known_tables()
+            .map(|(name, _)| &**name)
+            .chain(database.tables.keys().map(|k| &**k).filter(|t| database.known_table(t).is_none()));
+        TableNames::from_names(names)
+    }
+
+    fn from_names(names: impl Iterator<Item = &'a str>) -> TableNames<'a> {
+        let mut by_length: Vec<(usize, &str)> = names.map(|name| (lowered_length(name), name)).collect();
+        by_length.sort_unstable();
+        TableNames { by_length }
+    }
+
+    /// The names whose lower-cased form is at most one character longer or shorter than `word`'s.
+    fn near(&self, word: &str) -> impl Iterator<Item = &'a str> + use<'a, '_> {
+        let length = lowered_length(word);
+        let start = self.by_length.partition_point(|(l, _)| *l + 1 < length);
+        let end = self.by_length.partition_point(|(l, _)| *l <= length + 1);
+        self.by_length[start..end].iter().map(|(_, name)| *name)
+    }
+}
+
+/// The number of characters of `name` lower-cased (the lengths edit distances are taken of).
+fn lowered_length(name: &str) -> usize {
+    if name.is_ascii() { name.len() } else { name.to_lowercase().chars().count() }
+}
+
 fn is_typo(written: &str, name: &str) -> bool {
     written.chars().count() >= 4
         && super::edit_distance(&written.to_lowercase(), &name.to_lowercase()) <= 1
@@ -103,4 +145,56 @@ fn is_typo(written: &str, name: &str) -> bool {
 fn differ_in_digits_only(a: &str, b: &str) -> bool {
     let strip = |s: &str| s.chars().filter(|c| !c.is_ascii_digit()).collect::<String>();
     a != b && strip(a) == strip(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The suggestion made from the names of about the source's length, at most one edit away,
+    /// is the one made from every name with the limit of [`super::super::did_you_mean`].
+    #[test]
+    fn suggestions_from_names_of_about_the_length_are_those_from_all_names() {
+        let names = [
+            "Raw",
+            "raw",
+            "RAWX",
+            "Rwa",
+            "Events",
+            "events",
+            "Evnets",
+            "EventsRaw",
+            "Event",
+            "Landing",
+            "landing",
+            "ladning",
+            "LANDINGS",
+            "Kelvin",
+            "\u{212a}elvin",
+            "kelvin",
+            "İstanbul",
+            "istanbul",
+            "Straße",
+            "strasse",
+            "STRASSE",
+            "ÄÖÜ",
+            "äöü",
+            "Table1",
+            "Table2",
+            "Tabel1",
+            "TelemetryRaw",
+            "TelemetryRaws",
+            "elemetryRaw",
+        ];
+        for skip in 0..3 {
+            let candidates: Vec<&str> = names.iter().copied().skip(skip).collect();
+            let index = TableNames::from_names(candidates.iter().copied());
+            for word in names.iter().copied().chain(["Evnet", "LANDIN", "Strase", "TelemetryRa"]) {
+                let everywhere =
+                    super::super::did_you_mean(word, candidates.iter().copied()).filter(|n| is_typo(word, n));
+                let near = nearest_within(word, index.near(word), 1).filter(|n| is_typo(word, n));
+                assert_eq!(near, everywhere, "{word}");
+            }
+        }
+    }
 }
