@@ -7,7 +7,7 @@
 //! ```
 //!
 //! Shapes: `project` (default), those of `benches/support/generate.rs` (`chain`, `entries`,
-//! `grants`, `members`, `tiny`, `big`), and `corpus`: one file of 100 MB of the corpus's real
+//! `grants`, `members`, `tiny`, `big`, `sources`), and `corpus`: one file of 100 MB of the corpus's real
 //! management scripts (`../shared/corpus/scripts`, in path order, again and again; from the
 //! second copy on, each name that starts with a capital letter gets the copy's number, so the
 //! copies define and query tables and functions of their own). The optional scale multiplies

@@ -253,6 +253,24 @@ pub fn big_file(bytes: usize) -> Vec<File> {
     vec![("big.kql".to_string(), text)]
 }
 
+/// `tables` tables of names of one length, and an update policy on every fifth whose Source is
+/// no table of the project but one letter away from the table before (UP203 suggests it for
+/// each).
+pub fn unknown_sources(tables: usize) -> Vec<File> {
+    let mut text = String::from("#connect cluster('c').database('Db')\n\n");
+    for i in 0..tables {
+        let _ = writeln!(text, ".create table T{i:06} (a:string)");
+    }
+    for i in (0..tables).step_by(5) {
+        let _ = writeln!(
+            text,
+            ".alter table T{:06} policy update @'[{{\"IsEnabled\": true, \"Source\": \"S{i:06}\", \"Query\": \"S{i:06}\", \"IsTransactional\": false}}]'",
+            i + 1
+        );
+    }
+    vec![("sources.kql".to_string(), text)]
+}
+
 /// The adversarial shape called `name`, at `scale` (1 = the size the goals name, 2 = double).
 pub fn adversarial(name: &str, scale: usize) -> Option<Vec<File>> {
     Some(match name {
@@ -262,9 +280,10 @@ pub fn adversarial(name: &str, scale: usize) -> Option<Vec<File>> {
         "members" => long_member_line(1_000_000 * scale),
         "tiny" => tiny_queries(500_000 * scale),
         "big" => big_file(100_000_000 * scale),
+        "sources" => unknown_sources(100_000 * scale),
         _ => return None,
     })
 }
 
 /// The names `adversarial` knows.
-pub const ADVERSARIAL: &[&str] = &["chain", "entries", "grants", "members", "tiny", "big"];
+pub const ADVERSARIAL: &[&str] = &["chain", "entries", "grants", "members", "tiny", "big", "sources"];

@@ -61,7 +61,7 @@ impl Rule for UnknownSourceTable {
                 &own
             }
         };
-        let known = names.near(source).filter(|name| *name != view.table);
+        let known = names.near(source).into_iter().filter(|name| *name != view.table);
         let Some(name) = nearest_within(source, known, 1).filter(|name| is_typo(source, name)) else {
             return;
         };
@@ -101,9 +101,69 @@ impl Rule for UnknownSourceTable {
 /// The names of the tables of a database that a Source may be a typo of: those a command
 /// creates, fills or maps ([`crate::model::Database::known_tables`]) and the others the model
 /// holds, by the length of their lower-cased form (a name one edit away is at most one
-/// character longer or shorter).
+/// character longer or shorter). A database whose policies name many sources it does not
+/// create also gets an index of the names one edit away ([`OneEdit`]): names of one length
+/// can be most of a database's.
 pub struct TableNames<'a> {
     by_length: Vec<(usize, &'a str)>,
+    /// How many names the sources looked up were compared with.
+    compared: std::sync::atomic::AtomicUsize,
+    one_edit: std::sync::OnceLock<OneEdit>,
+}
+
+/// The names of a database are indexed ([`OneEdit`]) once its sources were compared with
+/// this many times as many names as it has (the index costs about that much to make).
+const INDEXED_AFTER: usize = 4;
+
+/// The names a name is one edit from, found without comparing it with every name of its
+/// length: two lower-cased names at most one edit apart (a character replaced, added, dropped,
+/// or two neighbours swapped) are equal once one character is dropped from one of them, or
+/// from both. Each name is keyed by a hash of its lower-cased form and of each form with one
+/// character dropped; a hash shared by chance only adds a name to compare.
+struct OneEdit {
+    /// (key, index into `by_length`), sorted.
+    keys: Vec<(u32, u32)>,
+}
+
+impl OneEdit {
+    fn of(names: &[(usize, &str)]) -> OneEdit {
+        let mut keys = Vec::with_capacity(names.iter().map(|(length, _)| length + 1).sum());
+        for (index, (_, name)) in names.iter().enumerate() {
+            keys.extend(one_edit_keys(name).into_iter().map(|key| (key, index as u32)));
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        OneEdit { keys }
+    }
+
+    /// The indices of the names that share a key with `word`, in order, once each.
+    fn near(&self, word: &str) -> Vec<u32> {
+        let mut found = Vec::new();
+        for key in one_edit_keys(word) {
+            let start = self.keys.partition_point(|(k, _)| *k < key);
+            found.extend(self.keys[start..].iter().take_while(|(k, _)| *k == key).map(|(_, index)| *index));
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+}
+
+/// The hashes of `name` lower-cased and of each of its forms with one character dropped.
+fn one_edit_keys(name: &str) -> Vec<u32> {
+    use std::hash::Hasher;
+    let lowered: Vec<char> = name.to_lowercase().chars().collect();
+    let hash = |skip: Option<usize>| {
+        let mut hasher = rustc_hash::FxHasher::default();
+        for (i, c) in lowered.iter().enumerate() {
+            if Some(i) != skip {
+                hasher.write_u32(*c as u32);
+            }
+        }
+        hasher.write_usize(lowered.len() - usize::from(skip.is_some()));
+        hasher.finish() as u32
+    };
+    std::iter::once(hash(None)).chain((0..lowered.len()).map(|i| hash(Some(i)))).collect()
 }
 
 impl<'a> TableNames<'a> {
@@ -118,15 +178,22 @@ impl<'a> TableNames<'a> {
     fn from_names(names: impl Iterator<Item = &'a str>) -> TableNames<'a> {
         let mut by_length: Vec<(usize, &str)> = names.map(|name| (lowered_length(name), name)).collect();
         by_length.sort_unstable();
-        TableNames { by_length }
+        TableNames { by_length, compared: Default::default(), one_edit: Default::default() }
     }
 
-    /// The names whose lower-cased form is at most one character longer or shorter than `word`'s.
-    fn near(&self, word: &str) -> impl Iterator<Item = &'a str> + use<'a, '_> {
+    /// Names to compare with `word`: every name at most one edit away from it, and some
+    /// further (those whose lower-cased form is at most one character longer or shorter, or,
+    /// once the database's names are indexed, those sharing a key with it).
+    fn near(&self, word: &str) -> Vec<&'a str> {
         let length = lowered_length(word);
         let start = self.by_length.partition_point(|(l, _)| *l + 1 < length);
         let end = self.by_length.partition_point(|(l, _)| *l <= length + 1);
-        self.by_length[start..end].iter().map(|(_, name)| *name)
+        let compared = self.compared.fetch_add(end - start, std::sync::atomic::Ordering::Relaxed);
+        if self.one_edit.get().is_some() || compared + (end - start) > INDEXED_AFTER * self.by_length.len() {
+            let index = self.one_edit.get_or_init(|| OneEdit::of(&self.by_length));
+            return index.near(word).into_iter().map(|i| self.by_length[i as usize].1).collect();
+        }
+        self.by_length[start..end].iter().map(|(_, name)| *name).collect()
     }
 }
 
@@ -189,12 +256,16 @@ mod tests {
         for skip in 0..3 {
             let candidates: Vec<&str> = names.iter().copied().skip(skip).collect();
             let index = TableNames::from_names(candidates.iter().copied());
-            for word in names.iter().copied().chain(["Evnet", "LANDIN", "Strase", "TelemetryRa"]) {
+            // The words again and again: compared with the names of about their length, then
+            // (past the first lookups) looked up in the index of the names one edit away.
+            let words: Vec<&str> = names.iter().copied().chain(["Evnet", "LANDIN", "Strase", "TelemetryRa"]).collect();
+            for word in words.iter().cycle().take((INDEXED_AFTER + 2) * words.len()) {
                 let everywhere =
                     super::super::did_you_mean(word, candidates.iter().copied()).filter(|n| is_typo(word, n));
                 let near = nearest_within(word, index.near(word), 1).filter(|n| is_typo(word, n));
                 assert_eq!(near, everywhere, "{word}");
             }
+            assert!(index.one_edit.get().is_some());
         }
     }
 }
