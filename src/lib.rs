@@ -28,12 +28,13 @@
 //!   errors name the file and line. Later stages never read files or environment variables:
 //!   they take the plain settings the configuration gives them.
 //! * [`discover`]: which files to read: explicit files, and the scripts under directories
-//!   walked like ripgrep (`.gitignore`, `.ignore`, hidden files; the `ignore` crate) filtered by
+//!   walked like ruff (`.gitignore` and `.ignore` honoured, hidden folders read; the `ignore` crate) filtered by
 //!   `include`, `exclude` and `extensions`; folders it could not read and links that loop back
 //!   are kept as problems (`UP902`), never skipped in silence.
 //! * [`markdown`]: the Kusto fenced blocks of a Markdown runbook as a script, in place, and the
 //!   opening fence of a block never closed.
-//! * [`context`]: the database and cluster every file runs against, and why (`connect`,
+//! * [`context`]: the database and cluster every file runs against (a Fabric export's
+//!   `<database>.KQLDatabase` folder names its database), and why (`connect`,
 //!   `config`, `folder`, `default`).
 //! * [`source`]: the files' text ([`source::SourceMap`], which codespan-reporting reads),
 //!   loading with its failures (`UP902`; UTF-16 files with a byte order mark are decoded; only
