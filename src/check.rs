@@ -30,8 +30,15 @@ pub struct PolicyCounts {
 impl PolicyCounts {
     /// The counts of the entries of `policies` (every entry in effect, [`rules::Context`]).
     pub fn of(policies: &[rules::PolicyView<'_>]) -> PolicyCounts {
-        let mut counts = PolicyCounts::default();
+        PolicyCounts::sum(PolicyCounts::by_file(policies).iter().map(|(_, counts)| counts))
+    }
+
+    /// The counts of the entries of `policies` written in each file, in file order (files
+    /// without an entry left out).
+    pub fn by_file(policies: &[rules::PolicyView<'_>]) -> Vec<(FileId, PolicyCounts)> {
+        let mut by_file: FxHashMap<FileId, PolicyCounts> = FxHashMap::default();
         for view in policies.iter().filter(|view| !view.is_disabled()) {
+            let counts = by_file.entry(view.entry.location.file).or_default();
             counts.total += 1;
             // Fully checked: everything it reads is in the project, and every text on the way
             // parses and names what it reads with constants.
@@ -41,7 +48,18 @@ impl PolicyCounts {
                 counts.unresolved += 1;
             }
         }
-        counts
+        let mut by_file: Vec<(FileId, PolicyCounts)> = by_file.into_iter().collect();
+        by_file.sort_unstable_by_key(|(file, _)| *file);
+        by_file
+    }
+
+    /// The counts added up.
+    pub fn sum<'c>(counts: impl IntoIterator<Item = &'c PolicyCounts>) -> PolicyCounts {
+        counts.into_iter().fold(PolicyCounts::default(), |sum, counts| PolicyCounts {
+            total: sum.total + counts.total,
+            fully_checked: sum.fully_checked + counts.fully_checked,
+            unresolved: sum.unresolved + counts.unresolved,
+        })
     }
 }
 
@@ -50,6 +68,9 @@ impl PolicyCounts {
 pub struct Checked<D = Diagnostic> {
     pub diagnostics: Vec<D>,
     pub policies: PolicyCounts,
+    /// The counts of the entries written in each file, in file order: the counts of the files a
+    /// run names ([`crate::project`]).
+    pub policies_by_file: Vec<(FileId, PolicyCounts)>,
 }
 
 /// A check's diagnostics shared with what the check keeps for the next ([`run_shared`]).
@@ -95,7 +116,11 @@ impl Cache {
 /// changed in the model are resolved and typed again. Gives exactly what [`run`] gives.
 pub fn run_cached(workspace: &Workspace, settings: &Settings, cache: &mut Cache) -> Checked {
     let shared = run_shared(workspace, settings, cache);
-    Checked { diagnostics: shared.diagnostics.iter().map(|d| (**d).clone()).collect(), policies: shared.policies }
+    Checked {
+        diagnostics: shared.diagnostics.iter().map(|d| (**d).clone()).collect(),
+        policies: shared.policies,
+        policies_by_file: shared.policies_by_file,
+    }
 }
 
 /// [`run_cached`] with the diagnostics shared with `cache` (not copied).
@@ -146,7 +171,8 @@ fn finish<D: Held + Clone + Send + Sync>(
         problems.extend(unit.diagnostics().into_iter().map(D::from));
     }
     let context = rules::Context::with_outputs(workspace, resolution, settings, outputs);
-    let policies = PolicyCounts::of(&context.policies);
+    let policies_by_file = PolicyCounts::by_file(&context.policies);
+    let policies = PolicyCounts::sum(policies_by_file.iter().map(|(_, counts)| counts));
     let mut diagnostics = rules::run_in(&context, kept);
     // The rules' context (every entry's view and typed output) is freed beside the rest.
     let ((), ()) = rayon::join(
@@ -165,7 +191,7 @@ fn finish<D: Held + Clone + Send + Sync>(
             sort(workspace, &mut diagnostics);
         },
     );
-    Checked { diagnostics, policies }
+    Checked { diagnostics, policies, policies_by_file }
 }
 
 /// Sorts diagnostics by file, start, code and message, keeping the order they came in among

@@ -631,9 +631,14 @@ fn check(
     );
     let mut diagnostics = crate::filter::apply(&config.rules, &workspace.sources, found);
     let mut files = workspace.sources.len();
+    let mut policies = checked.policies;
     if let Some(scope) = &scope {
         diagnostics = scope.filter(&workspace.sources, diagnostics);
         files = workspace.sources.files().filter(|(_, f)| scope.contains(&f.path)).count();
+        // The policies of the files named, as the files and diagnostics are.
+        let named =
+            checked.policies_by_file.iter().filter(|(file, _)| scope.contains(&workspace.sources.get(*file).path));
+        policies = crate::check::PolicyCounts::sum(named.map(|(_, counts)| counts));
         if files == 0 {
             // Every file named was excluded (`--force-exclude`): as without the project.
             return Err(Stop::Error(workspace::LoadError::NoInput.to_string()));
@@ -669,13 +674,7 @@ fn check(
     let failed = diagnostics.iter().any(|d| fails(config.fail_on, d.severity));
     let status =
         if failed && !args.exit_zero && args.write_baseline.is_none() { Status::Failure } else { Status::Success };
-    let report = Report {
-        sources: &workspace.sources,
-        diagnostics: &diagnostics,
-        codes: &codes,
-        files,
-        policies: checked.policies,
-    };
+    let report = Report { sources: &workspace.sources, diagnostics: &diagnostics, codes: &codes, files, policies };
     let mut closed = false;
     for (format, file) in &args.targets {
         match file {

@@ -112,6 +112,21 @@ fn a_clean_project_is_clean_file_by_file() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// The summary of a run on named files counts the policies written in them, as it counts the
+/// files (a regression: it counted every policy of the project).
+#[test]
+fn the_summary_counts_the_policies_of_the_files_named() {
+    let dir = repository("summary");
+    std::fs::write(dir.join("db/more.kql"), POLICIES.replace("Orders policy", "Orders2 policy")).unwrap();
+    let (_, out, _) = uplint(&dir, &["check", "db/sales/policies.kql"], "");
+    assert!(out.ends_with("1 file checked: no problems; 1 update policy, fully checked\n"), "{out}");
+    let (_, out, _) = uplint(&dir, &["check", "db/other.kql"], "");
+    assert!(out.ends_with("1 file checked: no problems; no update policies\n"), "{out}");
+    let (_, out, _) = uplint(&dir, &["check", "db"], "");
+    assert!(out.contains("2 update policies"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn editing_a_function_surfaces_the_policy_it_breaks() {
     let dir = repository("function");
