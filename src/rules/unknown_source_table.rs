@@ -94,10 +94,6 @@ impl Rule for UnknownSourceTable {
     }
 }
 
-/// True when `written` is a typo of the table `name`: one edit (letter case aside: a letter
-/// missing, added or changed, or two letters swapped), in a name of at least 4 letters (`Q` and
-/// `A` are distinct tables), and not a difference of digits only (`Events1`, `Events2`).
-/// `ActivityLogsRaw` and `ActivityLogs`, `MyRawTable` and `rawTable`, are distinct tables.
 /// The names of the tables of a database that a Source may be a typo of: those a command
 /// creates, fills or maps ([`crate::model::Database::known_tables`]) and the others the model
 /// holds, by the length of their lower-cased form (a name one edit away is at most one
@@ -109,6 +105,37 @@ pub struct TableNames<'a> {
     /// How many names the sources looked up were compared with.
     compared: std::sync::atomic::AtomicUsize,
     one_edit: std::sync::OnceLock<OneEdit>,
+}
+
+impl<'a> TableNames<'a> {
+    pub fn of(database: &'a crate::model::Database) -> TableNames<'a> {
+        let names = database
+            .known_tables()
+            .map(|(name, _)| &**name)
+            .chain(database.tables.keys().map(|k| &**k).filter(|t| database.known_table(t).is_none()));
+        TableNames::from_names(names)
+    }
+
+    fn from_names(names: impl Iterator<Item = &'a str>) -> TableNames<'a> {
+        let mut by_length: Vec<(usize, &str)> = names.map(|name| (lowered_length(name), name)).collect();
+        by_length.sort_unstable();
+        TableNames { by_length, compared: Default::default(), one_edit: Default::default() }
+    }
+
+    /// Names to compare with `word`: every name at most one edit away from it, and some
+    /// further (those whose lower-cased form is at most one character longer or shorter, or,
+    /// once the database's names are indexed, those sharing a key with it).
+    fn near(&self, word: &str) -> Vec<&'a str> {
+        let length = lowered_length(word);
+        let start = self.by_length.partition_point(|(l, _)| *l + 1 < length);
+        let end = self.by_length.partition_point(|(l, _)| *l <= length + 1);
+        let compared = self.compared.fetch_add(end - start, std::sync::atomic::Ordering::Relaxed);
+        if self.one_edit.get().is_some() || compared + (end - start) > INDEXED_AFTER * self.by_length.len() {
+            let index = self.one_edit.get_or_init(|| OneEdit::of(&self.by_length));
+            return index.near(word).into_iter().map(|i| self.by_length[i as usize].1).collect();
+        }
+        self.by_length[start..end].iter().map(|(_, name)| *name).collect()
+    }
 }
 
 /// The names of a database are indexed ([`OneEdit`]) once its sources were compared with
@@ -166,42 +193,15 @@ fn one_edit_keys(name: &str) -> Vec<u32> {
     std::iter::once(hash(None)).chain((0..lowered.len()).map(|i| hash(Some(i)))).collect()
 }
 
-impl<'a> TableNames<'a> {
-    pub fn of(database: &'a crate::model::Database) -> TableNames<'a> {
-        let names = database
-            .known_tables()
-            .map(|(name, _)| &**name)
-            .chain(database.tables.keys().map(|k| &**k).filter(|t| database.known_table(t).is_none()));
-        TableNames::from_names(names)
-    }
-
-    fn from_names(names: impl Iterator<Item = &'a str>) -> TableNames<'a> {
-        let mut by_length: Vec<(usize, &str)> = names.map(|name| (lowered_length(name), name)).collect();
-        by_length.sort_unstable();
-        TableNames { by_length, compared: Default::default(), one_edit: Default::default() }
-    }
-
-    /// Names to compare with `word`: every name at most one edit away from it, and some
-    /// further (those whose lower-cased form is at most one character longer or shorter, or,
-    /// once the database's names are indexed, those sharing a key with it).
-    fn near(&self, word: &str) -> Vec<&'a str> {
-        let length = lowered_length(word);
-        let start = self.by_length.partition_point(|(l, _)| *l + 1 < length);
-        let end = self.by_length.partition_point(|(l, _)| *l <= length + 1);
-        let compared = self.compared.fetch_add(end - start, std::sync::atomic::Ordering::Relaxed);
-        if self.one_edit.get().is_some() || compared + (end - start) > INDEXED_AFTER * self.by_length.len() {
-            let index = self.one_edit.get_or_init(|| OneEdit::of(&self.by_length));
-            return index.near(word).into_iter().map(|i| self.by_length[i as usize].1).collect();
-        }
-        self.by_length[start..end].iter().map(|(_, name)| *name).collect()
-    }
-}
-
 /// The number of characters of `name` lower-cased (the lengths edit distances are taken of).
 fn lowered_length(name: &str) -> usize {
     if name.is_ascii() { name.len() } else { name.to_lowercase().chars().count() }
 }
 
+/// True when `written` is a typo of the table `name`: one edit (letter case aside: a letter
+/// missing, added or changed, or two letters swapped), in a name of at least 4 letters (`Q` and
+/// `A` are distinct tables), and not a difference of digits only (`Events1`, `Events2`).
+/// `ActivityLogsRaw` and `ActivityLogs`, `MyRawTable` and `rawTable`, are distinct tables.
 fn is_typo(written: &str, name: &str) -> bool {
     written.chars().count() >= 4
         && super::edit_distance(&written.to_lowercase(), &name.to_lowercase()) <= 1
