@@ -705,10 +705,10 @@ pub fn step_labels(chain: &[Step], reference: &str, primary: &Label) -> Vec<Labe
         .collect()
 }
 
-/// Everything rules read.
 /// A database of the model and its table names once UP203 needs them ([`Context::table_names`]).
 type TableNamesOf<'a> = (&'a Database, std::sync::OnceLock<unknown_source_table::TableNames<'a>>);
 
+/// Everything rules read.
 pub struct Context<'a> {
     pub workspace: &'a Workspace,
     pub settings: &'a Settings,
