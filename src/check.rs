@@ -28,13 +28,8 @@ pub struct PolicyCounts {
 }
 
 impl PolicyCounts {
-    /// The counts of the entries of `policies` (every entry in effect, [`rules::Context`]).
-    pub fn of(policies: &[rules::PolicyView<'_>]) -> PolicyCounts {
-        PolicyCounts::sum(PolicyCounts::by_file(policies).iter().map(|(_, counts)| counts))
-    }
-
-    /// The counts of the entries of `policies` written in each file, in file order (files
-    /// without an entry left out).
+    /// The counts of the entries of `policies` (every entry in effect, [`rules::Context`])
+    /// written in each file, in file order (files without an entry left out).
     pub fn by_file(policies: &[rules::PolicyView<'_>]) -> Vec<(FileId, PolicyCounts)> {
         let mut by_file: FxHashMap<FileId, PolicyCounts> = FxHashMap::default();
         for view in policies.iter().filter(|view| !view.is_disabled()) {
@@ -67,10 +62,17 @@ impl PolicyCounts {
 #[derive(Clone, Debug, Default)]
 pub struct Checked<D = Diagnostic> {
     pub diagnostics: Vec<D>,
-    pub policies: PolicyCounts,
-    /// The counts of the entries written in each file, in file order: the counts of the files a
-    /// run names ([`crate::project`]).
+    /// How completely the policy entries written in each file were checked, in file order
+    /// (files without an entry left out): a run on named files counts theirs
+    /// ([`crate::project`]).
     pub policies_by_file: Vec<(FileId, PolicyCounts)>,
+}
+
+impl<D> Checked<D> {
+    /// How completely the policies of the whole workspace were checked.
+    pub fn policies(&self) -> PolicyCounts {
+        PolicyCounts::sum(self.policies_by_file.iter().map(|(_, counts)| counts))
+    }
 }
 
 /// A check's diagnostics shared with what the check keeps for the next ([`run_shared`]).
@@ -118,7 +120,6 @@ pub fn run_cached(workspace: &Workspace, settings: &Settings, cache: &mut Cache)
     let shared = run_shared(workspace, settings, cache);
     Checked {
         diagnostics: shared.diagnostics.iter().map(|d| (**d).clone()).collect(),
-        policies: shared.policies,
         policies_by_file: shared.policies_by_file,
     }
 }
@@ -172,7 +173,6 @@ fn finish<D: Held + Clone + Send + Sync>(
     }
     let context = rules::Context::with_outputs(workspace, resolution, settings, outputs);
     let policies_by_file = PolicyCounts::by_file(&context.policies);
-    let policies = PolicyCounts::sum(policies_by_file.iter().map(|(_, counts)| counts));
     let mut diagnostics = rules::run_in(&context, kept);
     // The rules' context (every entry's view and typed output) is freed beside the rest.
     let ((), ()) = rayon::join(
@@ -191,7 +191,7 @@ fn finish<D: Held + Clone + Send + Sync>(
             sort(workspace, &mut diagnostics);
         },
     );
-    Checked { diagnostics, policies, policies_by_file }
+    Checked { diagnostics, policies_by_file }
 }
 
 /// Sorts diagnostics by file, start, code and message, keeping the order they came in among

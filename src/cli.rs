@@ -622,6 +622,7 @@ fn check(
     }
     .map_err(|e| e.to_string())?;
     let codes = rules::catalog();
+    let all_policies = checked.policies();
     let found = checked.diagnostics;
     let found = suppress::apply(
         &workspace,
@@ -631,7 +632,7 @@ fn check(
     );
     let mut diagnostics = crate::filter::apply(&config.rules, &workspace.sources, found);
     let mut files = workspace.sources.len();
-    let mut policies = checked.policies;
+    let mut policies = all_policies;
     if let Some(scope) = &scope {
         diagnostics = scope.filter(&workspace.sources, diagnostics);
         files = workspace.sources.files().filter(|(_, f)| scope.contains(&f.path)).count();

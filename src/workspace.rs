@@ -681,7 +681,7 @@ mod tests {
 
     /// A check's diagnostics and policy counts, as text.
     fn checked(checked: &crate::check::Checked) -> String {
-        format!("{:#?}\n{:?}", checked.diagnostics, checked.policies)
+        format!("{:#?}\n{:?}", checked.diagnostics, checked.policies())
     }
 
     proptest::proptest! {

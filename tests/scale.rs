@@ -119,7 +119,7 @@ fn human_output_of_many_entries_on_one_line_stays_small() {
             diagnostics: &checked.diagnostics,
             codes: &codes,
             files: workspace.sources.len(),
-            policies: checked.policies,
+            policies: checked.policies(),
         };
         let mut out = codespan_reporting::term::termcolor::NoColor::new(Vec::new());
         uplint::render::write(uplint::render::Format::Human, &mut out, &report).unwrap();
