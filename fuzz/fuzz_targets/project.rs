@@ -44,7 +44,7 @@ fuzz_target!(|data: &[u8]| {
         diagnostics: &diagnostics,
         codes: &codes,
         files: workspace.sources.len(),
-        policies: checked.policies,
+        policies: checked.policies(),
     };
     for format in FORMATS {
         let mut out = NoColor::new(Vec::new());
