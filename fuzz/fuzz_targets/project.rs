@@ -31,6 +31,7 @@ fuzz_target!(|data: &[u8]| {
     let workspace = from_texts(&files, &LoadOptions::default());
     let checked = check::run(&workspace, &rules::Settings::default());
     let codes = rules::catalog();
+    let policies = checked.policies();
     let diagnostics = suppress::apply(&workspace, checked.diagnostics, &codes, suppress::Options::default());
     for d in &diagnostics {
         let file = workspace.sources.get(d.primary.file);
@@ -44,7 +45,7 @@ fuzz_target!(|data: &[u8]| {
         diagnostics: &diagnostics,
         codes: &codes,
         files: workspace.sources.len(),
-        policies: checked.policies(),
+        policies,
     };
     for format in FORMATS {
         let mut out = NoColor::new(Vec::new());
