@@ -317,11 +317,11 @@ pub fn file_context(source: &SourceFile, script: &Script, names: &Names, options
         })
         .collect();
     let mapping = options.databases.iter().find(|m| m.paths.is_match(&source.path));
+    // Listed once, for both ways a folder names a database (none needed when mapped).
+    let folders = if mapping.is_some() { Vec::new() } else { folders_holding(&source.path, &options.root) };
     let (database, database_reason) = if let Some(mapping) = mapping {
         (mapping.name.clone(), Reason::Config)
-    } else if let Some(database) = fabric_database(&source.path, &options.root) {
-        (database, Reason::Folder)
-    } else if let Some(folder) = folder_database(&source.path, &options.root, &names.databases) {
+    } else if let Some(folder) = fabric_database(&folders).or_else(|| folder_database(&folders, &names.databases)) {
         (folder, Reason::Folder)
     } else if let Some(database) = &options.default_database {
         (database.clone(), Reason::Config)
@@ -352,7 +352,7 @@ pub fn file_context(source: &SourceFile, script: &Script, names: &Names, options
 
 /// The folders holding `path`, nearest first: those below `root`, or for a file outside it its
 /// own folder only.
-fn folders_holding(path: &Path, root: &Path) -> Vec<String> {
+fn folders_holding<'p>(path: &'p Path, root: &Path) -> Vec<&'p str> {
     let folders: Vec<&Path> = match path.strip_prefix(root) {
         Ok(relative) => match relative.parent() {
             Some(parent) => parent.ancestors().filter(|a| !a.as_os_str().is_empty()).collect(),
@@ -360,12 +360,12 @@ fn folders_holding(path: &Path, root: &Path) -> Vec<String> {
         },
         Err(_) => path.parent().and_then(Path::file_name).map(Path::new).into_iter().collect(),
     };
-    folders.iter().filter_map(|folder| Some(folder.file_name()?.to_str()?.to_string())).collect()
+    folders.iter().filter_map(|folder| folder.file_name()?.to_str()).collect()
 }
 
-/// The database named like the nearest folder holding `path` (below `root`).
-fn folder_database(path: &Path, root: &Path, databases: &FxHashMap<String, String>) -> Option<String> {
-    folders_holding(path, root).iter().find_map(|name| databases.get(&name.to_lowercase()).cloned())
+/// The database named like the nearest of `folders` (see [`folders_holding`]).
+fn folder_database(folders: &[&str], databases: &FxHashMap<String, String>) -> Option<String> {
+    folders.iter().find_map(|name| databases.get(&name.to_lowercase()).cloned())
 }
 
 /// The suffix of the folder of a KQL database item in a Microsoft Fabric workspace synced to git
@@ -373,10 +373,10 @@ fn folder_database(path: &Path, root: &Path, databases: &FxHashMap<String, Strin
 /// one folder per item, named `<item name>.<item type>`, holding `DatabaseSchema.kql`).
 const FABRIC_DATABASE_FOLDER: &str = ".KQLDatabase";
 
-/// The database whose Fabric item folder (`<database>.KQLDatabase`) is the nearest holding
-/// `path` (below `root`).
-fn fabric_database(path: &Path, root: &Path) -> Option<String> {
-    folders_holding(path, root).into_iter().find_map(|name| {
+/// The database whose Fabric item folder (`<database>.KQLDatabase`) is the nearest of `folders`
+/// (see [`folders_holding`]).
+fn fabric_database(folders: &[&str]) -> Option<String> {
+    folders.iter().find_map(|name| {
         let cut = name.len().checked_sub(FABRIC_DATABASE_FOLDER.len())?;
         let (database, suffix) = (name.get(..cut)?, name.get(cut..)?);
         (!database.is_empty() && suffix.eq_ignore_ascii_case(FABRIC_DATABASE_FOLDER)).then(|| database.to_string())
