@@ -811,6 +811,9 @@ impl Builder<'_> {
         if let Some(payload) = payload {
             // An entry that is not an object is no entry (UP201 reports it).
             let policy = payload.json.as_ref().map(EntryJson::entries).unwrap_or_default();
+            // As many as the policy has (a pushed-to list holds room for 4, and most policies
+            // have one entry).
+            entries.reserve_exact(policy.len());
             for (index, json) in (first_index..).zip(policy) {
                 let query = entry_query(&json).map(|_| {
                     let origin =
@@ -828,19 +831,33 @@ impl Builder<'_> {
         }
         let database = self.database_mut(context, named_db.as_deref());
         let policy = &mut database.tables.entry(table.name.text.clone()).or_default().update_policy;
-        policy.history.push(UpdatePolicyChange {
-            verb,
-            location,
-            payload: payload.and_then(|p| p.json.as_ref().ok()).cloned(),
-            entries: entries.clone(),
-        });
+        push_held(
+            &mut policy.history,
+            UpdatePolicyChange {
+                verb,
+                location,
+                payload: payload.and_then(|p| p.json.as_ref().ok()).cloned(),
+                entries: entries.clone(),
+            },
+        );
         match verb {
             PolicyVerb::Alter => policy.entries = entries,
             PolicyVerb::AlterMerge => policy.entries.extend(entries),
             PolicyVerb::Delete => policy.entries.clear(),
         }
-        policy.commands.push(location);
+        push_held(&mut policy.commands, location);
     }
+}
+
+/// Pushes `item` onto `list`, a list of the model (kept for the whole run) that most often holds
+/// one item: its first push makes room for that one, not the four a first push makes room for
+/// (a project of many tables with an update policy each held three times the room it used).
+/// Later pushes grow it as usual.
+fn push_held<T>(list: &mut Vec<T>, item: T) {
+    if list.capacity() == 0 {
+        list.reserve_exact(1);
+    }
+    list.push(item);
 }
 
 /// The entries of a managed identity policy payload.
