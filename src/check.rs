@@ -19,28 +19,39 @@ use crate::workspace::Workspace;
 
 /// How many update policy entries in effect (and enabled) the check covered, and how many of
 /// them could be checked only in part: they read something the project does not describe (what
-/// UP007 reports), a name computed at run time, or text that does not parse.
+/// UP007 reports), a name computed at run time, or text that does not parse (`unresolved`); or
+/// everything they read is known but their output's columns or their table's are not, so their
+/// output could not be compared with their table in full (`schema_unknown`: a Source table or a
+/// target the scripts do not define, a plugin whose output depends on the data, a column whose
+/// type is not inferred).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PolicyCounts {
     pub total: usize,
     pub fully_checked: usize,
     pub unresolved: usize,
+    pub schema_unknown: usize,
 }
 
 impl PolicyCounts {
-    /// The counts of the entries of `policies` (every entry in effect, [`rules::Context`])
-    /// written in each file, in file order (files without an entry left out).
-    pub fn by_file(policies: &[rules::PolicyView<'_>]) -> Vec<(FileId, PolicyCounts)> {
+    /// The counts of the entries of `context` (every entry in effect) written in each file, in
+    /// file order (files without an entry left out).
+    pub fn by_file(context: &rules::Context<'_>) -> Vec<(FileId, PolicyCounts)> {
         let mut by_file: FxHashMap<FileId, PolicyCounts> = FxHashMap::default();
-        for view in policies.iter().filter(|view| !view.is_disabled()) {
+        for view in context.policies.iter().filter(|view| !view.is_disabled()) {
             let counts = by_file.entry(view.entry.location.file).or_default();
             counts.total += 1;
-            // Fully checked: everything it reads is in the project, and every text on the way
-            // parses and names what it reads with constants.
-            if view.unit.is_none() || view.reads_complete {
-                counts.fully_checked += 1;
-            } else {
+            // Fully checked: everything it reads is in the project, every text on the way
+            // parses and names what it reads with constants, and its output was compared with
+            // its table (an entry whose `Query` is no text has nothing more to check).
+            let typed = context.typed(view);
+            if view.unit.is_some() && !view.reads_complete {
                 counts.unresolved += 1;
+            } else if view.unit.is_some()
+                && typecheck::verdict(typed.map(|t| t.0), typed.map(|t| t.1)) == typecheck::Verdict::Unknown
+            {
+                counts.schema_unknown += 1;
+            } else {
+                counts.fully_checked += 1;
             }
         }
         let mut by_file: Vec<(FileId, PolicyCounts)> = by_file.into_iter().collect();
@@ -54,6 +65,7 @@ impl PolicyCounts {
             total: sum.total + counts.total,
             fully_checked: sum.fully_checked + counts.fully_checked,
             unresolved: sum.unresolved + counts.unresolved,
+            schema_unknown: sum.schema_unknown + counts.schema_unknown,
         })
     }
 }
@@ -172,7 +184,7 @@ fn finish<D: Held + Clone + Send + Sync>(
         problems.extend(unit.diagnostics().into_iter().map(D::from));
     }
     let context = rules::Context::with_outputs(workspace, resolution, settings, outputs);
-    let policies_by_file = PolicyCounts::by_file(&context.policies);
+    let policies_by_file = PolicyCounts::by_file(&context);
     let mut diagnostics = rules::run_in(&context, kept);
     // The rules' context (every entry's view and typed output) is freed beside the rest.
     let ((), ()) = rayon::join(
@@ -261,4 +273,30 @@ fn explain_default_database(workspace: &Workspace, diagnostic: &mut Diagnostic) 
          `#connect cluster('<cluster>').database('<database>')` at its top or a `[[databases]]` entry \
          with `name` and `paths` in uplint.toml"
     )));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::{LoadOptions, from_texts};
+
+    /// A policy whose output was compared with its table, one that reads a function the project
+    /// does not define, and one whose Source table (and so its output) the scripts do not
+    /// describe: each counted as what it is, the last not as fully checked.
+    #[test]
+    fn a_policy_whose_output_could_not_be_compared_is_not_counted_as_fully_checked() {
+        let script = r#"
+.create table Raw (a:string)
+.create table Known (a:string)
+.create table Unresolved (a:string)
+.create table Unverified (a:string)
+.alter table Known policy update @'[{"Source": "Raw", "Query": "Raw | project a", "IsEnabled": true}]'
+.alter table Unresolved policy update @'[{"Source": "Raw", "Query": "Missing()", "IsEnabled": true}]'
+.alter table Unverified policy update @'[{"Source": "Outside", "Query": "Outside | project a", "IsEnabled": true}]'
+.alter table Raw policy update @'[{"Source": "Outside", "Query": "Outside", "IsEnabled": false}]'
+"#;
+        let workspace = from_texts(&[("a.kql", script)], &LoadOptions::default());
+        let counts = run(&workspace, &Settings::default()).policies();
+        assert_eq!(counts, PolicyCounts { total: 3, fully_checked: 1, unresolved: 1, schema_unknown: 1 });
+    }
 }

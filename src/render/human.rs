@@ -9,16 +9,25 @@ use super::terminal::Recording;
 use super::{Report, emit_diagnostic, render_diagnostic};
 use crate::check::PolicyCounts;
 
-/// `; 3 update policies: 2 fully checked, 1 with unresolved parts`.
+/// `; 3 update policies: 2 fully checked, 1 with unresolved parts`, and `, 1 with schema
+/// unverified` when some policy's output could not be compared with its table (its columns or the
+/// table's are not known).
 fn policies_text(policies: &PolicyCounts) -> String {
     match policies.total {
         0 => "; no update policies".to_string(),
-        1 if policies.unresolved == 0 => "; 1 update policy, fully checked".to_string(),
-        1 => "; 1 update policy, with unresolved parts".to_string(),
-        n => format!(
-            "; {n} update policies: {} fully checked, {} with unresolved parts",
-            policies.fully_checked, policies.unresolved
-        ),
+        1 if policies.unresolved == 1 => "; 1 update policy, with unresolved parts".to_string(),
+        1 if policies.schema_unknown == 1 => "; 1 update policy, schema unverified".to_string(),
+        1 => "; 1 update policy, fully checked".to_string(),
+        n => {
+            let mut text = format!(
+                "; {n} update policies: {} fully checked, {} with unresolved parts",
+                policies.fully_checked, policies.unresolved
+            );
+            if policies.schema_unknown > 0 {
+                text.push_str(&format!(", {} with schema unverified", policies.schema_unknown));
+            }
+            text
+        }
     }
 }
 
