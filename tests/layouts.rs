@@ -169,6 +169,22 @@ fn markdown_runbook() {
     assert!(err.contains("no Kusto files"), "{err}");
 }
 
+/// Two fenced blocks of a runbook, the first a function declared without a `;` after it: two
+/// queries, as Kusto runs them, not one with a `;` missing (a regression: a block of `let`
+/// statements was always joined to the next).
+#[test]
+fn markdown_blocks_of_let_statements_stand_alone() {
+    let runbook = "# Doc\n\n```kusto\nlet F = (s:datetime) {\n    Requests | where T > s\n}\n```\n\nText.\n\n```kusto\nlet G = (s:datetime) {\n    Requests | where T > s\n};\nG(ago(1d))\n```\n";
+    let project = Project::new("let-blocks", &[("runbook.md", runbook), ("uplint.toml", "markdown = true\n")]);
+    let (status, found) = project.check(&[]);
+    assert_eq!((status, found), (Status::Success, Vec::new()));
+    // A `;` missing inside one block is still reported.
+    std::fs::write(project.0.join("runbook.md"), runbook.replace("};\nG(", "}\nG(")).unwrap();
+    let (status, found) = project.check(&[]);
+    assert_eq!(status, Status::Failure);
+    assert_eq!(found.iter().map(|(code, _, _)| code.as_str()).collect::<Vec<_>>(), ["UP901"]);
+}
+
 #[test]
 fn excluded_template_folder() {
     let project = format!("{LAYOUTS}/excluded-templates");

@@ -311,8 +311,11 @@ fn input_query(text: &str, tokens: &[Token], from: usize, to: usize, command: &C
 
 /// Query text from token `from` to `to`, one query per block between blank lines (as Kusto's
 /// editors cut it), except that a blank line inside brackets does not end a query, and a block
-/// made only of `let`, `declare`, `set`, `alias` and `restrict` statements continues into the
-/// next block.
+/// made only of `let`, `declare`, `set`, `alias` and `restrict` statements that ends with `;`
+/// continues into the next block (`let x = 1;`, a blank line, then the query that uses `x`). A
+/// block of statements without the `;` after the last is complete on its own, as Kusto parses
+/// it: joined to the next block, it would be read as a missing `;` (two fenced blocks of a
+/// runbook, a function declared in a block of its own).
 fn push_queries(
     script: &mut Script,
     tokens: &[Token],
@@ -326,7 +329,8 @@ fn push_queries(
     // the next token starts a statement.
     let (mut only_statements, mut statement_start) = (true, true);
     for i in from..=to {
-        if i == to || (i > start && depth == 0 && blank_line_before(i) && !only_statements) {
+        let continues = only_statements && tokens[i.saturating_sub(1)].kind == TokenKind::Semicolon;
+        if i == to || (i > start && depth == 0 && blank_line_before(i) && !continues) {
             script.items.push(Item::Query(tokens[start].span.to(tokens[i - 1].span)));
             start = i;
             only_statements = true;

@@ -82,6 +82,13 @@ fn blank_lines_inside_brackets_and_after_statements_do_not_cut() {
         queries(text),
         ["let x = 1;\nset notruncation;\n\nlet f = (a:long) { a + x };\n\nT | extend b = f(c)", "U"]
     );
+    // Without the `;` after the last statement, the block is a query of its own (Kusto.Language
+    // parses `let x = 1` alone): joined, it would read as a missing `;`.
+    let text = "let f = (a:long) {\n    a + 1\n}\n\nlet g = (a:long) { a };\ng(1)\n\nlet x = 1\n\nT | take 1";
+    assert_eq!(
+        queries(text),
+        ["let f = (a:long) {\n    a + 1\n}", "let g = (a:long) { a };\ng(1)", "let x = 1", "T | take 1"]
+    );
 }
 
 #[test]
