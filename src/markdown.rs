@@ -2,29 +2,45 @@
 //! of a `.md` file, read as one script whose byte offsets are the file's own (pulldown-cmark
 //! gives each block's place), so diagnostics point into the Markdown file.
 
+use std::ops::Range;
+
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 
 /// The languages of fenced blocks read as Kusto.
 pub const LANGUAGES: &[&str] = &["kusto", "kql", "csl"];
 
-/// The script text of a Markdown file: its Kusto blocks' contents where they are, every other
-/// byte a space (line breaks kept), so offsets and lines are the file's and blocks are apart.
-pub fn script_text(markdown: &str) -> String {
+/// The script text of a Markdown file and where its Kusto blocks are in it: their contents where
+/// they are, every other byte a space (line breaks kept), so offsets and lines are the file's.
+/// Each block is a script of its own ([`crate::script::parse_script_blocks`]): a runbook's code
+/// blocks are run one by one, and a bracket or a statement left open in one does not go on in the
+/// next.
+pub fn script_text(markdown: &str) -> (String, Vec<Range<usize>>) {
     let mut bytes: Vec<u8> = markdown.bytes().map(|b| if b == b'\n' { b'\n' } else { b' ' }).collect();
+    let mut blocks: Vec<Range<usize>> = Vec::new();
     let mut in_kusto = false;
     for (event, range) in Parser::new(markdown).into_offset_iter() {
         match event {
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
                 let language = info.split(|c: char| c.is_whitespace() || c == ',' || c == '{').next().unwrap_or("");
                 in_kusto = LANGUAGES.iter().any(|l| l.eq_ignore_ascii_case(language));
+                if in_kusto {
+                    // The block's text starts on the line after the opening fence.
+                    let after_fence = markdown[range.clone()].find('\n').map_or(range.end, |at| range.start + at + 1);
+                    blocks.push(after_fence..after_fence);
+                }
             }
             Event::End(TagEnd::CodeBlock) => in_kusto = false,
-            Event::Text(_) if in_kusto => bytes[range.clone()].copy_from_slice(&markdown.as_bytes()[range]),
+            Event::Text(_) if in_kusto => {
+                bytes[range.clone()].copy_from_slice(&markdown.as_bytes()[range.clone()]);
+                if let Some(block) = blocks.last_mut() {
+                    block.end = block.end.max(range.end);
+                }
+            }
             _ => {}
         }
     }
     // Only whole characters were copied, and the rest is ASCII.
-    String::from_utf8(bytes).unwrap_or_default()
+    (String::from_utf8(bytes).unwrap_or_default(), blocks)
 }
 
 /// The opening fence of a Kusto block that is never closed: CommonMark runs such a block to
@@ -87,8 +103,10 @@ mod tests {
     #[test]
     fn keeps_kusto_blocks_in_place_and_blanks_the_rest() {
         let markdown = "# Runbook ü\n\nRun:\n\n```kusto\n.create table T (a:int)\n```\n\n```python\nprint(1)\n```\n\n- item\n\n  ```KQL title\n  T | take 1\n  ```\n";
-        let text = script_text(markdown);
+        let (text, blocks) = script_text(markdown);
         assert_eq!(text.len(), markdown.len());
+        let blocks: Vec<&str> = blocks.into_iter().map(|block| text[block].trim()).collect();
+        assert_eq!(blocks, [".create table T (a:int)", "T | take 1"]);
         let at = markdown.find(".create").unwrap();
         assert_eq!(&text[at..at + 23], ".create table T (a:int)");
         assert!(!text.contains("print") && !text.contains("Runbook") && !text.contains("```"));

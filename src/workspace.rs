@@ -504,14 +504,15 @@ fn repeats_few_texts(text: &str, script: &Script) -> bool {
     sample.len() * 4 <= REPEAT_SAMPLE
 }
 
-/// The script of a file (of a Markdown file: of its Kusto code blocks), the file's tokens, and
-/// the text its units are stretches of: the file's own text, or for a Markdown file that text
-/// with everything outside Kusto code blocks blanked (same offsets), so a query that goes on
-/// from one block into the next reads spaces, not the prose and fences between them.
+/// The script of a file (of a Markdown file: of its Kusto code blocks, each read on its own), the
+/// file's tokens (none for a Markdown file), and the text its units are stretches of: the file's
+/// own text, or for a Markdown file that text with everything outside Kusto code blocks blanked
+/// (same offsets).
 fn parse(file: &SourceFile) -> (Script, Vec<Token>, SharedText) {
     if discover::is_markdown(&file.path) {
-        let text: SharedText = Arc::new(markdown::script_text(&file.text));
-        let (mut script, tokens) = script::parse_script_lexed(&text);
+        let (text, blocks) = markdown::script_text(&file.text);
+        let text: SharedText = Arc::new(text);
+        let (mut script, tokens) = (script::parse_script_blocks(&text, &blocks), Vec::new());
         if let Some(fence) = markdown::unclosed_kusto_fence(&file.text) {
             let message = "this Kusto code block is never closed: the rest of the file is read as Kusto (close it with \
                            a fence line like the one that opens it)";
@@ -561,23 +562,31 @@ mod tests {
     }
 
     #[test]
-    fn a_markdown_query_goes_on_from_one_kusto_block_into_the_next_over_blanks() {
+    fn each_kusto_block_of_a_runbook_is_read_on_its_own() {
         let runbook = "# Runbook\n\nFirst:\n\n```kusto\nlet x = 1;\n```\n\nThen:\n\n```kusto\nT | take x\n```\n";
         let workspace = from_texts(&[("runbook.md", runbook)], &LoadOptions::default());
-        // Before: the unit was the file's text between the blocks, fences and prose included
-        // ("expected ';' between statements" at the second fence).
+        // Kusto runs each block alone (and parses both): once read as one query from the first
+        // block into the next, over the fences and prose.
         let syntax: Vec<_> = check(&workspace).into_iter().filter(|d| d.code.code == "UP901").collect();
         assert!(syntax.is_empty(), "{syntax:?}");
-        let [unit] = &workspace.units[..] else { panic!("one unit: {:?}", workspace.units) };
-        assert!(unit.text.starts_with("let x = 1;") && unit.text.ends_with("T | take x"), "{:?}", &*unit.text);
-        assert!(!unit.text.contains('`') && !unit.text.contains("Then"), "{:?}", &*unit.text);
+        let texts: Vec<&str> = workspace.units.iter().map(|unit| &*unit.text).collect();
+        assert_eq!(texts, ["let x = 1;", "T | take x"]);
+        // A bracket left open in one block is reported there, and the next block is read as
+        // written.
+        let open = runbook.replace("let x = 1;", "T | where (a == 1");
+        let workspace = from_texts(&[("runbook.md", open.as_str())], &LoadOptions::default());
+        let syntax: Vec<_> = check(&workspace).into_iter().filter(|d| d.code.code == "UP901").collect();
+        let [error] = &syntax[..] else { panic!("one syntax error: {syntax:?}") };
+        assert_eq!(error.primary.span.start as usize, open.find("1\n```").unwrap() + 1, "{error:?}");
+        let texts: Vec<&str> = workspace.units.iter().map(|unit| &*unit.text).collect();
+        assert_eq!(texts, ["T | where (a == 1", "T | take x"]);
         // The second block still exists on its own when edited.
-        let mut edited = workspace;
+        let mut edited = from_texts(&[("runbook.md", runbook)], &LoadOptions::default());
         let id = edited.sources.files().next().unwrap().0;
         edited.set_texts(vec![(id, runbook.replace("take x", "take"))], &LoadOptions::default());
         let syntax: Vec<_> = check(&edited).into_iter().filter(|d| d.code.code == "UP901").collect();
         assert_eq!(syntax.len(), 1, "{syntax:?}");
-        assert!(!edited.units[0].text.contains('`'), "{:?}", &*edited.units[0].text);
+        assert!(!edited.units[1].text.contains('`'), "{:?}", &*edited.units[1].text);
     }
 
     #[test]

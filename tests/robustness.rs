@@ -326,14 +326,19 @@ proptest! {
 
     #[test]
     fn markdown_runbooks_never_panic_and_keep_offsets(text in markdown_soup()) {
-        let script = uplint::markdown::script_text(&text);
+        let (script, blocks) = uplint::markdown::script_text(&text);
         prop_assert_eq!(script.len(), text.len());
+        // The blocks are in order, apart, and within the text.
+        for pair in blocks.windows(2) {
+            prop_assert!(pair[0].end <= pair[1].start);
+        }
+        prop_assert!(blocks.iter().all(|block| block.start <= block.end && block.end <= text.len()));
         prop_assert_eq!(script.matches('\n').count(), text.matches('\n').count());
         // Every byte kept is the file's own.
         for (kept, original) in script.bytes().zip(text.bytes()) {
             prop_assert!(kept == original || kept == b' ');
         }
-        let parsed = uplint::script::parse_script(&script);
+        let parsed = uplint::script::parse_script_blocks(&script, &blocks);
         for error in &parsed.errors {
             prop_assert!(error.span.end as usize <= text.len());
         }

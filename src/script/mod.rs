@@ -102,6 +102,25 @@ pub fn parse_script_lexed(text: &str) -> (Script, Vec<Token>) {
     parse_windowed(text, WINDOW)
 }
 
+/// Parses the blocks of a script text one after the other, each `blocks[i]` (in order, apart) a
+/// stretch of `text` read as a script of its own: a bracket, a string or a statement left open in
+/// one block does not go on in the next (the Kusto code blocks of a Markdown runbook, which are
+/// run one by one). Their items make one script, in order: a `#connect` in one block is the
+/// context of the blocks after it. No tokens are kept: the units are lexed from their own texts.
+pub fn parse_script_blocks(text: &str, blocks: &[std::ops::Range<usize>]) -> Script {
+    let mut script = Script::default();
+    let mut shared = Shared::default();
+    let mut tokens = Vec::new();
+    for block in blocks.iter().filter(|block| block.start < block.end && block.end <= text.len()) {
+        // The text up to the block's end: its tokens end there, and their offsets are the text's.
+        let upto = &text[..block.end];
+        tokens.clear();
+        lexer::lex_into(upto, block.start, usize::MAX, &mut tokens);
+        parse_items(upto, &tokens, 0, tokens.len() - 1, &mut script, &mut shared);
+    }
+    finish(script)
+}
+
 /// How many tokens of a large file are lexed before its items are parsed (see
 /// [`parse_script_lexed`]).
 pub const WINDOW: usize = 1 << 16;

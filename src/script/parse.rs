@@ -875,6 +875,13 @@ impl<'a> CommandParser<'a> {
                     let columns = self.name_list("a column name");
                     return Some(CommandKind::DropColumns { table: Box::new(name.name), columns });
                 }
+                // `.drop table T ingestion csv mapping "m"`, `.drop table T extent tags (...)`:
+                // commands of their own, not modelled (and not the table dropped).
+                if object == "table"
+                    && self.peek_word().is_some_and(|(word, _, _)| matches!(&*word, "ingestion" | "extent"))
+                {
+                    return None;
+                }
                 self.eat_word("ifexists");
                 let name = name.name;
                 Some(match object.as_str() {
@@ -900,6 +907,10 @@ impl<'a> CommandParser<'a> {
                 if self.peek_word().is_some_and(|(w, _, _)| ROLES.contains(&w.as_str())) {
                     let scope = RoleScope::ExternalTable(QualifiedName { span: name.span, database: None, name });
                     return self.role_assignment(RoleAction::Drop, scope);
+                }
+                // `.drop external table E mapping "m"`: not modelled (and not the table dropped).
+                if self.peek_word().is_some_and(|(word, _, _)| word == "mapping") {
+                    return None;
                 }
                 self.eat_word("ifexists");
                 Some(CommandKind::DropExternalTable { name })

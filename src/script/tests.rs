@@ -114,6 +114,16 @@ fn text_glued_to_a_command_is_an_error() {
     assert_eq!(errors(".drop table T\nU | count"), ["U | count: unexpected text after the command"]);
     // A command may end with `;`.
     assert!(errors(".drop table T ifexists;\n.drop table U").is_empty());
+    // Commands of their own that start like a drop of a table (not modelled; the table stays).
+    for command in [
+        ".drop table T ingestion csv mapping \"Mapping1\"",
+        ".drop external table E mapping \"Mapping1\"",
+        ".drop table T extent tags ('drop-by:x')",
+        ".drop table T extent tags with (extentCreatedOnFrom=datetime(2023-03-10)) <| .show table T extents",
+    ] {
+        assert!(errors(command).is_empty(), "{command}");
+        assert_eq!(one(command), CommandKind::Other, "{command}");
+    }
 }
 
 #[test]

@@ -447,9 +447,16 @@ impl Parser<'_> {
                         let before = self.pos;
                         if self.kind().is_string() {
                             urls.push(self.string_literal());
-                        } else if self.eat(TokenKind::Comma).is_none() {
-                            self.error_here("expected a URL string");
-                            self.skip_until(|t| t.kind == TokenKind::Comma);
+                        } else {
+                            // A URL computed from a query parameter or a `let` value
+                            // (`[URI]`, `[strcat(base, "x.csv")]`), as the documentation shows:
+                            // an expression, whose value is known only at run time.
+                            self.expr();
+                        }
+                        if self.eat(TokenKind::Comma).is_none() && !self.at(TokenKind::RBracket) {
+                            self.error_here("expected ',' or ']' after a URL");
+                            self.skip_until(|t| matches!(t.kind, TokenKind::Comma | TokenKind::RBracket));
+                            self.eat(TokenKind::Comma);
                         }
                         if self.pos == before {
                             break;

@@ -498,6 +498,16 @@ impl<'a> Parser<'a> {
         Span::empty(self.prev_end() as usize)
     }
 
+    /// `unexpected 'x'`, `unexpected string`, `unexpected end of the query`: the current token
+    /// after "unexpected" (which takes no article).
+    fn unexpected(&self) -> String {
+        match self.peek().kind {
+            TokenKind::Eof => "unexpected end of the query".to_string(),
+            TokenKind::String { .. } => "unexpected string".to_string(),
+            _ => format!("unexpected {}", self.describe()),
+        }
+    }
+
     /// The current token for a message: `'where'`, `the end of the query`.
     fn describe(&self) -> String {
         let token = self.peek();

@@ -503,7 +503,7 @@ impl Parser<'_> {
                 ));
             }
             _ => {
-                let message = format!("unexpected {} after the '{}' operator", self.describe(), keyword.text());
+                let message = format!("{} after the '{}' operator", self.unexpected(), keyword.text());
                 // Where the operator should end (a `|` or `;` is missing), as Kusto reports it:
                 // at the token when it is on the operator's line, else at the operator's end,
                 // with the token labelled.

@@ -35,7 +35,7 @@ impl Parser<'_> {
             if self.at_statement_keyword() || matches!(self.kind(), TokenKind::Ident | TokenKind::Keyword(_)) {
                 self.missing("expected ';' between statements");
             } else {
-                let message = format!("unexpected {}", self.describe());
+                let message = self.unexpected();
                 self.error_here(message);
             }
             if !self.at_statement_keyword() {

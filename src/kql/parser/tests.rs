@@ -65,6 +65,9 @@ fn parses_operators() {
         "macro-expand entity_group [cluster('C1').database('D'), database('E')] as X (X.T | count)",
         "datatable(a:string, b:long)['x', 1, 'y', 2] | where b > 1",
         "externaldata (a:string) [@'https://x/y.csv', h'https://z'] with (format='csv')",
+        // URLs computed from a query parameter or a `let` value (Kusto.Language accepts them).
+        "declare query_parameters(URI:string); externaldata(x:string)[URI]",
+        "let base = 'https://x/'; externaldata(a:string)[strcat(base, 'y.csv'), 'https://z']",
         "T | extend d = dynamic({'a': [1, 2], 'b|c': '//x'}) | where d.a[0] == 1",
         "T | summarize (m, a) = arg_max(ts, *) by k",
         "T | where * has 'x'",
