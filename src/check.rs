@@ -43,15 +43,14 @@ impl PolicyCounts {
             // Fully checked: everything it reads is in the project, every text on the way
             // parses and names what it reads with constants, and its output was compared with
             // its table (an entry whose `Query` is no text has nothing more to check).
-            let typed = context.typed(view);
-            if view.unit.is_some() && !view.reads_complete {
-                counts.unresolved += 1;
-            } else if view.unit.is_some()
-                && typecheck::verdict(typed.map(|t| t.0), typed.map(|t| t.1)) == typecheck::Verdict::Unknown
-            {
-                counts.schema_unknown += 1;
-            } else {
-                counts.fully_checked += 1;
+            let schema_unknown = || {
+                let typed = context.typed(view);
+                typecheck::verdict(typed.map(|t| t.0), typed.map(|t| t.1)) == typecheck::Verdict::Unknown
+            };
+            match view.unit {
+                Some(_) if !view.reads_complete => counts.unresolved += 1,
+                Some(_) if schema_unknown() => counts.schema_unknown += 1,
+                _ => counts.fully_checked += 1,
             }
         }
         let mut by_file: Vec<(FileId, PolicyCounts)> = by_file.into_iter().collect();
