@@ -72,8 +72,13 @@ fn conversion(ty: ScalarType) -> &'static str {
 }
 
 /// `| project a, b = tolong(b), ...` in the table's order, when the output has every column
-/// of the table by name.
+/// of the table by name. None when the table names a column twice (UP304): such a `project`
+/// would name it twice too, which Kusto rejects.
 pub(super) fn corrected_project(output: &TableType, target: &TableType) -> Option<String> {
+    let mut names = rustc_hash::FxHashSet::default();
+    if !target.columns.iter().all(|column| names.insert(&*column.name)) {
+        return None;
+    }
     let mut items = Vec::new();
     for column in &target.columns {
         let produced = output.column(&column.name)?;
@@ -249,5 +254,25 @@ fn type_mismatch(
     match corrected_project(output, target) {
         Some(project) => diagnostic.with_help(format!("end the query with `{project}`")),
         None => diagnostic,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kql::types::Column;
+
+    fn table(columns: &[(&str, ScalarType)]) -> TableType {
+        TableType::closed(columns.iter().map(|(name, ty)| Column::new(*name, Some(*ty))).collect())
+    }
+
+    #[test]
+    fn the_corrected_project_follows_the_table_and_never_names_a_column_twice() {
+        let output = table(&[("b", ScalarType::Int), ("a", ScalarType::String)]);
+        let target = table(&[("a", ScalarType::String), ("b", ScalarType::Long)]);
+        assert_eq!(corrected_project(&output, &target).as_deref(), Some("| project a, b = tolong(b)"));
+        // A table that names `a` twice (UP304): no `project` fits it.
+        let twice = table(&[("a", ScalarType::String), ("a", ScalarType::String), ("b", ScalarType::Long)]);
+        assert_eq!(corrected_project(&output, &twice), None);
     }
 }
