@@ -1,6 +1,7 @@
 //! Markdown runbooks: the ```` ```kusto ````, ```` ```kql ```` and ```` ```csl ```` fenced blocks
-//! of a `.md` file, read as one script whose byte offsets are the file's own (pulldown-cmark
-//! gives each block's place), so diagnostics point into the Markdown file.
+//! of a `.md` file, read in one pass as a script text whose byte offsets are the file's own
+//! (pulldown-cmark gives each block's place), so diagnostics point into the Markdown file, with
+//! each block's stretch (parsed each on its own) and the first block left open.
 
 use std::ops::Range;
 
@@ -9,14 +10,26 @@ use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 /// The languages of fenced blocks read as Kusto.
 pub const LANGUAGES: &[&str] = &["kusto", "kql", "csl"];
 
-/// The script text of a Markdown file and where its Kusto blocks are in it: their contents where
-/// they are, every other byte a space (line breaks kept), so offsets and lines are the file's.
-/// Each block is a script of its own ([`crate::script::parse_script_blocks`]): a runbook's code
-/// blocks are run one by one, and a bracket or a statement left open in one does not go on in the
-/// next.
-pub fn script_text(markdown: &str) -> (String, Vec<Range<usize>>) {
+/// What a Markdown file holds for uplint (see [`read`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Runbook {
+    /// The script text: the Kusto blocks' contents where they are, every other byte a space (line
+    /// breaks kept), so offsets and lines are the file's.
+    pub text: String,
+    /// Where each Kusto block's contents are, in order. Each block is a script of its own
+    /// ([`crate::script::parse_script_blocks`]): a runbook's code blocks are run one by one, and a
+    /// bracket or a statement left open in one does not go on in the next.
+    pub blocks: Vec<Range<usize>>,
+    /// The opening fence of the first Kusto block that is never closed: CommonMark runs such a
+    /// block to the end of the file, so everything below it is read as Kusto (and a forgotten
+    /// fence shows as a syntax error per paragraph). The fence's line, without its line break.
+    pub unclosed: Option<Range<usize>>,
+}
+
+/// Reads the Kusto blocks of a Markdown file (one pass of the Markdown parser).
+pub fn read(markdown: &str) -> Runbook {
     let mut bytes: Vec<u8> = markdown.bytes().map(|b| if b == b'\n' { b'\n' } else { b' ' }).collect();
-    let mut blocks: Vec<Range<usize>> = Vec::new();
+    let mut runbook = Runbook::default();
     let mut in_kusto = false;
     for (event, range) in Parser::new(markdown).into_offset_iter() {
         match event {
@@ -24,15 +37,20 @@ pub fn script_text(markdown: &str) -> (String, Vec<Range<usize>>) {
                 let language = info.split(|c: char| c.is_whitespace() || c == ',' || c == '{').next().unwrap_or("");
                 in_kusto = LANGUAGES.iter().any(|l| l.eq_ignore_ascii_case(language));
                 if in_kusto {
+                    let block = &markdown[range.clone()];
                     // The block's text starts on the line after the opening fence.
-                    let after_fence = markdown[range.clone()].find('\n').map_or(range.end, |at| range.start + at + 1);
-                    blocks.push(after_fence..after_fence);
+                    let after_fence = block.find('\n').map_or(range.end, |at| range.start + at + 1);
+                    runbook.blocks.push(after_fence..after_fence);
+                    if runbook.unclosed.is_none() && !is_closed(block) {
+                        let line_end = block.find(['\n', '\r']).map_or(range.end, |at| range.start + at);
+                        runbook.unclosed = Some(range.start..line_end);
+                    }
                 }
             }
             Event::End(TagEnd::CodeBlock) => in_kusto = false,
             Event::Text(_) if in_kusto => {
                 bytes[range.clone()].copy_from_slice(&markdown.as_bytes()[range.clone()]);
-                if let Some(block) = blocks.last_mut() {
+                if let Some(block) = runbook.blocks.last_mut() {
                     block.end = block.end.max(range.end);
                 }
             }
@@ -40,38 +58,24 @@ pub fn script_text(markdown: &str) -> (String, Vec<Range<usize>>) {
         }
     }
     // Only whole characters were copied, and the rest is ASCII.
-    (String::from_utf8(bytes).unwrap_or_default(), blocks)
+    runbook.text = String::from_utf8(bytes).unwrap_or_default();
+    runbook
 }
 
-/// The opening fence of a Kusto block that is never closed: CommonMark runs such a block to
-/// the end of the file, so everything below it is read as Kusto (and a forgotten fence shows
-/// as a syntax error per paragraph). The range is the fence's line, without its line break.
-pub fn unclosed_kusto_fence(markdown: &str) -> Option<std::ops::Range<usize>> {
-    for (event, range) in Parser::new(markdown).into_offset_iter() {
-        let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) = event else { continue };
-        let language = info.split(|c: char| c.is_whitespace() || c == ',' || c == '{').next().unwrap_or("");
-        if !LANGUAGES.iter().any(|l| l.eq_ignore_ascii_case(language)) {
-            continue;
-        }
-        let block = &markdown[range.clone()];
-        let opening = block.lines().next().unwrap_or("").trim_start();
-        let fence = opening.chars().next().unwrap_or('`');
-        let width = opening.chars().take_while(|&c| c == fence).count();
-        // Closed: a last line of at least as many of the same fence characters, and nothing else
-        // (after the `>` of the block quotes and the indentation of the list items holding it).
-        let last = block
-            .trim_end_matches(['\n', '\r'])
-            .lines()
-            .skip(1)
-            .last()
-            .map(|line| line.trim_start_matches(|c: char| c == '>' || c.is_whitespace()).trim_end());
-        let closed = last.is_some_and(|l| l.len() >= width && l.chars().all(|c| c == fence));
-        if !closed {
-            let line_end = block.find(['\n', '\r']).map_or(range.end, |at| range.start + at);
-            return Some(range.start..line_end);
-        }
-    }
-    None
+/// True when a fenced block (its text from the opening fence on) ends with a closing fence: a
+/// last line of at least as many of the same fence characters, and nothing else (after the `>`
+/// of the block quotes and the indentation of the list items holding it).
+fn is_closed(block: &str) -> bool {
+    let opening = block.lines().next().unwrap_or("").trim_start();
+    let fence = opening.chars().next().unwrap_or('`');
+    let width = opening.chars().take_while(|&c| c == fence).count();
+    let last = block
+        .trim_end_matches(['\n', '\r'])
+        .lines()
+        .skip(1)
+        .last()
+        .map(|line| line.trim_start_matches(|c: char| c == '>' || c.is_whitespace()).trim_end());
+    last.is_some_and(|l| l.len() >= width && l.chars().all(|c| c == fence))
 }
 
 #[cfg(test)]
@@ -81,7 +85,7 @@ mod tests {
     #[test]
     fn finds_a_kusto_fence_left_open() {
         let open = "# Runbook\n\n```kusto\n.create table T (a:int)\n\nSome prose.\n";
-        assert_eq!(unclosed_kusto_fence(open).map(|r| &open[r]), Some("```kusto"));
+        assert_eq!(read(open).unclosed.map(|r| &open[r]), Some("```kusto"));
         for closed in [
             "```kusto\nT\n```\n",
             "```kusto\nT\n```",
@@ -93,17 +97,18 @@ mod tests {
             "* item\n\n    > ```kql\n    > T\n    > ```\n\ntext\n",
             "> > ```kql\n> > T\n> > ```\n",
         ] {
-            assert_eq!(unclosed_kusto_fence(closed), None, "{closed:?}");
+            assert_eq!(read(closed).unclosed, None, "{closed:?}");
         }
         // A fence closed with fewer characters than it opened with is no closing fence.
-        assert!(unclosed_kusto_fence("````kql\nT\n```\n").is_some());
-        assert!(unclosed_kusto_fence("> ```kql\n> T\n\ntext\n").is_some());
+        assert!(read("````kql\nT\n```\n").unclosed.is_some());
+        assert!(read("> ```kql\n> T\n\ntext\n").unclosed.is_some());
     }
 
     #[test]
     fn keeps_kusto_blocks_in_place_and_blanks_the_rest() {
         let markdown = "# Runbook ü\n\nRun:\n\n```kusto\n.create table T (a:int)\n```\n\n```python\nprint(1)\n```\n\n- item\n\n  ```KQL title\n  T | take 1\n  ```\n";
-        let (text, blocks) = script_text(markdown);
+        let Runbook { text, blocks, unclosed } = read(markdown);
+        assert_eq!(unclosed, None);
         assert_eq!(text.len(), markdown.len());
         let blocks: Vec<&str> = blocks.into_iter().map(|block| text[block].trim()).collect();
         assert_eq!(blocks, [".create table T (a:int)", "T | take 1"]);

@@ -510,10 +510,9 @@ fn repeats_few_texts(text: &str, script: &Script) -> bool {
 /// (same offsets).
 fn parse(file: &SourceFile) -> (Script, Vec<Token>, SharedText) {
     if discover::is_markdown(&file.path) {
-        let (text, blocks) = markdown::script_text(&file.text);
-        let text: SharedText = Arc::new(text);
-        let (mut script, tokens) = (script::parse_script_blocks(&text, &blocks), Vec::new());
-        if let Some(fence) = markdown::unclosed_kusto_fence(&file.text) {
+        let runbook = markdown::read(&file.text);
+        let mut script = script::parse_script_blocks(&runbook.text, &runbook.blocks);
+        if let Some(fence) = runbook.unclosed {
             let message = "this Kusto code block is never closed: the rest of the file is read as Kusto (close it with \
                            a fence line like the one that opens it)";
             script.errors.insert(
@@ -521,7 +520,7 @@ fn parse(file: &SourceFile) -> (Script, Vec<Token>, SharedText) {
                 crate::kql::parser::SyntaxError::new(crate::span::Span::new(fence.start, fence.end), message),
             );
         }
-        (script, tokens, text)
+        (script, Vec::new(), Arc::new(runbook.text))
     } else {
         let (script, tokens) = script::parse_script_lexed(&file.text);
         (script, tokens, file.text.clone())

@@ -326,7 +326,7 @@ proptest! {
 
     #[test]
     fn markdown_runbooks_never_panic_and_keep_offsets(text in markdown_soup()) {
-        let (script, blocks) = uplint::markdown::script_text(&text);
+        let uplint::markdown::Runbook { text: script, blocks, .. } = uplint::markdown::read(&text);
         prop_assert_eq!(script.len(), text.len());
         // The blocks are in order, apart, and within the text.
         for pair in blocks.windows(2) {

@@ -20,9 +20,9 @@ fn parse(text: &str) {
         }
     }
     // The markdown reader keeps every offset.
-    let (markdown, blocks) = uplint::markdown::script_text(text);
-    assert_eq!(markdown.len(), text.len());
-    let _ = script::parse_script_blocks(&markdown, &blocks);
+    let runbook = uplint::markdown::read(text);
+    assert_eq!(runbook.text.len(), text.len());
+    let _ = script::parse_script_blocks(&runbook.text, &runbook.blocks);
 }
 
 fuzz_target!(|data: &[u8]| {
