@@ -30,25 +30,30 @@ pub struct Runbook {
 pub fn read(markdown: &str) -> Runbook {
     let mut bytes: Vec<u8> = markdown.bytes().map(|b| if b == b'\n' { b'\n' } else { b' ' }).collect();
     let mut runbook = Runbook::default();
-    let mut in_kusto = false;
+    // The whole of the Kusto block being read (fences included), while it is.
+    let mut open: Option<Range<usize>> = None;
     for (event, range) in Parser::new(markdown).into_offset_iter() {
         match event {
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
                 let language = info.split(|c: char| c.is_whitespace() || c == ',' || c == '{').next().unwrap_or("");
-                in_kusto = LANGUAGES.iter().any(|l| l.eq_ignore_ascii_case(language));
-                if in_kusto {
-                    let block = &markdown[range.clone()];
+                if LANGUAGES.iter().any(|l| l.eq_ignore_ascii_case(language)) {
                     // The block's text starts on the line after the opening fence.
-                    let after_fence = block.find('\n').map_or(range.end, |at| range.start + at + 1);
+                    let after_fence = markdown[range.clone()].find('\n').map_or(range.end, |at| range.start + at + 1);
                     runbook.blocks.push(after_fence..after_fence);
-                    if runbook.unclosed.is_none() && !is_closed(block) {
-                        let line_end = block.find(['\n', '\r']).map_or(range.end, |at| range.start + at);
-                        runbook.unclosed = Some(range.start..line_end);
-                    }
+                    open = Some(range);
                 }
             }
-            Event::End(TagEnd::CodeBlock) => in_kusto = false,
-            Event::Text(_) if in_kusto => {
+            Event::End(TagEnd::CodeBlock) => {
+                let (Some(whole), Some(block)) = (open.take(), runbook.blocks.last()) else { continue };
+                // What the block holds after its text: its closing fence, or nothing when a line
+                // that looks like one is text (indented 4 spaces more: CommonMark's rule).
+                let after_text = &markdown[block.end.min(whole.end)..whole.end];
+                if runbook.unclosed.is_none() && !is_closing_fence(&markdown[whole.clone()], after_text) {
+                    let line_end = markdown[whole.clone()].find(['\n', '\r']).map_or(whole.end, |at| whole.start + at);
+                    runbook.unclosed = Some(whole.start..line_end);
+                }
+            }
+            Event::Text(_) if open.is_some() => {
                 bytes[range.clone()].copy_from_slice(&markdown.as_bytes()[range.clone()]);
                 if let Some(block) = runbook.blocks.last_mut() {
                     block.end = block.end.max(range.end);
@@ -62,20 +67,18 @@ pub fn read(markdown: &str) -> Runbook {
     runbook
 }
 
-/// True when a fenced block (its text from the opening fence on) ends with a closing fence: a
-/// last line of at least as many of the same fence characters, and nothing else (after the `>`
-/// of the block quotes and the indentation of the list items holding it).
-fn is_closed(block: &str) -> bool {
-    let opening = block.lines().next().unwrap_or("").trim_start();
+/// True when `after_text`, what a fenced block (`block`, from its opening fence on) holds after
+/// its text, is a closing fence: a line of at least as many of the opening fence's characters,
+/// and nothing else (after the `>` of the block quotes and the indentation of the list items
+/// holding it).
+fn is_closing_fence(block: &str, after_text: &str) -> bool {
+    let opening = block.lines().next().unwrap_or("").trim_start_matches(|c: char| c == '>' || c.is_whitespace());
     let fence = opening.chars().next().unwrap_or('`');
     let width = opening.chars().take_while(|&c| c == fence).count();
-    let last = block
-        .trim_end_matches(['\n', '\r'])
-        .lines()
-        .skip(1)
-        .last()
-        .map(|line| line.trim_start_matches(|c: char| c == '>' || c.is_whitespace()).trim_end());
-    last.is_some_and(|l| l.len() >= width && l.chars().all(|c| c == fence))
+    after_text.lines().any(|line| {
+        let line = line.trim_start_matches(|c: char| c == '>' || c.is_whitespace()).trim_end();
+        line.len() >= width && line.chars().all(|c| c == fence)
+    })
 }
 
 #[cfg(test)]
@@ -102,6 +105,9 @@ mod tests {
         // A fence closed with fewer characters than it opened with is no closing fence.
         assert!(read("````kql\nT\n```\n").unclosed.is_some());
         assert!(read("> ```kql\n> T\n\ntext\n").unclosed.is_some());
+        // A fence line indented 4 spaces is text, not the closing fence (CommonMark).
+        assert!(read("```kql\nT\n| where a == 1\n    ```\n").unclosed.is_some());
+        assert!(read("* item\n\n  ```kql\n  T\n  ```\n").unclosed.is_none());
     }
 
     #[test]
