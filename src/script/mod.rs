@@ -405,9 +405,54 @@ fn dot_or_directive_starts_item(text: &str, tokens: &[Token], i: usize) -> bool 
         None => i == 0 && before.chars().all(lexer::is_whitespace),
     };
     let next = tokens.get(i + 1).copied();
-    first_on_line
-        && (token.kind == TokenKind::Directive
-            || next.is_some_and(|n| matches!(n.kind, TokenKind::Ident | TokenKind::Keyword(_))))
+    let starts_command =
+        |next: Option<Token>| next.is_some_and(|n| matches!(n.kind, TokenKind::Ident | TokenKind::Keyword(_)));
+    if !first_on_line {
+        // `.execute database script <| .create table T (...)`: the script's first command may
+        // follow `<|` on its line (Kusto reads it as a command of the script).
+        return token.kind == TokenKind::Dot && starts_command(next) && opens_script(text, tokens, i);
+    }
+    token.kind == TokenKind::Directive || starts_command(next)
+}
+
+/// True when token `i` follows the `<|` of `.execute [database|cluster] script [with (...)] <|`.
+/// Looks back over a bounded number of tokens (a `with (...)` of a few properties), so that asking
+/// of every `.` of a long line stays linear.
+fn opens_script(text: &str, tokens: &[Token], i: usize) -> bool {
+    const MOST: usize = 64;
+    if i < 4 || tokens[i - 1].kind != TokenKind::InputPipe {
+        return false;
+    }
+    let word = |j: usize| tokens[j].span.of(text);
+    let mut j = i - 2;
+    if tokens[j].kind == TokenKind::RParen {
+        // Back over `with (...)`.
+        let mut depth = 0usize;
+        let stop = j.saturating_sub(MOST);
+        loop {
+            match tokens[j].kind {
+                TokenKind::RParen => depth += 1,
+                TokenKind::LParen => depth -= 1,
+                _ => {}
+            }
+            if depth == 0 || j == stop {
+                break;
+            }
+            j -= 1;
+        }
+        if depth != 0 || j < 2 || !word(j - 1).eq_ignore_ascii_case("with") {
+            return false;
+        }
+        j -= 2;
+    }
+    if !word(j).eq_ignore_ascii_case("script") || j < 2 {
+        return false;
+    }
+    j -= 1;
+    if matches!(word(j), "database" | "cluster") && j > 1 {
+        j -= 1;
+    }
+    word(j) == "execute" && tokens[j - 1].kind == TokenKind::Dot
 }
 
 /// `#connect cluster('c').database('d')`, `#connect database('d')` (other directives: `None`).

@@ -109,6 +109,24 @@ fn queries_after_input_pipes_are_query_text() {
     assert!(queries(".replace extents in table T <|\n{ T | take 1 },\n{ .show table U extents }").is_empty());
 }
 
+/// The first command of `.execute ... script <|` may follow `<|` on its line (Kusto.Language
+/// reads it as the script's); a command after any other `<|` is part of its command.
+#[test]
+fn a_script_may_start_on_the_line_of_its_execute_command() {
+    for text in [
+        ".execute database script <| .create table T (a:string)",
+        ".execute database script with (ContinueOnErrors=true, ThrowOnErrors=false) <| .create table T (a:string)\n.create table U (b:long)",
+        ".execute script <| .create table T (a:string)",
+    ] {
+        assert!(errors(text).is_empty(), "{text}: {:?}", errors(text));
+        let kinds: Vec<CommandKind> = commands(text).into_iter().map(|c| c.kind).collect();
+        assert_eq!(kinds[0], CommandKind::ExecuteScript, "{text}");
+        assert!(matches!(kinds[1], CommandKind::Tables { .. }), "{text}: {kinds:?}");
+    }
+    assert_eq!(commands(".drop extents <| .show table T extents").len(), 1);
+    assert_eq!(commands(".set-or-append T <| .show tables").len(), 1);
+}
+
 #[test]
 fn text_glued_to_a_command_is_an_error() {
     assert_eq!(errors(".drop table T\nU | count"), ["U | count: unexpected text after the command"]);
