@@ -1,7 +1,7 @@
 //! `uplint check`: everything that is wrong with a project, in a stable order.
 
 use crate::context::{FALLBACK_DATABASE, Reason};
-use crate::diagnostic::{Diagnostic, Held};
+use crate::diagnostic::{Diagnostic, Held, Text};
 use serde::Serialize;
 
 use std::borrow::Cow;
@@ -189,11 +189,14 @@ fn finish<D: Held + Clone + Send + Sync>(
     let ((), ()) = rayon::join(
         move || drop(context),
         || {
+            // Each file's note made once, shared by its findings.
+            let mut notes: FxHashMap<FileId, Option<Text>> = FxHashMap::default();
             for diagnostic in &mut diagnostics {
-                if names_no_database(workspace, diagnostic.as_ref().primary.file) {
-                    // A finding kept for the next check is copied: the note is added on each
-                    // check.
-                    explain_default_database(workspace, diagnostic.to_mut());
+                let file = diagnostic.as_ref().primary.file;
+                let note = notes.entry(file).or_insert_with(|| default_database_note(workspace, file));
+                if note.is_some() && diagnostic.as_ref().file_note != *note {
+                    // A finding kept for the next check is copied: the note is set on each check.
+                    diagnostic.to_mut().file_note.clone_from(note);
                 }
             }
             // The load problems and syntax errors go before the rules' findings, in the rules'
@@ -258,20 +261,19 @@ fn names_no_database(workspace: &Workspace, file: crate::source::FileId) -> bool
     workspace.context(file).is_some_and(|context| context.database_reason == Reason::Default)
 }
 
-/// A finding in a file that nothing maps to a database says how to map it: its commands ran
-/// against `default`, which is rarely what the project means.
-fn explain_default_database(workspace: &Workspace, diagnostic: &mut Diagnostic) {
-    let file = diagnostic.primary.file;
+/// The note of a file that nothing maps to a database, put on its findings: its commands ran
+/// against `default`, which is rarely what the project means, and how to map it.
+fn default_database_note(workspace: &Workspace, file: FileId) -> Option<Text> {
     if !names_no_database(workspace, file) {
-        return;
+        return None;
     }
     let path = &workspace.sources.get(file).display;
-    diagnostic.notes.push(std::borrow::Cow::Owned(format!(
+    Some(Text::from(format!(
         "`{path}` names no database (no `#connect`, no `[[databases]]` entry in uplint.toml, no folder named \
          after a database), so its commands run against database `{FALLBACK_DATABASE}`; map it with \
          `#connect cluster('<cluster>').database('<database>')` at its top or a `[[databases]]` entry \
          with `name` and `paths` in uplint.toml"
-    )));
+    )))
 }
 
 #[cfg(test)]

@@ -396,3 +396,25 @@ fn human_snippets_window_a_long_line() {
     insta::assert_snapshot!("long_line_human", out);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The note of a file that names no database is shown once per file in the human output (it was
+/// on every finding: a third of a long report), and stays on each finding in the formats whose
+/// findings stand alone (JSON, GitHub annotations).
+#[test]
+fn the_note_of_a_file_without_a_database_is_shown_once_per_file() {
+    let project = "fixtures/rules/UP004/fires/no_grant";
+    let note = "names no database";
+    let (_, human, _) = uplint(&["check", project]);
+    assert_eq!(human.matches("error[").count() + human.matches("warning[").count(), 2, "{human}");
+    assert_eq!(human.matches(note).count(), 1, "{human}");
+    let (_, json, _) = uplint(&["check", project, "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 2);
+    for diagnostic in diagnostics {
+        let notes = diagnostic["notes"].as_array().unwrap();
+        assert!(notes.last().and_then(|n| n.as_str()).is_some_and(|n| n.contains(note)), "{diagnostic}");
+    }
+    let (_, github, _) = uplint(&["check", project, "--format", "github"]);
+    assert_eq!(github.matches(note).count(), 2, "{github}");
+}

@@ -45,7 +45,8 @@ pub fn write(out: &mut dyn Write, report: &Report<'_>) -> std::io::Result<()> {
             let (at, _) = report.positions(label.file, label.span);
             message.push_str(&format!("\n{}:{}:{}: {}", report.path(label.file), at.line, at.column, label.message));
         }
-        for note in &d.notes {
+        // Each annotation stands alone: the file's note too.
+        for note in d.all_notes() {
             message.push_str(&format!("\nnote: {note}"));
         }
         if let Some(help) = &d.help {

@@ -6,7 +6,7 @@ use codespan_reporting::term::termcolor::{Color, ColorSpec, WriteColor};
 use rayon::prelude::*;
 
 use super::terminal::Recording;
-use super::{Report, emit_diagnostic, render_diagnostic};
+use super::{Report, render_diagnostic};
 use crate::check::PolicyCounts;
 
 /// `; 3 update policies: 2 fully checked, 1 with unresolved parts`, and `, 1 with schema
@@ -51,16 +51,26 @@ pub fn write_in(
     out: &mut dyn WriteColor,
     report: &Report<'_>,
 ) -> std::io::Result<()> {
+    let color = out.supports_color();
+    // A file's note (the database it runs against) is shown with its first diagnostic only:
+    // read top to bottom, the same note on each of a file's findings would be a third of the
+    // output.
+    let mut noted = rustc_hash::FxHashSet::default();
+    let file_notes: Vec<bool> =
+        report.diagnostics.iter().map(|d| d.file_note.is_some() && noted.insert(d.primary.file)).collect();
     let Some(pool) = pool.filter(|pool| pool.current_num_threads() > 1) else {
-        for diagnostic in report.diagnostics {
-            emit_diagnostic(out, report.sources, diagnostic)?;
+        for (diagnostic, &file_note) in report.diagnostics.iter().zip(&file_notes) {
+            render_diagnostic(color, report.sources, diagnostic, file_note)?.replay(out)?;
         }
         return write_summary(out, report);
     };
-    let color = out.supports_color();
-    for batch in report.diagnostics.chunks(BATCH) {
+    for (batch, file_notes) in report.diagnostics.chunks(BATCH).zip(file_notes.chunks(BATCH)) {
         let rendered: Vec<std::io::Result<Recording>> = pool.install(|| {
-            batch.par_iter().map(|diagnostic| render_diagnostic(color, report.sources, diagnostic)).collect()
+            batch
+                .par_iter()
+                .zip(file_notes)
+                .map(|(diagnostic, &file_note)| render_diagnostic(color, report.sources, diagnostic, file_note))
+                .collect()
         });
         for recorded in rendered {
             recorded?.replay(out)?;

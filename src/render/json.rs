@@ -31,7 +31,7 @@ pub struct DiagnosticJson<'a> {
     /// The primary label's own message (may be empty).
     label: &'a str,
     labels: Vec<LabelJson<'a>>,
-    notes: &'a [crate::diagnostic::Note],
+    notes: Vec<&'a str>,
     help: Option<&'a str>,
     /// The entity the diagnostic is about, when it is one (an update policy entry).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -65,7 +65,7 @@ impl<'a> DiagnosticJson<'a> {
                     message: &l.message,
                 })
                 .collect(),
-            notes: &d.notes,
+            notes: d.all_notes().collect(),
             help: d.help.as_deref(),
             subject: d.subject.as_deref(),
             fingerprint,

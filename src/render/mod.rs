@@ -215,14 +215,16 @@ impl RangeJson {
 
 /// Renders one diagnostic as codespan-reporting does, with colours if `out` supports them.
 pub fn emit_diagnostic(out: &mut dyn WriteColor, sources: &SourceMap, diagnostic: &Diagnostic) -> std::io::Result<()> {
-    render_diagnostic(out.supports_color(), sources, diagnostic)?.replay(out)
+    render_diagnostic(out.supports_color(), sources, diagnostic, true)?.replay(out)
 }
 
-/// [`emit_diagnostic`] into a recording (with colours when `color`), to write later.
+/// [`emit_diagnostic`] into a recording (with colours when `color`), to write later; with the
+/// file's note ([`Diagnostic::file_note`]) when `file_note`.
 pub fn render_diagnostic(
     color: bool,
     sources: &SourceMap,
     diagnostic: &Diagnostic,
+    file_note: bool,
 ) -> std::io::Result<terminal::Recording> {
     let severity = match diagnostic.severity {
         Severity::Error => cs::Severity::Error,
@@ -248,6 +250,7 @@ pub fn render_diagnostic(
             .map(|l| cs::Label::secondary(l.file, shown(l.file, l.span.range())).with_message(&l.message)),
     );
     let mut notes: Vec<String> = diagnostic.notes.iter().map(|note| note.to_string()).collect();
+    notes.extend(diagnostic.file_note.as_deref().filter(|_| file_note).map(str::to_string));
     if let Some(help) = &diagnostic.help {
         notes.push(format!("help: {}", shown_help(help)));
     }

@@ -137,7 +137,7 @@ pub fn diagnostic(
     if !diagnostic.primary.message.is_empty() {
         message.push_str(&format!("\n{}", diagnostic.primary.message));
     }
-    for note in &diagnostic.notes {
+    for note in diagnostic.all_notes() {
         message.push_str(&format!("\nnote: {note}"));
     }
     if let Some(help) = &diagnostic.help {
