@@ -476,10 +476,15 @@ impl Parser<'_> {
                     .filter(|kw| is_piped_operator(**kw))
                     .map(|kw| (edit_distance(word, kw.text()), *kw)),
             )
-            .filter(|(d, _)| *d <= 2)
+            // Two edits make a short word into too many others (`bin` into `find`).
+            .filter(|(d, _)| *d <= if word.len() <= 4 { 1 } else { 2 })
             .min_by_key(|(d, kw)| (*d, kw.text().len()));
         match best {
             Some((_, kw)) => format!("unknown operator '{word}'; did you mean '{}'?", kw.text()),
+            None if crate::kql::builtins::is_builtin_function(&word.to_ascii_lowercase()) => format!(
+                "'{word}' is a function, not a query operator: call it inside one (`extend`, `where`, \
+                 `summarize ... by`...)"
+            ),
             None => format!("unknown operator '{word}': expected a query operator after '|'"),
         }
     }

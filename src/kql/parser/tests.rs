@@ -278,6 +278,12 @@ fn messages_say_what_to_do() {
         ("T | wher x > 1", "unknown operator 'wher'; did you mean 'where'?"),
         ("T | Where x > 1", "unknown operator 'Where'; did you mean 'where'?"),
         ("T | sumarize count()", "unknown operator 'sumarize'; did you mean 'summarize'?"),
+        // A short word is no near miss two edits away; a function is told apart.
+        (
+            "T | bin timestamp to 1h",
+            "'bin' is a function, not a query operator: call it inside one (`extend`, `where`, `summarize ... by`...)",
+        ),
+        ("T | qux 1", "unknown operator 'qux': expected a query operator after '|'"),
         ("T | extned x = 1", "unknown operator 'extned'; did you mean 'extend'?"),
         // Control characters of the file are escaped, never copied into the output.
         ("T | where a == 1\0\0 | take 1", "unexpected '\\u{0}' after the 'where' operator"),
