@@ -665,6 +665,7 @@ impl<'a> CommandParser<'a> {
             return Some(CommandKind::Tables { verb, tables: vec![schema], properties: properties.into() });
         }
         if matches!(verb, "create" | "create-or-alter") && self.eat_word("ingestion") {
+            self.ingestion_mapping();
             self.skip_to_blank_line();
             return Some(CommandKind::Ingest { table: Box::new(name), creates: false });
         }
@@ -674,7 +675,52 @@ impl<'a> CommandParser<'a> {
             self.with_properties();
             return Some(CommandKind::TableBasedOn { name: name.name, based_on: Box::new(based_on) });
         }
+        // What may follow `.alter[-merge] table T` (Kusto.Language's grammar): another word is no
+        // command (`.alter-merge table T schema (...)` is none), not one uplint does not model.
+        let follows: &[&str] = match verb {
+            "alter-merge" => &["column-docstrings", "extent", "ingestion", "policy"],
+            "alter" => &[
+                "column",
+                "column-docstrings",
+                "columns",
+                "docstring",
+                "extent",
+                "folder",
+                "ingestion",
+                "policy",
+                "rowstore_references",
+            ],
+            _ => &[],
+        };
+        if let Some((word, span, _)) =
+            self.peek_word().filter(|(word, _, _)| !follows.is_empty() && !follows.contains(&word.as_str()))
+        {
+            let expected = follows.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ");
+            self.error(
+                span,
+                format!("expected `(` or one of {expected} after `.{verb} table {}`, found `{word}`", name.name.text),
+            );
+        }
         None
+    }
+
+    /// `<kind> mapping "<name>" '<mapping>'` after `.create table T ingestion`: the name and the
+    /// mapping are string literals (Kusto rejects `mapping m ...` and a mapping written as bare
+    /// JSON). What follows the mapping is not read (Kusto skips it too).
+    fn ingestion_mapping(&mut self) {
+        let Some((_, _, kind)) = self.peek_word() else { return };
+        if self.peek_at(kind).span.of(self.text) != "mapping" {
+            return;
+        }
+        self.pos += kind + 1;
+        if !self.peek().kind.is_string() {
+            self.error_here("expected the mapping's name as a string literal");
+            return;
+        }
+        self.pos += 1;
+        if !self.peek().kind.is_string() {
+            self.error_here("expected the mapping as a string literal (`'[...]'`)");
+        }
     }
 
     /// `.alter tables (T1, T2) policy restricted_view_access true`.

@@ -109,6 +109,40 @@ fn queries_after_input_pipes_are_query_text() {
     assert!(queries(".replace extents in table T <|\n{ T | take 1 },\n{ .show table U extents }").is_empty());
 }
 
+/// An ingestion mapping's name and mapping are string literals, and `.alter[-merge] table T`
+/// goes on with one of the words Kusto's grammar has: otherwise a syntax error where
+/// Kusto.Language puts it (asked of the oracle).
+#[test]
+fn malformed_mappings_and_table_commands_are_errors() {
+    let ok = [
+        ".create table T ingestion csv mapping \"m\" '[{\"Name\":\"a\",\"Ordinal\":\"0\"}]' with (removeOldestIfRequired=true)",
+        ".create-or-alter table T ingestion json mapping \"m\"\n'[{\"column\":\"a\",\"path\":\"$.a\"}]'",
+        ".create table T ingestion json mapping \"m\" '[]' text Kusto skips",
+        ".alter table T docstring \"d\"",
+        ".alter table T folder \"f\"",
+        ".alter-merge table T column-docstrings (a:\"x\")",
+        ".alter table T column-docstrings (a:\"x\")",
+    ];
+    for text in ok {
+        assert!(errors(text).is_empty(), "{text}: {:?}", errors(text));
+    }
+    assert_eq!(
+        errors(".create table T ingestion json mapping m '[]'"),
+        ["m: expected the mapping's name as a string literal"]
+    );
+    assert_eq!(
+        errors(".create table T ingestion json mapping \"m\" [\n  {\"Name\": \"a\"}\n]"),
+        ["[: expected the mapping as a string literal (`'[...]'`)"]
+    );
+    assert_eq!(
+        errors(".alter-merge table T schema (a:string)"),
+        [
+            "schema: expected `(` or one of `column-docstrings`, `extent`, `ingestion`, `policy` after `.alter-merge table T`, found `schema`"
+        ]
+    );
+    assert_eq!(errors(".alter table T docstrings \"d\"").len(), 1);
+}
+
 /// The first command of `.execute ... script <|` may follow `<|` on its line (Kusto.Language
 /// reads it as the script's); a command after any other `<|` is part of its command.
 #[test]
