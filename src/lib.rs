@@ -101,10 +101,11 @@
 //!   and database patterns, memoised, cycle-safe), with the chain of locations that explains
 //!   each one; what the project does not describe is kept and marked [`resolve::Unresolved`].
 //! * [`typecheck`]: the output schema of each update policy entry's `Query`, typed by
-//!   [`kql::types`] through the stored functions it calls (arguments bound, memoised per
+//!   [`kql::types`] through the stored functions it calls, tabular or scalar (arguments bound, memoised per
 //!   function and argument types), and its [`typecheck::Verdict`] against the target table's
 //!   columns as the model replays them ([`model::Table::columns`]; a table that
-//!   `.set T <| query` created has that query's output, [`typecheck::table_schema`]). It also
+//!   `.set T <| query` created has that query's output, [`typecheck::table_schema`]; a wildcard
+//!   Source's `$source_table` is the one schema of the tables it matches, if they agree). It also
 //!   collects the columns a query reads that its rows lack (UP303) and the names one operator
 //!   declares twice (UP304). A full check types the entries on every thread of the pool, one
 //!   run of consecutive entries per thread with its own memo, results put together in entry

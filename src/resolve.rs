@@ -106,6 +106,8 @@ pub struct Effect {
     pub kind: EffectKind,
     /// From the policy's `Query` to the operator: calls, then the operator itself.
     pub chain: Vec<Step>,
+    /// A plugin whose output the operator declares (`evaluate bag_unpack(d) : (a:string)`).
+    pub output_declared: bool,
 }
 
 impl Effect {
@@ -374,11 +376,12 @@ struct FoundEffect {
     /// Where the operator is written (the last step of the chain).
     operator: Location,
     chain: Rc<Link>,
+    output_declared: bool,
 }
 
 impl FoundEffect {
     fn to_effect(&self) -> Effect {
-        Effect { kind: self.kind.clone(), chain: steps(&self.chain) }
+        Effect { kind: self.kind.clone(), chain: steps(&self.chain), output_declared: self.output_declared }
     }
 }
 
@@ -551,7 +554,12 @@ impl<'a> Resolver<'a> {
         let exact = unit.query.errors().is_empty() && analysis.dynamic_references().is_empty();
         let effects = own_effects(unit, &analysis)
             .into_iter()
-            .map(|e| FoundEffect { operator: e.operator().location, kind: e.kind, chain: prepend(e.chain, None) })
+            .map(|e| FoundEffect {
+                operator: e.operator().location,
+                kind: e.kind,
+                chain: prepend(e.chain, None),
+                output_declared: e.output_declared,
+            })
             .collect();
         let reads = analysis.reads().to_vec();
         Frame {
@@ -793,9 +801,13 @@ fn own_effects(unit: &Unit, analysis: &Analysis) -> Vec<Effect> {
     let plugins = analysis.plugins().iter().map(|plugin| Effect {
         kind: EffectKind::Plugin(plugin.name.clone()),
         chain: plugin.via.iter().chain([&plugin.span]).map(|span| step(*span)).collect(),
+        output_declared: plugin.output_declared,
     });
-    let external =
-        analysis.external_data().iter().map(|span| Effect { kind: EffectKind::ExternalData, chain: vec![step(*span)] });
+    let external = analysis.external_data().iter().map(|span| Effect {
+        kind: EffectKind::ExternalData,
+        chain: vec![step(*span)],
+        output_declared: false,
+    });
     plugins.chain(external).collect()
 }
 

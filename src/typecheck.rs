@@ -440,9 +440,32 @@ impl<'w> ModelEnvironment<'w> {
         // The tables' own schemas (typing the query of a `.set` that made one) are no part of
         // the policy: nothing found there is reported for it.
         self.frames.push(Frame::default());
-        self.source_table = source_name(entry.entry)
-            .and_then(|name| entry.database.tables.get(name))
-            .and_then(|t| self.table_schema(t));
+        self.source_table = match source_name(entry.entry) {
+            // A wildcard Source (`Raw*`): `$source_table` is each table it matches in turn;
+            // their one schema when they all have the same, else not known.
+            Some(pattern) if pattern.contains('*') => {
+                let mut schemas = entry
+                    .database
+                    .tables
+                    .iter()
+                    .filter(|(name, _)| crate::resolve::matches_wildcard(pattern, name))
+                    .map(|(_, table)| self.table_schema(table));
+                // Compared by names and types (a column's origin is where it was written).
+                let shape = |schema: &Option<TableType>| {
+                    schema
+                        .as_ref()
+                        .map(|s| (s.open, s.columns.iter().map(|c| (c.name.clone(), c.ty)).collect::<Vec<_>>()))
+                };
+                let first = schemas.next().flatten();
+                let mut same = first.is_some();
+                for schema in schemas {
+                    same &= shape(&schema) == shape(&first);
+                }
+                first.filter(|_| same)
+            }
+            Some(name) => entry.database.tables.get(name).and_then(|t| self.table_schema(t)),
+            None => None,
+        };
         let target = self.table_schema(entry.table);
         let schemas = self.frames.pop().expect("the frame pushed above");
         self.frames.push(Frame::default());
@@ -544,7 +567,8 @@ impl Environment for ModelEnvironment<'_> {
             return self.source_table.clone().map(Value::Table);
         }
         let (context_cluster, context_database) = self.contexts.last().cloned().unwrap_or_default();
-        let cluster = entity.cluster.clone().or(context_cluster);
+        // `cluster('help')` names `help.kusto.windows.net`, as `#connect` does.
+        let cluster = entity.cluster.as_deref().map(crate::kql::references::normalize_cluster).or(context_cluster);
         let database_name = entity.database.clone().or(context_database)?;
         if self.recording
             && let Some(frame) = self.frames.last_mut()
@@ -738,6 +762,67 @@ mod tests {
         assert_eq!(output("Out").as_deref(), Some("(Id:string, Size:long)"));
         // A delta table's columns come from its files: unknown.
         assert_eq!(output("Out2").as_deref(), Some("(a:?)"));
+    }
+
+    /// The outputs of the first entry of each table's policy in `script`, described.
+    fn outputs_of(script: &str, database: &str, tables: &[&str]) -> Vec<Option<String>> {
+        let workspace = from_texts(&[("a.kql", script)], &LoadOptions::default());
+        let outputs = check(&workspace);
+        let database = workspace.model.database(None, database).unwrap();
+        let describe = |table: &&str| {
+            let unit = database.tables[*table].update_policy.entries[0].query.unwrap();
+            outputs.output(unit).map(|t| t.describe())
+        };
+        tables.iter().map(describe).collect()
+    }
+
+    #[test]
+    fn stored_functions_that_return_a_scalar_are_typed_where_called() {
+        let script = r#"
+#connect cluster('contoso').database('Ref')
+.create table Currencies (Code:string, RateToEur:real)
+.create-or-alter function EuroRate(currency:string) { toscalar(Currencies | where Code == currency | project RateToEur) }
+.create table Src (Amount:long)
+.create table Out (x:real)
+.alter table Out policy update @'[{"Source": "Src", "Query": "Src | project x = Amount * EuroRate(\"USD\")", "IsEnabled": true}]'
+#connect cluster('contoso').database('Sales')
+.create table Src (Amount:long)
+.create table Out (x:real)
+.create table Out2 (x:real)
+.alter table Out policy update @'[{"Source": "Src", "Query": "Src | project x = database(\"Ref\").EuroRate(\"USD\")", "IsEnabled": true}]'
+.alter table Out2 policy update @'[{"Source": "Src", "Query": "Src | project x = cluster(\"contoso\").database(\"Ref\").EuroRate(\"USD\") * Amount", "IsEnabled": true}]'
+"#;
+        let workspace = from_texts(&[("a.kql", script)], &LoadOptions::default());
+        let outputs = check(&workspace);
+        let cluster = Some("contoso.kusto.windows.net");
+        let output = |database: &str, table: &str| {
+            let database = workspace.model.database(cluster, database).unwrap();
+            let unit = database.tables[table].update_policy.entries[0].query.unwrap();
+            outputs.output(unit).map(|t| t.describe())
+        };
+        assert_eq!(output("Ref", "Out").as_deref(), Some("(x:real)"));
+        assert_eq!(output("Sales", "Out").as_deref(), Some("(x:real)"));
+        // `cluster('contoso')` is `contoso.kusto.windows.net`, the cluster `#connect` names.
+        assert_eq!(output("Sales", "Out2").as_deref(), Some("(x:real)"));
+    }
+
+    #[test]
+    fn a_wildcard_source_is_typed_when_the_tables_it_matches_agree() {
+        let script = r#"
+.create table RawA (Id:string, n:long)
+.create table RawB (Id:string, n:long)
+.create table OddC (Id:string)
+.create table OddD (Id:long)
+.create-or-alter function with (skipvalidation=true) ParseRaw() { $source_table | project Id }
+.create table Out (Id:string)
+.create table Odd (Id:string)
+.alter table Out policy update @'[{"Source": "Raw*", "SourceIsWildCard": true, "Query": "ParseRaw()", "IsEnabled": true}]'
+.alter table Odd policy update @'[{"Source": "Odd*", "SourceIsWildCard": true, "Query": "ParseRaw()", "IsEnabled": true}]'
+"#;
+        let outputs = outputs_of(script, "default", &["Out", "Odd"]);
+        assert_eq!(outputs[0].as_deref(), Some("(Id:string)"));
+        // OddC and OddD differ: `$source_table` is not known, nor is `Id`'s type.
+        assert_eq!(outputs[1].as_deref(), Some("(Id:?)"));
     }
 
     #[test]

@@ -41,7 +41,7 @@ fn check_exits_one_on_errors_and_colours_like_refs() {
     assert!(!stdout.contains('\u{1b}'));
     assert!(
         stdout.ends_with(
-            "5 files checked: 5 errors, 2 warnings; 7 update policies: 5 fully checked, 1 with unresolved parts, 1 with schema unverified\n"
+            "5 files checked: 5 errors, 2 warnings; 7 update policies: 6 fully checked, 1 with unresolved parts\n"
         ),
         "{stdout}"
     );

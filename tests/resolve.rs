@@ -167,7 +167,8 @@ fn a_function_reaches_the_table_of_its_own_name_through_table() {
     assert_eq!(reads_marked(&[("a.kql", &text)]), ["Table default.Customers", "Table default.S"]);
     let w = workspace(&[("a.kql", &text)]);
     let checked = uplint::check::check(&w, &Default::default());
-    assert_eq!(checked.iter().map(|d| d.code.code).collect::<Vec<_>>(), ["UP002"]);
+    // (UP305: the policy's table is not created here, so its output is not compared.)
+    assert_eq!(checked.iter().map(|d| d.code.code).collect::<Vec<_>>(), ["UP002", "UP305"]);
     // Without a table of that name in the project, the function still reads the table (which
     // the project does not describe), never itself.
     let alone = format!(".create-or-alter function C() {{ table('C') }}\n{}", policy("C"));

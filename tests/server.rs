@@ -254,7 +254,8 @@ fn files_created_changed_and_deleted_outside_the_editor_are_picked_up() {
     assert_eq!(codes(&client.diagnostics(&policies)), ["UP001"]);
     // A second policy file appears.
     let more = root.join("more.csl");
-    std::fs::write(&more, POLICIES.replace("Orders policy", "Other policy")).unwrap();
+    let other = POLICIES.replace("Orders policy", "Other policy") + ".create table Other (Country:string)\n";
+    std::fs::write(&more, other).unwrap();
     client.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": uri(&more), "type": 1}]}));
     assert_eq!(codes(&client.diagnostics(&more)), ["UP001"]);
     // The function is fixed on disk (not open in the editor).

@@ -1037,7 +1037,10 @@ impl<'a> Analyzer<'a> {
                 self.eval_all(parameters, Ctx::Scalar);
                 let name = self.name_text(&plugin.name);
                 if self.record_reads {
-                    self.out.plugins.push(PluginUse { name: name.to_string(), span: plugin.span, via: Vec::new() });
+                    // What follows the call within the operator is its declared output.
+                    let output_declared = operator.span.end > plugin.span.end;
+                    let (name, span) = (name.to_string(), plugin.span);
+                    self.out.plugins.push(PluginUse { name, span, via: Vec::new(), output_declared });
                 }
                 let tabular = builtins::plugin_tabular_parameters(name);
                 for (i, argument) in plugin.arguments.iter().enumerate() {

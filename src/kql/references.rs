@@ -209,6 +209,8 @@ pub struct PluginUse {
     pub span: Span,
     /// The let-function calls that led there (outermost first).
     pub via: Vec<Span>,
+    /// The operator declares the plugin's output (`evaluate bag_unpack(d) : (a:string)`).
+    pub output_declared: bool,
 }
 
 /// The normalised host name of a cluster as Kusto names it: the host of a URI, and

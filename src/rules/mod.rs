@@ -27,6 +27,7 @@ mod query_column_order;
 mod query_schema_mismatch;
 mod restricted_view_access_table;
 mod row_level_security_without_identity;
+mod schema_unverified;
 mod source_not_referenced;
 pub mod sources;
 mod string_boolean;
@@ -187,6 +188,7 @@ pub static RULES: &[&dyn Rule] = &[
     &query_column_order::QueryColumnOrder,
     &unknown_column::UnknownColumn,
     &duplicate_column::DuplicateColumn,
+    &schema_unverified::SchemaUnverified,
 ];
 
 /// The metadata of every code uplint reports, in code order, as renderers get it (SARIF's rule

@@ -56,7 +56,7 @@ pub(super) fn side_by_side(output: &TableType, target: &TableType, table: &str, 
 }
 
 /// The conversion function to a type (`tostring`, `tolong`...).
-fn conversion(ty: ScalarType) -> &'static str {
+pub(super) fn conversion(ty: ScalarType) -> &'static str {
     match ty {
         ScalarType::Bool => "tobool",
         ScalarType::Int => "toint",

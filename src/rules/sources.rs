@@ -109,3 +109,6 @@ pub const INGEST_FROM_QUERY: &str =
 
 /// `project`: the columns of the output, each name once.
 pub const PROJECT_OPERATOR: &str = "https://learn.microsoft.com/azure/data-explorer/kusto/query/project-operator";
+
+/// `bag_unpack`: without an output schema, its output columns depend on the data.
+pub const BAG_UNPACK_PLUGIN: &str = "https://learn.microsoft.com/azure/data-explorer/kusto/query/bag-unpack-plugin";

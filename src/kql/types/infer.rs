@@ -368,52 +368,40 @@ impl<'t, 'e> Inference<'t, 'e> {
 
     /// `database('d').T`, `cluster('c').database('d').F(x)`, `database('d').table('T')`.
     fn path_table(&mut self, path: &'t Path) -> TableType {
-        let mut cluster = None;
-        let mut database = None;
-        let mut steps: Vec<(&'t Call, bool)> = Vec::new();
-        if let Expr::Call(call) = &path.base {
-            steps.push((call, true));
-        } else {
-            return TableType::unknown();
+        match self.qualified(path) {
+            Some((cluster, database, Segment::Call(call))) => self.call_table(call, cluster, database),
+            Some((cluster, database, Segment::Member(name))) => {
+                let name = name.text(self.text).to_string();
+                self.entity(EntityKind::Table, cluster, database, &name, &[])
+            }
+            _ => TableType::unknown(),
         }
-        for (i, segment) in path.segments.iter().enumerate() {
-            let last = i + 1 == path.segments.len();
+    }
+
+    /// `cluster(c).database(d).<last>` (either qualifier optional, in this order or alone):
+    /// the cluster and database named, and the last segment. None for any other path.
+    fn qualified(&self, path: &'t Path) -> Option<(Option<String>, Option<String>, &'t Segment)> {
+        let Expr::Call(first) = &path.base else { return None };
+        let (last, between) = path.segments.split_last()?;
+        let mut qualifiers = vec![first];
+        for segment in between {
             match segment {
-                Segment::Call(call) => {
-                    let name = call.name.text(self.text);
-                    if !last && matches!(name, "cluster" | "database") {
-                        steps.push((call, false));
-                        continue;
-                    }
-                    if !last {
-                        return TableType::unknown();
-                    }
-                    for (step, _) in &steps {
-                        let value = step.arguments.first().and_then(|a| self.string_argument(a));
-                        match step.name.text(self.text) {
-                            "cluster" => cluster = value,
-                            "database" => database = value,
-                            _ => return TableType::unknown(),
-                        }
-                    }
-                    return self.call_table(call, cluster, database);
+                Segment::Call(call) if matches!(call.name.text(self.text), "cluster" | "database") => {
+                    qualifiers.push(call)
                 }
-                Segment::Member(name) if last => {
-                    for (step, _) in &steps {
-                        let value = step.arguments.first().and_then(|a| self.string_argument(a));
-                        match step.name.text(self.text) {
-                            "cluster" => cluster = value,
-                            "database" => database = value,
-                            _ => return TableType::unknown(),
-                        }
-                    }
-                    let name = name.text(self.text).to_string();
-                    return self.entity(EntityKind::Table, cluster, database, &name, &[]);
-                }
-                _ => return TableType::unknown(),
+                _ => return None,
             }
         }
-        TableType::unknown()
+        let (mut cluster, mut database) = (None, None);
+        for step in qualifiers {
+            let value = step.arguments.first().and_then(|a| self.string_argument(a));
+            match step.name.text(self.text) {
+                "cluster" => cluster = value,
+                "database" => database = value,
+                _ => return None,
+            }
+        }
+        Some((cluster, database, last))
     }
 
     /// `datatable(a:long, ...)[...]`.
@@ -1466,6 +1454,17 @@ impl<'t, 'e> Inference<'t, 'e> {
                 }
             }
             Expr::Call(call) => self.call_type(call, row),
+            Expr::Path(path) if matches!(self.qualified(path), Some((_, _, Segment::Call(_)))) => {
+                // `database(d).F(args)`: a stored function that returns a scalar.
+                let Some((cluster, database, Segment::Call(call))) = self.qualified(path) else { return None };
+                let arguments: Vec<Value> = call.arguments.iter().map(|a| Value::Scalar(self.scalar(a, row))).collect();
+                let name = call.name.text(self.text);
+                let entity = EntityRef { kind: EntityKind::Call, cluster, database, name, arguments: &arguments };
+                match self.env.entity(&entity) {
+                    Some(Value::Scalar(ty)) => ty,
+                    _ => None,
+                }
+            }
             Expr::Path(path) => {
                 let base = self.scalar(&path.base, row);
                 match path.segments.last() {
@@ -1529,7 +1528,16 @@ impl<'t, 'e> Inference<'t, 'e> {
                 Binding::Value(_) => None,
             };
         }
-        let function = builtin::function(name).or_else(|| builtin::aggregate(name))?;
+        let Some(function) = builtin::function(name).or_else(|| builtin::aggregate(name)) else {
+            // A stored function that returns a scalar (`toscalar(...)`, an expression).
+            let arguments: Vec<Value> = call.arguments.iter().map(|a| Value::Scalar(self.scalar(a, row))).collect();
+            let entity =
+                EntityRef { kind: EntityKind::Call, cluster: None, database: None, name, arguments: &arguments };
+            return match self.env.entity(&entity) {
+                Some(Value::Scalar(ty)) => ty,
+                _ => None,
+            };
+        };
         let arguments: Vec<Option<ScalarType>> = call.arguments.iter().map(|a| self.scalar(a, row)).collect();
         function.return_type(&arguments)
     }
