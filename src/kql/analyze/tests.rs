@@ -164,6 +164,14 @@ fn search_find_evaluate() {
     assert_eq!(reads("T | evaluate ipv4_lookup(Bar, a, b)"), ["table Bar", "table T"]);
     let analysis = run("T | evaluate sql_request('cs', 'q')");
     assert_eq!(analysis.plugins()[0].name, "sql_request");
+    assert!(!analysis.plugins()[0].output_declared);
+    // An output schema after the call declares the plugin's output.
+    let declared = run("T | evaluate bag_unpack(d) : (a:string, b:long) | project a");
+    assert_eq!(declared.plugins()[0].name, "bag_unpack");
+    assert!(declared.plugins()[0].output_declared);
+    let wildcard = run("T | evaluate bag_unpack(d) : (*, a:string)\n| where a != ''");
+    assert!(wildcard.plugins()[0].output_declared);
+    assert!(!run("T | evaluate bag_unpack(d)   \n| project a").plugins()[0].output_declared);
 }
 
 #[test]
