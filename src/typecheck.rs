@@ -752,16 +752,10 @@ mod tests {
 .alter table Out policy update @'[{"Source": "Src", "Query": "Src | join kind=inner (external_table(\"Ext\")) on $left.a == $right.Size | project Id, Size", "IsEnabled": true}]'
 .alter table Out2 policy update @'[{"Source": "Src", "Query": "external_table(\"Lake\") | project a", "IsEnabled": true}]'
 "#;
-        let workspace = from_texts(&[("a.kql", script)], &LoadOptions::default());
-        let outputs = check(&workspace);
-        let database = workspace.model.database(None, "default").unwrap();
-        let output = |table: &str| {
-            let unit = database.tables[table].update_policy.entries[0].query.unwrap();
-            outputs.output(unit).map(|t| t.describe())
-        };
-        assert_eq!(output("Out").as_deref(), Some("(Id:string, Size:long)"));
+        let outputs = outputs_of(script, "default", &["Out", "Out2"]);
+        assert_eq!(outputs[0].as_deref(), Some("(Id:string, Size:long)"));
         // A delta table's columns come from its files: unknown.
-        assert_eq!(output("Out2").as_deref(), Some("(a:?)"));
+        assert_eq!(outputs[1].as_deref(), Some("(a:?)"));
     }
 
     /// The outputs of the first entry of each table's policy in `script`, described.
