@@ -84,6 +84,16 @@ struct CheckArgs {
     /// The lowest severity that makes the exit status 1 (overrides `fail-on`; default `error`).
     #[arg(long, value_enum, value_name = "SEVERITY")]
     fail_on: Option<FailOn>,
+    /// Report only these rules: codes, names or code prefixes (`UP0`, `ALL`), comma-separated
+    /// or repeated (overrides `select` of `[rules]`).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    select: Option<Vec<String>>,
+    /// Also report these rules (added to `select` of `[rules]`, or to `--select`).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    extend_select: Vec<String>,
+    /// Do not report these rules (added to `ignore` of `[rules]`).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    ignore: Vec<String>,
     /// Exit with 0 even when diagnostics are found (2 still means uplint could not run).
     #[arg(long)]
     exit_zero: bool,
@@ -594,8 +604,14 @@ fn check(
         system_identity: args.system_identity.clone(),
         all_databases_viewers: args.all_databases_viewers.clone(),
         fail_on: args.fail_on.map(FailOn::severity),
+        select: args.select.clone(),
+        extend_select: args.extend_select.clone(),
+        ignore: args.ignore.clone(),
         ..Overrides::default()
     };
+    if let Some((flag, unknown)) = config_overrides.unknown_rule() {
+        return Err(Stop::Error(format!("`{flag}`: no rule `{unknown}` (see `uplint rule --all`)")));
+    }
     let config = args.inputs.config_for(&paths, cwd, config_overrides)?;
     // Named files are checked in their whole project: the configuration's folder, else the
     // repository root, else their common folder.

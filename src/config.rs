@@ -293,6 +293,28 @@ pub struct Overrides {
     pub threads: Option<usize>,
     /// `--fail-on`.
     pub fail_on: Option<Severity>,
+    /// `--select`: replaces `rules.select`.
+    pub select: Option<Vec<String>>,
+    /// `--extend-select`: added to `rules.select` (nothing to add when it selects every rule).
+    pub extend_select: Vec<String>,
+    /// `--ignore`: added to `rules.ignore`.
+    pub ignore: Vec<String>,
+}
+
+impl Overrides {
+    /// The first code, name or prefix of the rule flags that names no rule, with its flag.
+    pub fn unknown_rule(&self) -> Option<(&'static str, &str)> {
+        let codes = known_codes();
+        let flags = [
+            ("--select", self.select.as_deref().unwrap_or_default()),
+            ("--extend-select", &self.extend_select),
+            ("--ignore", &self.ignore),
+        ];
+        flags.into_iter().find_map(|(flag, written)| {
+            let unknown = written.iter().find(|w| !codes.iter().any(|c| Selector(w.trim().to_string()).matches(*c)))?;
+            Some((flag, unknown.as_str()))
+        })
+    }
 }
 
 /// Which configuration file to read.
@@ -557,6 +579,18 @@ impl Config {
                 }
             }
         }
+        // The flags after the file, as ruff's: `--select` starts the selection anew (the file's
+        // `select` and `ignore` set aside), `--extend-select` and `--ignore` add to it.
+        let flag_selectors =
+            |written: &[String]| written.iter().map(|w| Selector(w.trim().to_string())).collect::<Vec<_>>();
+        if let Some(select) = &overrides.select {
+            rules.select = Some(flag_selectors(select));
+            rules.ignore.clear();
+        }
+        if let Some(select) = rules.select.as_mut() {
+            select.extend(flag_selectors(&overrides.extend_select));
+        }
+        rules.ignore.extend(flag_selectors(&overrides.ignore));
         for (pattern, codes) in file.per_file_ignores.iter().flatten() {
             let span = codes.first().map(Spanned::span);
             let matcher = Globs::new(root, std::slice::from_ref(pattern))

@@ -127,6 +127,52 @@ fn check_demo_human_and_json() {
     assert_eq!(codes, ["UP001", "UP002", "UP003", "UP004", "UP005", "UP006", "UP007"], "the demo shows each rule once");
 }
 
+/// The codes a JSON report holds, sorted and each once.
+fn codes_of(json: &str) -> Vec<String> {
+    let value: serde_json::Value = serde_json::from_str(json).unwrap();
+    let mut codes: Vec<String> =
+        value["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect();
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+#[test]
+fn rule_flags_select_and_ignore_as_ruff_does() {
+    let root = std::env::temp_dir().join(format!("uplint-rule-flags-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    // UP001 and UP106 (another database), UP007 (`Missing`) and UP208 (not transactional) fire.
+    std::fs::write(
+        root.join("a.kql"),
+        ".create table S (a:string)\n\
+         .alter table Out policy update @'[{\"IsEnabled\": true, \"Source\": \"S\", \"Query\": \"S | join database(\\\"Other\\\").T on a | join Missing on a\"}]'\n",
+    )
+    .unwrap();
+    let dir = root.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["check", dir, "--format", "json"];
+        all.extend_from_slice(args);
+        let (status, out, err) = uplint(&all);
+        (status, if out.is_empty() { Vec::new() } else { codes_of(&out) }, err)
+    };
+    assert_eq!(run(&[]).1, ["UP001", "UP007", "UP106", "UP208"]);
+    assert_eq!(run(&["--select", "UP0"]).1, ["UP001", "UP007"]);
+    assert_eq!(run(&["--select", "UP0", "--extend-select", "non-transactional-policy"]).1, ["UP001", "UP007", "UP208"]);
+    assert_eq!(run(&["--ignore", "UP007,UP208"]).1, ["UP001", "UP106"]);
+    assert_eq!(run(&["--ignore", "UP007", "--ignore", "UP001"]).1, ["UP106", "UP208"]);
+    // The file's `ignore` is added to by `--ignore`, and set aside by `--select`.
+    std::fs::write(root.join("uplint.toml"), "[rules]\nignore = [\"UP001\"]\n").unwrap();
+    assert_eq!(run(&[]).1, ["UP007", "UP106", "UP208"]);
+    assert_eq!(run(&["--ignore", "UP208"]).1, ["UP007", "UP106"]);
+    assert_eq!(run(&["--select", "UP001"]).1, ["UP001"]);
+    // A code, name or prefix that names no rule stops the run.
+    let (status, codes, err) = run(&["--ignore", "UP999"]);
+    assert_eq!((status, codes), (Status::Error, Vec::<String>::new()));
+    assert!(err.contains("`--ignore`: no rule `UP999`"), "{err}");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
 #[test]
 fn check_exit_status_follows_errors() {
     // Warnings alone do not fail.

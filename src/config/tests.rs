@@ -151,6 +151,7 @@ fn flags_override_the_file() {
         max_file_size: Some(5),
         threads: Some(1),
         fail_on: Some(Severity::Info),
+        ..Overrides::default()
     };
     let config = from_text_with(FULL, &overrides).unwrap();
     assert_eq!(config.default_database.as_deref(), Some("Flagged"));
