@@ -90,7 +90,11 @@ fn unknown_target(view: &PolicyView<'_>, primary: Label) -> Diagnostic {
         format!("the output of the update policy of `{}` is not compared with its table: {why}", view.target()),
         primary,
     );
-    if let Some(definition) = table.and_then(|t| t.definitions.last()) {
+    let made_by = table.and_then(|t| t.definitions.iter().rev().find(|d| d.query.is_some()));
+    if let Some(definition) = made_by {
+        let label = format!("`{}` is filled here by a query whose output columns are not all known", view.table);
+        diagnostic.with_label(Label::new(definition.location.file, definition.name_span, label))
+    } else if let Some(definition) = table.and_then(|t| t.definitions.last()) {
         let label = format!("`{}` is defined here, with no known columns", view.table);
         diagnostic.with_label(Label::new(definition.location.file, definition.name_span, label))
     } else {
@@ -110,6 +114,9 @@ fn unknown_read(context: &Context<'_>, view: &PolicyView<'_>, primary: &Label) -
     for access in tables {
         // `$source_table`: the tables a wildcard Source matches, in a function made for it.
         let source_tables = access.name.starts_with('$');
+        if source_tables && wildcard_source_known(context, view) {
+            continue;
+        }
         let why = if source_tables {
             format!(
                 "it reads `{}`, the tables its Source matches, whose columns uplint does not put together",
@@ -145,6 +152,25 @@ fn unknown_read(context: &Context<'_>, view: &PolicyView<'_>, primary: &Label) -
         return Some(diagnostic);
     }
     None
+}
+
+/// True when the tables a wildcard Source matches all have the same known columns (then
+/// `$source_table` has them, and is no reason).
+fn wildcard_source_known(context: &Context<'_>, view: &PolicyView<'_>) -> bool {
+    let Some((pattern, _)) = view.source() else { return false };
+    let shape = |table: &crate::model::Table| {
+        typecheck::table_schema(context.workspace, table)
+            .filter(|schema| !schema.open)
+            .map(|schema| schema.columns.into_iter().map(|c| (c.name, c.ty)).collect::<Vec<_>>())
+    };
+    let mut shapes = view
+        .database
+        .tables
+        .iter()
+        .filter(|(name, _)| crate::resolve::matches_wildcard(pattern, name))
+        .map(|(_, table)| shape(table));
+    let Some(Some(first)) = shapes.next() else { return false };
+    shapes.all(|other| other.as_ref() == Some(&first))
 }
 
 /// The output's columns are not all known (and what it reads is): the plugin it runs whose
