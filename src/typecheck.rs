@@ -287,6 +287,18 @@ fn source_name(entry: &UpdatePolicyEntry) -> Option<&str> {
     Some(value)
 }
 
+/// The one schema of `schemas` (the tables a wildcard Source matches), when there is at least
+/// one and all are known and alike by column names and types (a column's origin is where it
+/// was written).
+pub fn agreed_schema(schemas: Vec<Option<TableType>>) -> Option<TableType> {
+    fn shape(schema: &TableType) -> (bool, Vec<(&str, Option<crate::kql::types::ScalarType>)>) {
+        (schema.open, schema.columns.iter().map(|c| (c.name.as_str(), c.ty)).collect())
+    }
+    let first = schemas.first()?.as_ref()?;
+    let alike = schemas.iter().all(|s| s.as_ref().is_some_and(|s| shape(s) == shape(first)));
+    if alike { Some(first.clone()) } else { None }
+}
+
 /// A table's schema, the output of the query that made it (`.set T <| query`) typed when it
 /// needs one.
 pub fn table_schema(workspace: &Workspace, table: &Table) -> Option<TableType> {
@@ -444,24 +456,14 @@ impl<'w> ModelEnvironment<'w> {
             // A wildcard Source (`Raw*`): `$source_table` is each table it matches in turn;
             // their one schema when they all have the same, else not known.
             Some(pattern) if pattern.contains('*') => {
-                let mut schemas = entry
+                let schemas: Vec<Option<TableType>> = entry
                     .database
                     .tables
                     .iter()
                     .filter(|(name, _)| crate::resolve::matches_wildcard(pattern, name))
-                    .map(|(_, table)| self.table_schema(table));
-                // Compared by names and types (a column's origin is where it was written).
-                let shape = |schema: &Option<TableType>| {
-                    schema
-                        .as_ref()
-                        .map(|s| (s.open, s.columns.iter().map(|c| (c.name.clone(), c.ty)).collect::<Vec<_>>()))
-                };
-                let first = schemas.next().flatten();
-                let mut same = first.is_some();
-                for schema in schemas {
-                    same &= shape(&schema) == shape(&first);
-                }
-                first.filter(|_| same)
+                    .map(|(_, table)| self.table_schema(table))
+                    .collect();
+                agreed_schema(schemas)
             }
             Some(name) => entry.database.tables.get(name).and_then(|t| self.table_schema(t)),
             None => None,

@@ -158,19 +158,9 @@ fn unknown_read(context: &Context<'_>, view: &PolicyView<'_>, primary: &Label) -
 /// `$source_table` has them, and is no reason).
 fn wildcard_source_known(context: &Context<'_>, view: &PolicyView<'_>) -> bool {
     let Some((pattern, _)) = view.source() else { return false };
-    let shape = |table: &crate::model::Table| {
-        typecheck::table_schema(context.workspace, table)
-            .filter(|schema| !schema.open)
-            .map(|schema| schema.columns.into_iter().map(|c| (c.name, c.ty)).collect::<Vec<_>>())
-    };
-    let mut shapes = view
-        .database
-        .tables
-        .iter()
-        .filter(|(name, _)| crate::resolve::matches_wildcard(pattern, name))
-        .map(|(_, table)| shape(table));
-    let Some(Some(first)) = shapes.next() else { return false };
-    shapes.all(|other| other.as_ref() == Some(&first))
+    let matched = view.database.tables.iter().filter(|(name, _)| crate::resolve::matches_wildcard(pattern, name));
+    let schemas = matched.map(|(_, table)| typecheck::table_schema(context.workspace, table)).collect();
+    typecheck::agreed_schema(schemas).is_some_and(|schema| !schema.open)
 }
 
 /// The output's columns are not all known (and what it reads is): the plugin it runs whose
