@@ -216,6 +216,11 @@ impl Globs {
 pub struct Selector(String);
 
 impl Selector {
+    /// The selector as written (surrounding spaces dropped).
+    fn new(written: &str) -> Selector {
+        Selector(written.trim().to_string())
+    }
+
     pub fn matches(&self, code: Code) -> bool {
         let s = &self.0;
         s.eq_ignore_ascii_case("ALL")
@@ -311,7 +316,7 @@ impl Overrides {
             ("--ignore", &self.ignore),
         ];
         flags.into_iter().find_map(|(flag, written)| {
-            let unknown = written.iter().find(|w| !codes.iter().any(|c| Selector(w.trim().to_string()).matches(*c)))?;
+            let unknown = written.iter().find(|w| !codes.iter().any(|c| Selector::new(w).matches(*c)))?;
             Some((flag, unknown.as_str()))
         })
     }
@@ -451,7 +456,7 @@ impl Config {
             written
                 .iter()
                 .map(|s| {
-                    let selector = Selector(s.get_ref().trim().to_string());
+                    let selector = Selector::new(s.get_ref());
                     if codes.iter().any(|c| selector.matches(*c)) {
                         Ok(selector)
                     } else {
@@ -581,8 +586,7 @@ impl Config {
         }
         // The flags after the file, as ruff's: `--select` starts the selection anew (the file's
         // `select` and `ignore` set aside), `--extend-select` and `--ignore` add to it.
-        let flag_selectors =
-            |written: &[String]| written.iter().map(|w| Selector(w.trim().to_string())).collect::<Vec<_>>();
+        let flag_selectors = |written: &[String]| written.iter().map(|w| Selector::new(w)).collect::<Vec<_>>();
         if let Some(select) = &overrides.select {
             rules.select = Some(flag_selectors(select));
             rules.ignore.clear();

@@ -16,7 +16,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::kql::parser;
 use crate::kql::types::{EntityKind, EntityRef, Environment, Inference, Origin, TableType, Value};
 use crate::model::changes::{Dep, Part, Recorder, entity_code};
-use crate::model::{Location, Table, UpdatePolicyEntry};
+use crate::model::{Database, Location, Table, UpdatePolicyEntry};
 use crate::script::payload::JsonKind;
 use crate::unit::UnitId;
 use crate::workspace::Workspace;
@@ -287,16 +287,25 @@ fn source_name(entry: &UpdatePolicyEntry) -> Option<&str> {
     Some(value)
 }
 
-/// The one schema of `schemas` (the tables a wildcard Source matches), when there is at least
-/// one and all are known and alike by column names and types (a column's origin is where it
-/// was written).
-pub fn agreed_schema(schemas: Vec<Option<TableType>>) -> Option<TableType> {
+/// The schema of `$source_table` for a wildcard Source `pattern` of `database`: the one schema
+/// of the tables it matches (each given by `schema`), when there is at least one and all are
+/// known and alike by column names and types (a column's origin is where it was written).
+pub fn wildcard_source_schema(
+    database: &Database,
+    pattern: &str,
+    mut schema: impl FnMut(&Table) -> Option<TableType>,
+) -> Option<TableType> {
     fn shape(schema: &TableType) -> (bool, Vec<(&str, Option<crate::kql::types::ScalarType>)>) {
         (schema.open, schema.columns.iter().map(|c| (c.name.as_str(), c.ty)).collect())
     }
-    let first = schemas.first()?.as_ref()?;
-    let alike = schemas.iter().all(|s| s.as_ref().is_some_and(|s| shape(s) == shape(first)));
-    if alike { Some(first.clone()) } else { None }
+    let mut matched = database.tables.iter().filter(|(name, _)| crate::resolve::matches_wildcard(pattern, name));
+    let first = schema(matched.next()?.1)?;
+    for (_, table) in matched {
+        if schema(table).is_none_or(|other| shape(&other) != shape(&first)) {
+            return None;
+        }
+    }
+    Some(first)
 }
 
 /// A table's schema, the output of the query that made it (`.set T <| query`) typed when it
@@ -456,14 +465,7 @@ impl<'w> ModelEnvironment<'w> {
             // A wildcard Source (`Raw*`): `$source_table` is each table it matches in turn;
             // their one schema when they all have the same, else not known.
             Some(pattern) if pattern.contains('*') => {
-                let schemas: Vec<Option<TableType>> = entry
-                    .database
-                    .tables
-                    .iter()
-                    .filter(|(name, _)| crate::resolve::matches_wildcard(pattern, name))
-                    .map(|(_, table)| self.table_schema(table))
-                    .collect();
-                agreed_schema(schemas)
+                wildcard_source_schema(entry.database, pattern, |table| self.table_schema(table))
             }
             Some(name) => entry.database.tables.get(name).and_then(|t| self.table_schema(t)),
             None => None,

@@ -6,7 +6,7 @@
 use super::query_schema_mismatch::ordinal;
 use super::{Context, PolicyView, Rule, RuleMeta, chain_labels, sources, step_labels};
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::kql::types::TableType;
+use crate::kql::types::{TYPED_PLUGINS, TableType};
 use crate::resolve::{AccessKind, EffectKind};
 use crate::typecheck::{self, Verdict};
 
@@ -20,11 +20,6 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/UP305-schema-unverified.md"),
     sources: &[sources::UPDATE_POLICY, sources::CREATE_MERGE_TABLE, sources::BAG_UNPACK_PLUGIN],
 };
-
-/// The plugins whose output columns `kql::types` infers without the data (every other plugin,
-/// `bag_unpack` and `pivot` among them, leaves the output open unless the query declares it).
-const TYPED_PLUGINS: &[&str] =
-    &["narrow", "sequence_detect", "autocluster", "basket", "diffpatterns", "ipv4_lookup", "ipv6_lookup"];
 
 /// The plugins whose output columns the documentation says depend on the data.
 const DATA_DEPENDENT_PLUGINS: &[&str] = &["bag_unpack", "pivot"];
@@ -53,13 +48,7 @@ impl Rule for SchemaUnverified {
         let mut diagnostic = match (output, target) {
             (_, None) => unknown_target(view, primary),
             (_, Some(target)) if target.open => unknown_target(view, primary),
-            (None, _) => META.diagnostic(
-                format!(
-                    "the output of the update policy of `{}` is not known: its query could not be typed",
-                    view.target()
-                ),
-                primary,
-            ),
+            (None, _) => not_compared(view, ": its query could not be typed", primary),
             (Some(output), Some(target)) => match unknown_read(context, view, &primary) {
                 Some(diagnostic) => diagnostic,
                 None if output.open => open_output(view, primary),
@@ -74,6 +63,14 @@ impl Rule for SchemaUnverified {
     }
 }
 
+/// The finding: the entry's output is not compared with its table, and `why`.
+fn not_compared(view: &PolicyView<'_>, why: &str, primary: Label) -> Diagnostic {
+    META.diagnostic(
+        format!("the output of the update policy of `{}` is not compared with its table{why}", view.target()),
+        primary,
+    )
+}
+
 /// The target table's columns are not known.
 fn unknown_target(view: &PolicyView<'_>, primary: Label) -> Diagnostic {
     let table = view.database.tables.get(view.table);
@@ -86,10 +83,7 @@ fn unknown_target(view: &PolicyView<'_>, primary: Label) -> Diagnostic {
     } else {
         format!("the scripts do not create `{}` (only its policy is set), so its columns are not known", view.table)
     };
-    let diagnostic = META.diagnostic(
-        format!("the output of the update policy of `{}` is not compared with its table: {why}", view.target()),
-        primary,
-    );
+    let diagnostic = not_compared(view, &format!(": {why}"), primary);
     let made_by = table.and_then(|t| t.definitions.iter().rev().find(|d| d.query.is_some()));
     if let Some(definition) = made_by {
         let label = format!("`{}` is filled here by a query whose output columns are not all known", view.table);
@@ -137,9 +131,7 @@ fn unknown_read(context: &Context<'_>, view: &PolicyView<'_>, primary: &Label) -
                 }
             }
         };
-        let message =
-            format!("the output of the update policy of `{}` is not compared with its table: {why}", view.target());
-        let mut diagnostic = META.diagnostic(message, primary.clone());
+        let mut diagnostic = not_compared(view, &format!(": {why}"), primary.clone());
         diagnostic.labels.extend(chain_labels(access, &format!("reads `{}` here", access.name), primary));
         let created = view.read_table(model, access).is_some_and(|t| !t.definitions.is_empty());
         if access.kind == AccessKind::Table && !created && !source_tables {
@@ -158,17 +150,13 @@ fn unknown_read(context: &Context<'_>, view: &PolicyView<'_>, primary: &Label) -
 /// `$source_table` has them, and is no reason).
 fn wildcard_source_known(context: &Context<'_>, view: &PolicyView<'_>) -> bool {
     let Some((pattern, _)) = view.source() else { return false };
-    let matched = view.database.tables.iter().filter(|(name, _)| crate::resolve::matches_wildcard(pattern, name));
-    let schemas = matched.map(|(_, table)| typecheck::table_schema(context.workspace, table)).collect();
-    typecheck::agreed_schema(schemas).is_some_and(|schema| !schema.open)
+    let schema = |table: &crate::model::Table| typecheck::table_schema(context.workspace, table);
+    typecheck::wildcard_source_schema(view.database, pattern, schema).is_some_and(|schema| !schema.open)
 }
 
 /// The output's columns are not all known (and what it reads is): the plugin it runs whose
 /// output is not inferred, if any.
 fn open_output(view: &PolicyView<'_>, primary: Label) -> Diagnostic {
-    let message = |why: &str| {
-        format!("the output of the update policy of `{}` is not compared with its table: {why}", view.target())
-    };
     for effect in view.effects {
         let EffectKind::Plugin(plugin) = &effect.kind else { continue };
         let name = plugin.to_ascii_lowercase();
@@ -180,7 +168,7 @@ fn open_output(view: &PolicyView<'_>, primary: Label) -> Diagnostic {
         } else {
             format!("it runs the `{plugin}` plugin, whose output columns uplint does not infer")
         };
-        let mut diagnostic = META.diagnostic(message(&why), primary.clone());
+        let mut diagnostic = not_compared(view, &format!(": {why}"), primary.clone());
         diagnostic.labels.extend(step_labels(&effect.chain, &format!("runs `{plugin}` here"), &primary));
         if DATA_DEPENDENT_PLUGINS.contains(&name.as_str()) {
             diagnostic = diagnostic
@@ -194,10 +182,8 @@ fn open_output(view: &PolicyView<'_>, primary: Label) -> Diagnostic {
         }
         return diagnostic;
     }
-    META.diagnostic(
-        message("its output's columns are not all known (an operator or function on the way has an output uplint does not infer)"),
-        primary,
-    )
+    let why = ": its output's columns are not all known (an operator or function on the way has an output uplint does not infer)";
+    not_compared(view, why, primary)
 }
 
 /// Both column lists are known and agree where both types are: a type is not known.
@@ -210,32 +196,19 @@ fn untyped_column(
 ) -> Diagnostic {
     let position = output.columns.iter().zip(&target.columns).position(|(o, t)| o.ty.is_none() || t.ty.is_none());
     let Some(i) = position else {
-        return META.diagnostic(
-            format!("the output of the update policy of `{}` is not compared with its table in full", view.target()),
-            primary,
-        );
+        return not_compared(view, " in full", primary);
     };
     let (o, t) = (&output.columns[i], &target.columns[i]);
     if o.ty.is_some() {
-        return META.diagnostic(
-            format!(
-                "the output of the update policy of `{}` is not compared with its table in full: the type of the table's {} column, `{}`, is not one uplint knows",
-                view.target(),
-                ordinal(i + 1),
-                t.name
-            ),
-            primary,
-        );
-    }
-    let mut diagnostic = META.diagnostic(
-        format!(
-            "the output of the update policy of `{}` is not compared with its table in full: the type of the query's {} column, `{}`, is not inferred",
-            view.target(),
+        let why = format!(
+            " in full: the type of the table's {} column, `{}`, is not one uplint knows",
             ordinal(i + 1),
-            o.name
-        ),
-        primary,
-    );
+            t.name
+        );
+        return not_compared(view, &why, primary);
+    }
+    let why = format!(" in full: the type of the query's {} column, `{}`, is not inferred", ordinal(i + 1), o.name);
+    let mut diagnostic = not_compared(view, &why, primary);
     let made = o.origin.and_then(|origin| typecheck::origin_location(context.workspace, origin));
     if let Some(location) = made {
         diagnostic =

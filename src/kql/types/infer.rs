@@ -78,6 +78,11 @@ impl Environment for NoEnvironment {
     }
 }
 
+/// The plugins whose output columns [`Inference`] infers without the data, when the query
+/// does not declare them (`: (...)`); every other plugin's output is open.
+pub const TYPED_PLUGINS: &[&str] =
+    &["narrow", "sequence_detect", "autocluster", "basket", "diffpatterns", "ipv4_lookup", "ipv6_lookup"];
+
 /// How deeply let-functions may call each other.
 const MAX_CALL_DEPTH: u32 = 24;
 /// How many let-function calls one inference expands in all (a chain of functions that each
@@ -659,7 +664,8 @@ impl<'t, 'e> Inference<'t, 'e> {
     }
 
     /// `evaluate plugin(args) [: (schema)]`: the declared schema, or what Kusto.Language
-    /// gives the plugin (data-dependent columns make an open table).
+    /// gives the plugin (data-dependent columns make an open table): the plugins of
+    /// [`TYPED_PLUGINS`] are typed from their input, every other one is open.
     fn evaluate(&mut self, operator: &Operator, plugin: &'t Call, input: TableType) -> TableType {
         if let Some(colon) = self.tokens.get(self.token_index(plugin.span.end)).filter(|t| t.kind == TokenKind::Colon) {
             return self.schema_after_keyword(Span::new(colon.span.start as usize, operator.span.end as usize));
@@ -1454,18 +1460,11 @@ impl<'t, 'e> Inference<'t, 'e> {
                 }
             }
             Expr::Call(call) => self.call_type(call, row),
-            Expr::Path(path) if matches!(self.qualified(path), Some((_, _, Segment::Call(_)))) => {
-                // `database(d).F(args)`: a stored function that returns a scalar.
-                let Some((cluster, database, Segment::Call(call))) = self.qualified(path) else { return None };
-                let arguments: Vec<Value> = call.arguments.iter().map(|a| Value::Scalar(self.scalar(a, row))).collect();
-                let name = call.name.text(self.text);
-                let entity = EntityRef { kind: EntityKind::Call, cluster, database, name, arguments: &arguments };
-                match self.env.entity(&entity) {
-                    Some(Value::Scalar(ty)) => ty,
-                    _ => None,
-                }
-            }
             Expr::Path(path) => {
+                // `database(d).F(args)`: a stored function that returns a scalar.
+                if let Some((cluster, database, Segment::Call(call))) = self.qualified(path) {
+                    return self.stored_scalar(call, cluster, database, row);
+                }
                 let base = self.scalar(&path.base, row);
                 match path.segments.last() {
                     Some(Segment::Member(_) | Segment::Index(_)) if base == Some(ScalarType::Dynamic) => {
@@ -1529,17 +1528,29 @@ impl<'t, 'e> Inference<'t, 'e> {
             };
         }
         let Some(function) = builtin::function(name).or_else(|| builtin::aggregate(name)) else {
-            // A stored function that returns a scalar (`toscalar(...)`, an expression).
-            let arguments: Vec<Value> = call.arguments.iter().map(|a| Value::Scalar(self.scalar(a, row))).collect();
-            let entity =
-                EntityRef { kind: EntityKind::Call, cluster: None, database: None, name, arguments: &arguments };
-            return match self.env.entity(&entity) {
-                Some(Value::Scalar(ty)) => ty,
-                _ => None,
-            };
+            return self.stored_scalar(call, None, None, row);
         };
         let arguments: Vec<Option<ScalarType>> = call.arguments.iter().map(|a| self.scalar(a, row)).collect();
         function.return_type(&arguments)
+    }
+
+    /// The type a stored function returns when it returns a scalar (`toscalar(...)`, an
+    /// expression), called with `call`'s arguments in `cluster` and `database` (`None`: the
+    /// caller's).
+    fn stored_scalar(
+        &mut self,
+        call: &'t Call,
+        cluster: Option<String>,
+        database: Option<String>,
+        row: &TableType,
+    ) -> Option<ScalarType> {
+        let arguments: Vec<Value> = call.arguments.iter().map(|a| Value::Scalar(self.scalar(a, row))).collect();
+        let name = call.name.text(self.text);
+        let entity = EntityRef { kind: EntityKind::Call, cluster, database, name, arguments: &arguments };
+        match self.env.entity(&entity) {
+            Some(Value::Scalar(ty)) => ty,
+            _ => None,
+        }
     }
 
     /// A chain of operands and binary operators.

@@ -15,7 +15,7 @@ pub mod infer;
 pub mod scalar;
 pub mod schema;
 
-pub use infer::{EntityKind, EntityRef, Environment, Inference, NoEnvironment, Value};
+pub use infer::{EntityKind, EntityRef, Environment, Inference, NoEnvironment, TYPED_PLUGINS, Value};
 pub use scalar::ScalarType;
 pub use schema::{Column, Origin, TableType};
 
