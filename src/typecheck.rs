@@ -221,9 +221,23 @@ struct Entry<'w> {
 }
 
 /// The output of one unit (a policy's `Query`, a function's body with its parameters' declared
-/// types, a materialized view's query) typed against the model.
+/// types, a materialized view's query) typed against the model. A policy entry's query is typed
+/// as [`check`] types it: `$source_table` is its Source table (the one schema of the tables a
+/// wildcard Source matches, when they agree).
 pub fn unit_output(workspace: &Workspace, unit: UnitId) -> Option<Value> {
     let mut env = ModelEnvironment::new(workspace);
+    for (cluster_key, cluster) in &workspace.model.clusters {
+        for database in cluster.databases.values() {
+            for (table_name, table) in &database.tables {
+                for entry in &table.update_policy.entries {
+                    if entry.query == Some(unit) {
+                        let entry = Entry { cluster_key, database, table_name, table, entry, unit };
+                        return env.entry(&entry).1.map(Value::Table);
+                    }
+                }
+            }
+        }
+    }
     env.unit_output(unit, &[])
 }
 
@@ -669,6 +683,42 @@ mod tests {
 .create-or-alter function Shaped() { Expand(Raw, 1) }
 .alter table Orders policy update @'[{"Source": "Raw", "Query": "Shaped() | extend Extra = 1", "IsEnabled": true}]'
 "#;
+
+    /// `uplint schema` types an entry's `$source_table` as `check` does: its Source table, or the
+    /// one schema of the tables a wildcard Source matches (regression: it printed every column
+    /// of such an entry as unknown).
+    #[test]
+    fn the_schema_of_an_entry_reading_source_table_is_the_one_check_compares() {
+        let script = r#"
+.create table RawA (Id:string, Amount:real)
+.create table RawB (Id:string, Amount:real)
+.create table Other (Id:long)
+.create table Target (Id:string, Amount:real)
+.alter table Target policy update @'[{"Source": "Raw*", "SourceIsWildCard": true, "Query": "$source_table | project Id, Amount", "IsEnabled": true}]'
+.create table Single (Id:string)
+.alter table Single policy update @'[{"Source": "RawA", "Query": "$source_table | project Id", "IsEnabled": true}]'
+.create table Mixed (Id:string)
+.alter table Mixed policy update @'[{"Source": "*", "SourceIsWildCard": true, "Query": "$source_table | project Id", "IsEnabled": true}]'
+"#;
+        let workspace = from_texts(&[("a.kql", script)], &LoadOptions::default());
+        let outputs = check(&workspace);
+        let described = |place: &str| {
+            let found = locate(&workspace, place).unwrap();
+            let output = unit_output(&workspace, found.unit).map(Value::into_table).unwrap();
+            assert_eq!(Some(output.describe()), outputs.output(found.unit).map(TableType::describe), "{place}");
+            output.describe()
+        };
+        assert_eq!(described("a.kql:6"), "(Id:string, Amount:real)");
+        assert_eq!(described("a.kql:8"), "(Id:string)");
+        // The tables `*` matches disagree: not known, as `check` has it.
+        assert_eq!(described("a.kql:10"), "(Id:?)");
+        // A function is still typed from its own body.
+        let function = "\n.create-or-alter function F() { RawA | project Amount }";
+        let workspace = from_texts(&[("a.kql", &format!("{script}{function}"))], &LoadOptions::default());
+        let found = locate(&workspace, "F").unwrap();
+        let output = unit_output(&workspace, found.unit).map(Value::into_table).unwrap();
+        assert_eq!(output.describe(), "(Amount:real)");
+    }
 
     #[test]
     fn a_policy_output_is_typed_through_functions_and_compared_with_the_merged_table() {
