@@ -88,10 +88,17 @@ impl SourceFile {
         }
     }
 
-    /// The offset of each line's start.
+    /// The offset of each line's start (after `\n`, `\r\n` or a lone `\r`, the line breaks of
+    /// editors and of the Language Server Protocol).
     fn line_starts(&self) -> &[u32] {
         self.line_starts.get_or_init(|| {
-            std::iter::once(0).chain(self.text.match_indices('\n').map(|(i, _)| i as u32 + 1)).collect()
+            let mut starts = vec![0];
+            let mut from = 0;
+            while let Some((_, next)) = next_line_break(&self.text, from) {
+                starts.push(next as u32);
+                from = next;
+            }
+            starts
         })
     }
 
@@ -132,10 +139,8 @@ impl SourceFile {
 
     /// The byte range of 0-based line `line`, without its line break.
     pub fn line_range(&self, line: usize) -> Option<Range<usize>> {
-        let line_starts = self.line_starts();
-        let start = *line_starts.get(line)? as usize;
-        let end = line_starts.get(line + 1).map_or(self.text.len(), |&next| next as usize - 1);
-        let end = if self.text[start..end].ends_with('\r') { end - 1 } else { end };
+        let start = *self.line_starts().get(line)? as usize;
+        let end = next_line_break(&self.text, start).map_or(self.text.len(), |(end, _)| end);
         Some(start..end)
     }
 
@@ -150,6 +155,14 @@ impl SourceFile {
         let characters = (offset - start) - (self.extra_bytes_before(offset) - self.extra_bytes_before(start));
         Position { line: line + 1, column: characters + 1, offset: self.file_offset(offset) }
     }
+}
+
+/// The first line break of `text` at or after `from`: where it starts and where the next line
+/// starts (`\r\n` is one break, a lone `\r` or `\n` another).
+pub fn next_line_break(text: &str, from: usize) -> Option<(usize, usize)> {
+    let at = from + text.get(from..)?.find(['\n', '\r'])?;
+    let crlf = text.as_bytes()[at] == b'\r' && text.as_bytes().get(at + 1) == Some(&b'\n');
+    Some((at, at + if crlf { 2 } else { 1 }))
 }
 
 /// Every file of a run, addressed by [`FileId`].
@@ -379,6 +392,25 @@ mod tests {
         assert_eq!(file.line_range(0), Some(0..2));
         // Inside a multi-byte character: snapped back to its start.
         assert_eq!(file.position(5).offset, 4);
+    }
+
+    /// Lines end at `\n`, `\r\n` and a lone `\r` (regression: a file with classic Mac line
+    /// endings was one line in every position uplint printed).
+    #[test]
+    fn a_lone_carriage_return_ends_a_line() {
+        let text = "ab\rc\r\nd\n\re\r";
+        let file = SourceFile::new(PathBuf::from("a.kql"), "a.kql".into(), text.to_string());
+        let lines: Vec<(usize, usize)> = ["b", "c", "d", "e"]
+            .iter()
+            .map(|s| file.position(text.find(s).unwrap()))
+            .map(|p| (p.line, p.column))
+            .collect();
+        assert_eq!(lines, [(1, 2), (2, 1), (3, 1), (5, 1)]);
+        let ranges: Vec<_> = (0..7).map(|line| file.line_range(line)).collect();
+        assert_eq!(ranges, [Some(0..2), Some(3..4), Some(6..7), Some(8..8), Some(9..10), Some(11..11), None]);
+        assert_eq!(next_line_break(text, 4), Some((4, 6)));
+        assert_eq!(next_line_break(text, 11), None);
+        assert_eq!(next_line_break(text, 99), None);
     }
 
     #[test]

@@ -468,3 +468,27 @@ fn include_extensions_and_default_cluster() {
     assert_eq!(clusters.len(), 1);
     assert_eq!(clusters[0]["databases"][0]["name"], "Main");
 }
+
+/// A script with classic Mac line endings (a lone `\r`) is split into commands and its findings
+/// are on the lines an editor shows (regression: every position was on line 1).
+#[test]
+fn classic_mac_line_endings_give_editor_lines() {
+    let text = ".create table T (x:string)\r\r.create-or-alter function F() {\r  T | where x == \r}\r";
+    let project = Project::new("cr-only", &[("cr.kql", text)]);
+    let (_, out, err) = uplint_in(&project.0, &["check", ".", "--format", "json"]);
+    let document: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let positions: Vec<(String, u64, u64)> = document["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let start = &d["range"]["start"];
+            (
+                d["code"].as_str().unwrap().to_string(),
+                start["line"].as_u64().unwrap(),
+                start["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(positions, [("UP901".to_string(), 4, 17)], "{out}");
+}

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use lsp_types::{self as lsp, Uri};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::source::{SourceFile, SourceMap};
+use crate::source::{SourceFile, SourceMap, next_line_break};
 use crate::span::Span;
 
 /// How the client counts the characters of a line (negotiated at initialisation).
@@ -38,15 +38,12 @@ pub fn position(file: &SourceFile, offset: usize, encoding: Encoding) -> lsp::Po
 pub fn offset(text: &str, position: lsp::Position, encoding: Encoding) -> usize {
     let mut line_start = 0;
     for _ in 0..position.line {
-        match text[line_start..].find('\n') {
-            Some(i) => line_start += i + 1,
+        match next_line_break(text, line_start) {
+            Some((_, next)) => line_start = next,
             None => return text.len(),
         }
     }
-    let mut line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i);
-    if text[line_start..line_end].ends_with('\r') {
-        line_end -= 1;
-    }
+    let line_end = next_line_break(text, line_start).map_or(text.len(), |(end, _)| end);
     let mut units = 0;
     for (i, c) in text[line_start..line_end].char_indices() {
         if units >= position.character as usize {
@@ -190,6 +187,24 @@ mod tests {
         // Past the end of a line: its end; past the last line: the end of the text.
         assert_eq!(offset(text, lsp::Position { line: 0, character: 99 }, Encoding::Utf16), 2);
         assert_eq!(offset(text, lsp::Position { line: 9, character: 0 }, Encoding::Utf16), text.len());
+    }
+
+    /// A lone `\r` ends a line, as in editors and the protocol (regression: a file with classic
+    /// Mac line endings was one line).
+    #[test]
+    fn a_lone_carriage_return_ends_a_line() {
+        let text = "a\rbc\r\nd\n\re";
+        let file = SourceFile::new(PathBuf::from("/a.kql"), "a.kql".into(), text.into());
+        let lines: Vec<u32> = ["a", "bc", "d", "e"]
+            .iter()
+            .map(|s| position(&file, text.find(s).unwrap(), Encoding::Utf16).line)
+            .collect();
+        assert_eq!(lines, [0, 1, 2, 4]);
+        assert_eq!(position(&file, text.find('c').unwrap(), Encoding::Utf16), lsp::Position { line: 1, character: 1 });
+        for at in [0, 2, 3, 6, 8, 9, text.len()] {
+            assert_eq!(offset(text, position(&file, at, Encoding::Utf16), Encoding::Utf16), at, "{at}");
+        }
+        assert_eq!(offset(text, lsp::Position { line: 1, character: 99 }, Encoding::Utf16), 4);
     }
 
     #[test]
