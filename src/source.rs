@@ -31,6 +31,9 @@ pub struct SourceFile {
     /// when first asked for (after a check's peak of memory: a file that nothing is reported
     /// in is only scanned for suppression comments, once its units are analysed).
     line_starts: std::sync::OnceLock<Vec<u32>>,
+    /// Where a `\r` ends a line on its own (see [`SourceFile::editor_line`]), found when first
+    /// asked for.
+    lone_carriage_returns: std::sync::OnceLock<Vec<u32>>,
     /// For every character of more than one byte: its byte offset and the extra bytes of it and
     /// every such character before it. Columns count characters, and this turns a byte offset
     /// into a column in O(log n) even on a line megabytes long (empty for ASCII text).
@@ -82,24 +85,49 @@ impl SourceFile {
             display,
             text: Arc::new(text),
             line_starts: std::sync::OnceLock::new(),
+            lone_carriage_returns: std::sync::OnceLock::new(),
             multibyte,
             encoding: Encoding::Utf8,
             supplementary: Vec::new(),
         }
     }
 
-    /// The offset of each line's start (after `\n`, `\r\n` or a lone `\r`, the line breaks of
-    /// editors and of the Language Server Protocol).
+    /// The offset of each line's start. Lines end at `\n` (a `\r` before it is part of the
+    /// break), as git and GitHub count them: the lines uplint prints are those of a pull
+    /// request's annotations and of code scanning. Editors also end a line at a lone `\r`
+    /// ([`SourceFile::editor_line`]).
     fn line_starts(&self) -> &[u32] {
         self.line_starts.get_or_init(|| {
-            let mut starts = vec![0];
-            let mut from = 0;
-            while let Some((_, next)) = next_line_break(&self.text, from) {
-                starts.push(next as u32);
-                from = next;
-            }
-            starts
+            std::iter::once(0).chain(self.text.match_indices('\n').map(|(i, _)| i as u32 + 1)).collect()
         })
+    }
+
+    /// The offset of every `\r` not followed by `\n` (found when first asked for; most files
+    /// have none).
+    fn lone_carriage_returns(&self) -> &[u32] {
+        self.lone_carriage_returns.get_or_init(|| {
+            let bytes = self.text.as_bytes();
+            self.text
+                .match_indices('\r')
+                .map(|(i, _)| i)
+                .filter(|&i| bytes.get(i + 1) != Some(&b'\n'))
+                .map(|i| i as u32)
+                .collect()
+        })
+    }
+
+    /// The 0-based line of byte `offset` and the offset its line starts at, as editors and the
+    /// Language Server Protocol count lines: a lone `\r` ends one too.
+    pub fn editor_line(&self, offset: usize) -> (usize, usize) {
+        let line = self.line_index(offset);
+        let start = self.line_starts()[line] as usize;
+        let lone = self.lone_carriage_returns();
+        let before = lone.partition_point(|&at| (at as usize) < offset);
+        let start = match before.checked_sub(1).map(|k| lone[k] as usize + 1) {
+            Some(after_cr) if after_cr > start => after_cr,
+            _ => start,
+        };
+        (line + before, start)
     }
 
     /// The file as read from bytes in `encoding` (offsets in output count those bytes).
@@ -139,8 +167,10 @@ impl SourceFile {
 
     /// The byte range of 0-based line `line`, without its line break.
     pub fn line_range(&self, line: usize) -> Option<Range<usize>> {
-        let start = *self.line_starts().get(line)? as usize;
-        let end = next_line_break(&self.text, start).map_or(self.text.len(), |(end, _)| end);
+        let line_starts = self.line_starts();
+        let start = *line_starts.get(line)? as usize;
+        let end = line_starts.get(line + 1).map_or(self.text.len(), |&next| next as usize - 1);
+        let end = if self.text[start..end].ends_with('\r') { end - 1 } else { end };
         Some(start..end)
     }
 
@@ -394,22 +424,23 @@ mod tests {
         assert_eq!(file.position(5).offset, 4);
     }
 
-    /// Lines end at `\n`, `\r\n` and a lone `\r` (regression: a file with classic Mac line
-    /// endings was one line in every position uplint printed).
+    /// Printed lines end at `\n` (as git counts them: `\r\r\n`, common in files converted
+    /// twice, is one break); editors' lines also end at a lone `\r`.
     #[test]
-    fn a_lone_carriage_return_ends_a_line() {
-        let text = "ab\rc\r\nd\n\re\r";
+    fn printed_lines_are_gits_and_editor_lines_also_end_at_a_lone_carriage_return() {
+        let text = "ab\rc\r\nd\n\re\r\r\nf";
         let file = SourceFile::new(PathBuf::from("a.kql"), "a.kql".into(), text.to_string());
-        let lines: Vec<(usize, usize)> = ["b", "c", "d", "e"]
-            .iter()
-            .map(|s| file.position(text.find(s).unwrap()))
-            .map(|p| (p.line, p.column))
-            .collect();
-        assert_eq!(lines, [(1, 2), (2, 1), (3, 1), (5, 1)]);
-        let ranges: Vec<_> = (0..7).map(|line| file.line_range(line)).collect();
-        assert_eq!(ranges, [Some(0..2), Some(3..4), Some(6..7), Some(8..8), Some(9..10), Some(11..11), None]);
+        let at = |s: &str| text.find(s).unwrap();
+        let printed: Vec<(usize, usize)> =
+            ["b", "c", "d", "e", "f"].iter().map(|s| file.position(at(s))).map(|p| (p.line, p.column)).collect();
+        assert_eq!(printed, [(1, 2), (1, 4), (2, 1), (3, 2), (4, 1)]);
+        let editor: Vec<(usize, usize)> =
+            ["a", "b", "c", "d", "e", "f"].iter().map(|s| file.editor_line(at(s))).collect();
+        assert_eq!(editor, [(0, 0), (0, 0), (1, 3), (2, 6), (4, 9), (6, 13)]);
+        assert_eq!(file.editor_line(text.len()), (6, 13));
         assert_eq!(next_line_break(text, 4), Some((4, 6)));
-        assert_eq!(next_line_break(text, 11), None);
+        assert_eq!(next_line_break(text, 10), Some((10, 11)));
+        assert_eq!(next_line_break(text, 13), None);
         assert_eq!(next_line_break(text, 99), None);
     }
 

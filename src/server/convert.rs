@@ -20,8 +20,7 @@ pub enum Encoding {
 /// The LSP position of byte `offset` of `file`.
 pub fn position(file: &SourceFile, offset: usize, encoding: Encoding) -> lsp::Position {
     let offset = offset.min(file.text.len());
-    let line = file.line_index(offset);
-    let start = file.line_range(line).map_or(0, |r| r.start);
+    let (line, start) = file.editor_line(offset);
     let mut end = offset.max(start);
     while !file.text.is_char_boundary(end) {
         end -= 1;

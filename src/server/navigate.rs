@@ -163,8 +163,9 @@ pub fn references(workspace: &Workspace, name: &Name) -> Vec<Location> {
 
 fn place(workspace: &Workspace, location: Location) -> String {
     let file = workspace.sources.get(location.file);
-    let position = file.position(location.span.start as usize);
-    format!("{}:{}", file.display, position.line)
+    // Shown in the editor: its line numbers.
+    let (line, _) = file.editor_line(location.span.start as usize);
+    format!("{}:{}", file.display, line + 1)
 }
 
 fn kind_name(kind: AccessKind) -> &'static str {
