@@ -350,7 +350,9 @@ fn push_queries(
     for i in from..=to {
         let continues = only_statements && tokens[i.saturating_sub(1)].kind == TokenKind::Semicolon;
         if i == to || (i > start && depth == 0 && blank_line_before(i) && !continues) {
-            script.items.push(Item::Query(tokens[start].span.to(tokens[i - 1].span)));
+            if !starts_tsql(tokens, start) {
+                script.items.push(Item::Query(tokens[start].span.to(tokens[i - 1].span)));
+            }
             start = i;
             only_statements = true;
             statement_start = true;
@@ -372,6 +374,18 @@ fn push_queries(
                 .keyword()
                 .is_some_and(|kw| matches!(kw, Kw::Let | Kw::Declare | Kw::Set | Kw::Alias | Kw::Restrict));
         }
+    }
+}
+
+/// True when the query starting at token `from` begins with `--`: ADX runs a query that starts
+/// with a T-SQL comment line as T-SQL (<https://learn.microsoft.com/azure/data-explorer/t-sql>),
+/// and no KQL query can start so, so it is not read as KQL.
+fn starts_tsql(tokens: &[Token], from: usize) -> bool {
+    match (tokens.get(from), tokens.get(from + 1)) {
+        (Some(first), Some(second)) => {
+            first.kind == TokenKind::Minus && second.kind == TokenKind::Minus && first.span.end == second.span.start
+        }
+        _ => false,
     }
 }
 

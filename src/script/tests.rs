@@ -63,6 +63,15 @@ fn query_text_is_cut_at_blank_lines() {
     assert_eq!(parse_script(text).items.len(), 1);
 }
 
+/// A query that starts with `--` is T-SQL (ADX runs it as such) and is not read as KQL; `--`
+/// inside a KQL query is no such marker (regression: T-SQL queries were syntax errors).
+#[test]
+fn a_query_starting_with_a_tsql_comment_is_not_kql() {
+    let text = "T | take 1\n\n--\nSELECT top(10) * FROM T\nORDER BY a DESC\n\n-- counts\nSELECT COUNT(*) FROM T\n\nU | where a == --1\n\n- -1";
+    assert_eq!(queries(text), ["T | take 1", "U | where a == --1", "- -1"]);
+    assert_eq!(parse_script(text).errors, []);
+}
+
 fn queries(text: &str) -> Vec<&str> {
     parse_script(text)
         .items
