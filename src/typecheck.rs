@@ -119,21 +119,14 @@ pub fn check_kept(
     }
     let mut order = Vec::new();
     let mut entries = Vec::new();
-    for (cluster_key, cluster) in &workspace.model.clusters {
-        for database in cluster.databases.values() {
-            for (table_name, table) in &database.tables {
-                for entry in &table.update_policy.entries {
-                    let Some(unit) = entry.query else { continue };
-                    order.push(unit);
-                    let unchanged = match (touched, kept.typed.get(&unit)) {
-                        (Some(touched), Some(typed)) => !typed.deps.iter().any(|d| touched.contains(d)),
-                        _ => false,
-                    };
-                    if !unchanged {
-                        entries.push(Entry { cluster_key, database, table_name, table, entry, unit });
-                    }
-                }
-            }
+    for entry in policy_entries(workspace) {
+        order.push(entry.unit);
+        let unchanged = match (touched, kept.typed.get(&entry.unit)) {
+            (Some(touched), Some(typed)) => !typed.deps.iter().any(|d| touched.contains(d)),
+            _ => false,
+        };
+        if !unchanged {
+            entries.push(entry);
         }
     }
     if recording {
@@ -226,19 +219,24 @@ struct Entry<'w> {
 /// wildcard Source matches, when they agree).
 pub fn unit_output(workspace: &Workspace, unit: UnitId) -> Option<Value> {
     let mut env = ModelEnvironment::new(workspace);
-    for (cluster_key, cluster) in &workspace.model.clusters {
-        for database in cluster.databases.values() {
-            for (table_name, table) in &database.tables {
-                for entry in &table.update_policy.entries {
-                    if entry.query == Some(unit) {
-                        let entry = Entry { cluster_key, database, table_name, table, entry, unit };
-                        return env.entry(&entry).1.map(Value::Table);
-                    }
-                }
-            }
-        }
+    match policy_entries(workspace).find(|entry| entry.unit == unit) {
+        Some(entry) => env.entry(&entry).1.map(Value::Table),
+        None => env.unit_output(unit, &[]),
     }
-    env.unit_output(unit, &[])
+}
+
+/// Every update policy entry with a query, in model order, with where it is.
+fn policy_entries(workspace: &Workspace) -> impl Iterator<Item = Entry<'_>> {
+    workspace.model.clusters.iter().flat_map(|(cluster_key, cluster)| {
+        cluster.databases.values().flat_map(move |database| {
+            database.tables.iter().flat_map(move |(table_name, table)| {
+                table.update_policy.entries.iter().filter_map(move |entry| {
+                    let unit = entry.query?;
+                    Some(Entry { cluster_key, database, table_name, table, entry, unit })
+                })
+            })
+        })
+    })
 }
 
 /// A unit found by [`locate`]: what it is and where.
