@@ -43,6 +43,8 @@ pub const UNREADABLE_FILE: Code = Code { code: "UP902", name: "unreadable-file" 
 pub const UNUSED_SUPPRESSION: Code = Code { code: "UP903", name: "unused-suppression" };
 /// A suppression comment that names an unknown code or is malformed.
 pub const INVALID_SUPPRESSION: Code = Code { code: "UP904", name: "invalid-suppression" };
+/// A Markdown code block without a language that starts with a Kusto command: not read.
+pub const UNLABELLED_KUSTO_BLOCK: Code = Code { code: "UP905", name: "unlabelled-kusto-block" };
 
 /// What a renderer may know about a code: its metadata, never how its diagnostics are found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -336,6 +338,14 @@ impl Diagnostic {
     /// A syntax error (`UP901`) at `span` of `file`.
     pub fn syntax_error(file: FileId, span: Span, message: impl Into<Text>) -> Diagnostic {
         Diagnostic::new(SYNTAX_ERROR, Severity::Error, message, Label::new(file, span, ""))
+    }
+
+    /// `UP905` at the opening fence `fence` of a Markdown code block without a language whose
+    /// first line is a Kusto command.
+    pub fn unlabelled_kusto_block(file: FileId, fence: Span) -> Diagnostic {
+        let message = "this code block has no language, so uplint does not read it, yet it starts with a Kusto command";
+        Diagnostic::new(UNLABELLED_KUSTO_BLOCK, Severity::Info, message, Label::new(file, fence, "no language"))
+            .with_help("name its language after the fence (`kusto`, `kql` or `csl`) to check it")
     }
 
     pub fn with_label(mut self, label: Label) -> Diagnostic {

@@ -32,8 +32,9 @@
 //!   `include`, `exclude` and `extensions`; folders it could not read and links that loop back
 //!   are kept as problems (`UP902`), never skipped in silence.
 //! * [`markdown`]: the Kusto fenced blocks of a Markdown runbook as a script text, in place, with
-//!   each block's stretch (parsed each on its own by [`script::parse_script_blocks`]), and the
-//!   opening fence of a block never closed.
+//!   each block's stretch (parsed each on its own by [`script::parse_script_blocks`]), the
+//!   opening fence of a block never closed, and those of the blocks without a language that start
+//!   with a Kusto command (not read: `UP905`).
 //! * [`context`]: the database and cluster every file runs against (a Fabric export's
 //!   `<database>.KQLDatabase` folder names its database), and why (`connect`,
 //!   `config`, `folder`, `default`).

@@ -1,7 +1,9 @@
 //! Markdown runbooks: the ```` ```kusto ````, ```` ```kql ```` and ```` ```csl ```` fenced blocks
 //! of a `.md` file, read in one pass as a script text whose byte offsets are the file's own
 //! (pulldown-cmark gives each block's place), so diagnostics point into the Markdown file, with
-//! each block's stretch (parsed each on its own) and the first block left open.
+//! each block's stretch (parsed each on its own) and the first block left open. Blocks without a
+//! language are not read; those whose first line is a Kusto command are listed (`UP905`), so that
+//! what is not checked is said.
 
 use std::ops::Range;
 
@@ -24,6 +26,51 @@ pub struct Runbook {
     /// block to the end of the file, so everything below it is read as Kusto (and a forgotten
     /// fence shows as a syntax error per paragraph). The fence's line, without its line break.
     pub unclosed: Option<Range<usize>>,
+    /// The opening fences (their lines, without line breaks) of the blocks without a language
+    /// whose first line (after blank lines and `//` comments) is a management command that
+    /// changes a database, or a `#connect`: Kusto that is not read.
+    pub unlabelled: Vec<Range<usize>>,
+}
+
+/// The management commands whose first word marks a block without a language as Kusto: those
+/// that change a database (`.show` and the other commands that only read are left out, as is
+/// anything else that starts with a dot).
+const COMMAND_VERBS: &[&str] = &[
+    "add",
+    "alter",
+    "alter-merge",
+    "append",
+    "create",
+    "create-merge",
+    "create-or-alter",
+    "delete",
+    "drop",
+    "execute",
+    "ingest",
+    "rename",
+    "set",
+    "set-or-append",
+    "set-or-replace",
+];
+
+/// True when `line` (trimmed) starts a Kusto command of [`COMMAND_VERBS`] or is a `#connect`:
+/// a verb, then blanks and more.
+fn starts_kusto_command(line: &str) -> bool {
+    let rest = match (line.strip_prefix("#connect"), line.strip_prefix('.')) {
+        (Some(rest), _) => return rest.starts_with(char::is_whitespace),
+        (None, Some(rest)) => rest,
+        (None, None) => return false,
+    };
+    let verb_end = rest.find(|c: char| !(c.is_ascii_lowercase() || c == '-')).unwrap_or(rest.len());
+    let (verb, after) = rest.split_at(verb_end);
+    COMMAND_VERBS.contains(&verb) && after.starts_with(char::is_whitespace) && !after.trim().is_empty()
+}
+
+/// The line of a fenced block's opening fence (`block`: the block's range in `markdown`), without
+/// its line break.
+fn fence_line(markdown: &str, block: &Range<usize>) -> Range<usize> {
+    let line_end = markdown[block.clone()].find(['\n', '\r']).map_or(block.end, |at| block.start + at);
+    block.start..line_end
 }
 
 /// Reads the Kusto blocks of a Markdown file (one pass of the Markdown parser).
@@ -32,6 +79,9 @@ pub fn read(markdown: &str) -> Runbook {
     let mut runbook = Runbook::default();
     // The whole of the Kusto block being read (fences included), while it is.
     let mut open: Option<Range<usize>> = None;
+    // The opening fence of the block without a language being read, until its first line tells
+    // whether it is Kusto.
+    let mut unlabelled: Option<Range<usize>> = None;
     for (event, range) in Parser::new(markdown).into_offset_iter() {
         match event {
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
@@ -41,22 +91,31 @@ pub fn read(markdown: &str) -> Runbook {
                     let after_fence = markdown[range.clone()].find('\n').map_or(range.end, |at| range.start + at + 1);
                     runbook.blocks.push(after_fence..after_fence);
                     open = Some(range);
+                } else if info.trim().is_empty() {
+                    unlabelled = Some(fence_line(markdown, &range));
                 }
             }
             Event::End(TagEnd::CodeBlock) => {
+                unlabelled = None;
                 let (Some(whole), Some(block)) = (open.take(), runbook.blocks.last()) else { continue };
                 // What the block holds after its text: its closing fence, or nothing when a line
                 // that looks like one is text (indented 4 spaces more: CommonMark's rule).
                 let after_text = &markdown[block.end.min(whole.end)..whole.end];
                 if runbook.unclosed.is_none() && !is_closing_fence(&markdown[whole.clone()], after_text) {
-                    let line_end = markdown[whole.clone()].find(['\n', '\r']).map_or(whole.end, |at| whole.start + at);
-                    runbook.unclosed = Some(whole.start..line_end);
+                    runbook.unclosed = Some(fence_line(markdown, &whole));
                 }
             }
             Event::Text(_) if open.is_some() => {
                 bytes[range.clone()].copy_from_slice(&markdown.as_bytes()[range.clone()]);
                 if let Some(block) = runbook.blocks.last_mut() {
                     block.end = block.end.max(range.end);
+                }
+            }
+            Event::Text(text) if unlabelled.is_some() => {
+                let first = text.lines().map(str::trim).find(|line| !line.is_empty() && !line.starts_with("//"));
+                if let Some(line) = first {
+                    let fence = unlabelled.take();
+                    runbook.unlabelled.extend(fence.filter(|_| starts_kusto_command(line)));
                 }
             }
             _ => {}
@@ -111,9 +170,41 @@ mod tests {
     }
 
     #[test]
+    fn lists_blocks_without_a_language_that_start_with_a_kusto_command() {
+        let markdown = "```\n\n// the table\n.create table T (a:int)\n```\n\n~~~\n#connect cluster('c').database('d')\n~~~\n\n\
+                        > ```\n> .alter-merge table T policy update @'[]'\n> ```\n\n\
+                        * item\n\n  ```\n  .set-or-append T <| S\n  ```\n";
+        let runbook = read(markdown);
+        let fences: Vec<&str> = runbook.unlabelled.iter().map(|fence| &markdown[fence.clone()]).collect();
+        assert_eq!(fences, ["```", "~~~", "```", "```"]);
+        assert_eq!(markdown[runbook.unlabelled[2].start - 2..runbook.unlabelled[2].end].to_string(), "> ```");
+        assert!(runbook.blocks.is_empty() && runbook.text.trim().is_empty(), "unlabelled blocks are not read");
+        for not_kusto in [
+            "```\n./deploy.sh --all\n```\n",
+            "```\n.show tables\n```\n",
+            "```\nT | take 10\n```\n",
+            "```\n.create\n```\n",
+            "```\n.createtable T (a:int)\n```\n",
+            "```\n.CREATE table T (a:int)\n```\n",
+            "```\n#connectx\n```\n",
+            "```\n// only a comment\n```\n",
+            "```\n```\n",
+            "```text\n.create table T (a:int)\n```\n",
+            "    .create table T (a:int)\n",
+            // The first line decides: a command further down is not looked for.
+            "```\necho hi\n.create table T (a:int)\n```\n",
+        ] {
+            assert!(read(not_kusto).unlabelled.is_empty(), "{not_kusto:?}");
+        }
+        // A labelled block is read, never listed.
+        let labelled = read("```kusto\n.create table T (a:int)\n```\n");
+        assert!(labelled.unlabelled.is_empty() && labelled.blocks.len() == 1);
+    }
+
+    #[test]
     fn keeps_kusto_blocks_in_place_and_blanks_the_rest() {
         let markdown = "# Runbook ü\n\nRun:\n\n```kusto\n.create table T (a:int)\n```\n\n```python\nprint(1)\n```\n\n- item\n\n  ```KQL title\n  T | take 1\n  ```\n";
-        let Runbook { text, blocks, unclosed } = read(markdown);
+        let Runbook { text, blocks, unclosed, .. } = read(markdown);
         assert_eq!(unclosed, None);
         assert_eq!(text.len(), markdown.len());
         let blocks: Vec<&str> = blocks.into_iter().map(|block| text[block].trim()).collect();

@@ -17,6 +17,7 @@ use crate::model::changes::Changes;
 use crate::model::{self, BuildOptions, Model};
 use crate::script::{self, Script};
 use crate::source::{self, FileId, SharedText, SourceFile, SourceMap};
+use crate::span::Span;
 use crate::unit::{AnalysisCache, Unit, UnitId};
 
 /// Settings of the loading stages.
@@ -123,7 +124,7 @@ impl Workspace {
             // The model took the commands: the scripts are whole again before anything is
             // built from them (their texts, hence their units, are as before).
             for (id, script) in &mut self.scripts {
-                *script = parse(self.sources.get(*id)).0;
+                *script = parse(self.sources.get(*id)).script;
             }
             self.taken = false;
         }
@@ -136,10 +137,9 @@ impl Workspace {
         for (id, text) in changes {
             self.sources.set_text(id, text);
             self.diagnostics.retain(|d| d.primary.file != id);
-            let (script, tokens, text) = parse(self.sources.get(id));
-            for error in &script.errors {
-                self.diagnostics.push(Diagnostic::syntax_error(id, error.span, error.message.clone()));
-            }
+            let parsed = parse(self.sources.get(id));
+            self.diagnostics.extend(parsed.problems(id));
+            let Parsed { script, tokens, text, .. } = parsed;
             // Scripts stay in the order of their ids, which is the path order they run in.
             let index = match self.scripts.binary_search_by_key(&id, |(i, _)| *i) {
                 Ok(index) => {
@@ -438,21 +438,20 @@ fn analyse(sources: SourceMap, ids: Vec<FileId>, mut problems: Vec<Diagnostic>, 
     // (units are parsed from them, and they are dropped before the next file); the KQL of each
     // file's units is analysed in parallel too (one file of many queries). Collected in file
     // order.
-    let made: Vec<(Script, Vec<Unit>, context::Stated)> = readable
+    let made: Vec<(Script, Vec<Unit>, context::Stated, Vec<Diagnostic>)> = readable
         .par_iter()
         .with_max_len(1)
         .map(|&id| {
-            let source = workspace.sources.get(id);
-            let (script, tokens, text) = parse(source);
+            let parsed = parse(workspace.sources.get(id));
+            let file_problems = parsed.problems(id).collect();
+            let Parsed { script, tokens, text, .. } = parsed;
             let (units, stated) = file_units(id, &text, &script, tokens);
-            (script, units, stated)
+            (script, units, stated, file_problems)
         })
         .collect();
     let mut units = Vec::with_capacity(made.len());
-    for (id, (script, file_units, stated)) in readable.into_iter().zip(made) {
-        for error in &script.errors {
-            problems.push(Diagnostic::syntax_error(id, error.span, error.message.clone()));
-        }
+    for (id, (script, file_units, stated, file_problems)) in readable.into_iter().zip(made) {
+        problems.extend(file_problems);
         workspace.scripts.push((id, script));
         units.push((file_units, stated));
     }
@@ -504,26 +503,44 @@ fn repeats_few_texts(text: &str, script: &Script) -> bool {
     sample.len() * 4 <= REPEAT_SAMPLE
 }
 
-/// The script of a file (of a Markdown file: of its Kusto code blocks, each read on its own), the
-/// file's tokens (none for a Markdown file), and the text its units are stretches of: the file's
-/// own text, or for a Markdown file that text with everything outside Kusto code blocks blanked
-/// (same offsets).
-fn parse(file: &SourceFile) -> (Script, Vec<Token>, SharedText) {
+/// A file read as a script (see [`parse`]).
+struct Parsed {
+    /// The script of the file (of a Markdown file: of its Kusto code blocks, each read on its own).
+    script: Script,
+    /// The file's tokens (none for a Markdown file).
+    tokens: Vec<Token>,
+    /// The text its units are stretches of: the file's own text, or for a Markdown file that
+    /// text with everything outside Kusto code blocks blanked (same offsets).
+    text: SharedText,
+    /// The opening fences of a Markdown file's blocks without a language that start with a
+    /// Kusto command: not read.
+    unlabelled: Vec<Span>,
+}
+
+impl Parsed {
+    /// What reading file `id` found: its syntax errors (`UP901`), then the Kusto blocks of a
+    /// Markdown file that were not read for want of a language (`UP905`).
+    fn problems(&self, id: FileId) -> impl Iterator<Item = Diagnostic> + '_ {
+        let errors = self.script.errors.iter().map(move |e| Diagnostic::syntax_error(id, e.span, e.message.clone()));
+        errors.chain(self.unlabelled.iter().map(move |fence| Diagnostic::unlabelled_kusto_block(id, *fence)))
+    }
+}
+
+/// Reads `file` as a script (a Markdown file: its Kusto code blocks).
+fn parse(file: &SourceFile) -> Parsed {
     if discover::is_markdown(&file.path) {
         let runbook = markdown::read(&file.text);
         let mut script = script::parse_script_blocks(&runbook.text, &runbook.blocks);
         if let Some(fence) = runbook.unclosed {
             let message = "this Kusto code block is never closed: the rest of the file is read as Kusto (close it with \
                            a fence line like the one that opens it)";
-            script.errors.insert(
-                0,
-                crate::kql::parser::SyntaxError::new(crate::span::Span::new(fence.start, fence.end), message),
-            );
+            script.errors.insert(0, crate::kql::parser::SyntaxError::new(Span::new(fence.start, fence.end), message));
         }
-        (script, Vec::new(), Arc::new(runbook.text))
+        let unlabelled = runbook.unlabelled.into_iter().map(|fence| Span::new(fence.start, fence.end)).collect();
+        Parsed { script, tokens: Vec::new(), text: Arc::new(runbook.text), unlabelled }
     } else {
         let (script, tokens) = script::parse_script_lexed(&file.text);
-        (script, tokens, file.text.clone())
+        Parsed { script, tokens, text: file.text.clone(), unlabelled: Vec::new() }
     }
 }
 #[cfg(test)]

@@ -185,6 +185,35 @@ fn markdown_blocks_of_let_statements_stand_alone() {
     assert_eq!(found.iter().map(|(code, _, _)| code.as_str()).collect::<Vec<_>>(), ["UP901"]);
 }
 
+/// A runbook block without a language that starts with a Kusto command is not read, and said so
+/// (`UP905`, an info: the exit status stays clean); the labelled block and the other files are
+/// checked as before.
+#[test]
+fn markdown_blocks_without_a_language_that_hold_kusto_are_reported_not_read() {
+    let runbook = "# Doc\n\n```\n.alter table Target policy update @'[{\"Source\": \"Landing\", \"Query\": \"Parse(\"}]'\n```\n\n\
+                   ```sh\n./deploy.sh\n```\n\n```kusto\n.create table Landing (Raw: dynamic)\n```\n";
+    let project = Project::new(
+        "unlabelled-blocks",
+        &[
+            ("runbook.md", runbook),
+            ("tables.kql", ".create table Target (a:string\n"),
+            ("uplint.toml", "markdown = true\n"),
+        ],
+    );
+    let (status, found) = project.check(&[]);
+    assert_eq!(status, Status::Failure, "the other file's syntax error is still found");
+    let found: Vec<(&str, &str, bool)> = found
+        .iter()
+        .map(|(code, severity, path)| (code.as_str(), severity.as_str(), path.ends_with("runbook.md")))
+        .collect();
+    assert_eq!(found, [("UP905", "info", true), ("UP901", "error", false)]);
+    let (_, human, _) = uplint_in(&project.0, &["check", "--color", "never", "runbook.md"]);
+    assert!(human.contains("runbook.md:3:1") && human.contains("no language"), "{human}");
+    // The code can be left out like any other; the unread block's broken JSON stays unread.
+    let (status, found) = project.check(&["--ignore", "UP905", "runbook.md"]);
+    assert_eq!((status, found), (Status::Success, Vec::new()));
+}
+
 #[test]
 fn excluded_template_folder() {
     let project = format!("{LAYOUTS}/excluded-templates");

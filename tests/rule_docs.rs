@@ -5,14 +5,25 @@
 use uplint::rules::{RULES, RuleMeta, Settings, all_codes};
 use uplint::workspace::{LoadOptions, from_texts};
 
-/// The first ```kql block after the heading `## <section>`.
-fn code_block<'a>(doc: &'a str, section: &str) -> Option<&'a str> {
+/// The first ```kql block after the heading `## <section>`, as the text of `example.kql`, or
+/// when the section shows a runbook first, its ````markdown block, as the text of `example.md`.
+fn code_block<'a>(doc: &'a str, section: &str) -> Option<(&'static str, &'a str)> {
     let after = &doc[doc.find(&format!("\n## {section}\n"))?..];
-    let start = after.find("```kql\n")? + "```kql\n".len();
+    let (path, fence) = match (after.find("```kql\n"), after.find("````markdown\n")) {
+        (Some(kql), Some(markdown)) if markdown < kql => ("example.md", "````"),
+        (None, Some(_)) => ("example.md", "````"),
+        _ => ("example.kql", "```"),
+    };
+    let opening = if path == "example.md" { "````markdown\n" } else { "```kql\n" };
+    let start = after.find(opening)? + opening.len();
     let body = &after[start..];
     // The block ends at a fence alone on its line (payloads may hold ``` inside a line).
-    let end = body.match_indices("\n```").find(|(i, _)| body[i + 4..].starts_with('\n') || i + 4 == body.len())?.0;
-    Some(&body[..end + 1])
+    let closing = format!("\n{fence}");
+    let end = body
+        .match_indices(&closing)
+        .find(|(i, _)| body[i + closing.len()..].starts_with('\n') || i + closing.len() == body.len())?
+        .0;
+    Some((path, &body[..end + 1]))
 }
 
 /// The codes the text of the `## Example` section says its example also raises, on a line
@@ -25,8 +36,8 @@ fn also_raised(doc: &str) -> Vec<&'static str> {
     RULES.iter().map(|r| r.meta().code).filter(|code| line.contains(code)).collect()
 }
 
-fn codes(text: &str) -> Vec<&'static str> {
-    let workspace = from_texts(&[("example.kql", text)], &LoadOptions::default());
+fn codes((path, text): (&str, &str)) -> Vec<&'static str> {
+    let workspace = from_texts(&[(path, text)], &LoadOptions::default());
     // Suppression comments are read after the rules (UP903 and UP904 come from there).
     let diagnostics = uplint::check::check(&workspace, &Settings::default());
     let diagnostics = uplint::suppress::apply(&workspace, diagnostics, &uplint::rules::catalog(), Default::default());

@@ -7,7 +7,9 @@
 //! [`CODES`] (kept in code order).
 
 use super::{RuleMeta, sources};
-use crate::diagnostic::{INVALID_SUPPRESSION, SYNTAX_ERROR, Severity, UNREADABLE_FILE, UNUSED_SUPPRESSION};
+use crate::diagnostic::{
+    INVALID_SUPPRESSION, SYNTAX_ERROR, Severity, UNLABELLED_KUSTO_BLOCK, UNREADABLE_FILE, UNUSED_SUPPRESSION,
+};
 
 /// `UP901`: a command, a query or a policy payload that does not parse.
 pub static SYNTAX_ERROR_META: RuleMeta = RuleMeta {
@@ -54,6 +56,21 @@ pub static INVALID_SUPPRESSION_META: RuleMeta = RuleMeta {
     sources: &[sources::KQL_OVERVIEW],
 };
 
+/// `UP905`: a Markdown code block without a language that starts with a Kusto command.
+pub static UNLABELLED_KUSTO_BLOCK_META: RuleMeta = RuleMeta {
+    code: UNLABELLED_KUSTO_BLOCK.code,
+    name: UNLABELLED_KUSTO_BLOCK.name,
+    severity: Severity::Info,
+    summary: "A Markdown code block has no language and starts with a Kusto command: it is not read.",
+    doc: include_str!("../../rules/UP905-unlabelled-kusto-block.md"),
+    sources: &[sources::KQL_OVERVIEW, sources::EXECUTE_DATABASE_SCRIPT],
+};
+
 /// Every code uplint raises itself, in code order.
-pub static CODES: &[&RuleMeta] =
-    &[&SYNTAX_ERROR_META, &UNREADABLE_FILE_META, &UNUSED_SUPPRESSION_META, &INVALID_SUPPRESSION_META];
+pub static CODES: &[&RuleMeta] = &[
+    &SYNTAX_ERROR_META,
+    &UNREADABLE_FILE_META,
+    &UNUSED_SUPPRESSION_META,
+    &INVALID_SUPPRESSION_META,
+    &UNLABELLED_KUSTO_BLOCK_META,
+];
