@@ -326,8 +326,18 @@ proptest! {
 
     #[test]
     fn markdown_runbooks_never_panic_and_keep_offsets(text in markdown_soup()) {
-        let uplint::markdown::Runbook { text: script, blocks, .. } = uplint::markdown::read(&text);
+        let uplint::markdown::Runbook { text: script, blocks, unlabelled, .. } = uplint::markdown::read(&text);
         prop_assert_eq!(script.len(), text.len());
+        // The fences of unlabelled Kusto blocks are in order, within the text, fence characters
+        // on one line, and outside every block read.
+        for pair in unlabelled.windows(2) {
+            prop_assert!(pair[0].end <= pair[1].start);
+        }
+        for fence in &unlabelled {
+            let line = text.get(fence.clone()).unwrap_or_default();
+            prop_assert!(line.len() >= 3 && line.chars().all(|c| c == '`' || c == '~'), "{:?}", line);
+            prop_assert!(blocks.iter().all(|block| fence.end <= block.start || block.end <= fence.start));
+        }
         // The blocks are in order, apart, and within the text.
         for pair in blocks.windows(2) {
             prop_assert!(pair[0].end <= pair[1].start);
