@@ -341,11 +341,16 @@ impl Diagnostic {
     }
 
     /// `UP905` at the opening fence `fence` of a Markdown code block without a language whose
-    /// first line is a Kusto command.
-    pub fn unlabelled_kusto_block(file: FileId, fence: Span) -> Diagnostic {
+    /// first line is a Kusto command (`command`: its first word, or the fence).
+    pub fn unlabelled_kusto_block(file: FileId, fence: Span, command: Span) -> Diagnostic {
         let message = "this code block has no language, so uplint does not read it, yet it starts with a Kusto command";
-        Diagnostic::new(UNLABELLED_KUSTO_BLOCK, Severity::Info, message, Label::new(file, fence, "no language"))
-            .with_help("name its language after the fence (`kusto`, `kql` or `csl`) to check it")
+        let diagnostic =
+            Diagnostic::new(UNLABELLED_KUSTO_BLOCK, Severity::Info, message, Label::new(file, fence, "no language"))
+                .with_help("name its language after the fence (`kusto`, `kql` or `csl`) to check it");
+        if command == fence {
+            return diagnostic;
+        }
+        diagnostic.with_label(Label::new(file, command, "a Kusto command"))
     }
 
     pub fn with_label(mut self, label: Label) -> Diagnostic {

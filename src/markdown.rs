@@ -26,10 +26,18 @@ pub struct Runbook {
     /// block to the end of the file, so everything below it is read as Kusto (and a forgotten
     /// fence shows as a syntax error per paragraph). The fence's line, without its line break.
     pub unclosed: Option<Range<usize>>,
-    /// The opening fences (their lines, without line breaks) of the blocks without a language
-    /// whose first line (after blank lines and `//` comments) is a management command that
-    /// changes a database, or a `#connect`: Kusto that is not read.
-    pub unlabelled: Vec<Range<usize>>,
+    /// The blocks without a language whose first line (after blank lines and `//` comments) is a
+    /// management command that changes a database, or a `#connect`: Kusto that is not read.
+    pub unlabelled: Vec<UnlabelledBlock>,
+}
+
+/// A block without a language that starts with a Kusto command (see [`Runbook::unlabelled`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnlabelledBlock {
+    /// The opening fence's line, without its line break.
+    pub fence: Range<usize>,
+    /// The command's first word (`.alter`, `#connect`) in the file.
+    pub command: Range<usize>,
 }
 
 /// The management commands whose first word marks a block without a language as Kusto: those
@@ -53,17 +61,17 @@ const COMMAND_VERBS: &[&str] = &[
     "set-or-replace",
 ];
 
-/// True when `line` (trimmed) starts a Kusto command of [`COMMAND_VERBS`] or is a `#connect`:
-/// a verb, then blanks and more.
-fn starts_kusto_command(line: &str) -> bool {
-    let rest = match (line.strip_prefix("#connect"), line.strip_prefix('.')) {
-        (Some(rest), _) => return rest.starts_with(char::is_whitespace),
-        (None, Some(rest)) => rest,
-        (None, None) => return false,
-    };
+/// The first word of `line` (trimmed) when it starts a Kusto command of [`COMMAND_VERBS`] (a verb,
+/// then blanks and more) or is a `#connect`: `.create`, `#connect`.
+fn kusto_command_word(line: &str) -> Option<&str> {
+    if let Some(rest) = line.strip_prefix("#connect") {
+        return rest.starts_with(char::is_whitespace).then_some("#connect");
+    }
+    let rest = line.strip_prefix('.')?;
     let verb_end = rest.find(|c: char| !(c.is_ascii_lowercase() || c == '-')).unwrap_or(rest.len());
     let (verb, after) = rest.split_at(verb_end);
-    COMMAND_VERBS.contains(&verb) && after.starts_with(char::is_whitespace) && !after.trim().is_empty()
+    let starts = COMMAND_VERBS.contains(&verb) && after.starts_with(char::is_whitespace) && !after.trim().is_empty();
+    starts.then(|| &line[..1 + verb_end])
 }
 
 /// The line of a fenced block's opening fence (`block`: the block's range in `markdown`), without
@@ -112,10 +120,25 @@ pub fn read(markdown: &str) -> Runbook {
                 }
             }
             Event::Text(text) if unlabelled.is_some() => {
-                let first = text.lines().map(str::trim).find(|line| !line.is_empty() && !line.starts_with("//"));
-                if let Some(line) = first {
-                    let fence = unlabelled.take();
-                    runbook.unlabelled.extend(fence.filter(|_| starts_kusto_command(line)));
+                let mut offset = 0;
+                // The first line that is not blank or a comment decides.
+                for line in text.split_inclusive('\n') {
+                    let at = offset + (line.len() - line.trim_start().len());
+                    offset += line.len();
+                    let line = line.trim();
+                    if line.is_empty() || line.starts_with("//") {
+                        continue;
+                    }
+                    let (Some(fence), Some(word)) = (unlabelled.take(), kusto_command_word(line)) else { break };
+                    // A code block's text is the file's own bytes, at the event's place; the
+                    // fence stands for the command where it is not (a container's markers).
+                    let start = range.start + at;
+                    let command = match markdown.get(start..start + word.len()) {
+                        Some(found) if found == word => start..start + word.len(),
+                        _ => fence.clone(),
+                    };
+                    runbook.unlabelled.push(UnlabelledBlock { fence, command });
+                    break;
                 }
             }
             _ => {}
@@ -175,9 +198,12 @@ mod tests {
                         > ```\n> .alter-merge table T policy update @'[]'\n> ```\n\n\
                         * item\n\n  ```\n  .set-or-append T <| S\n  ```\n";
         let runbook = read(markdown);
-        let fences: Vec<&str> = runbook.unlabelled.iter().map(|fence| &markdown[fence.clone()]).collect();
+        let fences: Vec<&str> = runbook.unlabelled.iter().map(|block| &markdown[block.fence.clone()]).collect();
         assert_eq!(fences, ["```", "~~~", "```", "```"]);
-        assert_eq!(markdown[runbook.unlabelled[2].start - 2..runbook.unlabelled[2].end].to_string(), "> ```");
+        let quoted = &runbook.unlabelled[2].fence;
+        assert_eq!(&markdown[quoted.start - 2..quoted.end], "> ```");
+        let commands: Vec<&str> = runbook.unlabelled.iter().map(|block| &markdown[block.command.clone()]).collect();
+        assert_eq!(commands, [".create", "#connect", ".alter-merge", ".set-or-append"]);
         assert!(runbook.blocks.is_empty() && runbook.text.trim().is_empty(), "unlabelled blocks are not read");
         for not_kusto in [
             "```\n./deploy.sh --all\n```\n",

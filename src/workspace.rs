@@ -512,9 +512,9 @@ struct Parsed {
     /// The text its units are stretches of: the file's own text, or for a Markdown file that
     /// text with everything outside Kusto code blocks blanked (same offsets).
     text: SharedText,
-    /// The opening fences of a Markdown file's blocks without a language that start with a
-    /// Kusto command: not read.
-    unlabelled: Vec<Span>,
+    /// The blocks of a Markdown file without a language that start with a Kusto command: not
+    /// read.
+    unlabelled: Vec<markdown::UnlabelledBlock>,
 }
 
 impl Parsed {
@@ -522,7 +522,11 @@ impl Parsed {
     /// Markdown file that were not read for want of a language (`UP905`).
     fn problems(&self, id: FileId) -> impl Iterator<Item = Diagnostic> + '_ {
         let errors = self.script.errors.iter().map(move |e| Diagnostic::syntax_error(id, e.span, e.message.clone()));
-        errors.chain(self.unlabelled.iter().map(move |fence| Diagnostic::unlabelled_kusto_block(id, *fence)))
+        let span = |range: &Range<usize>| Span::new(range.start, range.end);
+        let blocks = self.unlabelled.iter();
+        errors.chain(
+            blocks.map(move |block| Diagnostic::unlabelled_kusto_block(id, span(&block.fence), span(&block.command))),
+        )
     }
 }
 
@@ -536,8 +540,7 @@ fn parse(file: &SourceFile) -> Parsed {
                            a fence line like the one that opens it)";
             script.errors.insert(0, crate::kql::parser::SyntaxError::new(Span::new(fence.start, fence.end), message));
         }
-        let unlabelled = runbook.unlabelled.into_iter().map(|fence| Span::new(fence.start, fence.end)).collect();
-        Parsed { script, tokens: Vec::new(), text: Arc::new(runbook.text), unlabelled }
+        Parsed { script, tokens: Vec::new(), text: Arc::new(runbook.text), unlabelled: runbook.unlabelled }
     } else {
         let (script, tokens) = script::parse_script_lexed(&file.text);
         Parsed { script, tokens, text: file.text.clone(), unlabelled: Vec::new() }

@@ -331,10 +331,14 @@ proptest! {
         // The fences of unlabelled Kusto blocks are in order, within the text, fence characters
         // on one line, and outside every block read.
         for pair in unlabelled.windows(2) {
-            prop_assert!(pair[0].end <= pair[1].start);
+            prop_assert!(pair[0].command.end <= pair[1].fence.start);
         }
-        for fence in &unlabelled {
+        for block in &unlabelled {
+            let fence = &block.fence;
             let line = text.get(fence.clone()).unwrap_or_default();
+            let command = text.get(block.command.clone()).unwrap_or_default();
+            prop_assert!(block.command == *fence || command.starts_with('.') || command == "#connect", "{:?}", command);
+            prop_assert!(fence.end <= block.command.start || block.command == *fence);
             prop_assert!(line.len() >= 3 && line.chars().all(|c| c == '`' || c == '~'), "{:?}", line);
             prop_assert!(blocks.iter().all(|block| fence.end <= block.start || block.end <= fence.start));
         }
