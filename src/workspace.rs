@@ -608,6 +608,23 @@ mod tests {
         assert!(!edited.units[1].text.contains('`'), "{:?}", &*edited.units[1].text);
     }
 
+    /// An editor's re-check reports a runbook's unlabelled Kusto block as loading the file does,
+    /// and drops it once the block names its language.
+    #[test]
+    fn an_unlabelled_kusto_block_comes_and_goes_with_the_text() {
+        let unlabelled = "# Runbook\n\n```\n.create table T (a:int)\n```\n";
+        let labelled = unlabelled.replace("```\n.create", "```kusto\n.create");
+        let options = LoadOptions::default();
+        let codes = |w: &Workspace| check(w).iter().map(|d| d.code.code).collect::<Vec<_>>();
+        let mut workspace = from_texts(&[("runbook.md", unlabelled)], &options);
+        assert_eq!(codes(&workspace), ["UP905"]);
+        workspace.set_texts(vec![(FileId(0), labelled.clone())], &options);
+        assert_eq!(check(&workspace), check(&from_texts(&[("runbook.md", &labelled)], &options)));
+        assert!(codes(&workspace).is_empty());
+        workspace.set_texts(vec![(FileId(0), unlabelled.to_string())], &options);
+        assert_eq!(codes(&workspace), ["UP905"]);
+    }
+
     #[test]
     fn set_texts_gives_what_loading_the_new_texts_gives() {
         let function = ".create function F() { database('Other').T }\n.create function G() { T | where";
