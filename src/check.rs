@@ -194,9 +194,18 @@ fn finish<D: Held + Clone + Send + Sync>(
             for diagnostic in &mut diagnostics {
                 let file = diagnostic.as_ref().primary.file;
                 let note = notes.entry(file).or_insert_with(|| default_database_note(workspace, file));
-                if note.is_some() && diagnostic.as_ref().file_note != *note {
+                if note.is_none() {
+                    continue;
+                }
+                if diagnostic.as_ref().file_note != *note {
                     // A finding kept for the next check is copied: the note is set on each check.
                     diagnostic.to_mut().file_note.clone_from(note);
+                }
+                if let Some(mixed) = unmapped_folders_note(workspace, diagnostic.as_ref()) {
+                    // (A finding kept from the last check has it already.)
+                    if !diagnostic.as_ref().notes.iter().any(|n| *n == mixed) {
+                        diagnostic.to_mut().notes.push(mixed.into());
+                    }
                 }
             }
             // The load problems and syntax errors go before the rules' findings, in the rules'
@@ -276,6 +285,25 @@ fn default_database_note(workspace: &Workspace, file: FileId) -> Option<Text> {
     )))
 }
 
+/// The note of a finding in a file that nothing maps whose evidence is in a file of another
+/// folder that nothing maps either: both ran against `default`, which mixes two databases when
+/// the folders stand for two (a folder per database, or unrelated projects checked together).
+fn unmapped_folders_note(workspace: &Workspace, diagnostic: &Diagnostic) -> Option<String> {
+    let folder = |file: FileId| workspace.sources.get(file).path.parent();
+    let here = diagnostic.primary.file;
+    let other = diagnostic
+        .labels
+        .iter()
+        .map(|label| label.file)
+        .find(|&file| file != here && folder(file) != folder(here) && names_no_database(workspace, file))?;
+    let path = &workspace.sources.get(other).display;
+    Some(format!(
+        "this finding also rests on `{path}`, in another folder that nothing maps either, so both ran against \
+         database `{FALLBACK_DATABASE}`: if the two folders are two databases (or two projects), it may come from \
+         mixing them; map each folder with a `[[databases]]` entry (`name` and `paths`) in uplint.toml"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,5 +327,24 @@ mod tests {
         let workspace = from_texts(&[("a.kql", script)], &LoadOptions::default());
         let counts = run(&workspace, &Settings::default()).policies();
         assert_eq!(counts, PolicyCounts { total: 3, fully_checked: 1, unresolved: 1, schema_unknown: 1 });
+    }
+
+    /// A finding in a file that nothing maps, whose evidence is in another folder that nothing
+    /// maps either, says that the two were put in one database (they may be two); evidence in
+    /// the same folder, or in a folder that `#connect` maps, adds nothing.
+    #[test]
+    fn a_finding_that_rests_on_another_unmapped_folder_says_so() {
+        let table = ".create table Events (a:string)\n";
+        let policy = ".create table Raw (a:long)\n.alter table Events policy update @'[{\"Source\": \"Raw\", \"Query\": \"Raw\", \"IsTransactional\": true, \"IsEnabled\": true}]'\n";
+        let mixed = |files: &[(&str, &str)]| -> Vec<(&'static str, bool)> {
+            let workspace = from_texts(files, &LoadOptions::default());
+            let said = |d: &Diagnostic| d.notes.iter().any(|n| n.contains("another folder that nothing maps either"));
+            check(&workspace, &Settings::default()).iter().map(|d| (d.code.code, said(d))).collect()
+        };
+        assert_eq!(mixed(&[("sales/tables.kql", table), ("telemetry/policies.kql", policy)]), [("UP301", true)]);
+        assert_eq!(mixed(&[("sales/tables.kql", table), ("sales/policies.kql", policy)]), [("UP301", false)]);
+        let connected = format!("#connect cluster('c').database('Db')\n{table}");
+        let policy = format!("#connect cluster('c').database('Db')\n{policy}");
+        assert_eq!(mixed(&[("sales/tables.kql", &connected), ("telemetry/policies.kql", &policy)]), [("UP301", false)]);
     }
 }
