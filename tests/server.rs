@@ -332,6 +332,42 @@ fn suppression_comments_apply_in_the_editor() {
     std::fs::remove_dir_all(&root).unwrap();
 }
 
+/// A boolean property written as a string (UP211): a quick fix writes the boolean in place.
+#[test]
+fn a_string_boolean_is_written_as_the_boolean_by_a_code_action() {
+    let root = project("string-boolean");
+    let policies = root.join("policies.kql");
+    let quoted = POLICIES.replace("\"IsTransactional\": true", "\"IsTransactional\": \"True\"");
+    std::fs::write(&policies, &quoted).unwrap();
+    let mut client = start(&root, json!({}));
+    let diagnostics = client.diagnostics(&policies);
+    assert!(codes(&diagnostics).contains(&"UP211".to_string()), "{diagnostics:#?}");
+    open(&mut client, &policies, &quoted);
+
+    let at = position_of(&quoted, "\"True\"");
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri(&policies)}, "range": {"start": at, "end": at},
+               "context": {"diagnostics": []}}),
+    );
+    let actions = actions.as_array().unwrap();
+    let fix = actions
+        .iter()
+        .find(|a| a["title"] == "Write \"IsTransactional\" as the boolean true")
+        .unwrap_or_else(|| panic!("{actions:#?}"));
+    assert_eq!(fix["diagnostics"][0]["code"], "UP211");
+    // The edit replaces the string, quotes included.
+    let edit = &fix["edit"]["changes"][uri(&policies).as_str()][0];
+    assert_eq!(edit["newText"], "true");
+    assert_eq!(edit["range"]["start"], at);
+    let mut end = at.clone();
+    end["character"] = json!(at["character"].as_u64().unwrap() + "\"True\"".len() as u64);
+    assert_eq!(edit["range"]["end"], end);
+
+    client.shutdown();
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
 #[test]
 fn a_misspelled_policy_property_is_renamed_by_a_code_action() {
     let root = project("rename");

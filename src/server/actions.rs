@@ -1,6 +1,8 @@
 //! Code actions: set a policy entry's `ManagedIdentity` in the file, written in the literal's
-//! own form and escaping; rename a misspelled policy property (UP202) in place; and show a
-//! diagnostic's fix command (to run on the cluster) so it can be copied.
+//! own form and escaping; rename a misspelled policy property (UP202) in place; write a boolean
+//! property given as a string as the boolean (UP211); name the language of a runbook's code
+//! block that holds Kusto (UP905); and show a diagnostic's fix command (to run on the cluster) so
+//! it can be copied.
 
 use lsp_types as lsp;
 
@@ -58,6 +60,26 @@ pub fn rename_key(text: &str, key_span: Span, key: &str, name: &str) -> Option<E
     }
     let start = key_span.start as usize + at;
     Some(Edit { span: Span::new(start, start + key.len()), text: name.to_string() })
+}
+
+/// The edit that writes the JSON string `value`, written at `value_span` of `text` (in its
+/// quotes, escaped or not), as the boolean `flag`: a bare `true` or `false` needs no quoting in
+/// any form of the literal. `None` when the text there is not the string as written plainly.
+pub fn boolean_value(text: &str, value_span: Span, value: &str, flag: bool) -> Option<Edit> {
+    let written = text.get(value_span.range())?;
+    let quotes = |s: &str| !s.is_empty() && s.chars().all(|c| matches!(c, '"' | '\'' | '\\'));
+    let at = written.find(value)?;
+    let (before, after) = (&written[..at], &written[at + value.len()..]);
+    if value.is_empty() || !quotes(before) || before != after {
+        return None;
+    }
+    Some(Edit { span: value_span, text: flag.to_string() })
+}
+
+/// The edit that names the language of the code block whose opening fence is `fence`: `kusto`
+/// after the fence.
+pub fn label_kusto(fence: Span) -> Edit {
+    Edit { span: Span::empty(fence.end as usize), text: "kusto".to_string() }
 }
 
 /// A quick fix that makes `edit` in the file of `uri`.
@@ -145,6 +167,27 @@ impl Server {
                     let uri = &params.text_document.uri;
                     actions.push(quick_fix(title, uri, source, edit, lsp_diagnostic.clone(), self.encoding));
                 }
+            }
+            // A boolean written as a string (UP211): the boolean.
+            if diagnostic.code.code == "UP211" {
+                let member = written_policy_members(&workspace.model)
+                    .find(|(_, entry, member)| entry.location.file == file && member.value.span == span)
+                    .map(|(_, _, member)| member);
+                let fixed = member.and_then(|m| {
+                    let flag = m.value.as_flag()?.value;
+                    Some((flag, boolean_value(&source.text, span, m.value.as_str()?, flag)?, &m.key))
+                });
+                if let Some((flag, edit, key)) = fixed {
+                    let title = format!("Write \"{key}\" as the boolean {flag}");
+                    let uri = &params.text_document.uri;
+                    actions.push(quick_fix(title, uri, source, edit, lsp_diagnostic.clone(), self.encoding));
+                }
+            }
+            // A runbook's code block that holds Kusto without saying so (UP905): say so.
+            if diagnostic.code.code == "UP905" {
+                let title = "Label this code block `kusto`".to_string();
+                let uri = &params.text_document.uri;
+                actions.push(quick_fix(title, uri, source, label_kusto(span), lsp_diagnostic.clone(), self.encoding));
             }
             if let Some(help) = diagnostic.help.as_ref().filter(|h| h.starts_with('.')) {
                 actions.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
@@ -284,5 +327,69 @@ mod tests {
             ),
             ".alter table T policy update @'[{\"Source\": \"S\", \"ManagedIdentity\": \"system\", \"Query\": \"S\"}]'"
         );
+    }
+
+    /// Writes the first string boolean UP211 reports in `script` as the boolean, and returns the
+    /// new text, which must raise neither UP211 nor UP901.
+    fn unquoted(script: &str) -> String {
+        let workspace = from_texts(&[("a.kql", script)], &LoadOptions::default());
+        let found = crate::check::check(&workspace, &Default::default());
+        let diagnostic = found.iter().find(|d| d.code.code == "UP211").expect("a string boolean");
+        let span = diagnostic.primary.span;
+        let (_, _, member) =
+            written_policy_members(&workspace.model).find(|(_, _, m)| m.value.span == span).expect("its member");
+        let flag = member.value.as_flag().unwrap().value;
+        let edit = boolean_value(script, span, member.value.as_str().unwrap(), flag).unwrap();
+        let mut text = script.to_string();
+        text.replace_range(edit.span.range(), &edit.text);
+        let again = from_texts(&[("a.kql", &text)], &LoadOptions::default());
+        let found = crate::check::check(&again, &Default::default());
+        assert!(!found.iter().any(|d| d.code.code == "UP211" || d.code.code == "UP901"), "{text}: {found:?}");
+        text
+    }
+
+    #[test]
+    fn a_string_boolean_is_written_as_the_boolean_in_every_literal_form() {
+        assert_eq!(
+            unquoted(
+                ".alter table T policy update @'[{\"Source\": \"S\", \"Query\": \"S\", \"IsEnabled\": \"True\"}]'"
+            ),
+            ".alter table T policy update @'[{\"Source\": \"S\", \"Query\": \"S\", \"IsEnabled\": true}]'"
+        );
+        assert_eq!(
+            unquoted(
+                ".alter table T policy update \"[{\\\"Source\\\":\\\"S\\\",\\\"Query\\\":\\\"S\\\",\\\"IsTransactional\\\":\\\"false\\\"}]\""
+            ),
+            ".alter table T policy update \"[{\\\"Source\\\":\\\"S\\\",\\\"Query\\\":\\\"S\\\",\\\"IsTransactional\\\":false}]\""
+        );
+        assert_eq!(
+            unquoted(
+                ".alter table T policy update @\"[{\"\"Source\"\": \"\"S\"\", \"\"Query\"\": \"\"S\"\", \"\"IsEnabled\"\": \"\"TRUE\"\"}]\""
+            ),
+            ".alter table T policy update @\"[{\"\"Source\"\": \"\"S\"\", \"\"Query\"\": \"\"S\"\", \"\"IsEnabled\"\": true}]\""
+        );
+        assert_eq!(
+            unquoted(".alter table T policy update ```[{'Source': 'S', 'Query': 'S', 'IsEnabled': 'true'}]```"),
+            ".alter table T policy update ```[{'Source': 'S', 'Query': 'S', 'IsEnabled': true}]```"
+        );
+        // A value not written plainly (an escape inside it) is left to the user.
+        assert_eq!(boolean_value("'Tru\\u0065'", Span::new(0, 11), "True", true), None);
+    }
+
+    #[test]
+    fn a_code_block_that_holds_kusto_is_labelled() {
+        let runbook = "# Runbook\n\n```\n.create table T (a:int)\n```\n";
+        let workspace = from_texts(&[("runbook.md", runbook)], &LoadOptions::default());
+        let found = crate::check::check(&workspace, &Default::default());
+        let [diagnostic] = &found[..] else { panic!("{found:?}") };
+        assert_eq!(diagnostic.code.code, "UP905");
+        let edit = label_kusto(diagnostic.primary.span);
+        let mut text = runbook.to_string();
+        text.replace_range(edit.span.range(), &edit.text);
+        assert_eq!(text, "# Runbook\n\n```kusto\n.create table T (a:int)\n```\n");
+        let again = from_texts(&[("runbook.md", &text)], &LoadOptions::default());
+        assert!(crate::check::check(&again, &Default::default()).is_empty());
+        let read = again.model.database(None, "default").is_some_and(|d| d.tables.contains_key("T"));
+        assert!(read, "the block is read now");
     }
 }
