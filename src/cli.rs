@@ -112,6 +112,10 @@ struct CheckArgs {
     /// Record the current findings in FILE and exit with 0.
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
+    /// Make the safe fixes of the diagnostics found in the files (a string boolean written as
+    /// the boolean, a runbook's Kusto block labelled), then check again and report what remains.
+    #[arg(long)]
+    fix: bool,
     /// A principal that holds the AllDatabasesViewer or AllDatabasesAdmin cluster role
     /// (`aadapp=<object id>[;tenant]` or an object id); repeatable.
     #[arg(long = "all-databases-viewer", value_name = "PRINCIPAL")]
@@ -583,6 +587,21 @@ fn check(
     stdout: &mut dyn WriteColor,
     stderr: &mut dyn WriteColor,
 ) -> Result<Status, Stop> {
+    if args.fix && args.inputs.paths.iter().any(|p| p.as_os_str() == "-") {
+        return Err(Stop::Error("`--fix` writes files: it cannot fix standard input".to_string()));
+    }
+    check_fixing(args, args.fix, cwd, env, stdout, stderr)
+}
+
+/// [`check`], making the safe fixes found first when `fixing` (then checking again).
+fn check_fixing(
+    args: &CheckArgs,
+    fixing: bool,
+    cwd: &Path,
+    env: &mut Env<'_>,
+    stdout: &mut dyn WriteColor,
+    stderr: &mut dyn WriteColor,
+) -> Result<Status, Stop> {
     let absolute = |p: &Path| crate::project::normalize(&if p.is_absolute() { p.to_path_buf() } else { cwd.join(p) });
     let mut paths: Vec<PathBuf> = Vec::new();
     let mut overrides: Vec<(PathBuf, String)> = Vec::new();
@@ -659,6 +678,25 @@ fn check(
         if files == 0 {
             // Every file named was excluded (`--force-exclude`): as without the project.
             return Err(Stop::Error(workspace::LoadError::NoInput.to_string()));
+        }
+    }
+    if fixing {
+        let applied = crate::fix::write(&workspace.sources, &diagnostics);
+        for (path, why) in &applied.skipped {
+            let _ = writeln!(stderr, "uplint: {} was not fixed: {why}", path.display());
+        }
+        if applied.fixes > 0 {
+            let (fixes, files) = (applied.fixes, applied.files);
+            let plural =
+                |n: usize, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
+            let _ = writeln!(
+                stderr,
+                "uplint: fixed {} in {}",
+                plural(fixes, "problem", "problems"),
+                plural(files, "file", "files")
+            );
+            dispose((workspace, diagnostics));
+            return check_fixing(args, false, cwd, env, stdout, stderr);
         }
     }
     if let Some(path) = &args.write_baseline {

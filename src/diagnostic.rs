@@ -279,6 +279,18 @@ pub struct Diagnostic {
     /// The entity the diagnostic is about, when it is one (an update policy entry; shared by
     /// the diagnostics of the entry).
     pub subject: Option<Arc<Subject>>,
+    /// An edit of the file that fixes the problem and changes nothing else the file means
+    /// (`uplint check --fix` makes it; the language server offers it as a quick fix).
+    pub fix: Option<Box<Fix>>,
+}
+
+/// A safe fix: replace `span` of the diagnostic's file (its primary label's) with `replacement`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// What it does, as a quick fix's title: `Write "IsEnabled" as the boolean true`.
+    pub title: String,
+    pub span: Span,
+    pub replacement: String,
 }
 
 /// A note of a diagnostic: most are the same text for every diagnostic of a rule (a fact and
@@ -332,6 +344,7 @@ impl Diagnostic {
             file_note: None,
             help: None,
             subject: None,
+            fix: None,
         }
     }
 
@@ -346,7 +359,8 @@ impl Diagnostic {
         let message = "this code block has no language, so uplint does not read it, yet it starts with a Kusto command";
         let diagnostic =
             Diagnostic::new(UNLABELLED_KUSTO_BLOCK, Severity::Info, message, Label::new(file, fence, "no language"))
-                .with_help("name its language after the fence (`kusto`, `kql` or `csl`) to check it");
+                .with_help("name its language after the fence (`kusto`, `kql` or `csl`) to check it")
+                .with_fix("Label this code block `kusto`", Span::empty(fence.end as usize), "kusto");
         if command == fence {
             return diagnostic;
         }
@@ -368,6 +382,12 @@ impl Diagnostic {
         self.notes.iter().map(|note| &**note).chain(self.file_note.as_deref())
     }
 
+    /// With the safe fix that replaces `span` of the diagnostic's file with `replacement`.
+    pub fn with_fix(mut self, title: impl Into<String>, span: Span, replacement: impl Into<String>) -> Diagnostic {
+        self.fix = Some(Box::new(Fix { title: title.into(), span, replacement: replacement.into() }));
+        self
+    }
+
     pub fn with_help(mut self, help: impl Into<Text>) -> Diagnostic {
         self.help = Some(help.into());
         self
@@ -381,12 +401,13 @@ mod tests {
     /// A check can hold tens of thousands of diagnostics (8,000 policy entries with three
     /// findings each): texts are shared pointers, lists boxed slices, the subject shared. (The
     /// file's note takes 16 bytes of its own: shared by a file's findings, it spares each a list
-    /// of notes of its own, which it made when it was one of them.)
+    /// of notes of its own, which it made when it was one of them. The fix, which few have, is
+    /// one pointer.)
     #[test]
     fn diagnostics_stay_small() {
         use std::mem::size_of;
         assert!(size_of::<Label>() <= 32, "Label: {} bytes", size_of::<Label>());
-        assert!(size_of::<Diagnostic>() <= 160, "Diagnostic: {} bytes", size_of::<Diagnostic>());
+        assert!(size_of::<Diagnostic>() <= 168, "Diagnostic: {} bytes", size_of::<Diagnostic>());
     }
 
     #[test]

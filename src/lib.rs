@@ -139,7 +139,10 @@
 //!   else the repository root through `.git`, else their common folder) is loaded and only the
 //!   diagnostics touching them are kept.
 //! * [`baseline`]: recorded findings keyed without line numbers, hidden on later runs.
-//! * [`diagnostic`]: problems as plain data (code, severity, labels, notes, help), and
+//! * [`fix`]: `check --fix` makes the safe fixes of the diagnostics reported
+//!   ([`diagnostic::Fix`], which the server offers as quick fixes) in the files, each file
+//!   only if it still holds the text that was checked.
+//! * [`diagnostic`]: problems as plain data (code, severity, labels, notes, help, a safe fix), and
 //!   [`diagnostic::CodeInfo`], the metadata of every code ([`rules::catalog`]) that renderers get.
 //! * [`render`]: a [`render::Report`] (files, diagnostics, code metadata) to each output format,
 //!   one file per format; renderers never know rules or how diagnostics were found. The human
@@ -174,6 +177,7 @@ pub mod context;
 pub mod diagnostic;
 pub mod discover;
 pub mod filter;
+pub mod fix;
 pub mod heap;
 pub mod kql;
 pub mod markdown;

@@ -292,3 +292,60 @@ fn model_json_shows_tables_made_by_queries_and_external_table_columns() {
     assert_eq!(columns(&products["definitions"][0]["columns"]), ["Id:string", "Name:string"]);
     assert_eq!(products["definitions"][0]["impersonation"], false);
 }
+
+/// `check --fix` makes the safe fixes (UP211's boolean, UP905's label) in the files, then checks
+/// again: what remains is reported and sets the exit status; without `--fix` nothing is written;
+/// a second `--fix` has nothing left to do.
+#[test]
+fn fix_makes_the_safe_fixes_then_reports_what_remains() {
+    let root = std::env::temp_dir().join(format!("uplint-cli-fix-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    let policy = ".create table S (a:string)\n.create table T (a:string)\n\
+                  .alter table T policy update @'[{\"Source\":\"S\",\"Query\":\"S\",\"IsEnabled\":\"True\",\"IsTransactional\":\"true\"}]'\n\
+                  .create table Broken (a:string\n";
+    let runbook = "# Doc\n\n```\n.create table U (a:int)\n```\n";
+    let bom_policy = format!("\u{FEFF}{}", policy.replace("table T ", "table T2 ").replace(" T (", " T2 ("));
+    std::fs::write(root.join("uplint.toml"), "markdown = true\n").unwrap();
+    std::fs::write(root.join("p.kql"), policy).unwrap();
+    std::fs::write(root.join("q.kql"), &bom_policy).unwrap();
+    std::fs::write(root.join("run.md"), runbook).unwrap();
+    let root_arg = root.to_str().unwrap();
+    let check = |args: &[&str]| {
+        let mut all = vec!["check", root_arg, "--format", "concise"];
+        all.extend_from_slice(args);
+        uplint(&all)
+    };
+    let codes =
+        |out: &str| out.lines().filter_map(|l| l.split('[').nth(1)?.split(']').next()).collect::<Vec<_>>().join(",");
+
+    let (status, out, _) = check(&[]);
+    assert_eq!((status, codes(&out).as_str()), (Status::Failure, "UP211,UP211,UP901,UP211,UP211,UP901,UP905"));
+    assert_eq!(std::fs::read_to_string(root.join("p.kql")).unwrap(), policy, "nothing written without --fix");
+
+    let (status, out, err) = check(&["--fix"]);
+    assert_eq!((status, codes(&out).as_str()), (Status::Failure, "UP901,UP901"), "{out}{err}");
+    assert!(err.contains("fixed 5 problems in 3 files"), "{err}");
+    let fixed = policy.replace("\"True\"", "true").replace("\"true\"", "true");
+    assert_eq!(std::fs::read_to_string(root.join("p.kql")).unwrap(), fixed);
+    let bom_fixed = bom_policy.replace("\"True\"", "true").replace("\"true\"", "true");
+    assert_eq!(std::fs::read_to_string(root.join("q.kql")).unwrap(), bom_fixed, "the byte order mark is kept");
+    assert_eq!(
+        std::fs::read_to_string(root.join("run.md")).unwrap(),
+        runbook.replace("```\n.create", "```kusto\n.create")
+    );
+
+    let (status, out, err) = check(&["--fix"]);
+    assert_eq!((status, codes(&out).as_str()), (Status::Failure, "UP901,UP901"));
+    assert!(!err.contains("fixed"), "{err}");
+    // Only what is reported is fixed: with UP211 ignored, its strings stay.
+    std::fs::write(root.join("p.kql"), policy).unwrap();
+    let (_, out, _) = check(&["--fix", "--ignore", "UP211"]);
+    assert_eq!(codes(&out), "UP901,UP901");
+    assert_eq!(std::fs::read_to_string(root.join("p.kql")).unwrap(), policy);
+    // Standard input cannot be fixed.
+    let (status, _, err) = uplint(&["check", "--fix", "-"]);
+    assert_eq!(status, Status::Error);
+    assert!(err.contains("cannot fix standard input"), "{err}");
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -36,7 +36,17 @@ pub struct DiagnosticJson<'a> {
     /// The entity the diagnostic is about, when it is one (an update policy entry).
     #[serde(skip_serializing_if = "Option::is_none")]
     subject: Option<&'a Subject>,
+    /// Its safe fix, when it has one (what `check --fix` makes), in the diagnostic's file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<FixJson<'a>>,
     fingerprint: String,
+}
+
+#[derive(Serialize)]
+struct FixJson<'a> {
+    title: &'a str,
+    range: RangeJson,
+    replacement: &'a str,
 }
 
 #[derive(Serialize)]
@@ -68,6 +78,11 @@ impl<'a> DiagnosticJson<'a> {
             notes: d.all_notes().collect(),
             help: d.help.as_deref(),
             subject: d.subject.as_deref(),
+            fix: d.fix.as_deref().map(|fix| FixJson {
+                title: &fix.title,
+                range: RangeJson::new(report.sources, d.primary.file, fix.span),
+                replacement: &fix.replacement,
+            }),
             fingerprint,
         }
     }

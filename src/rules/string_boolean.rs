@@ -37,7 +37,14 @@ impl Rule for StringBoolean {
                     Label::new(entry.location.file, member.value.span, "a string, not a boolean"),
                 )
                 .with_note(META.cite("the property is a JSON boolean; a string is read as one, but tools that read the policy back may not", sources::UPDATE_POLICY))
-                .with_help(format!("\"{name}\": {}", flag.value)),
+                .with_help(format!("\"{name}\": {}", flag.value))
+                // The value's place covers the string as written, quotes and escapes included: a
+                // bare boolean needs no quoting in any form of the literal.
+                .with_fix(
+                    format!("Write \"{name}\" as the boolean {}", flag.value),
+                    member.value.span,
+                    flag.value.to_string(),
+                ),
             );
         }
     }

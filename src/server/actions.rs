@@ -1,8 +1,7 @@
 //! Code actions: set a policy entry's `ManagedIdentity` in the file, written in the literal's
-//! own form and escaping; rename a misspelled policy property (UP202) in place; write a boolean
-//! property given as a string as the boolean (UP211); name the language of a runbook's code
-//! block that holds Kusto (UP905); and show a diagnostic's fix command (to run on the cluster) so
-//! it can be copied.
+//! own form and escaping; rename a misspelled policy property (UP202) in place; make a
+//! diagnostic's safe fix ([`crate::diagnostic::Fix`]: UP211's boolean, UP905's label); and show a
+//! diagnostic's fix command (to run on the cluster) so it can be copied.
 
 use lsp_types as lsp;
 
@@ -60,26 +59,6 @@ pub fn rename_key(text: &str, key_span: Span, key: &str, name: &str) -> Option<E
     }
     let start = key_span.start as usize + at;
     Some(Edit { span: Span::new(start, start + key.len()), text: name.to_string() })
-}
-
-/// The edit that writes the JSON string `value`, written at `value_span` of `text` (in its
-/// quotes, escaped or not), as the boolean `flag`: a bare `true` or `false` needs no quoting in
-/// any form of the literal. `None` when the text there is not the string as written plainly.
-pub fn boolean_value(text: &str, value_span: Span, value: &str, flag: bool) -> Option<Edit> {
-    let written = text.get(value_span.range())?;
-    let quotes = |s: &str| !s.is_empty() && s.chars().all(|c| matches!(c, '"' | '\'' | '\\'));
-    let at = written.find(value)?;
-    let (before, after) = (&written[..at], &written[at + value.len()..]);
-    if value.is_empty() || !quotes(before) || before != after {
-        return None;
-    }
-    Some(Edit { span: value_span, text: flag.to_string() })
-}
-
-/// The edit that names the language of the code block whose opening fence is `fence`: `kusto`
-/// after the fence.
-pub fn label_kusto(fence: Span) -> Edit {
-    Edit { span: Span::empty(fence.end as usize), text: "kusto".to_string() }
 }
 
 /// A quick fix that makes `edit` in the file of `uri`.
@@ -168,26 +147,12 @@ impl Server {
                     actions.push(quick_fix(title, uri, source, edit, lsp_diagnostic.clone(), self.encoding));
                 }
             }
-            // A boolean written as a string (UP211): the boolean.
-            if diagnostic.code.code == "UP211" {
-                let member = written_policy_members(&workspace.model)
-                    .find(|(_, entry, member)| entry.location.file == file && member.value.span == span)
-                    .map(|(_, _, member)| member);
-                let fixed = member.and_then(|m| {
-                    let flag = m.value.as_flag()?.value;
-                    Some((flag, boolean_value(&source.text, span, m.value.as_str()?, flag)?, &m.key))
-                });
-                if let Some((flag, edit, key)) = fixed {
-                    let title = format!("Write \"{key}\" as the boolean {flag}");
-                    let uri = &params.text_document.uri;
-                    actions.push(quick_fix(title, uri, source, edit, lsp_diagnostic.clone(), self.encoding));
-                }
-            }
-            // A runbook's code block that holds Kusto without saying so (UP905): say so.
-            if diagnostic.code.code == "UP905" {
-                let title = "Label this code block `kusto`".to_string();
+            // The diagnostic's own safe fix (UP211's boolean, UP905's label), as `check --fix`
+            // makes it.
+            if let Some(fix) = &diagnostic.fix {
+                let edit = Edit { span: fix.span, text: fix.replacement.clone() };
                 let uri = &params.text_document.uri;
-                actions.push(quick_fix(title, uri, source, label_kusto(span), lsp_diagnostic.clone(), self.encoding));
+                actions.push(quick_fix(fix.title.clone(), uri, source, edit, lsp_diagnostic.clone(), self.encoding));
             }
             if let Some(help) = diagnostic.help.as_ref().filter(|h| h.starts_with('.')) {
                 actions.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
@@ -329,27 +294,24 @@ mod tests {
         );
     }
 
-    /// Writes the first string boolean UP211 reports in `script` as the boolean, and returns the
-    /// new text, which must raise neither UP211 nor UP901.
-    fn unquoted(script: &str) -> String {
-        let workspace = from_texts(&[("a.kql", script)], &LoadOptions::default());
+    /// Makes the fix of the first `code` diagnostic of `path` holding `text`, and returns the new
+    /// text, which must raise neither that code nor UP901.
+    fn fixed(code: &str, path: &str, text: &str) -> String {
+        let workspace = from_texts(&[(path, text)], &LoadOptions::default());
         let found = crate::check::check(&workspace, &Default::default());
-        let diagnostic = found.iter().find(|d| d.code.code == "UP211").expect("a string boolean");
-        let span = diagnostic.primary.span;
-        let (_, _, member) =
-            written_policy_members(&workspace.model).find(|(_, _, m)| m.value.span == span).expect("its member");
-        let flag = member.value.as_flag().unwrap().value;
-        let edit = boolean_value(script, span, member.value.as_str().unwrap(), flag).unwrap();
-        let mut text = script.to_string();
-        text.replace_range(edit.span.range(), &edit.text);
-        let again = from_texts(&[("a.kql", &text)], &LoadOptions::default());
+        let diagnostic = found.iter().find(|d| d.code.code == code).unwrap_or_else(|| panic!("{code}: {found:?}"));
+        let fix = diagnostic.fix.as_ref().expect("a fix");
+        let mut fixed = text.to_string();
+        fixed.replace_range(fix.span.range(), &fix.replacement);
+        let again = from_texts(&[(path, &fixed)], &LoadOptions::default());
         let found = crate::check::check(&again, &Default::default());
-        assert!(!found.iter().any(|d| d.code.code == "UP211" || d.code.code == "UP901"), "{text}: {found:?}");
-        text
+        assert!(!found.iter().any(|d| d.code.code == code || d.code.code == "UP901"), "{fixed}: {found:?}");
+        fixed
     }
 
     #[test]
     fn a_string_boolean_is_written_as_the_boolean_in_every_literal_form() {
+        let unquoted = |script: &str| fixed("UP211", "a.kql", script);
         assert_eq!(
             unquoted(
                 ".alter table T policy update @'[{\"Source\": \"S\", \"Query\": \"S\", \"IsEnabled\": \"True\"}]'"
@@ -372,22 +334,19 @@ mod tests {
             unquoted(".alter table T policy update ```[{'Source': 'S', 'Query': 'S', 'IsEnabled': 'true'}]```"),
             ".alter table T policy update ```[{'Source': 'S', 'Query': 'S', 'IsEnabled': true}]```"
         );
-        // A value not written plainly (an escape inside it) is left to the user.
-        assert_eq!(boolean_value("'Tru\\u0065'", Span::new(0, 11), "True", true), None);
+        // An escape inside the string: the whole string, escape included, is replaced.
+        assert_eq!(
+            unquoted(".alter table T policy update ```[{'Source': 'S', 'Query': 'S', 'IsEnabled': 'Tru\\u0065'}]```"),
+            ".alter table T policy update ```[{'Source': 'S', 'Query': 'S', 'IsEnabled': true}]```"
+        );
     }
 
     #[test]
     fn a_code_block_that_holds_kusto_is_labelled() {
         let runbook = "# Runbook\n\n```\n.create table T (a:int)\n```\n";
-        let workspace = from_texts(&[("runbook.md", runbook)], &LoadOptions::default());
-        let found = crate::check::check(&workspace, &Default::default());
-        let [diagnostic] = &found[..] else { panic!("{found:?}") };
-        assert_eq!(diagnostic.code.code, "UP905");
-        let edit = label_kusto(diagnostic.primary.span);
-        let mut text = runbook.to_string();
-        text.replace_range(edit.span.range(), &edit.text);
-        assert_eq!(text, "# Runbook\n\n```kusto\n.create table T (a:int)\n```\n");
-        let again = from_texts(&[("runbook.md", &text)], &LoadOptions::default());
+        let labelled = fixed("UP905", "runbook.md", runbook);
+        assert_eq!(labelled, "# Runbook\n\n```kusto\n.create table T (a:int)\n```\n");
+        let again = from_texts(&[("runbook.md", &labelled)], &LoadOptions::default());
         assert!(crate::check::check(&again, &Default::default()).is_empty());
         let read = again.model.database(None, "default").is_some_and(|d| d.tables.contains_key("T"));
         assert!(read, "the block is read now");
