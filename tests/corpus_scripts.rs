@@ -121,3 +121,50 @@ fn finds_and_parses_every_update_policy_of_the_corpus() {
     assert!(stale.is_empty(), "known differences that no longer differ (remove them): {stale:?}");
     assert!(problems.is_empty(), "{} files with problems: {problems:#?}", problems.len());
 }
+
+/// `check --fix` on the real scripts: every safe fix made (the corpus's string booleans, in
+/// every literal form they are written in), checked again, no finding of that code is left and
+/// every other finding is as before (nothing else the files mean changed), a second round finds
+/// nothing to fix.
+#[test]
+fn the_safe_fixes_of_the_corpus_change_nothing_else() {
+    use uplint::diagnostic::Diagnostic;
+    use uplint::workspace::{LoadOptions, Workspace, from_texts};
+    let Some(dir) = common::corpus_path("scripts") else { return };
+    let texts: Vec<(String, String)> = files(&dir)
+        .iter()
+        .map(|file| {
+            let relative = file.strip_prefix(&dir).unwrap().to_string_lossy().replace('\\', "/");
+            (relative, String::from_utf8_lossy(&std::fs::read(file).unwrap()).into_owned())
+        })
+        .collect();
+    let load = |texts: &[(String, String)]| {
+        let files: Vec<(&str, &str)> = texts.iter().map(|(path, text)| (path.as_str(), text.as_str())).collect();
+        from_texts(&files, &LoadOptions::default())
+    };
+    let check = |workspace: &Workspace| uplint::check::check(workspace, &Default::default());
+    let described = |workspace: &Workspace, found: &[Diagnostic]| -> Vec<String> {
+        let mut all: Vec<String> = found
+            .iter()
+            .filter(|d| d.fix.is_none())
+            .map(|d| format!("{} {} {}", d.code.code, workspace.sources.get(d.primary.file).display, d.message))
+            .collect();
+        all.sort();
+        all
+    };
+    let before = load(&texts);
+    let found = check(&before);
+    let fixable: Vec<&Diagnostic> = found.iter().filter(|d| d.fix.is_some()).collect();
+    assert!(fixable.len() > 1000, "the corpus writes many string booleans: {}", fixable.len());
+    let plan = uplint::fix::plan(fixable.iter().copied());
+    let mut fixed = texts.clone();
+    for (file, fixes) in &plan {
+        let path = &before.sources.get(*file).display;
+        let (_, text) = fixed.iter_mut().find(|(p, _)| p == path).unwrap();
+        *text = uplint::fix::apply(text, fixes).expect("fixes fall on characters");
+    }
+    let after = load(&fixed);
+    let found_after = check(&after);
+    assert!(found_after.iter().all(|d| d.fix.is_none()), "nothing left to fix");
+    assert_eq!(described(&after, &found_after), described(&before, &found));
+}
