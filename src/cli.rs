@@ -10,7 +10,7 @@ use codespan_reporting::term::termcolor::{BufferedStandardStream, ColorChoice, N
 
 use crate::baseline::Baseline;
 use crate::config::{self, Config, Overrides};
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::project::Scope;
 use crate::render::{self, Format, Report};
 use crate::rules;
@@ -681,7 +681,10 @@ fn check_fixing(
         }
     }
     if fixing {
-        let applied = crate::fix::write(&workspace.sources, &diagnostics);
+        // Only the files named are changed (a pre-commit hook names the files it lets change).
+        let named =
+            |d: &&Diagnostic| scope.as_ref().is_none_or(|s| s.contains(&workspace.sources.get(d.primary.file).path));
+        let applied = crate::fix::write(&workspace.sources, diagnostics.iter().filter(named));
         for (path, why) in &applied.skipped {
             let _ = writeln!(stderr, "uplint: {} was not fixed: {why}", path.display());
         }

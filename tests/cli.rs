@@ -343,6 +343,13 @@ fn fix_makes_the_safe_fixes_then_reports_what_remains() {
     let (_, out, _) = check(&["--fix", "--ignore", "UP211"]);
     assert_eq!(codes(&out), "UP901,UP901");
     assert_eq!(std::fs::read_to_string(root.join("p.kql")).unwrap(), policy);
+    // When files are named, only they are changed.
+    std::fs::write(root.join("q.kql"), &bom_policy).unwrap();
+    let named = root.join("p.kql");
+    let (_, _, err) = uplint(&["check", named.to_str().unwrap(), "--fix", "--format", "concise"]);
+    assert!(err.contains("fixed 2 problems in 1 file"), "{err}");
+    assert_eq!(std::fs::read_to_string(root.join("p.kql")).unwrap(), fixed);
+    assert_eq!(std::fs::read_to_string(root.join("q.kql")).unwrap(), bom_policy, "not named, not changed");
     // Standard input cannot be fixed.
     let (status, _, err) = uplint(&["check", "--fix", "-"]);
     assert_eq!(status, Status::Error);
