@@ -590,13 +590,29 @@ fn check(
     if args.fix && args.inputs.paths.iter().any(|p| p.as_os_str() == "-") {
         return Err(Stop::Error("`--fix` writes files: it cannot fix standard input".to_string()));
     }
-    check_fixing(args, args.fix, cwd, env, stdout, stderr)
+    let fixing = Fixing { fix: args.fix, ..Fixing::default() };
+    check_fixing(args, fixing, cwd, env, stdout, stderr)
 }
 
-/// [`check`], making the safe fixes found first when `fixing` (then checking again).
+/// The rounds of `check --fix` at most: a fix can uncover another (a block labelled `kusto` is
+/// read, and its string booleans found), so the files are checked and fixed again until nothing
+/// is left to fix; a last check reports.
+const FIX_ROUNDS: usize = 10;
+
+/// What `check --fix` made so far.
+#[derive(Default)]
+struct Fixing {
+    /// Whether this round makes the fixes it finds.
+    fix: bool,
+    fixes: usize,
+    files: std::collections::BTreeSet<PathBuf>,
+    rounds: usize,
+}
+
+/// [`check`], making the safe fixes found first while `fixing.fix` (then checking again).
 fn check_fixing(
     args: &CheckArgs,
-    fixing: bool,
+    mut fixing: Fixing,
     cwd: &Path,
     env: &mut Env<'_>,
     stdout: &mut dyn WriteColor,
@@ -680,7 +696,7 @@ fn check_fixing(
             return Err(Stop::Error(workspace::LoadError::NoInput.to_string()));
         }
     }
-    if fixing {
+    if fixing.fix {
         // Only the files named are changed (a pre-commit hook names the files it lets change).
         let named =
             |d: &&Diagnostic| scope.as_ref().is_none_or(|s| s.contains(&workspace.sources.get(d.primary.file).path));
@@ -689,18 +705,18 @@ fn check_fixing(
             let _ = writeln!(stderr, "uplint: {} was not fixed: {why}", path.display());
         }
         if applied.fixes > 0 {
-            let (fixes, files) = (applied.fixes, applied.files);
-            let plural =
-                |n: usize, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
-            let _ = writeln!(
-                stderr,
-                "uplint: fixed {} in {}",
-                plural(fixes, "problem", "problems"),
-                plural(files, "file", "files")
-            );
+            fixing.fixes += applied.fixes;
+            fixing.files.extend(applied.files);
+            fixing.rounds += 1;
+            fixing.fix = fixing.rounds < FIX_ROUNDS;
             dispose((workspace, diagnostics));
-            return check_fixing(args, false, cwd, env, stdout, stderr);
+            return check_fixing(args, fixing, cwd, env, stdout, stderr);
         }
+    }
+    if fixing.fixes > 0 {
+        let plural = |n: usize, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
+        let (fixes, files) = (plural(fixing.fixes, "problem", "problems"), plural(fixing.files.len(), "file", "files"));
+        let _ = writeln!(stderr, "uplint: fixed {fixes} in {files}");
     }
     if let Some(path) = &args.write_baseline {
         let baseline = Baseline::of(&workspace, &diagnostics);

@@ -17,7 +17,7 @@ pub struct Applied {
     /// Fixes made.
     pub fixes: usize,
     /// Files written.
-    pub files: usize,
+    pub files: Vec<PathBuf>,
     /// Files with fixes that were not written, and why.
     pub skipped: Vec<(PathBuf, String)>,
 }
@@ -85,7 +85,7 @@ pub fn write<'a>(sources: &SourceMap, diagnostics: impl IntoIterator<Item = &'a 
         match std::fs::write(&source.path, bytes) {
             Ok(()) => {
                 applied.fixes += fixes.len();
-                applied.files += 1;
+                applied.files.push(source.path.clone());
             }
             Err(e) => applied.skipped.push(skip(&format!("it could not be written: {e}"))),
         }
