@@ -352,7 +352,8 @@ fn fix_makes_the_safe_fixes_then_reports_what_remains() {
     assert_eq!(std::fs::read_to_string(root.join("q.kql")).unwrap(), bom_policy, "not named, not changed");
     // A fix can uncover another: the labelled block is read, and its string boolean fixed in
     // the next round.
-    let nested = "```\n.alter table T policy update @'[{\"Source\":\"S\",\"Query\":\"S\",\"IsEnabled\":\"True\"}]'\n```\n";
+    let nested =
+        "```\n.alter table T policy update @'[{\"Source\":\"S\",\"Query\":\"S\",\"IsEnabled\":\"True\"}]'\n```\n";
     std::fs::write(root.join("run.md"), nested).unwrap();
     let (_, _, err) = uplint(&["check", root.join("run.md").to_str().unwrap(), "--fix", "--format", "concise"]);
     assert!(err.contains("fixed 2 problems in 1 file"), "{err}");
