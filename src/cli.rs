@@ -116,6 +116,10 @@ struct CheckArgs {
     /// the boolean, a runbook's Kusto block labelled), then check again and report what remains.
     #[arg(long)]
     fix: bool,
+    /// Print the safe fixes as a unified diff instead of making them or reporting; exit with 1
+    /// when there is one.
+    #[arg(long)]
+    diff: bool,
     /// A principal that holds the AllDatabasesViewer or AllDatabasesAdmin cluster role
     /// (`aadapp=<object id>[;tenant]` or an object id); repeatable.
     #[arg(long = "all-databases-viewer", value_name = "PRINCIPAL")]
@@ -587,7 +591,7 @@ fn check(
     stdout: &mut dyn WriteColor,
     stderr: &mut dyn WriteColor,
 ) -> Result<Status, Stop> {
-    if args.fix && args.inputs.paths.iter().any(|p| p.as_os_str() == "-") {
+    if args.fix && !args.diff && args.inputs.paths.iter().any(|p| p.as_os_str() == "-") {
         return Err(Stop::Error("`--fix` writes files: it cannot fix standard input".to_string()));
     }
     let fixing = Fixing { fix: args.fix, ..Fixing::default() };
@@ -696,10 +700,17 @@ fn check_fixing(
             return Err(Stop::Error(workspace::LoadError::NoInput.to_string()));
         }
     }
+    // Only the files named are changed (a pre-commit hook names the files it lets change).
+    let named =
+        |d: &&Diagnostic| scope.as_ref().is_none_or(|s| s.contains(&workspace.sources.get(d.primary.file).path));
+    if args.diff {
+        let diff = crate::fix::diff(&workspace.sources, diagnostics.iter().filter(named));
+        let status = if diff.is_empty() { Status::Success } else { Status::Failure };
+        stdout.write_all(diff.as_bytes()).and_then(|()| stdout.flush()).map_err(output_error(status))?;
+        dispose((workspace, diagnostics));
+        return Ok(status);
+    }
     if fixing.fix {
-        // Only the files named are changed (a pre-commit hook names the files it lets change).
-        let named =
-            |d: &&Diagnostic| scope.as_ref().is_none_or(|s| s.contains(&workspace.sources.get(d.primary.file).path));
         let applied = crate::fix::write(&workspace.sources, diagnostics.iter().filter(named));
         for (path, why) in &applied.skipped {
             let _ = writeln!(stderr, "uplint: {} was not fixed: {why}", path.display());

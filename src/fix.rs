@@ -3,7 +3,8 @@
 //!
 //! A file is written only when it still holds, byte for byte, the text that was checked (a
 //! UTF-8 byte order mark before it is kept): a file changed since it was read, or decoded from
-//! UTF-16, is left as it is and named.
+//! UTF-16, is left as it is and named. `check --diff` prints the same fixes as a unified diff
+//! instead ([`diff`]).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -59,6 +60,20 @@ pub fn apply(text: &str, fixes: &[&Fix]) -> Option<String> {
     }
     fixed.push_str(text.get(at..)?);
     Some(fixed)
+}
+
+/// The fixes of `diagnostics` as a unified diff of each file they change (`--- a/PATH`,
+/// `+++ b/PATH`, three lines of context), in the order of the files; empty when there are none.
+pub fn diff<'a>(sources: &SourceMap, diagnostics: impl IntoIterator<Item = &'a Diagnostic>) -> String {
+    let mut out = String::new();
+    for (file, fixes) in plan(diagnostics) {
+        let source = sources.get(file);
+        let Some(fixed) = apply(&source.text, &fixes) else { continue };
+        let (old, new) = (format!("a/{}", source.display), format!("b/{}", source.display));
+        let text_diff = similar::TextDiff::from_lines(source.text.as_str(), fixed.as_str());
+        out.push_str(&text_diff.unified_diff().context_radius(3).header(&old, &new).to_string());
+    }
+    out
 }
 
 /// Makes the fixes of `diagnostics` in their files on disk (see the module).
@@ -126,5 +141,16 @@ mod tests {
         // A fix inside a character is not made.
         let fix = fixed(0, 1, 2, "x");
         assert_eq!(apply("é", &[fix.fix.as_deref().unwrap()]), None);
+    }
+
+    #[test]
+    fn fixes_show_as_a_unified_diff_of_each_file() {
+        let mut sources = SourceMap::default();
+        let text = "one\n\"True\"\nthree\n";
+        let file = sources.add(crate::source::SourceFile::new("p.kql".into(), "dir/p.kql".into(), text.into()));
+        let diagnostics = [fixed(file.0, 4, 10, "true")];
+        let expected = "--- a/dir/p.kql\n+++ b/dir/p.kql\n@@ -1,3 +1,3 @@\n one\n-\"True\"\n+true\n three\n";
+        assert_eq!(diff(&sources, &diagnostics), expected);
+        assert_eq!(diff(&sources, &[]), "");
     }
 }

@@ -323,6 +323,13 @@ fn fix_makes_the_safe_fixes_then_reports_what_remains() {
     assert_eq!((status, codes(&out).as_str()), (Status::Failure, "UP211,UP211,UP901,UP211,UP211,UP901,UP905"));
     assert_eq!(std::fs::read_to_string(root.join("p.kql")).unwrap(), policy, "nothing written without --fix");
 
+    // --diff shows the fixes, changes nothing, and fails when there is one.
+    let (status, diff, _) = uplint(&["check", root_arg, "--diff"]);
+    assert_eq!(status, Status::Failure);
+    assert!(diff.contains("--- a/") && diff.contains("+++ b/") && diff.contains("+```kusto\n"), "{diff}");
+    assert!(diff.contains("-.alter table T policy update") && diff.contains("\"IsEnabled\":true"), "{diff}");
+    assert_eq!(std::fs::read_to_string(root.join("p.kql")).unwrap(), policy, "nothing written with --diff");
+
     let (status, out, err) = check(&["--fix"]);
     assert_eq!((status, codes(&out).as_str()), (Status::Failure, "UP901,UP901"), "{out}{err}");
     assert!(err.contains("fixed 5 problems in 3 files"), "{err}");
@@ -338,6 +345,8 @@ fn fix_makes_the_safe_fixes_then_reports_what_remains() {
     let (status, out, err) = check(&["--fix"]);
     assert_eq!((status, codes(&out).as_str()), (Status::Failure, "UP901,UP901"));
     assert!(!err.contains("fixed"), "{err}");
+    let (status, diff, _) = uplint(&["check", root_arg, "--diff"]);
+    assert_eq!((status, diff.as_str()), (Status::Success, ""), "nothing left to fix");
     // Only what is reported is fixed: with UP211 ignored, its strings stay.
     std::fs::write(root.join("p.kql"), policy).unwrap();
     let (_, out, _) = check(&["--fix", "--ignore", "UP211"]);
@@ -363,5 +372,16 @@ fn fix_makes_the_safe_fixes_then_reports_what_remains() {
     let (status, _, err) = uplint(&["check", "--fix", "-"]);
     assert_eq!(status, Status::Error);
     assert!(err.contains("cannot fix standard input"), "{err}");
+    // ... but its fixes can be shown.
+    let (status, diff, _) = common::uplint_with_stdin(
+        &root,
+        &["check", "--diff", "--no-project", "-"],
+        ".alter table T policy update @'[{\"Source\":\"S\",\"Query\":\"S\",\"IsEnabled\":\"True\"}]'\n",
+    );
+    assert_eq!(status, Status::Failure);
+    assert!(
+        diff.contains("+.alter table T policy update @'[{\"Source\":\"S\",\"Query\":\"S\",\"IsEnabled\":true}]'"),
+        "{diff}"
+    );
     std::fs::remove_dir_all(&root).unwrap();
 }

@@ -8,8 +8,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use codespan_reporting::term::termcolor::NoColor;
-use uplint::cli::{Env, Status, run_in};
+use uplint::cli::Status;
+
+mod common;
 
 const FUNCTIONS: &str = "#connect cluster('c').database('Sales')
 .create-or-alter function EnrichOrders() {
@@ -77,13 +78,7 @@ fn git(dir: &Path, args: &[&str]) {
 }
 
 fn uplint(cwd: &Path, args: &[&str], stdin: &str) -> (Status, String, String) {
-    let mut input = stdin.as_bytes();
-    let mut stdout = NoColor::new(Vec::new());
-    let mut stderr = NoColor::new(Vec::new());
-    let mut argv = vec!["uplint"];
-    argv.extend_from_slice(args);
-    let status = run_in(argv, cwd, &mut Env { var: &|_| None, stdin: &mut input }, &mut stdout, &mut stderr);
-    (status, String::from_utf8(stdout.into_inner()).unwrap(), String::from_utf8(stderr.into_inner()).unwrap())
+    common::uplint_with_stdin(cwd, args, stdin)
 }
 
 fn lines(text: &str) -> BTreeSet<String> {

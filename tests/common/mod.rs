@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use codespan_reporting::term::termcolor::NoColor;
-use uplint::cli::{Status, run};
+use uplint::cli::{Env, Status, run, run_in};
 
 /// `uplint ARGS` run in process in `cwd`: the exit status, standard output and standard error.
 pub fn uplint_in(cwd: &Path, args: &[&str]) -> (Status, String, String) {
@@ -18,6 +18,18 @@ pub fn uplint_in(cwd: &Path, args: &[&str]) -> (Status, String, String) {
     let mut argv = vec!["uplint"];
     argv.extend_from_slice(args);
     let status = run(argv, cwd, &mut stdout, &mut stderr);
+    (status, String::from_utf8(stdout.into_inner()).unwrap(), String::from_utf8(stderr.into_inner()).unwrap())
+}
+
+/// `uplint ARGS` run in process in `cwd` with `stdin` as its standard input (and no
+/// environment variables): the exit status, standard output and standard error.
+pub fn uplint_with_stdin(cwd: &Path, args: &[&str], stdin: &str) -> (Status, String, String) {
+    let mut input = stdin.as_bytes();
+    let mut stdout = NoColor::new(Vec::new());
+    let mut stderr = NoColor::new(Vec::new());
+    let mut argv = vec!["uplint"];
+    argv.extend_from_slice(args);
+    let status = run_in(argv, cwd, &mut Env { var: &|_| None, stdin: &mut input }, &mut stdout, &mut stderr);
     (status, String::from_utf8(stdout.into_inner()).unwrap(), String::from_utf8(stderr.into_inner()).unwrap())
 }
 
