@@ -284,13 +284,19 @@ pub struct Diagnostic {
     pub fix: Option<Box<Fix>>,
 }
 
-/// A safe fix: replace `span` of the diagnostic's file (its primary label's) with `replacement`.
+/// A safe fix: an edit of the diagnostic's file (its primary label's).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fix {
     /// What it does, as a quick fix's title: `Write "IsEnabled" as the boolean true`.
     pub title: String,
+    pub edit: Edit,
+}
+
+/// An edit of a file's text: replace `span` with `text` (an insertion when `span` is empty).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
     pub span: Span,
-    pub replacement: String,
+    pub text: String,
 }
 
 /// A note of a diagnostic: most are the same text for every diagnostic of a rule (a fact and
@@ -384,7 +390,7 @@ impl Diagnostic {
 
     /// With the safe fix that replaces `span` of the diagnostic's file with `replacement`.
     pub fn with_fix(mut self, title: impl Into<String>, span: Span, replacement: impl Into<String>) -> Diagnostic {
-        self.fix = Some(Box::new(Fix { title: title.into(), span, replacement: replacement.into() }));
+        self.fix = Some(Box::new(Fix { title: title.into(), edit: Edit { span, text: replacement.into() } }));
         self
     }
 

@@ -1,4 +1,4 @@
-//! `uplint check --fix`: the safe fixes of the diagnostics reported ([`Fix`]: an edit of the
+//! `uplint check --fix`: the safe fixes of the diagnostics reported ([`crate::diagnostic::Fix`]: an [`Edit`] of the
 //! diagnostic's file that changes nothing else the file means), made in the files on disk.
 //!
 //! A file is written only when it still holds, byte for byte, the text that was checked (a
@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::diagnostic::{Diagnostic, Fix};
+use crate::diagnostic::{Diagnostic, Edit};
 use crate::source::{FileId, SourceMap};
 
 /// What [`write()`] did.
@@ -23,22 +23,23 @@ pub struct Applied {
     pub skipped: Vec<(PathBuf, String)>,
 }
 
-/// The fixes of `diagnostics`, per file, in the order of their places: of fixes that overlap
-/// (or insert at the same place), the first only; the same fix found twice, once.
-pub fn plan<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>) -> BTreeMap<FileId, Vec<&'a Fix>> {
-    let mut by_file: BTreeMap<FileId, Vec<&Fix>> = BTreeMap::new();
+/// The edits of the fixes of `diagnostics`, per file, in the order of their places: of edits
+/// that overlap (or insert at the same place), the first only; the same edit found twice, once.
+pub fn plan<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>) -> BTreeMap<FileId, Vec<&'a Edit>> {
+    let mut by_file: BTreeMap<FileId, Vec<&Edit>> = BTreeMap::new();
     for diagnostic in diagnostics {
         if let Some(fix) = &diagnostic.fix {
-            by_file.entry(diagnostic.primary.file).or_default().push(fix);
+            by_file.entry(diagnostic.primary.file).or_default().push(&fix.edit);
         }
     }
-    for fixes in by_file.values_mut() {
-        fixes.sort_by_key(|fix| (fix.span.start, fix.span.end));
+    for edits in by_file.values_mut() {
+        edits.sort_by_key(|edit| (edit.span.start, edit.span.end));
         let mut end: Option<u32> = None;
-        fixes.retain(|fix| {
-            let apart = end.is_none_or(|end| fix.span.start > end || (fix.span.start == end && !fix.span.is_empty()));
+        edits.retain(|edit| {
+            let span = edit.span;
+            let apart = end.is_none_or(|end| span.start > end || (span.start == end && !span.is_empty()));
             if apart {
-                end = Some(fix.span.end);
+                end = Some(span.end);
             }
             apart
         });
@@ -46,16 +47,16 @@ pub fn plan<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>) -> BTreeM
     by_file
 }
 
-/// `text` with `fixes` (in order and apart, as [`plan`] gives them) made; `None` when one does
+/// `text` with `edits` (in order and apart, as [`plan`] gives them) made; `None` when one does
 /// not fall on character boundaries of `text`.
-pub fn apply(text: &str, fixes: &[&Fix]) -> Option<String> {
+pub fn apply(text: &str, edits: &[&Edit]) -> Option<String> {
     let mut fixed = String::with_capacity(text.len());
     let mut at = 0;
-    for fix in fixes {
-        let range = fix.span.range();
+    for edit in edits {
+        let range = edit.span.range();
         fixed.push_str(text.get(at..range.start)?);
         text.get(range.clone())?;
-        fixed.push_str(&fix.replacement);
+        fixed.push_str(&edit.text);
         at = range.end;
     }
     fixed.push_str(text.get(at..)?);
@@ -135,12 +136,11 @@ mod tests {
         ];
         let plan = plan(&diagnostics);
         assert_eq!(plan.len(), 2);
-        let fixes = &plan[&FileId(0)];
-        assert_eq!(fixes.len(), 3, "{fixes:?}");
-        assert_eq!(apply(text, fixes).unwrap(), "a true b false c!");
-        // A fix inside a character is not made.
-        let fix = fixed(0, 1, 2, "x");
-        assert_eq!(apply("é", &[fix.fix.as_deref().unwrap()]), None);
+        let edits = &plan[&FileId(0)];
+        assert_eq!(edits.len(), 3, "{edits:?}");
+        assert_eq!(apply(text, edits).unwrap(), "a true b false c!");
+        // An edit inside a character is not made.
+        assert_eq!(apply("é", &[&Edit { span: Span::new(1, 2), text: "x".into() }]), None);
     }
 
     #[test]

@@ -80,8 +80,8 @@ impl<'a> DiagnosticJson<'a> {
             subject: d.subject.as_deref(),
             fix: d.fix.as_deref().map(|fix| FixJson {
                 title: &fix.title,
-                range: RangeJson::new(report.sources, d.primary.file, fix.span),
-                replacement: &fix.replacement,
+                range: RangeJson::new(report.sources, d.primary.file, fix.edit.span),
+                replacement: &fix.edit.text,
             }),
             fingerprint,
         }

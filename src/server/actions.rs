@@ -7,17 +7,11 @@ use lsp_types as lsp;
 
 use super::navigate::{self, Target};
 use super::{COPY_FIX_COMMAND, Server, convert};
+use crate::diagnostic::Edit;
 use crate::model::UpdatePolicyEntry;
 use crate::rules::{Identity, PolicyView, intended_property, written_policy_members};
 use crate::script::payload::JsonKind;
 use crate::span::Span;
-
-/// An edit of a file: replace `span` with `text`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Edit {
-    pub span: Span,
-    pub text: String,
-}
 
 /// How the entry's literal writes a JSON `"`: `"`, `\"` (a `"..."` string), `""` (`@"..."`),
 /// read from a member key as written in the file.
@@ -150,8 +144,8 @@ impl Server {
             // The diagnostic's own safe fix (UP211's boolean, UP905's label), as `check --fix`
             // makes it.
             if let Some(fix) = &diagnostic.fix {
-                let edit = Edit { span: fix.span, text: fix.replacement.clone() };
                 let uri = &params.text_document.uri;
+                let edit = fix.edit.clone();
                 actions.push(quick_fix(fix.title.clone(), uri, source, edit, lsp_diagnostic.clone(), self.encoding));
             }
             if let Some(help) = diagnostic.help.as_ref().filter(|h| h.starts_with('.')) {
@@ -208,8 +202,7 @@ mod tests {
         let database = workspace.model.database(None, "default").unwrap();
         let entry = &database.tables["T"].update_policy.entries[0];
         let edit = set_identity(script, entry, "system").unwrap();
-        let mut text = script.to_string();
-        text.replace_range(edit.span.range(), &edit.text);
+        let text = crate::fix::apply(script, &[&edit]).unwrap();
         // The result still parses, and the entry now has the identity.
         let again = from_texts(&[("a.kql", &text)], &LoadOptions::default());
         let entry = &again.model.database(None, "default").unwrap().tables["T"].update_policy.entries[0];
@@ -250,8 +243,7 @@ mod tests {
             written_policy_members(&workspace.model).find(|(_, _, m)| m.key_span == span).expect("its member");
         let name = intended_property(&member.key).unwrap();
         let edit = rename_key(script, span, &member.key, name).unwrap();
-        let mut text = script.to_string();
-        text.replace_range(edit.span.range(), &edit.text);
+        let text = crate::fix::apply(script, &[&edit]).unwrap();
         let again = from_texts(&[("a.kql", &text)], &LoadOptions::default());
         let found = crate::check::check(&again, &Default::default());
         assert!(!found.iter().any(|d| d.code.code == "UP202" || d.code.code == "UP901"), "{text}: {found:?}");
@@ -301,8 +293,7 @@ mod tests {
         let found = crate::check::check(&workspace, &Default::default());
         let diagnostic = found.iter().find(|d| d.code.code == code).unwrap_or_else(|| panic!("{code}: {found:?}"));
         let fix = diagnostic.fix.as_ref().expect("a fix");
-        let mut fixed = text.to_string();
-        fixed.replace_range(fix.span.range(), &fix.replacement);
+        let fixed = crate::fix::apply(text, &[&fix.edit]).unwrap();
         let again = from_texts(&[(path, &fixed)], &LoadOptions::default());
         let found = crate::check::check(&again, &Default::default());
         assert!(!found.iter().any(|d| d.code.code == code || d.code.code == "UP901"), "{fixed}: {found:?}");
