@@ -66,6 +66,35 @@ fn change(client: &mut Client, path: &Path, version: i64, text: &str) {
     );
 }
 
+/// The quick fix titled `title` that the server offers where `needle` starts in `text` (the open
+/// file `path`), for a diagnostic of `code`: it replaces `needle` with `new_text` (asserted).
+fn quick_fix_replaces(
+    client: &mut Client,
+    path: &Path,
+    text: &str,
+    needle: &str,
+    title: &str,
+    code: &str,
+    new_text: &str,
+) {
+    let at = position_of(text, needle);
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri(path)}, "range": {"start": at, "end": at},
+               "context": {"diagnostics": []}}),
+    );
+    let actions = actions.as_array().unwrap();
+    let fix = actions.iter().find(|a| a["title"] == title).unwrap_or_else(|| panic!("{actions:#?}"));
+    assert_eq!(fix["kind"], "quickfix");
+    assert_eq!(fix["diagnostics"][0]["code"], code);
+    let edit = &fix["edit"]["changes"][uri(path).as_str()][0];
+    assert_eq!(edit["newText"], new_text);
+    assert_eq!(edit["range"]["start"], at);
+    let mut end = at.clone();
+    end["character"] = json!(at["character"].as_u64().unwrap() + needle.len() as u64);
+    assert_eq!(edit["range"]["end"], end);
+}
+
 #[test]
 fn edits_recheck_other_files_and_requests_answer_about_the_project() {
     let root = project("edit");
@@ -344,25 +373,9 @@ fn a_string_boolean_is_written_as_the_boolean_by_a_code_action() {
     assert!(codes(&diagnostics).contains(&"UP211".to_string()), "{diagnostics:#?}");
     open(&mut client, &policies, &quoted);
 
-    let at = position_of(&quoted, "\"True\"");
-    let actions = client.request(
-        "textDocument/codeAction",
-        json!({"textDocument": {"uri": uri(&policies)}, "range": {"start": at, "end": at},
-               "context": {"diagnostics": []}}),
-    );
-    let actions = actions.as_array().unwrap();
-    let fix = actions
-        .iter()
-        .find(|a| a["title"] == "Write \"IsTransactional\" as the boolean true")
-        .unwrap_or_else(|| panic!("{actions:#?}"));
-    assert_eq!(fix["diagnostics"][0]["code"], "UP211");
     // The edit replaces the string, quotes included.
-    let edit = &fix["edit"]["changes"][uri(&policies).as_str()][0];
-    assert_eq!(edit["newText"], "true");
-    assert_eq!(edit["range"]["start"], at);
-    let mut end = at.clone();
-    end["character"] = json!(at["character"].as_u64().unwrap() + "\"True\"".len() as u64);
-    assert_eq!(edit["range"]["end"], end);
+    let title = "Write \"IsTransactional\" as the boolean true";
+    quick_fix_replaces(&mut client, &policies, &quoted, "\"True\"", title, "UP211", "true");
 
     client.shutdown();
     std::fs::remove_dir_all(&root).unwrap();
@@ -380,26 +393,9 @@ fn a_misspelled_policy_property_is_renamed_by_a_code_action() {
     assert!(codes(&diagnostics).contains(&"UP202".to_string()), "{diagnostics:#?}");
     open(&mut client, &policies, &misspelled);
 
-    let at = position_of(&misspelled, "IsTransactinal");
-    let actions = client.request(
-        "textDocument/codeAction",
-        json!({"textDocument": {"uri": uri(&policies)}, "range": {"start": at, "end": at},
-               "context": {"diagnostics": []}}),
-    );
-    let actions = actions.as_array().unwrap();
-    let rename = actions
-        .iter()
-        .find(|a| a["title"] == "Rename \"IsTransactinal\" to \"IsTransactional\"")
-        .unwrap_or_else(|| panic!("{actions:#?}"));
-    assert_eq!(rename["kind"], "quickfix");
-    assert_eq!(rename["diagnostics"][0]["code"], "UP202");
     // The edit replaces the name only, inside its quotes.
-    let edit = &rename["edit"]["changes"][uri(&policies).as_str()][0];
-    assert_eq!(edit["newText"], "IsTransactional");
-    assert_eq!(edit["range"]["start"], at);
-    let mut end = at.clone();
-    end["character"] = json!(at["character"].as_u64().unwrap() + "IsTransactinal".len() as u64);
-    assert_eq!(edit["range"]["end"], end);
+    let title = "Rename \"IsTransactinal\" to \"IsTransactional\"";
+    quick_fix_replaces(&mut client, &policies, &misspelled, "IsTransactinal", title, "UP202", "IsTransactional");
 
     // Applied and saved, the finding is gone.
     change(&mut client, &policies, 2, POLICIES);
