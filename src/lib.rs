@@ -52,13 +52,15 @@
 //!   every definition's location and the history of the policy commands (what each `.alter`
 //!   replaced). It also makes each file's [`unit`](mod@unit)s, before contexts are decided (what
 //!   a unit reads depends on its text alone; contexts depend on the databases queries name), and
-//!   the build places them (name, cluster, database), so the model is built once. Names and
-//!   schema columns are shared with the script ([`script::command::Name`]), not copied; a
-//!   table's or function's definitions are one pointer ([`model::Definitions`]). A workspace
-//!   checked once ([`workspace::LoadOptions::one_shot`], the command line) lets the build take
-//!   the parts of each command of a large script as it runs it ([`model::build::build_taking`]):
-//!   the script keeps its place and words ([`script::Item::Taken`]), which suppressions and
-//!   baselines read.
+//!   the build places them (name, cluster, database), so the model is built once. Names of up
+//!   to 15 bytes are held inline, longer ones and schema columns shared with the script
+//!   ([`script::command::Name`], [`script::command::Columns`]); a table's or function's one
+//!   definition is held in its map entry ([`model::Definitions`]), and the maps of many names
+//!   are packed as they grow. A workspace checked once ([`workspace::LoadOptions::one_shot`],
+//!   the command line) lets the build take the parts of the commands of a large script as it
+//!   runs them, a few thousand at a time ([`model::build::build_taking`]: the memory they free
+//!   together holds what the model makes next): the script keeps each one's place and words
+//!   ([`script::Item::Taken`]), which suppressions and baselines read.
 //! * [`unit`](mod@unit): the pieces of KQL to analyse (queries, function bodies, policy `Query`
 //!   strings, RLS and materialized-view queries): a stretch of its file's shared text, or a
 //!   decoded string with an offset map to its file; units of one kind and text share one

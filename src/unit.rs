@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::diagnostic::{Diagnostic, Label};
 use crate::kql::token::{Token, Tokens};
 use crate::kql::{self, AnalyzedQuery, lexer, strings::OffsetMap};
+use crate::script::command::Name;
 use crate::source::{FileId, SharedText};
 use crate::span::Span;
 
@@ -150,8 +151,9 @@ impl std::fmt::Display for UnitText {
 /// name: a file of many queries holds one place per context, not a name field per query.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Place {
-    /// The function or view name, `Table[index]` for a policy entry, the table for RLS.
-    pub name: Option<Arc<str>>,
+    /// The function or view name, `Table[index]` for a policy entry, the table for RLS; empty
+    /// for a unit without a name (most often held inline: a place is 24 bytes).
+    pub name: Name,
     /// The cluster and database, shared by the units of one context (a named unit's place is
     /// its name and this pointer).
     pub site: Arc<Site>,
@@ -167,9 +169,9 @@ pub struct Site {
 impl Place {
     /// The place of a unit named `name` in `cluster` and `database` (none when it has none of
     /// them).
-    pub fn of(name: Option<Arc<str>>, cluster: Option<Arc<str>>, database: Option<Arc<str>>) -> Option<Arc<Place>> {
+    pub fn of(name: Option<Name>, cluster: Option<Arc<str>>, database: Option<Arc<str>>) -> Option<Arc<Place>> {
         (name.is_some() || cluster.is_some() || database.is_some())
-            .then(|| Arc::new(Place { name, site: Arc::new(Site { cluster, database }) }))
+            .then(|| Arc::new(Place { name: name.unwrap_or_default(), site: Arc::new(Site { cluster, database }) }))
     }
 }
 
@@ -177,7 +179,7 @@ impl Place {
 #[derive(Clone, Debug)]
 pub struct Origin {
     pub file: FileId,
-    pub name: Option<Arc<str>>,
+    pub name: Option<Name>,
     pub cluster: Option<Arc<str>>,
     pub database: Option<Arc<str>>,
 }
@@ -190,7 +192,8 @@ impl Unit {
 
     /// The function or view name, `Table[index]` for a policy entry, the table for RLS.
     pub fn name(&self) -> Option<&str> {
-        self.place.as_ref()?.name.as_deref()
+        let name = &self.place.as_ref()?.name;
+        (!name.is_empty()).then_some(&**name)
     }
 
     /// The cluster the unit belongs to (`None`: the default cluster).
@@ -695,6 +698,8 @@ mod tests {
     fn hot_structures_stay_small() {
         use std::mem::size_of;
         assert!(size_of::<Unit>() <= 40, "Unit: {} bytes", size_of::<Unit>());
+        // A named unit's place: 40 bytes with its `Arc`'s counts, a 48-byte block.
+        assert!(size_of::<Place>() <= 24, "unit Place: {} bytes", size_of::<Place>());
         assert!(size_of::<UnitText>() <= 16, "UnitText: {} bytes", size_of::<UnitText>());
         assert!(size_of::<crate::script::Item>() <= 16, "script Item: {} bytes", size_of::<crate::script::Item>());
         // One analysis per distinct text, one block for a query of one reference (in an `Arc`:
@@ -712,19 +717,22 @@ mod tests {
         let name = size_of::<crate::kql::references::Name>();
         assert!(name <= 24, "entity Name: {name} bytes");
         let command = size_of::<crate::script::Command>();
-        // 56 bytes: 64 of the C allocator's with its header (its words are its item's).
+        // 56 bytes: 64 of the C allocator's with its header (its words are its item's), with the
+        // first schema of a table command inline (a name and one pointer to its columns).
         assert!(command <= 56, "script Command: {command} bytes (box large payloads and rare commands' parts)");
-        // A project of many tables holds a table for each: its policies are boxed apart.
-        // ... in map nodes with spare room: their definitions are one pointer.
+        let schema = size_of::<crate::script::command::TableSchema>();
+        assert!(schema <= 32, "script TableSchema: {schema} bytes");
+        // A project of many tables holds a table for each, in a map entry with its name, in
+        // nodes packed full: one definition inline, the policies boxed apart.
         let table = size_of::<crate::model::Table>();
-        assert!(table <= 16, "model Table: {table} bytes");
+        assert!(table <= 48, "model Table: {table} bytes");
         let function = size_of::<crate::model::Function>();
-        assert!(function <= 8, "model Function: {function} bytes");
-        // A single definition's allocation: 64 bytes of the C allocator's with its header (48
-        // for a function's).
+        assert!(function <= 40, "model Function: {function} bytes");
         let definition = size_of::<crate::model::TableDefinition>();
-        assert!(definition <= 56, "model table definition: {definition} bytes");
+        assert!(definition <= 40, "model table definition: {definition} bytes");
         let definition = size_of::<crate::model::FunctionDefinition>();
         assert!(definition <= 40, "model function definition: {definition} bytes");
+        let name = size_of::<crate::script::command::Name>();
+        assert!(name <= 16, "command Name: {name} bytes");
     }
 }

@@ -4,7 +4,7 @@
 use super::*;
 use crate::context::{FileContext, Reason};
 use crate::script::command::{
-    Column, Command, CommandKind, PolicyScope, PolicyVerb, PrincipalKind, RoleAction, RoleScope,
+    Column, Columns, Command, CommandKind, PolicyScope, PolicyVerb, PrincipalKind, RoleAction, RoleScope,
 };
 use crate::script::payload::{JsonKind, Payload};
 use crate::script::{Item, Script};
@@ -140,7 +140,8 @@ pub fn build_recording(
 }
 
 /// [`build_recording`], taking from the commands of the scripts of [`TAKEN_FROM`] items or more,
-/// or whose items reach [`TAKEN_FROM_BYTES`] into their file, what the model holds: once run, such a command is left as its place and words
+/// or whose items reach [`TAKEN_FROM_BYTES`] into their file, what the model holds: once run
+/// (with the [`TAKEN_TOGETHER`] items around it), such a command is left as its place and words
 /// ([`Script::take_command`]; update policies and the commands that write into tables are kept
 /// whole). For a workspace checked once: the scripts cannot be built again, and the peak of a
 /// file of many tables and functions (the end of the build) does not hold every command twice,
@@ -153,7 +154,8 @@ pub fn build_taking(
     units: &mut [Unit],
     options: &BuildOptions,
 ) -> (Model, Vec<Touched>) {
-    let taking = scripts.iter_mut().map(|(file, script)| (*file, Taking { take: takes_commands(script), script }));
+    let taking =
+        scripts.iter_mut().map(|(file, script)| (*file, Taking { take: takes_commands(script), script, taken_to: 0 }));
     build_scripts(taking, contexts, units, options)
 }
 
@@ -385,6 +387,35 @@ impl Items for &Script {
 struct Taking<'s> {
     script: &'s mut Script,
     take: bool,
+    /// The items before this one are taken (see [`TAKEN_TOGETHER`]).
+    taken_to: usize,
+}
+
+/// How many items [`build_taking`] runs before it takes their commands, all together. The
+/// commands of a script were allocated one after the other, and are bigger than what the model
+/// makes of each: taken one by one, each left a hole beside what the model made in its place,
+/// too small for anything the build makes later (a map's node), and a 100 MB file of tables
+/// and functions ended its build with 62 MB of such holes; taken together, their blocks join
+/// in stretches that the next items' map entries fill (and beyond the few hundred freed
+/// blocks of a size the binary's allocator keeps per thread, [`crate::heap::KEEP`]).
+pub const TAKEN_TOGETHER: usize = 1 << 12;
+
+impl Taking<'_> {
+    /// Takes the commands of the items up to `end` (excluded) the model no longer needs.
+    fn take_to(&mut self, end: usize) {
+        for index in self.taken_to..end {
+            let kept = match self.script.items.get(index) {
+                Some(Item::Command { command, .. }) => {
+                    matches!(command.kind, CommandKind::UpdatePolicy { .. } | CommandKind::Ingest { .. })
+                }
+                _ => true,
+            };
+            if !kept {
+                self.script.take_command(index);
+            }
+        }
+        self.taken_to = end;
+    }
 }
 
 impl Items for Taking<'_> {
@@ -393,17 +424,9 @@ impl Items for Taking<'_> {
     }
 
     fn done(&mut self, index: usize) {
-        if !self.take {
-            return;
-        }
-        let kept = match self.script.items.get(index) {
-            Some(Item::Command { command, .. }) => {
-                matches!(command.kind, CommandKind::UpdatePolicy { .. } | CommandKind::Ingest { .. })
-            }
-            _ => true,
-        };
-        if !kept {
-            self.script.take_command(index);
+        let end = index + 1;
+        if self.take && (end - self.taken_to >= TAKEN_TOGETHER || end == self.script.items.len()) {
+            self.take_to(end);
         }
     }
 }
@@ -478,9 +501,11 @@ impl Builder<'_> {
             }
         };
         unit.place = match origin.name {
-            Some(name) => Some(Arc::new(Place { name: Some(name), site })),
+            Some(name) => Some(Arc::new(Place { name, site })),
             None if site.cluster.is_none() && site.database.is_none() => None,
-            None => Some(Arc::clone(self.last_place.get_or_insert_with(|| Arc::new(Place { name: None, site })))),
+            None => {
+                Some(Arc::clone(self.last_place.get_or_insert_with(|| Arc::new(Place { name: Name::default(), site }))))
+            }
         };
         UnitId(id as u32)
     }
@@ -529,7 +554,7 @@ impl Builder<'_> {
         }
     }
 
-    fn origin(&self, file: FileId, context: &Context, named: Option<&str>, name: Arc<str>) -> Origin {
+    fn origin(&self, file: FileId, context: &Context, named: Option<&str>, name: Name) -> Origin {
         Origin {
             file,
             name: Some(name),
@@ -541,8 +566,8 @@ impl Builder<'_> {
     fn command(&mut self, file: FileId, context: &Context, command: &Command) {
         let location = Location { file, span: command.span };
         match &command.kind {
-            CommandKind::Tables { tables, verb, .. } => {
-                for schema in tables {
+            CommandKind::Tables { verb, .. } => {
+                for schema in command.kind.tables() {
                     let definition = TableDefinition {
                         verb: *verb,
                         location,
@@ -559,7 +584,8 @@ impl Builder<'_> {
                     .tables
                     .get(&based_on.text)
                     .map(|t| t.columns().into_iter().map(|(name, type_name, _)| Column { name, type_name }).collect())
-                    .unwrap_or_else(|| Arc::from([]));
+                    .map(Arc::new)
+                    .unwrap_or_default();
                 let definition =
                     TableDefinition { location, name_span: name.span, columns, verb: TableVerb::Create, query: None };
                 database.define_table(&name.text, definition);
@@ -683,7 +709,7 @@ impl Builder<'_> {
             CommandKind::Principals { action, scope, role, principals } => {
                 let RoleScope::Database(name) = &**scope else { return };
                 let database = self.database_mut(context, name.as_ref().map(|n| &*n.text));
-                let grants = database.roles.entry(role.text.to_lowercase()).or_default();
+                let grants = database.roles.entry(role.text.to_lowercase().into()).or_default();
                 let given = principals
                     .iter()
                     .map(|p| Grant { principal: p.clone(), location: Location { file, span: p.span } });
@@ -778,7 +804,7 @@ impl Builder<'_> {
         let definition = TableDefinition {
             location: Location { file, span: command.span },
             name_span: table.name.span,
-            columns: Arc::new([]),
+            columns: Columns::default(),
             verb: TableVerb::Create,
             query: Some(unit),
         };

@@ -207,20 +207,25 @@ impl Database {
     }
 }
 
-/// Packs `map` (see [`build::pack`]) each time a name added to it (it had `before` entries) makes
-/// it a power of two long, from 16,384 on. Names come in file order, which is mostly name order
+/// Packs `map` (see [`build::pack`]) as it grows, from 16,384 names on: each time a name added
+/// to it (it had `before` entries) makes its length a multiple of an eighth of the power of two
+/// below it (8 times between doublings). Names come in file order, which is mostly name order
 /// (`T99`, `T100`, `T101`...): each name then goes into the last node, whose split leaves a node
 /// a little over half full behind it, so a map of many tables or functions would be about half
 /// empty until packed once built, at the end of the build, when the model peaks. Packed as it
-/// doubles, the map holds that spare room only in what was added since (about 4% less memory
-/// for a 100 MB file of tables and functions); packing all the map's entries again each time
-/// costs about twice packing them once.
+/// grows, the map holds that spare room only in what was added since the last packing (at most
+/// a ninth of its entries); packing all the map's entries again each time costs about eight
+/// times packing them once (linear all the same), which a 100 MB file of tables and functions
+/// does not see beside the rest of its check.
 fn packed_as_it_grows<V>(map: &mut BTreeMap<Name, V>, before: usize) {
     let len = map.len();
-    if len > before && len >= 1 << 14 && len.is_power_of_two() {
+    if len > before && len >= 1 << 14 && len % ((1 << len.ilog2()) >> PACKS_PER_DOUBLING_LOG) == 0 {
         build::pack(map);
     }
 }
+
+/// Packings between doublings of a map's length: `1 << PACKS_PER_DOUBLING_LOG`.
+const PACKS_PER_DOUBLING_LOG: u32 = 3;
 
 /// A table: its definitions, and its column changes and policies ([`TablePolicies`], read
 /// and written through the table: `table.update_policy`), which most tables of a large project
@@ -296,7 +301,7 @@ pub struct TableDefinition {
     pub name_span: Span,
     /// The columns as written: the command's own (shared with the script; a `based-on`
     /// table's are those of the commands that wrote them).
-    pub columns: Arc<[command::Column]>,
+    pub columns: command::Columns,
     /// How the command changes the columns (`.create ... based-on` counts as `.create`).
     pub verb: TableVerb,
     /// `.set`/`.set-or-append`/`.set-or-replace T <| query` that created the table: its columns
@@ -545,8 +550,8 @@ pub struct FunctionDefinition {
     pub location: Location,
     pub name_span: Span,
     pub unit: UnitId,
-    /// The `with (...)` properties: most functions have none (one pointer, so that a definition
-    /// takes 48 bytes of the C allocator with its header, not 64).
+    /// The `with (...)` properties: most functions have none (one pointer: a definition is
+    /// held in the map entry of its function).
     pub properties: Properties,
     /// `.create [ifnotexists]`, `.create-or-alter` or `.alter`.
     pub verb: FunctionVerb,
@@ -661,14 +666,15 @@ pub(crate) fn tenants_agree(a: Option<&str>, b: Option<&str>) -> bool {
 }
 
 /// The definitions of a table or a function, in order (a slice: `definitions.iter()`,
-/// `definitions.first()`...). Most have one: it is held in one allocation with no list, and
-/// the model's map entry holds a pointer (a project of many tables and functions has an entry
-/// for each, in map nodes with spare room).
+/// `definitions.first()`...). Most have one: it is held in the model's map entry itself, with
+/// no list and no allocation of its own (a project of many tables and functions has an entry
+/// for each, and the maps' nodes are packed full as they grow).
 #[derive(Clone)]
-pub struct Definitions<T>(Option<Box<DefinitionList<T>>>);
+pub struct Definitions<T>(DefinitionList<T>);
 
 #[derive(Clone)]
 enum DefinitionList<T> {
+    None,
     One(T),
     Many(Vec<T>),
 }
@@ -676,21 +682,20 @@ enum DefinitionList<T> {
 impl<T> Definitions<T> {
     /// Adds a definition after the others.
     pub fn push(&mut self, definition: T) {
-        let list = match self.0.take().map(|list| *list) {
-            None => DefinitionList::One(definition),
-            Some(DefinitionList::One(first)) => DefinitionList::Many(vec![first, definition]),
-            Some(DefinitionList::Many(mut all)) => {
+        self.0 = match std::mem::replace(&mut self.0, DefinitionList::None) {
+            DefinitionList::None => DefinitionList::One(definition),
+            DefinitionList::One(first) => DefinitionList::Many(vec![first, definition]),
+            DefinitionList::Many(mut all) => {
                 all.push(definition);
                 DefinitionList::Many(all)
             }
         };
-        self.0 = Some(Box::new(list));
     }
 }
 
 impl<T> Default for Definitions<T> {
     fn default() -> Definitions<T> {
-        Definitions(None)
+        Definitions(DefinitionList::None)
     }
 }
 
@@ -698,10 +703,10 @@ impl<T> std::ops::Deref for Definitions<T> {
     type Target = [T];
 
     fn deref(&self) -> &[T] {
-        match self.0.as_deref() {
-            None => &[],
-            Some(DefinitionList::One(one)) => std::slice::from_ref(one),
-            Some(DefinitionList::Many(all)) => all,
+        match &self.0 {
+            DefinitionList::None => &[],
+            DefinitionList::One(one) => std::slice::from_ref(one),
+            DefinitionList::Many(all) => all,
         }
     }
 }

@@ -5,9 +5,12 @@ use std::sync::Arc;
 use super::payload::{Payload, StringLiteral};
 use crate::span::Span;
 
-/// A name as decoded from a command, shared by the script and the model (and, for the column
-/// names and types of a file's schemas, by every command of the file that writes the same one).
-pub type Name = Arc<str>;
+/// A name as decoded from a command, held by the script and the model: up to 15 bytes inline
+/// (most table, function and column names, held without an allocation of their own; a file of
+/// many tables has two for each), a longer one shared (cloning it counts a reference, and the
+/// column names and types of a file's schemas are shared by every command of the file that
+/// writes the same one).
+pub type Name = ecow::EcoString;
 
 /// A name as written in a command (`T`, `['My Table']`, `'T'`, `[My Table]`), decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,13 +36,25 @@ pub struct Column {
     pub type_name: Name,
 }
 
+/// The columns of a schema, one pointer (a table command holds its first schema inline, see
+/// [`CommandKind::Tables`]).
+pub type Columns = Arc<Vec<Column>>;
+
 /// `Name (col:type, ...)` (its place is its name's: one is held for every table of a project).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableSchema {
     pub name: NameRef,
     /// Shared with the model's definition of the table, and with the other schemas of the file
     /// that have the same columns.
-    pub columns: Arc<[Column]>,
+    pub columns: Columns,
+}
+
+/// The tables of a `.create tables A (...), B (...)` after the first, and the `with (...)`
+/// properties of a table command (see [`CommandKind::Tables`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MoreTables {
+    pub tables: Vec<TableSchema>,
+    pub properties: Properties,
 }
 
 /// One `key = value` of a `with (...)` list; string values are decoded.
@@ -217,12 +232,43 @@ impl std::fmt::Debug for Properties {
     }
 }
 
+impl CommandKind {
+    /// A table command of `tables` (at least one; `None` without) and `properties`.
+    pub fn tables_of(verb: TableVerb, tables: Vec<TableSchema>, properties: Vec<Property>) -> Option<CommandKind> {
+        let mut tables = tables.into_iter();
+        let first = tables.next()?;
+        let more = MoreTables { tables: tables.collect(), properties: properties.into() };
+        let more = (!more.tables.is_empty() || !more.properties.is_empty()).then(|| Box::new(more));
+        Some(CommandKind::Tables { verb, first, more })
+    }
+
+    /// The schemas of a table command, in order (none for other commands).
+    pub fn tables(&self) -> impl Iterator<Item = &TableSchema> {
+        let (first, more) = match self {
+            CommandKind::Tables { first, more, .. } => (Some(first), more.as_deref()),
+            _ => (None, None),
+        };
+        first.into_iter().chain(more.into_iter().flat_map(|more| &more.tables))
+    }
+
+    /// The `with (...)` properties of a table command (none for other commands).
+    pub fn table_properties(&self) -> &[Property] {
+        match self {
+            CommandKind::Tables { more: Some(more), .. } => &more.properties,
+            _ => &[],
+        }
+    }
+}
+
 /// Payloads and other large parts of rarer commands are boxed: a `Command` is held for every
 /// command of every script (its size is pinned by a test).
 #[derive(Clone, Debug, PartialEq)]
 pub enum CommandKind {
-    /// `.create|.create-merge|.alter|.alter-merge table(s) T (schema), ...`.
-    Tables { verb: TableVerb, tables: Vec<TableSchema>, properties: Properties },
+    /// `.create|.create-merge|.alter|.alter-merge table(s) T (schema), ...`: the first table
+    /// inline, with no allocation of its own (a file of many tables has a command for each, all
+    /// held at once), the others and the properties, rarer, boxed apart (see
+    /// [`CommandKind::tables`]).
+    Tables { verb: TableVerb, first: TableSchema, more: Option<Box<MoreTables>> },
     /// `.create table T based-on Other`.
     TableBasedOn { name: NameRef, based_on: Box<NameRef> },
     /// `.drop table T` / `.drop tables (T1, T2)`.
@@ -263,12 +309,7 @@ pub enum CommandKind {
     /// `.create|.alter|.create-or-alter external table E (...) kind=...`; `columns` when the
     /// command gives a schema (a delta table's is inferred from its files); `impersonation`
     /// when a connection string authenticates with `;impersonate`.
-    ExternalTable {
-        name: Box<NameRef>,
-        kind: Option<Box<NameRef>>,
-        columns: Option<Arc<[Column]>>,
-        impersonation: bool,
-    },
+    ExternalTable { name: Box<NameRef>, kind: Option<Box<NameRef>>, columns: Option<Columns>, impersonation: bool },
     /// `.drop external table E`.
     DropExternalTable { name: NameRef },
     /// `.alter external table E policy query_acceleration '{...}'`, `.delete`.

@@ -256,7 +256,7 @@ fn parse_items(text: &str, tokens: &[Token], from: usize, to: usize, script: &mu
     }
 }
 
-type Columns = std::sync::Arc<[command::Column]>;
+use command::Columns;
 
 /// What the commands of a file share: command words (their index in [`Script::words`]),
 /// column names and types, column lists.
@@ -270,9 +270,9 @@ struct Shared {
 /// Makes `name` the one of `names` with the same text, or adds it to them.
 fn share(names: &mut rustc_hash::FxHashSet<command::Name>, name: &mut command::Name) {
     match names.get(&**name) {
-        Some(same) => *name = std::sync::Arc::clone(same),
+        Some(same) => *name = same.clone(),
         None => {
-            names.insert(std::sync::Arc::clone(name));
+            names.insert(name.clone());
         }
     }
 }
@@ -294,7 +294,10 @@ fn share_columns(shared: &mut Shared, kind: &mut CommandKind) {
         shared.columns.insert(std::sync::Arc::clone(columns));
     };
     match kind {
-        CommandKind::Tables { tables, .. } => tables.iter_mut().for_each(|t| share_all(&mut t.columns)),
+        CommandKind::Tables { first, more, .. } => {
+            share_all(&mut first.columns);
+            more.iter_mut().flat_map(|more| &mut more.tables).for_each(|t| share_all(&mut t.columns));
+        }
         CommandKind::ExternalTable { columns: Some(columns), .. } => share_all(columns),
         _ => {}
     }

@@ -544,7 +544,7 @@ impl<'a> CommandParser<'a> {
                     }
                 }
                 let properties = self.with_properties();
-                Some(CommandKind::Tables { verb, tables, properties: properties.into() })
+                CommandKind::tables_of(verb, tables, properties)
             }
             "function" => {
                 let if_not_exists = if_not_exists_before || self.eat_word("ifnotexists");
@@ -662,7 +662,7 @@ impl<'a> CommandParser<'a> {
             }
             let schema = self.schema(name.name)?;
             let properties = self.with_properties();
-            return Some(CommandKind::Tables { verb, tables: vec![schema], properties: properties.into() });
+            return CommandKind::tables_of(verb, vec![schema], properties);
         }
         if matches!(verb, "create" | "create-or-alter") && self.eat_word("ingestion") {
             self.ingestion_mapping();

@@ -198,18 +198,21 @@ fn execute_database_script_bodies() {
 
 #[test]
 fn tables() {
-    let CommandKind::Tables { verb, tables, properties } =
-        one(".create-merge table ['My T'] (a:string, ['b c']:long) with (folder='F', docstring=\"d\")")
-    else {
-        panic!()
-    };
+    let kind = one(".create-merge table ['My T'] (a:string, ['b c']:long) with (folder='F', docstring=\"d\")");
+    let CommandKind::Tables { verb, .. } = kind else { panic!() };
+    let tables: Vec<_> = kind.tables().collect();
     assert_eq!(verb, TableVerb::CreateMerge);
+    assert_eq!(tables.len(), 1);
     assert_eq!(&*tables[0].name.text, "My T");
     assert_eq!(&*tables[0].columns[1].name, "b c");
     assert_eq!(&*tables[0].columns[1].type_name, "long");
-    assert_eq!(property(&properties, "folder").unwrap().value, "F");
-    let CommandKind::Tables { tables, .. } = one(".create tables A (x:int), B (y:real)") else { panic!() };
-    assert_eq!(tables.len(), 2);
+    assert_eq!(property(kind.table_properties(), "folder").unwrap().value, "F");
+    let kind = one(".create tables A (x:int), B (y:real)");
+    let names: Vec<_> = kind.tables().map(|t| &*t.name.text).collect();
+    assert_eq!(names, ["A", "B"]);
+    assert!(kind.table_properties().is_empty());
+    // One table and no properties: nothing boxed apart.
+    assert!(matches!(one(".create table T (x:int)"), CommandKind::Tables { more: None, .. }));
     assert!(matches!(one(".create table New based-on Old ifnotexists"), CommandKind::TableBasedOn { .. }));
     let CommandKind::DropTables { names } = one(".drop tables (A, B) ifexists") else { panic!() };
     assert_eq!(names.len(), 2);
@@ -481,10 +484,10 @@ fn malformed_commands_are_reported_where_they_break() {
 #[test]
 fn a_files_schemas_share_equal_columns_and_names() {
     let text = ".create table A (a:string, b:long)\n.create-merge table B (a:string, b:long)\n.create tables C (a:string, c:long), D (a:string, b:long)\n.create external table E (a:string) kind=storage (h@'x')\n.create table F (b:long, a:string)\n";
-    let schemas: Vec<Arc<[Column]>> = commands(text)
+    let schemas: Vec<Columns> = commands(text)
         .into_iter()
         .flat_map(|c| match c.kind {
-            CommandKind::Tables { tables, .. } => tables.into_iter().map(|t| t.columns).collect(),
+            CommandKind::Tables { .. } => c.kind.tables().map(|t| Arc::clone(&t.columns)).collect(),
             CommandKind::ExternalTable { columns, .. } => columns.into_iter().collect(),
             _ => Vec::new(),
         })
@@ -497,11 +500,20 @@ fn a_files_schemas_share_equal_columns_and_names() {
         written,
         ["a:string,b:long", "a:string,b:long", "a:string,c:long", "a:string,b:long", "a:string", "b:long,a:string"]
     );
-    let (a, b, c, d, e, f) = (&schemas[0], &schemas[1], &schemas[2], &schemas[3], &schemas[4], &schemas[5]);
+    let (a, b, c, d, f) = (&schemas[0], &schemas[1], &schemas[2], &schemas[3], &schemas[5]);
     assert!(Arc::ptr_eq(a, b) && Arc::ptr_eq(a, d), "equal schemas share one list");
     assert!(!Arc::ptr_eq(a, c) && !Arc::ptr_eq(a, f));
-    assert!(Arc::ptr_eq(&a[0].name, &c[0].name) && Arc::ptr_eq(&a[0].type_name, &e[0].type_name));
-    assert!(Arc::ptr_eq(&a[1].type_name, &c[1].type_name) && Arc::ptr_eq(&a[0].name, &f[1].name));
+    // Names of up to 15 bytes are held inline; longer ones are shared by the file's schemas.
+    assert!(a[0].name.is_inline());
+    let text = ".create table A (a_long_column_name:string)\n.create table B (x:long, a_long_column_name:long)\n";
+    let long: Vec<_> = commands(text)
+        .into_iter()
+        .flat_map(|c| c.kind.tables().flat_map(|t| t.columns.iter().cloned().collect::<Vec<_>>()).collect::<Vec<_>>())
+        .filter(|column| column.name == "a_long_column_name")
+        .collect();
+    assert_eq!(long.len(), 2);
+    assert!(!long[0].name.is_inline());
+    assert_eq!(long[0].name.as_ptr(), long[1].name.as_ptr(), "a long name is shared");
 }
 
 /// A file parsed a window of tokens at a time gives the script of the whole file, and keeps
