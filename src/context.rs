@@ -402,7 +402,7 @@ mod tests {
         let (sources, scripts) = parsed(files, &options.root);
         let inputs: Vec<_> =
             sources.iter().zip(&scripts).enumerate().map(|(i, (s, sc))| (FileId(i as u32), s, sc)).collect();
-        let (_, units) = crate::model::build(&inputs, &crate::model::BuildOptions::default());
+        let (_, units, _) = crate::model::build(&inputs, &crate::model::BuildOptions::default());
         assign(&inputs, &units, options)
             .into_iter()
             .map(|c| (c.database, c.database_reason, c.cluster, c.cluster_reason))
@@ -547,7 +547,7 @@ mod tests {
         let inputs: Vec<_> =
             sources.iter().zip(&scripts).enumerate().map(|(i, (s, sc))| (FileId(i as u32), s, sc)).collect();
         let build_options = crate::model::BuildOptions::default();
-        let (_, mut units) = crate::model::build(&inputs, &build_options);
+        let (_, mut units, _) = crate::model::build(&inputs, &build_options);
         let mut options = options;
         // `sales` is a database the project names.
         options.default_database = Some("Sales".into());
@@ -558,7 +558,8 @@ mod tests {
         assert_eq!((above.database.as_str(), above.database_reason), ("Sales", Reason::Folder));
         assert_eq!((above.cluster.as_deref(), above.cluster_reason), (Some("c1.kusto.windows.net"), Reason::Default));
         assert_eq!(contexts[0].opening(), &contexts[0]);
-        let model = crate::model::build_in_contexts(&inputs, &contexts, &mut units, &build_options);
+        let mut names = crate::unit::UnitNames::default();
+        let model = crate::model::build_in_contexts(&inputs, &contexts, &mut units, &mut names, &build_options);
         let c1 = Some("c1.kusto.windows.net");
         assert!(model.database(c1, "Sales").unwrap().tables.contains_key("Above"));
         assert!(!model.database(c1, "Other").unwrap().tables.contains_key("Above"));

@@ -52,7 +52,8 @@
 //!   every definition's location and the history of the policy commands (what each `.alter`
 //!   replaced). It also makes each file's [`unit`](mod@unit)s, before contexts are decided (what
 //!   a unit reads depends on its text alone; contexts depend on the databases queries name), and
-//!   the build places them (name, cluster, database), so the model is built once. Names of up
+//!   the build places them (cluster and database; the names of those that have one, kept apart
+//!   from the units in [`unit::UnitNames`]), so the model is built once. Names of up
 //!   to 15 bytes are held inline, longer ones and schema columns shared with the script
 //!   ([`script::command::Name`], [`script::command::Columns`]); a table's or function's one
 //!   definition is held in its map entry ([`model::Definitions`]), and the maps of many names

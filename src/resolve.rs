@@ -677,7 +677,7 @@ impl<'a> Resolver<'a> {
                 // `table('X')` reads the table X when there is one, and always inside the
                 // function X itself (the documented way around a name clash).
                 let table_first =
-                    read.table_call() && (self.table_exists(db, name) || is_function_named(unit, db, name));
+                    read.table_call() && (self.table_exists(db, name) || is_function_named(workspace, unit, db, name));
                 if let Some(definition) = function.filter(|d| !table_first && callable(d.unit, with_arguments)) {
                     // Exactly: the steps wait in the caller's frame while the function resolves.
                     prefix.reserve_exact(1);
@@ -741,11 +741,13 @@ fn plain_kind(kind: EntityKind) -> AccessKind {
     }
 }
 
-/// True when `unit` is the body of the function `name` of `database`.
-fn is_function_named(unit: &Unit, database: &Database, name: &str) -> bool {
+/// True when `unit` is the body of a definition of the function `name` of `database`.
+fn is_function_named(workspace: &Workspace, unit: &Unit, database: &Database, name: &str) -> bool {
     unit.kind == UnitKind::Function
-        && unit.name() == Some(name)
-        && unit.database().is_some_and(|d| same_database(d, &database.name))
+        && database
+            .functions
+            .get(name)
+            .is_some_and(|f| f.definitions.iter().any(|d| std::ptr::eq(workspace.unit(d.unit), unit)))
 }
 
 /// The tables the project shows `database` to have ([`Database::known_table_names`]).

@@ -57,10 +57,10 @@ pub struct UnitId(pub u32);
 pub struct Unit {
     pub file: FileId,
     pub kind: UnitKind,
-    /// The unit's name, cluster and database (see [`Unit::name`], [`Unit::cluster`],
-    /// [`Unit::database`]; `None`: none of them); the units without a name of one context share
-    /// one.
-    pub place: Option<Arc<Place>>,
+    /// The cluster and database (see [`Unit::cluster`], [`Unit::database`]; `None`: neither),
+    /// shared by the units of one context. Its name, which most units have not, is kept apart
+    /// ([`UnitNames`]).
+    pub site: Option<Arc<Site>>,
     /// The KQL text, decoded, with its map to the file.
     pub text: UnitText,
     /// The analysis of the text, shared by the units of the same kind and text of one build.
@@ -146,19 +146,6 @@ impl std::fmt::Display for UnitText {
     }
 }
 
-/// The name, cluster and database of a unit (cluster `None`: the default cluster; a query unit
-/// outside any `#connect` has no database). Kept out of the unit, which most often has no
-/// name: a file of many queries holds one place per context, not a name field per query.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Place {
-    /// The function or view name, `Table[index]` for a policy entry, the table for RLS; empty
-    /// for a unit without a name (most often held inline: a place is 24 bytes).
-    pub name: Name,
-    /// The cluster and database, shared by the units of one context (a named unit's place is
-    /// its name and this pointer).
-    pub site: Arc<Site>,
-}
-
 /// The cluster and database of a context.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Site {
@@ -166,12 +153,69 @@ pub struct Site {
     pub database: Option<Arc<str>>,
 }
 
-impl Place {
-    /// The place of a unit named `name` in `cluster` and `database` (none when it has none of
-    /// them).
-    pub fn of(name: Option<Name>, cluster: Option<Arc<str>>, database: Option<Arc<str>>) -> Option<Arc<Place>> {
-        (name.is_some() || cluster.is_some() || database.is_some())
-            .then(|| Arc::new(Place { name: name.unwrap_or_default(), site: Arc::new(Site { cluster, database }) }))
+impl Site {
+    /// The site of `cluster` and `database` (none when it has neither; cluster `None`: the
+    /// default cluster; a query unit outside any `#connect` has no database).
+    pub fn of(cluster: Option<Arc<str>>, database: Option<Arc<str>>) -> Option<Arc<Site>> {
+        (cluster.is_some() || database.is_some()).then(|| Arc::new(Site { cluster, database }))
+    }
+}
+
+/// The names of the units that have one (a function or view name, `Table[index]` for a policy
+/// entry, the table for RLS), by unit id, set by the model's build. Kept apart from the units:
+/// a file of many queries has none, and a name field per unit would cost each of them 16 bytes;
+/// here a name costs 20 (most held inline, [`Name`]), and a file of many functions holds no
+/// allocation per function for it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UnitNames {
+    /// Ascending.
+    ids: Vec<u32>,
+    names: Vec<Name>,
+}
+
+impl UnitNames {
+    /// The name of unit `id`, if it has one.
+    pub fn get(&self, id: UnitId) -> Option<&str> {
+        let at = self.ids.binary_search(&id.0).ok()?;
+        Some(&self.names[at])
+    }
+
+    /// Names unit `id` `name` (a build takes units in ascending order: added at the end; a
+    /// rebuild names the same units again: replaced in place).
+    pub fn set(&mut self, id: UnitId, name: Name) {
+        if self.ids.last().is_none_or(|&last| last < id.0) {
+            self.ids.push(id.0);
+            self.names.push(name);
+            return;
+        }
+        match self.ids.binary_search(&id.0) {
+            Ok(at) => self.names[at] = name,
+            Err(at) => {
+                self.ids.insert(at, id.0);
+                self.names.insert(at, name);
+            }
+        }
+    }
+
+    /// Forgets the names of the units in `ids` (before a build names them again: a unit that
+    /// was a function's may now be a query's).
+    pub fn forget(&mut self, ids: std::ops::Range<usize>) {
+        let from = self.ids.partition_point(|&id| (id as usize) < ids.start);
+        let to = self.ids.partition_point(|&id| (id as usize) < ids.end);
+        self.ids.drain(from..to);
+        self.names.drain(from..to);
+    }
+
+    /// Forgets every name (before a whole build).
+    pub fn clear(&mut self) {
+        self.ids.clear();
+        self.names.clear();
+    }
+
+    /// Lets the growth room go (once a whole build is done).
+    pub fn shrink_to_fit(&mut self) {
+        self.ids.shrink_to_fit();
+        self.names.shrink_to_fit();
     }
 }
 
@@ -190,20 +234,14 @@ impl Unit {
         self.text.file_span(span)
     }
 
-    /// The function or view name, `Table[index]` for a policy entry, the table for RLS.
-    pub fn name(&self) -> Option<&str> {
-        let name = &self.place.as_ref()?.name;
-        (!name.is_empty()).then_some(&**name)
-    }
-
     /// The cluster the unit belongs to (`None`: the default cluster).
     pub fn cluster(&self) -> Option<&str> {
-        self.place.as_ref()?.site.cluster.as_deref()
+        self.site.as_ref()?.cluster.as_deref()
     }
 
     /// The database the unit belongs to (a query unit outside any `#connect` has none).
     pub fn database(&self) -> Option<&str> {
-        self.place.as_ref()?.site.database.as_deref()
+        self.site.as_ref()?.database.as_deref()
     }
 
     /// The syntax errors of the unit's KQL, as diagnostics on its file.
@@ -242,7 +280,7 @@ impl Unit {
 
     fn new(origin: Origin, kind: UnitKind, text: UnitText, cache: &mut AnalysisCache) -> Unit {
         let query = cache.analyze(kind, &text, text.file_slice(), analyze_of(kind));
-        Unit { file: origin.file, kind, place: Place::of(origin.name, origin.cluster, origin.database), text, query }
+        Unit { file: origin.file, kind, site: Site::of(origin.cluster, origin.database), text, query }
     }
 }
 
@@ -694,12 +732,40 @@ mod tests {
 
     /// Units, their texts and analyses are made for every query of every file: their size
     /// is the memory of a project of many small queries (a regression shows here first).
+    /// Names set in ascending order are appended, set again replaced, set out of order put in
+    /// place; units never named have none.
+    #[test]
+    fn unit_names_are_found_by_id() {
+        let mut names = UnitNames::default();
+        for (id, name) in [(1, "F"), (4, "T[0]"), (7, "G")] {
+            names.set(UnitId(id), Name::from(name));
+        }
+        names.set(UnitId(4), Name::from("T[1]"));
+        names.set(UnitId(2), Name::from("a_name_longer_than_fifteen_bytes"));
+        let found: Vec<_> = (0..9).map(|id| names.get(UnitId(id))).collect();
+        let expected = [
+            None,
+            Some("F"),
+            Some("a_name_longer_than_fifteen_bytes"),
+            None,
+            Some("T[1]"),
+            None,
+            None,
+            Some("G"),
+            None,
+        ];
+        assert_eq!(found, expected);
+        names.forget(2..5);
+        let found: Vec<_> = (0..9).map(|id| names.get(UnitId(id))).collect();
+        assert_eq!(found, [None, Some("F"), None, None, None, None, None, Some("G"), None]);
+        names.clear();
+        assert_eq!(names.get(UnitId(1)), None);
+    }
+
     #[test]
     fn hot_structures_stay_small() {
         use std::mem::size_of;
         assert!(size_of::<Unit>() <= 40, "Unit: {} bytes", size_of::<Unit>());
-        // A named unit's place: 40 bytes with its `Arc`'s counts, a 48-byte block.
-        assert!(size_of::<Place>() <= 24, "unit Place: {} bytes", size_of::<Place>());
         assert!(size_of::<UnitText>() <= 16, "UnitText: {} bytes", size_of::<UnitText>());
         assert!(size_of::<crate::script::Item>() <= 16, "script Item: {} bytes", size_of::<crate::script::Item>());
         // One analysis per distinct text, one block for a query of one reference (in an `Arc`:

@@ -18,7 +18,7 @@ use crate::model::{self, BuildOptions, Model};
 use crate::script::{self, Script};
 use crate::source::{self, FileId, SharedText, SourceFile, SourceMap};
 use crate::span::Span;
-use crate::unit::{AnalysisCache, Unit, UnitId};
+use crate::unit::{AnalysisCache, Unit, UnitId, UnitNames};
 
 /// Settings of the loading stages.
 #[derive(Clone, Debug)]
@@ -61,6 +61,8 @@ pub struct Workspace {
     pub model: Model,
     /// The units of every script, script after script (see [`Workspace::script_units`]).
     pub units: Vec<Unit>,
+    /// The names of the units that have one (see [`Workspace::unit_name`]).
+    unit_names: UnitNames,
     /// Where each script's units lie in `units`, in the order of `scripts`.
     unit_ranges: Vec<Range<usize>>,
     /// The names each script states, in the order of `scripts`, and what they add up to.
@@ -90,6 +92,12 @@ static NEXT_WORKSPACE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU
 impl Workspace {
     pub fn unit(&self, id: UnitId) -> &Unit {
         &self.units[id.0 as usize]
+    }
+
+    /// The name of unit `id`: a function or view name, `Table[index]` for a policy entry, the
+    /// table for RLS (none for a query).
+    pub fn unit_name(&self, id: UnitId) -> Option<&str> {
+        self.unit_names.get(id)
     }
 
     /// This workspace (unique in the process) and its revision (see [`Workspace::changes_since`]).
@@ -219,6 +227,7 @@ impl Workspace {
             &inputs,
             &self.contexts,
             &mut self.units,
+            &mut self.unit_names,
             &starts,
             &mut self.touched,
             index,
@@ -242,12 +251,25 @@ impl Workspace {
     fn build_model(&mut self, options: &LoadOptions) -> Model {
         let (model, touched) = if options.one_shot {
             self.taken = true;
-            model::build::build_taking(&mut self.scripts, &self.contexts, &mut self.units, &options.model)
+            model::build::build_taking(
+                &mut self.scripts,
+                &self.contexts,
+                &mut self.units,
+                &mut self.unit_names,
+                &options.model,
+            )
         } else {
             let inputs: Vec<_> = self.scripts.iter().map(|(id, script)| (*id, self.sources.get(*id), script)).collect();
-            model::build::build_recording(&inputs, &self.contexts, &mut self.units, &options.model)
+            model::build::build_recording(
+                &inputs,
+                &self.contexts,
+                &mut self.units,
+                &mut self.unit_names,
+                &options.model,
+            )
         };
         self.touched = touched;
+        self.unit_names.shrink_to_fit();
         std::mem::replace(&mut self.model, model)
     }
 
@@ -719,7 +741,11 @@ mod tests {
         let units: Vec<_> = workspace
             .units
             .iter()
-            .map(|u| (u.file, u.kind, u.name(), u.cluster(), u.database(), &u.text, u.query.analysis.reads()))
+            .enumerate()
+            .map(|(id, u)| {
+                let name = workspace.unit_name(UnitId(id as u32));
+                (u.file, u.kind, name, u.cluster(), u.database(), &u.text, u.query.analysis.reads())
+            })
             .collect();
         format!("{:#?}\n{:#?}\n{:#?}\n{:#?}", check(workspace), workspace.contexts, units, workspace.model)
     }

@@ -9,7 +9,7 @@ use crate::script::command::{
 use crate::script::payload::{JsonKind, Payload};
 use crate::script::{Item, Script};
 use crate::source::{SharedText, SourceFile};
-use crate::unit::{AnalysisCache, Origin, Place, Site, Unit, UnitKind};
+use crate::unit::{AnalysisCache, Origin, Site, Unit, UnitKind, UnitNames};
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
@@ -27,14 +27,16 @@ impl Default for BuildOptions {
 }
 
 /// Builds the model and the units of `scripts` (each with its file), in the order given, every
-/// file in the unnamed cluster and `options.default_database` unless it says otherwise.
-pub fn build(scripts: &[(FileId, &SourceFile, &Script)], options: &BuildOptions) -> (Model, Vec<Unit>) {
+/// file in the unnamed cluster and `options.default_database` unless it says otherwise; with the
+/// units' names.
+pub fn build(scripts: &[(FileId, &SourceFile, &Script)], options: &BuildOptions) -> (Model, Vec<Unit>, UnitNames) {
     let mut units = Vec::new();
     for (file, source, script) in scripts {
         units.extend(units_of(*file, &source.text, script, &mut AnalysisCache::default()));
     }
-    let model = build_in_contexts(scripts, &[], &mut units, options);
-    (model, units)
+    let mut names = UnitNames::default();
+    let model = build_in_contexts(scripts, &[], &mut units, &mut names, options);
+    (model, units, names)
 }
 
 /// The units of one file's script, analysed, in the order the model builder takes them. What a
@@ -109,14 +111,15 @@ fn row_level_security_query(kind: &CommandKind) -> Option<&crate::script::payloa
 
 /// Builds the model with each file starting in its context (`contexts[i]` for `scripts[i]`;
 /// missing ones start as [`build()`] does). `units` are the units of the scripts, in order
-/// ([`units_of`] of each); their names, clusters and databases are set here.
+/// ([`units_of`] of each); their clusters and databases are set here, and their names in `names`.
 pub fn build_in_contexts(
     scripts: &[(FileId, &SourceFile, &Script)],
     contexts: &[FileContext],
     units: &mut [Unit],
+    names: &mut UnitNames,
     options: &BuildOptions,
 ) -> Model {
-    build_recording(scripts, contexts, units, options).0
+    build_recording(scripts, contexts, units, names, options).0
 }
 
 /// What one file's commands touch in the model: the databases they change, the clusters with
@@ -134,9 +137,10 @@ pub fn build_recording(
     scripts: &[(FileId, &SourceFile, &Script)],
     contexts: &[FileContext],
     units: &mut [Unit],
+    names: &mut UnitNames,
     options: &BuildOptions,
 ) -> (Model, Vec<Touched>) {
-    build_scripts(scripts.iter().map(|(file, _, script)| (*file, *script)), contexts, units, options)
+    build_scripts(scripts.iter().map(|(file, _, script)| (*file, *script)), contexts, units, names, options)
 }
 
 /// [`build_recording`], taking from the commands of the scripts of [`TAKEN_FROM`] items or more,
@@ -152,11 +156,12 @@ pub fn build_taking(
     scripts: &mut [(FileId, Script)],
     contexts: &[FileContext],
     units: &mut [Unit],
+    names: &mut UnitNames,
     options: &BuildOptions,
 ) -> (Model, Vec<Touched>) {
     let taking =
         scripts.iter_mut().map(|(file, script)| (*file, Taking { take: takes_commands(script), script, taken_to: 0 }));
-    build_scripts(taking, contexts, units, options)
+    build_scripts(taking, contexts, units, names, options)
 }
 
 /// Runs `scripts` in order, each from its context (see [`start_context`]), and finishes the
@@ -165,9 +170,11 @@ fn build_scripts<S: Items>(
     scripts: impl ExactSizeIterator<Item = (FileId, S)>,
     contexts: &[FileContext],
     units: &mut [Unit],
+    names: &mut UnitNames,
     options: &BuildOptions,
 ) -> (Model, Vec<Touched>) {
-    let mut builder = Builder::new(units, options);
+    names.clear();
+    let mut builder = Builder::new(units, names, options);
     let mut touched = Vec::with_capacity(scripts.len());
     for (i, (file, script)) in scripts.enumerate() {
         builder.script(file, script, start_context(contexts, i));
@@ -216,12 +223,15 @@ pub fn rebuild(
     scripts: &[(FileId, &SourceFile, &Script)],
     contexts: &[FileContext],
     units: &mut [Unit],
+    names: &mut UnitNames,
     unit_starts: &[usize],
     touched: &mut [Touched],
     changed: usize,
     options: &BuildOptions,
 ) -> Option<changes::Changes> {
-    let mut probe = Builder::new(units, options);
+    let changed_units = unit_starts[changed]..unit_starts.get(changed + 1).copied().unwrap_or(units.len());
+    names.forget(changed_units.clone());
+    let mut probe = Builder::new(units, names, options);
     probe.next = unit_starts[changed];
     let (file, _, script) = scripts[changed];
     probe.script(file, script, start_context(contexts, changed));
@@ -232,7 +242,7 @@ pub fn rebuild(
     }
     let dirty: rustc_hash::FxHashSet<changes::DatabaseId> =
         before.databases.iter().chain(&touched[changed].databases).cloned().collect();
-    let mut replay = Builder::new(units, options);
+    let mut replay = Builder::new(units, names, options);
     for (i, (file, _, script)) in scripts.iter().enumerate() {
         if touched[i].databases.iter().any(|d| dirty.contains(d)) {
             replay.next = unit_starts[i];
@@ -241,7 +251,6 @@ pub fn rebuild(
         }
     }
     let mut built = replay.finish();
-    let changed_units = unit_starts[changed]..unit_starts.get(changed + 1).copied().unwrap_or(units.len());
     let mut found = changes::Changes::default();
     for id in &dirty {
         let new = built.clusters.get_mut(&id.0).and_then(|c| c.databases.remove(&id.1));
@@ -281,6 +290,8 @@ struct Builder<'a> {
     model: Model,
     /// The units of the scripts, in the order commands take them.
     units: &'a mut [Unit],
+    /// The names of the units taken.
+    names: &'a mut UnitNames,
     /// The next unit to take.
     next: usize,
     options: &'a BuildOptions,
@@ -289,7 +300,6 @@ struct Builder<'a> {
     /// The cluster and database of the last unit taken, and the place of the units without a
     /// name there (once one was taken).
     last_site: Option<Arc<Site>>,
-    last_place: Option<Arc<Place>>,
     /// What the current script touched so far.
     touched: Touched,
     seen_databases: rustc_hash::FxHashSet<changes::DatabaseId>,
@@ -297,15 +307,15 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(units: &'a mut [Unit], options: &'a BuildOptions) -> Builder<'a> {
+    fn new(units: &'a mut [Unit], names: &'a mut UnitNames, options: &'a BuildOptions) -> Builder<'a> {
         Builder {
             model: Model::default(),
             units,
+            names,
             next: 0,
             options,
             default_database: Arc::from(options.default_database.as_str()),
             last_site: None,
-            last_place: None,
             touched: Touched::default(),
             seen_databases: rustc_hash::FxHashSet::default(),
             seen_clusters: rustc_hash::FxHashSet::default(),
@@ -496,17 +506,13 @@ impl Builder<'_> {
             _ => {
                 let site = Arc::new(Site { cluster: origin.cluster, database: origin.database });
                 self.last_site = Some(Arc::clone(&site));
-                self.last_place = None;
                 site
             }
         };
-        unit.place = match origin.name {
-            Some(name) => Some(Arc::new(Place { name, site })),
-            None if site.cluster.is_none() && site.database.is_none() => None,
-            None => {
-                Some(Arc::clone(self.last_place.get_or_insert_with(|| Arc::new(Place { name: Name::default(), site }))))
-            }
-        };
+        unit.site = (site.cluster.is_some() || site.database.is_some()).then_some(site);
+        if let Some(name) = origin.name {
+            self.names.set(UnitId(id as u32), name);
+        }
         UnitId(id as u32)
     }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{RangeJson, emit_diagnostic};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::kql::references::Entity;
-use crate::unit::{Unit, UnitKind};
+use crate::unit::{Unit, UnitId, UnitKind};
 use crate::workspace::Workspace;
 
 /// The version of the JSON format; bumped only on incompatible changes.
@@ -51,9 +51,10 @@ struct DiagnosticJson<'a> {
 }
 
 /// The units in output order: by file path, then position.
-fn ordered(workspace: &Workspace) -> Vec<&Unit> {
-    let mut units: Vec<&Unit> = workspace.units.iter().collect();
-    units.sort_by(|a, b| {
+fn ordered(workspace: &Workspace) -> Vec<(Option<&str>, &Unit)> {
+    let named = |(id, unit)| (workspace.unit_name(UnitId(id as u32)), unit);
+    let mut units: Vec<(Option<&str>, &Unit)> = workspace.units.iter().enumerate().map(named).collect();
+    units.sort_by(|(_, a), (_, b)| {
         let pa = &workspace.sources.get(a.file).display;
         let pb = &workspace.sources.get(b.file).display;
         pa.cmp(pb).then(a.text.file_start().cmp(&b.text.file_start()))
@@ -88,15 +89,16 @@ fn diagnostic_json<'a>(workspace: &'a Workspace, d: &'a Diagnostic) -> Diagnosti
 
 /// Writes the report as JSON (one document, pretty-printed, ending with a newline).
 pub fn write_json(out: &mut dyn Write, workspace: &Workspace) -> std::io::Result<()> {
-    let units: Vec<(&Unit, Vec<Diagnostic>)> = ordered(workspace).into_iter().map(|u| (u, u.diagnostics())).collect();
+    let units: Vec<(Option<&str>, &Unit, Vec<Diagnostic>)> =
+        ordered(workspace).into_iter().map(|(name, u)| (name, u, u.diagnostics())).collect();
     let document = RefsJson {
         version: JSON_VERSION,
         units: units
             .iter()
-            .map(|(unit, problems)| UnitJson {
+            .map(|(name, unit, problems)| UnitJson {
                 path: &workspace.sources.get(unit.file).display,
                 kind: unit.kind,
-                name: unit.name(),
+                name: *name,
                 database: unit.database(),
                 references: unit
                     .query
@@ -135,11 +137,11 @@ fn qualified(entity: &Entity) -> String {
 /// the plugins it runs; then every problem, rendered with its source.
 pub fn write_human(out: &mut dyn WriteColor, workspace: &Workspace) -> std::io::Result<()> {
     let mut problems = workspace.diagnostics.clone();
-    for unit in ordered(workspace) {
+    for (name, unit) in ordered(workspace) {
         let file = workspace.sources.get(unit.file);
         let kind = unit.kind.as_str();
         let mut title = kind.to_string();
-        if let Some(name) = unit.name() {
+        if let Some(name) = name {
             title.push_str(&format!(" {name}"));
         }
         if let Some(database) = unit.database() {

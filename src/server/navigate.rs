@@ -243,7 +243,7 @@ fn function_hover(
         if calls {
             let policy = workspace.unit(*unit_id);
             let database = policy.database().unwrap_or_default();
-            let label = format!("`{database}.{}`", policy.name().unwrap_or_default());
+            let label = format!("`{database}.{}`", workspace.unit_name(*unit_id).unwrap_or_default());
             policies.push(format!(
                 "- {label} ({})",
                 place(workspace, Location { file: policy.file, span: policy.file_span(Span::empty(0)) })

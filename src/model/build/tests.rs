@@ -4,7 +4,7 @@ use crate::source::SourceFile;
 use std::path::PathBuf;
 
 /// Builds the model of files given as (name, text), in that order.
-fn model_of(files: &[(&str, &str)]) -> (Model, Vec<Unit>) {
+fn model_of(files: &[(&str, &str)]) -> (Model, Vec<Unit>, UnitNames) {
     let sources: Vec<SourceFile> = files
         .iter()
         .map(|(name, text)| SourceFile::new(PathBuf::from(name), name.to_string(), text.to_string()))
@@ -26,7 +26,7 @@ fn sources_of(model: &Model, db: &str, table: &str) -> Vec<String> {
 
 #[test]
 fn update_policies_replace_merge_and_delete_in_file_order() {
-    let (model, units) = model_of(&[
+    let (model, units, names) = model_of(&[
         ("a.kql", ".alter table T policy update @'[{\"Source\": \"A\", \"Query\": \"A\"}]'"),
         (
             "b.kql",
@@ -34,9 +34,9 @@ fn update_policies_replace_merge_and_delete_in_file_order() {
         ),
     ]);
     assert_eq!(sources_of(&model, "default", "T"), ["A", "B", "C"]);
-    let names: Vec<_> = units.iter().map(|u| u.name().unwrap()).collect();
+    let names: Vec<_> = (0..units.len()).map(|id| names.get(UnitId(id as u32)).unwrap()).collect();
     assert_eq!(names, ["T[0]", "T[1]", "T[2]"]);
-    let (model, _) = model_of(&[
+    let (model, _, _) = model_of(&[
         ("a.kql", ".alter table T policy update @'[{\"Source\": \"A\", \"Query\": \"A\"}]'"),
         (
             "b.kql",
@@ -49,7 +49,7 @@ fn update_policies_replace_merge_and_delete_in_file_order() {
 
 #[test]
 fn malformed_policies_change_nothing() {
-    let (model, _) = model_of(&[(
+    let (model, _, _) = model_of(&[(
         "a.kql",
         ".alter table T policy update @'[{\"Source\": \"A\", \"Query\": \"A\"}]'\n.alter table T policy update @'[{,}]'",
     )]);
@@ -62,13 +62,13 @@ fn databases_come_from_the_command_then_connect_then_default() {
                 #connect cluster('c').database('Db2')\n\
                 .create table U (a:string)\n\
                 .add database Db3 viewers ('aadapp=x')";
-    let (model, units) = model_of(&[("a.kql", text)]);
+    let (model, units, _) = model_of(&[("a.kql", text)]);
     assert!(model.database(None, "db1").unwrap().tables.contains_key("T"));
     assert!(model.database(Some("c.kusto.windows.net"), "DB2").unwrap().tables.contains_key("U"));
     assert!(model.database(Some("c.kusto.windows.net"), "Db3").unwrap().roles.contains_key("viewers"));
     assert_eq!(units[0].database(), Some("Db1"));
     // Database names are case-insensitive; the first spelling is kept.
-    let (model, _) =
+    let (model, _, _) =
         model_of(&[("a.kql", ".alter table Sales.T policy update '[]'\n.add database SALES viewers ('aadapp=x')")]);
     assert_eq!(model.database(None, "sales").unwrap().name, "Sales");
     assert!(model.database(None, "Sales").unwrap().roles.contains_key("viewers"));
@@ -78,14 +78,14 @@ fn databases_come_from_the_command_then_connect_then_default() {
 fn managed_identity_policies_merge_usages_per_object_id() {
     let text = ".alter cluster policy managed_identity '[{\"ObjectId\": \"AB-1\", \"AllowedUsages\": \"NativeIngestion\"}]'\n\
                 .alter-merge cluster policy managed_identity '[{\"ObjectId\": \"ab-1\", \"AllowedUsages\": \"AutomatedFlows, NativeIngestion\"}, {\"ObjectId\": \"system\", \"AllowedUsages\": \"All\"}]'";
-    let (model, _) = model_of(&[("a.kql", text)]);
+    let (model, _, _) = model_of(&[("a.kql", text)]);
     let policy = &model.cluster(None).unwrap().managed_identity;
     assert_eq!(policy.entries.len(), 2);
     let usages: Vec<&str> = policy.entries[0].usages.iter().map(|(u, _)| u.as_str()).collect();
     assert_eq!(usages, ["NativeIngestion", "AutomatedFlows"]);
     assert!(policy.entries[0].allows("automatedflows"));
     assert!(policy.entries[1].allows("AutomatedFlows"));
-    let (model, _) = model_of(&[("a.kql", &format!("{text}\n.delete cluster policy managed_identity"))]);
+    let (model, _, _) = model_of(&[("a.kql", &format!("{text}\n.delete cluster policy managed_identity"))]);
     assert!(model.cluster(None).unwrap().managed_identity.entries.is_empty());
 }
 
@@ -96,7 +96,7 @@ fn roles_are_added_dropped_and_set() {
                 .drop database Db viewers ('aadapp=B')\n\
                 .add database Db users ('aaduser=u')\n\
                 .set database Db users none";
-    let (model, _) = model_of(&[("a.kql", text)]);
+    let (model, _, _) = model_of(&[("a.kql", text)]);
     let roles = &model.database(None, "Db").unwrap().roles;
     let viewers: Vec<&str> = roles["viewers"].iter().map(|g| g.principal.text.as_str()).collect();
     assert_eq!(viewers, ["aadapp=A;t"]);
@@ -109,7 +109,7 @@ fn repeated_grants_keep_the_first_of_each_principal() {
     // kind or another id: another one.
     let text = ".add database Db viewers ('aadapp=A;t1', 'aadapp=B', 'aadapp=a;t2', 'aadapp=a', 'aaduser=A')\n\
                 .add database Db viewers ('aadapp=b;t3', 'aadapp=A;T1', 'aadapp=C')";
-    let (model, _) = model_of(&[("a.kql", text)]);
+    let (model, _, _) = model_of(&[("a.kql", text)]);
     let viewers: Vec<&str> =
         model.database(None, "Db").unwrap().roles["viewers"].iter().map(|g| g.principal.text.as_str()).collect();
     assert_eq!(viewers, ["aadapp=A;t1", "aadapp=B", "aadapp=a;t2", "aaduser=A", "aadapp=C"]);
@@ -117,7 +117,7 @@ fn repeated_grants_keep_the_first_of_each_principal() {
 
 #[test]
 fn definitions_are_kept_and_drops_and_renames_apply() {
-    let (model, units) = model_of(&[
+    let (model, units, _) = model_of(&[
         ("a.kql", ".create-or-alter function F() { T }\n.create table T (a:string)"),
         ("b.kql", ".create-or-alter function F() { U }\n.create function ifnotexists F() { V }\n.rename table T to T2"),
     ]);
@@ -129,7 +129,7 @@ fn definitions_are_kept_and_drops_and_renames_apply() {
     assert!(db.tables.contains_key("T2") && !db.tables.contains_key("T"));
     // `.create` of an existing function fails; `.alter` and `.create-or-alter` replace it; a
     // body without a parameter list is a function without parameters.
-    let (model, units) = model_of(&[(
+    let (model, units, _) = model_of(&[(
         "a.kql",
         ".create function G() { A }\n.create function G() { B }\n.create function ifnotexists G() { C }\n\
          .alter function H() { D }\n.create function H() { E }\n.create-or-alter function H { F }",
@@ -139,7 +139,7 @@ fn definitions_are_kept_and_drops_and_renames_apply() {
     assert_eq!((body("G").to_string(), body("H").to_string()), ("() { A }".to_string(), "{ F }".to_string()));
     let h = &units[db.functions["H"].effective().unwrap().unit.0 as usize];
     assert!(h.query.parameters().is_empty() && h.query.errors().is_empty(), "{:?}", h.query.errors());
-    let (model, _) = model_of(&[(
+    let (model, _, _) = model_of(&[(
         "a.kql",
         ".create table T (a:string)\n.drop table T\n.create-or-alter function F() { 1 }\n.drop functions (F)",
     )]);
@@ -154,7 +154,7 @@ fn security_policies_and_retention() {
                 .alter table U policy restricted_view_access false\n\
                 .alter-merge table T policy retention softdelete = 0s\n\
                 .delete table T policy row_level_security";
-    let (model, units) = model_of(&[("a.kql", text)]);
+    let (model, units, _) = model_of(&[("a.kql", text)]);
     let db = model.database(None, "default").unwrap();
     assert!(db.tables["T"].row_level_security.is_none());
     assert!(db.tables["T"].restricted_view_access.as_ref().unwrap().enabled);
@@ -169,7 +169,7 @@ fn the_default_database_can_be_configured() {
     let script = parse_script(".create table T (a:string)");
     let source = SourceFile::new(PathBuf::from("a.kql"), "a.kql".into(), ".create table T (a:string)".into());
     let options = BuildOptions { default_database: "Main".into() };
-    let (model, _) = build(&[(FileId(0), &source, &script)], &options);
+    let (model, _, _) = build(&[(FileId(0), &source, &script)], &options);
     assert!(model.database(None, "main").is_some());
 }
 
@@ -209,23 +209,25 @@ fn units_made_once_serve_a_build_in_any_context() {
     ];
     let options = BuildOptions::default();
     // Units placed by a build without contexts, then placed again in context...
-    let (_, mut reused) = build(&inputs, &options);
-    let reused_model = build_in_contexts(&inputs, &contexts, &mut reused, &options);
+    let (_, mut reused, mut reused_names) = build(&inputs, &options);
+    let reused_model = build_in_contexts(&inputs, &contexts, &mut reused, &mut reused_names, &options);
     // ... are those made for the build in context.
     let mut fresh: Vec<Unit> = inputs
         .iter()
         .flat_map(|(file, source, script)| units_of(*file, &source.text, script, &mut AnalysisCache::default()))
         .collect();
-    let fresh_model = build_in_contexts(&inputs, &contexts, &mut fresh, &options);
-    let describe = |units: &[Unit]| -> Vec<String> {
+    let mut fresh_names = UnitNames::default();
+    let fresh_model = build_in_contexts(&inputs, &contexts, &mut fresh, &mut fresh_names, &options);
+    let describe = |units: &[Unit], names: &UnitNames| -> Vec<String> {
         units
             .iter()
-            .map(|u| {
+            .enumerate()
+            .map(|(id, u)| {
                 format!(
                     "{:?} {:?} {:?} {:?} {:?} {:?}",
                     u.file,
                     u.kind,
-                    u.name(),
+                    names.get(UnitId(id as u32)),
                     u.cluster(),
                     u.database(),
                     u.query.analysis.reads()
@@ -233,7 +235,7 @@ fn units_made_once_serve_a_build_in_any_context() {
             })
             .collect()
     };
-    assert_eq!(describe(&reused), describe(&fresh));
+    assert_eq!(describe(&reused, &reused_names), describe(&fresh, &fresh_names));
     assert_eq!(format!("{:?}", reused_model.clusters.keys()), format!("{:?}", fresh_model.clusters.keys()));
     // The files landed where their contexts say; a `#connect` and a qualifier still win.
     assert!(fresh_model.database(Some("k.kusto.windows.net"), "Ingestion").unwrap().tables.contains_key("T"));
@@ -278,7 +280,7 @@ fn known_tables_keep_the_first_command_that_shows_each() {
     ];
     let text = commands.join("\n\n");
     let start = |i: usize| text.find(commands[i]).unwrap() as u32;
-    let (model, _) = model_of(&[("a.kql", &text)]);
+    let (model, _, _) = model_of(&[("a.kql", &text)]);
     let db = model.database(None, "default").unwrap();
     let known: Vec<(String, u32)> = db.known_tables().map(|(name, at)| (name.to_string(), at.span.start)).collect();
     let expected: Vec<(String, u32)> =
@@ -289,7 +291,7 @@ fn known_tables_keep_the_first_command_that_shows_each() {
     }
     assert_eq!(db.known_table("H"), None);
     assert!(db.knows_table("H") && db.knows_table("C") && !db.knows_table("E") && db.defines_tables());
-    let (model, _) = model_of(&[("a.kql", ".alter table H policy update @'[]'")]);
+    let (model, _, _) = model_of(&[("a.kql", ".alter table H policy update @'[]'")]);
     assert!(!model.database(None, "default").unwrap().defines_tables());
 }
 
