@@ -164,57 +164,92 @@ impl Site {
 /// The names of the units that have one (a function or view name, `Table[index]` for a policy
 /// entry, the table for RLS), by unit id, set by the model's build. Kept apart from the units:
 /// a file of many queries has none, and a name field per unit would cost each of them 16 bytes;
-/// here a name costs 20 (most held inline, [`Name`]), and a file of many functions holds no
-/// allocation per function for it.
+/// here a name costs 16 (most held inline, [`Name`]), and the ids are held as runs of
+/// consecutive ones (a file of many functions is one run), 8 bytes each.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UnitNames {
-    /// Ascending.
-    ids: Vec<u32>,
+    /// The first id of each run and the index of its name in `names`, ascending; a run ends
+    /// where the next one's names begin.
+    runs: Vec<(u32, u32)>,
     names: Vec<Name>,
 }
 
 impl UnitNames {
     /// The name of unit `id`, if it has one.
     pub fn get(&self, id: UnitId) -> Option<&str> {
-        let at = self.ids.binary_search(&id.0).ok()?;
-        Some(&self.names[at])
+        Some(&self.names[self.index(id)?])
     }
 
-    /// Names unit `id` `name` (a build takes units in ascending order: added at the end; a
-    /// rebuild names the same units again: replaced in place).
+    /// Where the name of unit `id` is in `names`.
+    fn index(&self, id: UnitId) -> Option<usize> {
+        let run = self.runs.partition_point(|&(first, _)| first <= id.0).checked_sub(1)?;
+        let (first, start) = self.runs[run];
+        let end = self.runs.get(run + 1).map_or(self.names.len(), |&(_, next)| next as usize);
+        let at = start as usize + (id.0 - first) as usize;
+        (at < end).then_some(at)
+    }
+
+    /// The id after the last one named.
+    fn end(&self) -> u32 {
+        self.runs.last().map_or(0, |&(first, start)| first + (self.names.len() as u32 - start))
+    }
+
+    /// Names unit `id` `name`: a build takes units in ascending order (added at the end), and a
+    /// rebuild names units named already (replaced in place; see [`UnitNames::replace`]).
     pub fn set(&mut self, id: UnitId, name: Name) {
-        if self.ids.last().is_none_or(|&last| last < id.0) {
-            self.ids.push(id.0);
+        if let Some(at) = self.index(id) {
+            self.names[at] = name;
+            return;
+        }
+        if self.runs.is_empty() || id.0 >= self.end() {
+            if self.runs.is_empty() || id.0 != self.end() {
+                self.runs.push((id.0, self.names.len() as u32));
+            }
             self.names.push(name);
             return;
         }
-        match self.ids.binary_search(&id.0) {
-            Ok(at) => self.names[at] = name,
-            Err(at) => {
-                self.ids.insert(at, id.0);
-                self.names.insert(at, name);
-            }
+        // Before the last one named: not how builds name units (the names are laid out again).
+        let mut one = UnitNames::default();
+        one.set(id, name);
+        self.replace(id.0 as usize..id.0 as usize + 1, one);
+    }
+
+    /// Replaces the names of the units in `ids` by those of `with` (all in `ids`), at once: a
+    /// rebuild names the units of the edited file again (a unit that was a function's may now
+    /// be a query's), and a file of many functions in the middle of a project is one pass over
+    /// the names, not one per name.
+    pub fn replace(&mut self, ids: std::ops::Range<usize>, with: UnitNames) {
+        debug_assert!(with.named().all(|id| ids.contains(&(id as usize))));
+        let old = std::mem::take(self);
+        let old_ids: Vec<u32> = old.named().collect();
+        let (before, after): (Vec<_>, Vec<_>) =
+            old_ids.into_iter().zip(old.names).partition(|(id, _)| (*id as usize) < ids.start);
+        let with_ids: Vec<u32> = with.named().collect();
+        let within = with_ids.into_iter().zip(with.names);
+        let after = after.into_iter().filter(|(id, _)| *id as usize >= ids.end);
+        // In ascending order: each is added at the end.
+        for (id, name) in before.into_iter().chain(within).chain(after) {
+            self.set(UnitId(id), name);
         }
     }
 
-    /// Forgets the names of the units in `ids` (before a build names them again: a unit that
-    /// was a function's may now be a query's).
-    pub fn forget(&mut self, ids: std::ops::Range<usize>) {
-        let from = self.ids.partition_point(|&id| (id as usize) < ids.start);
-        let to = self.ids.partition_point(|&id| (id as usize) < ids.end);
-        self.ids.drain(from..to);
-        self.names.drain(from..to);
+    /// The ids named, ascending.
+    fn named(&self) -> impl Iterator<Item = u32> + '_ {
+        self.runs.iter().enumerate().flat_map(|(run, &(first, start))| {
+            let end = self.runs.get(run + 1).map_or(self.names.len(), |&(_, next)| next as usize);
+            (first..).take(end - start as usize)
+        })
     }
 
     /// Forgets every name (before a whole build).
     pub fn clear(&mut self) {
-        self.ids.clear();
+        self.runs.clear();
         self.names.clear();
     }
 
     /// Lets the growth room go (once a whole build is done).
     pub fn shrink_to_fit(&mut self) {
-        self.ids.shrink_to_fit();
+        self.runs.shrink_to_fit();
         self.names.shrink_to_fit();
     }
 }
@@ -755,9 +790,30 @@ mod tests {
             None,
         ];
         assert_eq!(found, expected);
-        names.forget(2..5);
+        let mut again = UnitNames::default();
+        again.set(UnitId(3), Name::from("H"));
+        names.replace(2..5, again);
         let found: Vec<_> = (0..9).map(|id| names.get(UnitId(id))).collect();
-        assert_eq!(found, [None, Some("F"), None, None, None, None, None, Some("G"), None]);
+        assert_eq!(found, [None, Some("F"), None, Some("H"), None, None, None, Some("G"), None]);
+        // Runs of consecutive ids: one for a file of many functions.
+        assert_eq!(names.runs, [(1, 0), (3, 1), (7, 2)]);
+        let mut many = UnitNames::default();
+        (10..20).for_each(|id| many.set(UnitId(id), Name::from(format!("F{id}"))));
+        assert_eq!(many.runs, [(10, 0)]);
+        let mut middle = UnitNames::default();
+        middle.set(UnitId(12), Name::from("G"));
+        middle.set(UnitId(14), Name::from("H"));
+        many.replace(11..15, middle);
+        let found: Vec<_> = (9..21).map(|id| many.get(UnitId(id))).collect();
+        let expected = [None, Some("F10"), None, Some("G"), None, Some("H"), Some("F15"), Some("F16"), Some("F17")];
+        assert_eq!(found[..9], expected);
+        assert_eq!(found[9..], [Some("F18"), Some("F19"), None]);
+        // Named out of order: put in place all the same.
+        many.set(UnitId(13), Name::from("I"));
+        assert_eq!(
+            (12..16).map(|id| many.get(UnitId(id))).collect::<Vec<_>>(),
+            [Some("G"), Some("I"), Some("H"), Some("F15")]
+        );
         names.clear();
         assert_eq!(names.get(UnitId(1)), None);
     }

@@ -230,12 +230,14 @@ pub fn rebuild(
     options: &BuildOptions,
 ) -> Option<changes::Changes> {
     let changed_units = unit_starts[changed]..unit_starts.get(changed + 1).copied().unwrap_or(units.len());
-    names.forget(changed_units.clone());
-    let mut probe = Builder::new(units, names, options);
+    // The edited file's units named afresh, then put in place of their old names at once.
+    let mut renamed = UnitNames::default();
+    let mut probe = Builder::new(units, &mut renamed, options);
     probe.next = unit_starts[changed];
     let (file, _, script) = scripts[changed];
     probe.script(file, script, start_context(contexts, changed));
     let now = probe.take_touched();
+    names.replace(changed_units.clone(), renamed);
     let before = std::mem::replace(&mut touched[changed], now);
     if before.cluster_policy || touched[changed].cluster_policy {
         return None;
