@@ -314,6 +314,7 @@ impl Unit {
     }
 
     fn new(origin: Origin, kind: UnitKind, text: UnitText, cache: &mut AnalysisCache) -> Unit {
+        debug_assert!(origin.name.is_none(), "a unit is named by the model's build ([`UnitNames`])");
         let query = cache.analyze(kind, &text, text.file_slice(), analyze_of(kind));
         Unit { file: origin.file, kind, site: Site::of(origin.cluster, origin.database), text, query }
     }

@@ -267,8 +267,12 @@ struct Shared {
     columns: rustc_hash::FxHashSet<Columns>,
 }
 
-/// Makes `name` the one of `names` with the same text, or adds it to them.
+/// Makes `name` the one of `names` with the same text, or adds it to them. A name held inline
+/// has nothing to share (and is not looked up: most column names and types are).
 fn share(names: &mut rustc_hash::FxHashSet<command::Name>, name: &mut command::Name) {
+    if name.is_inline() {
+        return;
+    }
     match names.get(&**name) {
         Some(same) => *name = same.clone(),
         None => {
